@@ -1,0 +1,37 @@
+//! Sources and sinks: connector options, file chunking, record decoding into column batches, and
+//! row encoding for sinks. Nothing here knows timely; the runtime wraps these in operators.
+//!
+//! Reading a file source, per worker:
+//!
+//! ```no_run
+//! # use vstream_connectors::*;
+//! # fn run(source: &FileSource, schema: &vstream_repr::Schema, worker: usize, workers: usize) -> Result<(), SourceError> {
+//! let (file, len) = open_source(&source.path)?;
+//! let mut decoder = RecordDecoder::new(source, schema, &[0, 2]);
+//! let mut out = DecodeOutput::new();
+//! for range in plan_chunks(len, DEFAULT_CHUNK_SIZE).into_iter().skip(worker).step_by(workers) {
+//!     decoder.decode_chunk(&file, range, &mut out)?;
+//!     for batch in out.batches.drain(..) { /* send it on */ }
+//!     for reject in out.rejects.drain(..) { /* append reject.text to the rejects file */ }
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod chunks;
+pub mod csv;
+pub mod decode;
+pub mod error;
+pub mod json;
+mod scan;
+pub mod spec;
+pub mod table;
+pub mod writer;
+
+pub use chunks::{ChunkReader, DEFAULT_CHUNK_SIZE, LineCounter, OwnedLines, open_source, plan_chunks};
+pub use csv::CsvDecoder;
+pub use decode::{DecodeOutput, Decoder, RecordDecoder, Reject};
+pub use error::SourceError;
+pub use json::JsonLinesDecoder;
+pub use spec::{CsvOptions, FileSink, FileSource, Format, OnError, OptionError, SinkSpec, SourceSpec, TableConnector};
+pub use table::TableFormatter;
+pub use writer::RowEncoder;

@@ -1,0 +1,325 @@
+//! Typed connector configurations, parsed from a table's `WITH (...)` options.
+//!
+//! Option names follow Flink's (`'connector'`, `'path'`, `'format'`, `'csv.field-delimiter'` ...), so
+//! a Flink DDL moves over unchanged. Every option is checked: an unknown key is an error with the
+//! closest known key as a hint, never silently ignored.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// An option that cannot be accepted. `key` names the option so the planner can point at it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct OptionError {
+    pub key: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl OptionError {
+    fn new(key: Option<&str>, message: impl Into<String>) -> Self {
+        OptionError { key: key.map(str::to_string), message: message.into(), hint: None }
+    }
+}
+
+/// What to do with a record that cannot be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnError {
+    /// Stop the run with the file, line and reason.
+    Fail,
+    /// Skip the record, count it, and write it to the rejects file if one is named.
+    Skip,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvOptions {
+    /// The first line is a header (skipped when reading, written when writing).
+    pub header: bool,
+    pub delimiter: u8,
+    pub quote: u8,
+    /// Text that reads as NULL besides the empty field.
+    pub null_literal: Option<String>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { header: false, delimiter: b',', quote: b'"', null_literal: None }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Format {
+    Csv(CsvOptions),
+    /// One JSON object per line; fields by column name.
+    JsonLines,
+}
+
+impl Format {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Csv(_) => "csv",
+            Format::JsonLines => "json",
+        }
+    }
+}
+
+/// A file source: where, how it is encoded, and what happens to bad records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSource {
+    /// Resolved against the script's folder.
+    pub path: PathBuf,
+    pub format: Format,
+    pub on_error: OnError,
+    /// Skipped records are appended here, as their original text, when set.
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceSpec {
+    File(FileSource),
+}
+
+/// A file sink. `path` is a folder of part files, one per worker, unless `single_file`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSink {
+    pub path: PathBuf,
+    pub format: Format,
+    /// One file at `path`, written by one worker, instead of a folder of parts.
+    pub single_file: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SinkSpec {
+    File(FileSink),
+    /// Rows to standard output: an aligned table on a terminal, CSV otherwise.
+    Stdout,
+    /// Discards rows and counts them (Flink's `blackhole`), for benchmarks.
+    Blackhole,
+}
+
+impl SinkSpec {
+    pub fn describe(&self) -> String {
+        match self {
+            SinkSpec::File(f) => {
+                let kind = if f.single_file { "file" } else { "dir" };
+                format!("file {kind}={} format={}", f.path.display(), f.format.name())
+            }
+            SinkSpec::Stdout => "stdout".to_string(),
+            SinkSpec::Blackhole => "blackhole".to_string(),
+        }
+    }
+}
+
+impl SourceSpec {
+    pub fn describe(&self) -> String {
+        match self {
+            SourceSpec::File(f) => {
+                let mut s = format!("file path={} format={}", f.path.display(), f.format.name());
+                if f.on_error == OnError::Skip {
+                    s.push_str(" on-error=skip");
+                }
+                s
+            }
+        }
+    }
+}
+
+/// A table's connector, as its options declare it. A table may be read, written, or both; which
+/// options make sense depends on the use, so the planner asks for [`TableConnector::source`] or
+/// [`TableConnector::sink`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableConnector {
+    pub connector: String,
+    options: Vec<(String, String)>,
+    base_dir: PathBuf,
+}
+
+const CONNECTORS: &[&str] = &["file", "filesystem", "blackhole", "print", "stdout"];
+const FILE_KEYS: &[&str] = &[
+    "connector",
+    "path",
+    "format",
+    "csv.header",
+    "csv.field-delimiter",
+    "csv.quote-character",
+    "csv.null-literal",
+    "csv.on-error",
+    "csv.rejects",
+    "json.on-error",
+    "json.rejects",
+    "sink.single-file",
+];
+
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(word, c), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+impl TableConnector {
+    /// Checks the options that every use shares: a known connector, known keys.
+    pub fn from_options(options: &[(String, String)], base_dir: &Path) -> Result<Self, OptionError> {
+        let connector = options
+            .iter()
+            .find(|(k, _)| k == "connector")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| OptionError::new(None, "missing option 'connector' (e.g. 'connector' = 'file')"))?;
+        if !CONNECTORS.contains(&connector.as_str()) {
+            let mut e = OptionError::new(Some("connector"), format!("unknown connector '{connector}'"));
+            e.hint = Some(match closest(&connector, CONNECTORS) {
+                Some(c) => format!("did you mean '{c}'? known connectors: file, blackhole, print"),
+                None => "known connectors: file, blackhole, print".to_string(),
+            });
+            return Err(e);
+        }
+        let allowed: &[&str] = match connector.as_str() {
+            "file" | "filesystem" => FILE_KEYS,
+            _ => &["connector"],
+        };
+        for (k, _) in options {
+            if !allowed.contains(&k.as_str()) {
+                let mut e = OptionError::new(Some(k), format!("unknown option '{k}' for connector '{connector}'"));
+                e.hint = closest(k, allowed).map(|c| format!("did you mean '{c}'?"));
+                return Err(e);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (k, _) in options {
+            if !seen.insert(k) {
+                return Err(OptionError::new(Some(k), format!("option '{k}' is given twice")));
+            }
+        }
+        Ok(TableConnector { connector, options: options.to_vec(), base_dir: base_dir.to_path_buf() })
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn flag(&self, key: &str, default: bool) -> Result<bool, OptionError> {
+        match self.get(key).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if v == "true" => Ok(true),
+            Some(v) if v == "false" => Ok(false),
+            Some(v) => Err(OptionError::new(Some(key), format!("option '{key}' must be 'true' or 'false', not '{v}'"))),
+        }
+    }
+
+    fn single_byte(&self, key: &str, default: u8) -> Result<u8, OptionError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some("\\t") => Ok(b'\t'),
+            Some(v) if v.len() == 1 && v.is_ascii() => Ok(v.as_bytes()[0]),
+            Some(v) => Err(OptionError::new(Some(key), format!("option '{key}' must be one ASCII character, not '{v}'"))),
+        }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, OptionError> {
+        let p = self
+            .get(key)
+            .ok_or_else(|| OptionError::new(None, format!("connector '{}' needs option '{key}'", self.connector)))?;
+        Ok(self.base_dir.join(p))
+    }
+
+    fn format(&self) -> Result<Format, OptionError> {
+        let format = self.get("format").unwrap_or("csv");
+        match format {
+            "csv" => Ok(Format::Csv(CsvOptions {
+                header: self.flag("csv.header", false)?,
+                delimiter: self.single_byte("csv.field-delimiter", b',')?,
+                quote: self.single_byte("csv.quote-character", b'"')?,
+                null_literal: self.get("csv.null-literal").map(str::to_string),
+            })),
+            "json" | "json-lines" | "jsonl" => Ok(Format::JsonLines),
+            other => {
+                let mut e = OptionError::new(Some("format"), format!("unknown format '{other}'"));
+                e.hint = Some("known formats: csv, json".to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// The source this table is when a query reads it.
+    pub fn source(&self) -> Result<SourceSpec, OptionError> {
+        match self.connector.as_str() {
+            "file" | "filesystem" => {
+                let format = self.format()?;
+                let prefix = if matches!(format, Format::Csv(_)) { "csv" } else { "json" };
+                let on_error = match self.get(&format!("{prefix}.on-error")) {
+                    None | Some("fail") => OnError::Fail,
+                    Some("skip") => OnError::Skip,
+                    Some(v) => {
+                        return Err(OptionError::new(
+                            Some(&format!("{prefix}.on-error")),
+                            format!("option '{prefix}.on-error' must be 'fail' or 'skip', not '{v}'"),
+                        ));
+                    }
+                };
+                let rejects = match self.get(&format!("{prefix}.rejects")) {
+                    Some(p) => Some(self.base_dir.join(p)),
+                    None => None,
+                };
+                Ok(SourceSpec::File(FileSource { path: self.path("path")?, format, on_error, rejects }))
+            }
+            other => Err(OptionError::new(Some("connector"), format!("connector '{other}' cannot be read from, only written to"))),
+        }
+    }
+
+    /// The sink this table is when a query writes to it.
+    pub fn sink(&self) -> Result<SinkSpec, OptionError> {
+        match self.connector.as_str() {
+            "file" | "filesystem" => Ok(SinkSpec::File(FileSink {
+                path: self.path("path")?,
+                format: match self.format()? {
+                    // Sinks write a header unless told not to, so part files are self-describing.
+                    Format::Csv(mut o) => {
+                        o.header = self.flag("csv.header", true)?;
+                        Format::Csv(o)
+                    }
+                    f => f,
+                },
+                single_file: self.flag("sink.single-file", false)?,
+            })),
+            "blackhole" => Ok(SinkSpec::Blackhole),
+            _ => Ok(SinkSpec::Stdout),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(kv: &[(&str, &str)]) -> Vec<(String, String)> {
+        kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn unknown_option_has_hint() {
+        let e = TableConnector::from_options(&opts(&[("connector", "file"), ("csv.heder", "true")]), Path::new(".")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("csv.heder"));
+        assert_eq!(e.hint.as_deref(), Some("did you mean 'csv.header'?"));
+    }
+
+    #[test]
+    fn csv_source_options() {
+        let t = TableConnector::from_options(
+            &opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", ";"), ("csv.on-error", "skip")]),
+            Path::new("/base"),
+        )
+        .unwrap();
+        let SourceSpec::File(f) = t.source().unwrap();
+        assert_eq!(f.path, PathBuf::from("/base/x.csv"));
+        assert_eq!(f.on_error, OnError::Skip);
+        assert!(matches!(f.format, Format::Csv(CsvOptions { delimiter: b';', .. })));
+    }
+
+    #[test]
+    fn unknown_connector() {
+        let e = TableConnector::from_options(&opts(&[("connector", "kafak")]), Path::new(".")).unwrap_err();
+        assert!(e.message.contains("unknown connector 'kafak'"));
+    }
+}

@@ -1,0 +1,52 @@
+//! `vstream-plan explain [--dot] SCRIPT`: prints the plans vstream would run for a script.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "vstream-plan", version, about = "Shows the plans vstream compiles a SQL script into")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints the logical plan and the dataflow graph of a script.
+    Explain {
+        /// The SQL script.
+        script: PathBuf,
+        /// Print the dataflow as a Graphviz graph (`| dot -Tsvg > plan.svg`).
+        #[arg(long)]
+        dot: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Command::Explain { script, dot } = cli.command;
+    let sql = match std::fs::read_to_string(&script) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", script.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = vstream_planner::script_dir(&script);
+    match vstream_planner::plan_script(&sql, &base) {
+        Ok(planned) => {
+            let text = if dot {
+                vstream_planner::explain::explain_dot(&planned, &base)
+            } else {
+                vstream_planner::explain::explain_text(&planned, &base)
+            };
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{}", e.render(&sql, &script.display().to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,919 @@
+//! The binder: sqlparser's AST in, a [`ScriptPlan`] out. It resolves every name against the
+//! catalog the script's `CREATE TABLE`s build, types every expression, and inserts the implicit
+//! casts, so later layers never look at SQL text again.
+
+use crate::dialect::{FlinkDialect, table_arg};
+use crate::error::{PlanError, did_you_mean};
+use crate::logical::{LogicalPlan, ScriptPlan, SinkPlan};
+use sqlparser::ast::{
+    self as ast, BinaryOperator, CastKind, CreateTableOptions, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
+    ObjectName, SelectItem, SetExpr, Spanned, SqlOption, Statement, TableFactor, TableObject, TrimWhereField, UnaryOperator, Value,
+};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Span;
+use std::path::Path;
+use vstream_connectors::{SinkSpec, TableConnector};
+use vstream_repr::decimal;
+use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
+use vstream_repr::types::MAX_DECIMAL_PRECISION;
+use vstream_repr::{Batch, DataType, Datum, Field, ScalarExpr, Schema};
+
+type Result<T> = std::result::Result<T, PlanError>;
+
+/// A table the script declared.
+#[derive(Clone, Debug)]
+pub struct TableDef {
+    pub name: String,
+    /// Empty for a sink declared without columns: it takes the columns of what is written to it.
+    pub schema: Schema,
+    pub connector: TableConnector,
+    pub span: Span,
+}
+
+/// The tables declared so far, in order.
+#[derive(Default, Debug)]
+pub struct Catalog {
+    pub tables: Vec<TableDef>,
+}
+
+impl Catalog {
+    fn get(&self, name: &str) -> Option<&TableDef> {
+        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+    fn unknown_table(&self, name: &str, span: Span) -> PlanError {
+        PlanError::invalid(format!("unknown table `{name}`"), span)
+            .with_hint_opt(did_you_mean(name, self.tables.iter().map(|t| t.name.as_str())).or_else(|| {
+                Some("declare it first with CREATE TABLE ... WITH ('connector' = ...)".to_string())
+            }))
+    }
+}
+
+/// Parses and binds a whole script. `base_dir` is where relative paths in options start.
+pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> {
+    let statements = Parser::new(&FlinkDialect::default())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(PlanError::from_parser)?;
+    let mut binder = Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default() };
+    for s in &statements {
+        binder.statement(s)?;
+    }
+    if binder.plan.sinks.is_empty() {
+        return Err(PlanError::invalid("the script has no query: add an INSERT INTO ... SELECT or a SELECT", Span::empty()));
+    }
+    Ok((binder.catalog, binder.plan))
+}
+
+struct Binder<'a> {
+    catalog: Catalog,
+    base_dir: &'a Path,
+    plan: ScriptPlan,
+}
+
+fn object_name(name: &ObjectName) -> String {
+    name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.clone()).collect::<Vec<_>>().join(".")
+}
+
+/// The SQL type a column definition names.
+fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
+    use ast::DataType as D;
+    Ok(match ty {
+        D::Boolean | D::Bool => DataType::Boolean,
+        D::TinyInt(_) | D::SmallInt(_) | D::Int(_) | D::Int4(_) | D::Integer(_) => DataType::Int,
+        D::BigInt(_) | D::Int8(_) | D::Int64 => DataType::BigInt,
+        D::Double(_) | D::DoublePrecision | D::Float64 | D::Float8 | D::Float(_) | D::Real => DataType::Double,
+        D::Decimal(info) | D::Numeric(info) => {
+            let (p, s) = match info {
+                ast::ExactNumberInfo::None => (10, 0),
+                ast::ExactNumberInfo::Precision(p) => (*p, 0),
+                ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p, (*s).max(0) as u64),
+            };
+            if p == 0 || p > MAX_DECIMAL_PRECISION as u64 || s > p {
+                return Err(PlanError::invalid(format!("invalid DECIMAL({p}, {s})"), span)
+                    .with_hint("precision must be 1..=38 and scale at most the precision"));
+            }
+            DataType::Decimal { precision: p as u8, scale: s as u8 }
+        }
+        D::Varchar(_) | D::String(_) | D::Text | D::Char(_) | D::Character(_) | D::CharVarying(_) => DataType::Varchar,
+        D::Timestamp(p, tz) => {
+            if !matches!(tz, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) {
+                return Err(PlanError::not_supported("TIMESTAMP WITH TIME ZONE", span));
+            }
+            if p.is_some_and(|p| p > 3) {
+                return Err(PlanError::not_supported(format!("TIMESTAMP({})", p.unwrap_or(0)), span)
+                    .with_hint("timestamps have millisecond precision: use TIMESTAMP(3)"));
+            }
+            DataType::Timestamp
+        }
+        other => return Err(PlanError::not_supported(format!("type {other}"), span)),
+    })
+}
+
+fn option_value(e: &Expr) -> Result<String> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Ok(s.clone()),
+            Value::Number(n, _) => Ok(n.clone()),
+            Value::Boolean(b) => Ok(b.to_string()),
+            other => Err(PlanError::invalid(format!("option value {other} must be a string"), e.span())),
+        },
+        Expr::Identifier(i) => Ok(i.value.clone()),
+        other => Err(PlanError::invalid(format!("option value {other} must be a string"), other.span())),
+    }
+}
+
+impl Binder<'_> {
+    fn statement(&mut self, s: &Statement) -> Result<()> {
+        match s {
+            Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::Insert(ins) => {
+                let TableObject::TableName(name) = &ins.table else {
+                    return Err(PlanError::not_supported("INSERT INTO a table function", s.span()));
+                };
+                if !ins.columns.is_empty() {
+                    return Err(PlanError::not_supported("an INSERT column list", ins.columns[0].span()));
+                }
+                let Some(source) = &ins.source else {
+                    return Err(PlanError::not_supported("INSERT without a query", s.span()));
+                };
+                let table = object_name(name);
+                let def = self.catalog.get(&table).cloned().ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
+                let query = self.query(source)?;
+                self.add_sink(&def, query, source.span())
+            }
+            Statement::Query(q) => {
+                let query = self.query(q)?;
+                self.plan.sinks.push(SinkPlan { name: "stdout".into(), sink: SinkSpec::Stdout, query });
+                Ok(())
+            }
+            other => {
+                let text = other.to_string();
+                let word: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+                Err(PlanError::not_supported(format!("the statement `{word} ...`"), other.span())
+                    .with_hint("a script holds CREATE TABLE, INSERT INTO ... SELECT and SELECT statements"))
+            }
+        }
+    }
+
+    fn create_table(&mut self, ct: &ast::CreateTable) -> Result<()> {
+        let name = object_name(&ct.name);
+        if self.catalog.get(&name).is_some() {
+            return Err(PlanError::invalid(format!("table `{name}` is declared twice"), ct.name.span()));
+        }
+        let options = match &ct.table_options {
+            CreateTableOptions::With(o) => o.as_slice(),
+            CreateTableOptions::None => &[],
+            _ => return Err(PlanError::not_supported("table options other than WITH (...)", ct.name.span())),
+        };
+        let mut kv = Vec::new();
+        let mut spans = Vec::new();
+        for o in options {
+            match o {
+                SqlOption::KeyValue { key, value } => {
+                    kv.push((object_name(key), option_value(value)?));
+                    spans.push((object_name(key), o.span()));
+                }
+                other => return Err(PlanError::invalid(format!("option `{other}` must be 'key' = 'value'"), other.span())),
+            }
+        }
+        let connector = TableConnector::from_options(&kv, self.base_dir).map_err(|e| {
+            let span = e.key.as_ref().and_then(|k| spans.iter().find(|(n, _)| n == k)).map_or(ct.name.span(), |(_, s)| *s);
+            PlanError::invalid(e.message.clone(), span).with_hint_opt(e.hint.clone())
+        })?;
+        let mut fields = Vec::new();
+        for c in &ct.columns {
+            if fields.iter().any(|f: &Field| f.name.eq_ignore_ascii_case(&c.name.value)) {
+                return Err(PlanError::invalid(format!("column `{}` is declared twice", c.name.value), c.name.span));
+            }
+            let mut f = Field::new(c.name.value.clone(), data_type(&c.data_type, c.span())?);
+            f.nullable = !c.options.iter().any(|o| matches!(o.option, ast::ColumnOption::NotNull));
+            fields.push(f);
+        }
+        let def = TableDef { name: name.clone(), schema: Schema::new(fields), connector, span: ct.name.span() };
+        self.catalog.tables.push(def.clone());
+        if let Some(q) = &ct.query {
+            let query = self.query(q)?;
+            self.add_sink(&def, query, q.span())?;
+        }
+        Ok(())
+    }
+
+    /// Routes a query's rows to a table, casting them to its declared columns if it has any.
+    fn add_sink(&mut self, def: &TableDef, query: LogicalPlan, span: Span) -> Result<()> {
+        let sink = def.connector.sink().map_err(|e| PlanError::invalid(e.message.clone(), def.span).with_hint_opt(e.hint))?;
+        let query = if def.schema.is_empty() {
+            query
+        } else {
+            let got = query.schema().clone();
+            if got.len() != def.schema.len() {
+                return Err(PlanError::invalid(
+                    format!("`{}` has {} columns but the query produces {}", def.name, def.schema.len(), got.len()),
+                    span,
+                ));
+            }
+            let mut exprs = Vec::new();
+            for (i, (want, have)) in def.schema.fields.iter().zip(&got.fields).enumerate() {
+                let col = ScalarExpr::column(i, have.ty);
+                if want.ty == have.ty {
+                    exprs.push(col);
+                } else if implicitly_castable(have.ty, want.ty) {
+                    exprs.push(ScalarExpr::Cast { expr: Box::new(col), to: want.ty });
+                } else {
+                    return Err(PlanError::invalid(
+                        format!("column `{}` of `{}` is {} but the query gives {} (`{}`)", want.name, def.name, want.ty, have.ty, have.name),
+                        span,
+                    )
+                    .with_hint(format!("CAST the value to {}", want.ty)));
+                }
+            }
+            if exprs.iter().enumerate().all(|(i, e)| matches!(e, ScalarExpr::Column { index, .. } if *index == i))
+                && def.schema.fields.iter().zip(&got.fields).all(|(a, b)| a.name == b.name)
+            {
+                query
+            } else {
+                LogicalPlan::Project { input: Box::new(query), exprs, schema: def.schema.clone() }
+            }
+        };
+        self.plan.sinks.push(SinkPlan { name: def.name.clone(), sink, query });
+        Ok(())
+    }
+
+    fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        if let Some(w) = &q.with {
+            return Err(PlanError::not_supported("WITH (common table expressions)", w.span()));
+        }
+        if let Some(o) = &q.order_by {
+            return Err(PlanError::not_supported("ORDER BY on a stream", o.span())
+                .with_hint("the output is a stream in arrival order; sort the sink's result downstream"));
+        }
+        if let Some(l) = &q.limit_clause {
+            return Err(PlanError::not_supported("LIMIT", l.span()));
+        }
+        let select = match q.body.as_ref() {
+            SetExpr::Select(s) => s,
+            SetExpr::Query(inner) => return self.query(inner),
+            other => return Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
+        };
+        if select.distinct.is_some() {
+            return Err(PlanError::not_supported("SELECT DISTINCT", select.span()));
+        }
+        match &select.group_by {
+            GroupByExpr::Expressions(e, _) if e.is_empty() => {}
+            g => return Err(PlanError::not_supported("GROUP BY", g.span()).with_hint("continuous GROUP BY arrives with the aggregation work")),
+        }
+        if let Some(h) = &select.having {
+            return Err(PlanError::not_supported("HAVING", h.span()));
+        }
+        let [from] = select.from.as_slice() else {
+            let span = select.from.get(1).map_or(select.span(), |t| t.span());
+            return Err(if select.from.is_empty() {
+                PlanError::invalid("a query needs a FROM clause naming a table", select.span())
+            } else {
+                PlanError::not_supported("a FROM list of several tables (joins)", span)
+            });
+        };
+        if let Some(j) = from.joins.first() {
+            return Err(PlanError::not_supported("JOIN", j.span()));
+        }
+        let (mut plan, scope) = self.relation(&from.relation)?;
+        if let Some(pred) = &select.selection {
+            let predicate = bind_expr(pred, &scope)?;
+            if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {
+                return Err(PlanError::invalid(format!("WHERE needs a BOOLEAN condition, not {}", predicate.ty()), pred.span()));
+            }
+            plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
+        }
+        let mut exprs = Vec::new();
+        let mut fields = Vec::new();
+        for item in &select.projection {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    for (i, f) in scope.schema.fields.iter().enumerate() {
+                        exprs.push(ScalarExpr::column(i, f.ty));
+                        fields.push(f.clone());
+                    }
+                }
+                SelectItem::QualifiedWildcard(kind, _) => {
+                    let q = kind.to_string();
+                    let q = q.trim_end_matches(".*").trim_end_matches('*').trim_end_matches('.');
+                    if !scope.matches_qualifier(q) {
+                        return Err(PlanError::invalid(format!("unknown table `{q}` in `{q}.*`"), item.span()));
+                    }
+                    for (i, f) in scope.schema.fields.iter().enumerate() {
+                        exprs.push(ScalarExpr::column(i, f.ty));
+                        fields.push(f.clone());
+                    }
+                }
+                SelectItem::UnnamedExpr(e) => {
+                    let b = bind_expr(e, &scope)?;
+                    fields.push(Field::new(output_name(e), b.ty()));
+                    exprs.push(b);
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let b = bind_expr(expr, &scope)?;
+                    fields.push(Field::new(alias.value.clone(), b.ty()));
+                    exprs.push(b);
+                }
+                other => return Err(PlanError::not_supported(format!("select item `{other}`"), other.span())),
+            }
+        }
+        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
+    }
+
+    fn relation(&self, rel: &TableFactor) -> Result<(LogicalPlan, Scope)> {
+        match rel {
+            TableFactor::Table { name, alias, args: None, .. } => {
+                let table = object_name(name);
+                let def = self.catalog.get(&table).ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
+                if def.schema.is_empty() {
+                    return Err(PlanError::invalid(format!("table `{}` has no columns to read", def.name), name.span())
+                        .with_hint("declare its columns in CREATE TABLE to use it as a source"));
+                }
+                let source = def.connector.source().map_err(|e| PlanError::invalid(e.message.clone(), name.span()).with_hint_opt(e.hint))?;
+                let scope = Scope { table: def.name.clone(), alias: alias.as_ref().map(|a| a.name.value.clone()), schema: def.schema.clone() };
+                let plan = LogicalPlan::Scan {
+                    table: def.name.clone(),
+                    source,
+                    table_schema: def.schema.clone(),
+                    projection: (0..def.schema.len()).collect(),
+                    schema: def.schema.clone(),
+                };
+                Ok((plan, scope))
+            }
+            TableFactor::TableFunction { expr, .. } => {
+                let name = match expr {
+                    Expr::Function(f) => object_name(&f.name).to_ascii_uppercase(),
+                    _ => "table function".to_string(),
+                };
+                if let Expr::Function(f) = expr
+                    && let FunctionArguments::List(list) = &f.args
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) = list.args.first()
+                    && let Some((t, _)) = table_arg(first)
+                {
+                    let t = object_name(&t);
+                    if self.catalog.get(&t).is_none() {
+                        return Err(self.catalog.unknown_table(&t, first.span()));
+                    }
+                }
+                Err(PlanError::not_supported(format!("the window table function {name}"), expr.span())
+                    .with_hint("TUMBLE, HOP and SESSION windows arrive with event-time support"))
+            }
+            other => Err(PlanError::not_supported(format!("`{}` in FROM", first_words(&other.to_string())), other.span())),
+        }
+    }
+}
+
+fn first_words(s: &str) -> String {
+    let w: Vec<&str> = s.split_whitespace().take(3).collect();
+    w.join(" ")
+}
+
+/// The column name of an unnamed select item: the column's own name, else the expression's text.
+fn output_name(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => i.value.clone(),
+        Expr::CompoundIdentifier(parts) => parts.last().map_or_else(|| e.to_string(), |i| i.value.clone()),
+        Expr::Nested(inner) => output_name(inner),
+        other => other.to_string(),
+    }
+}
+
+/// The columns an expression can name.
+struct Scope {
+    table: String,
+    alias: Option<String>,
+    schema: Schema,
+}
+
+impl Scope {
+    fn matches_qualifier(&self, q: &str) -> bool {
+        self.alias.as_deref().map_or(self.table.eq_ignore_ascii_case(q), |a| a.eq_ignore_ascii_case(q))
+    }
+
+    fn column(&self, name: &ast::Ident) -> Result<ScalarExpr> {
+        match self.schema.index_of(&name.value) {
+            Some(i) => Ok(ScalarExpr::column(i, self.schema.fields[i].ty)),
+            None => Err(PlanError::invalid(format!("unknown column `{}` in `{}`", name.value, self.table), name.span)
+                .with_hint_opt(did_you_mean(&name.value, self.schema.fields.iter().map(|f| f.name.as_str())))),
+        }
+    }
+}
+
+fn is_null_literal(e: &ScalarExpr) -> bool {
+    matches!(e, ScalarExpr::Literal { value: Datum::Null, .. })
+}
+
+/// Casts that happen without being written: numeric widening and NULL.
+fn implicitly_castable(from: DataType, to: DataType) -> bool {
+    if from == to {
+        return true;
+    }
+    match (from, to) {
+        (DataType::Int, DataType::BigInt) => true,
+        (a, DataType::Double) if a.is_numeric() => true,
+        (a, DataType::Decimal { precision, scale }) => match a.as_decimal() {
+            Some((p, s)) => s <= scale && p - s <= precision - scale,
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Casts `e` to `to`, folding a literal at plan time so a bad constant is reported with its
+/// position instead of failing every row at run time.
+fn cast_to(e: ScalarExpr, to: DataType, span: Span) -> Result<ScalarExpr> {
+    if e.ty() == to {
+        return Ok(e);
+    }
+    if is_null_literal(&e) {
+        return Ok(ScalarExpr::literal(Datum::Null, to));
+    }
+    let cast = ScalarExpr::Cast { expr: Box::new(e), to };
+    if let ScalarExpr::Cast { expr, .. } = &cast
+        && matches!(expr.as_ref(), ScalarExpr::Literal { .. })
+    {
+        let col = cast.eval(&Batch::new(1, vec![])).map_err(|err| PlanError::invalid(err.to_string(), span))?;
+        return Ok(ScalarExpr::literal(col.datum(0), to));
+    }
+    Ok(cast)
+}
+
+/// The type both operands of a numeric operation are brought to.
+fn numeric_common(a: DataType, b: DataType) -> Option<DataType> {
+    if !a.is_numeric() || !b.is_numeric() {
+        return None;
+    }
+    Some(match (a, b) {
+        (DataType::Double, _) | (_, DataType::Double) => DataType::Double,
+        (DataType::Int, DataType::Int) => DataType::Int,
+        (x, y) if x.is_integer() && y.is_integer() => DataType::BigInt,
+        (x, y) => {
+            let (p1, s1) = x.as_decimal()?;
+            let (p2, s2) = y.as_decimal()?;
+            let s = s1.max(s2);
+            let p = ((p1 - s1).max(p2 - s2) + s).min(MAX_DECIMAL_PRECISION);
+            DataType::Decimal { precision: p, scale: s }
+        }
+    })
+}
+
+/// The common type of CASE branches, COALESCE arguments and the like.
+fn unify(exprs: &[ScalarExpr]) -> Option<DataType> {
+    let mut ty: Option<DataType> = None;
+    for e in exprs {
+        if is_null_literal(e) {
+            continue;
+        }
+        ty = Some(match ty {
+            None => e.ty(),
+            Some(t) if t == e.ty() => t,
+            Some(t) => numeric_common(t, e.ty())?,
+        });
+    }
+    Some(ty.unwrap_or(DataType::Varchar))
+}
+
+fn binary(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, ty: DataType) -> ScalarExpr {
+    ScalarExpr::Binary { op, left: Box::new(l), right: Box::new(r), ty }
+}
+
+/// Types `l op r` for arithmetic, following DuckDB where engines differ: `/` is DOUBLE division,
+/// DECIMAL `*` adds precisions and scales, `+`/`-` keep the larger scale with one more digit.
+fn arithmetic(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let (lt, rt) = (l.ty(), r.ty());
+    let (lt, rt) = match (is_null_literal(&l), is_null_literal(&r)) {
+        (true, false) => (rt, rt),
+        (false, true) => (lt, lt),
+        _ => (lt, rt),
+    };
+    let Some(common) = numeric_common(lt, rt) else {
+        return Err(PlanError::invalid(format!("cannot apply `{}` to {lt} and {rt}", op.symbol()), span)
+            .with_hint("arithmetic needs numbers; CAST strings to a numeric type"));
+    };
+    if op == BinaryOp::Div {
+        return Ok(binary(op, cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?, DataType::Double));
+    }
+    match common {
+        DataType::Decimal { .. } => {
+            let (p1, s1) = lt.as_decimal().unwrap_or((38, 0));
+            let (p2, s2) = rt.as_decimal().unwrap_or((38, 0));
+            let l = cast_to(l, DataType::Decimal { precision: p1, scale: s1 }, span)?;
+            let r = cast_to(r, DataType::Decimal { precision: p2, scale: s2 }, span)?;
+            let ty = match op {
+                BinaryOp::Mul => {
+                    let s = s1 + s2;
+                    if s > MAX_DECIMAL_PRECISION {
+                        return Err(PlanError::invalid(format!("DECIMAL product of scale {s} exceeds 38 digits"), span));
+                    }
+                    DataType::Decimal { precision: (p1 + p2).min(MAX_DECIMAL_PRECISION), scale: s }
+                }
+                BinaryOp::Mod => common,
+                _ => {
+                    let s = s1.max(s2);
+                    DataType::Decimal { precision: ((p1 - s1).max(p2 - s2) + s + 1).min(MAX_DECIMAL_PRECISION), scale: s }
+                }
+            };
+            Ok(binary(op, l, r, ty))
+        }
+        DataType::Double => Ok(binary(op, cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?, DataType::Double)),
+        int => Ok(binary(op, retype_null(l, int), retype_null(r, int), int)),
+    }
+}
+
+fn retype_null(e: ScalarExpr, ty: DataType) -> ScalarExpr {
+    if is_null_literal(&e) { ScalarExpr::literal(Datum::Null, ty) } else { e }
+}
+
+/// Types a comparison, bringing both sides to one type (a string literal compared with a
+/// timestamp is read as a timestamp).
+fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let (lt, rt) = (l.ty(), r.ty());
+    let is_str_lit = |e: &ScalarExpr| matches!(e, ScalarExpr::Literal { value: Datum::Str(_), .. });
+    let (l, r) = if is_null_literal(&l) {
+        (ScalarExpr::literal(Datum::Null, rt), r)
+    } else if is_null_literal(&r) {
+        (l, ScalarExpr::literal(Datum::Null, lt))
+    } else if lt == rt {
+        (l, r)
+    } else if let Some(common) = numeric_common(lt, rt) {
+        match common {
+            DataType::Decimal { .. } => {
+                let (p1, s1) = lt.as_decimal().unwrap_or((38, 0));
+                let (p2, s2) = rt.as_decimal().unwrap_or((38, 0));
+                (
+                    cast_to(l, DataType::Decimal { precision: p1, scale: s1 }, span)?,
+                    cast_to(r, DataType::Decimal { precision: p2, scale: s2 }, span)?,
+                )
+            }
+            DataType::Double => (cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?),
+            _ => (l, r),
+        }
+    } else if is_str_lit(&r) && rt == DataType::Varchar {
+        (l, cast_to(r, lt, span)?)
+    } else if is_str_lit(&l) && lt == DataType::Varchar {
+        let l = cast_to(l, rt, span)?;
+        (l, r)
+    } else {
+        return Err(PlanError::invalid(format!("cannot compare {lt} with {rt}"), span).with_hint("CAST one side to the other's type"));
+    };
+    Ok(binary(op, l, r, DataType::Boolean))
+}
+
+fn boolean(e: ScalarExpr, what: &str, span: Span) -> Result<ScalarExpr> {
+    match e.ty() {
+        DataType::Boolean => Ok(e),
+        _ if is_null_literal(&e) => Ok(ScalarExpr::literal(Datum::Null, DataType::Boolean)),
+        t => Err(PlanError::invalid(format!("{what} needs BOOLEAN operands, not {t}"), span)),
+    }
+}
+
+fn varchar(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
+    match e.ty() {
+        DataType::Varchar => Ok(e),
+        _ if is_null_literal(&e) => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
+        t => Err(PlanError::invalid(format!("{func} needs a VARCHAR argument, not {t}"), span).with_hint("CAST it to VARCHAR")),
+    }
+}
+
+/// A numeric literal's type: INT or BIGINT if it is an integer that fits, DECIMAL(p, s) for digits
+/// with a point, DOUBLE with an exponent (as DuckDB types them).
+fn number_literal(text: &str, span: Span) -> Result<ScalarExpr> {
+    if let Some(v) = vstream_repr::expr::parse_i64(text.as_bytes()) {
+        let ty = if i32::try_from(v).is_ok() { DataType::Int } else { DataType::BigInt };
+        return Ok(ScalarExpr::literal(Datum::Int(v), ty));
+    }
+    if text.contains(['e', 'E']) {
+        return text
+            .parse::<f64>()
+            .map(|v| ScalarExpr::literal(Datum::Double(v), DataType::Double))
+            .map_err(|_| PlanError::invalid(format!("invalid number {text}"), span));
+    }
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let int_digits = int.trim_start_matches('0').len();
+    let scale = frac.len();
+    let precision = (int_digits + scale).max(1).max(scale);
+    if precision > MAX_DECIMAL_PRECISION as usize {
+        return text
+            .parse::<f64>()
+            .map(|v| ScalarExpr::literal(Datum::Double(v), DataType::Double))
+            .map_err(|_| PlanError::invalid(format!("invalid number {text}"), span));
+    }
+    let m = decimal::parse(text.as_bytes(), scale as u8).ok_or_else(|| PlanError::invalid(format!("invalid number {text}"), span))?;
+    Ok(ScalarExpr::literal(Datum::Decimal(m), DataType::Decimal { precision: precision as u8, scale: scale as u8 }))
+}
+
+fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
+    let span = e.span();
+    match e {
+        Expr::Identifier(i) => scope.column(i),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [q, c] if scope.matches_qualifier(&q.value) => scope.column(c),
+            [q, _] => Err(PlanError::invalid(format!("unknown table `{}`", q.value), q.span)
+                .with_hint_opt(did_you_mean(&q.value, [scope.table.as_str()].into_iter().chain(scope.alias.as_deref())))),
+            _ => Err(PlanError::not_supported(format!("the name `{e}`"), span)),
+        },
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => number_literal(n, span),
+            Value::SingleQuotedString(s) => Ok(ScalarExpr::literal(Datum::Str(s.clone()), DataType::Varchar)),
+            Value::Boolean(b) => Ok(ScalarExpr::literal(Datum::Bool(*b), DataType::Boolean)),
+            Value::Null => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
+            other => Err(PlanError::not_supported(format!("the literal {other}"), span)),
+        },
+        Expr::TypedString(ts) => {
+            let ty = data_type(&ts.data_type, span)?;
+            let text = match &ts.value.value {
+                Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            };
+            cast_to(ScalarExpr::literal(Datum::Str(text), DataType::Varchar), ty, span)
+        }
+        Expr::Nested(inner) => bind_expr(inner, scope),
+        Expr::UnaryOp { op, expr } => {
+            let inner = bind_expr(expr, scope)?;
+            match op {
+                UnaryOperator::Not => Ok(ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(boolean(inner, "NOT", span)?) }),
+                UnaryOperator::Minus => {
+                    // Fold `-5` so the literal's type is right (`-2147483648` is an INT).
+                    if let ScalarExpr::Literal { .. } = inner
+                        && let Expr::Value(v) = expr.as_ref()
+                        && let Value::Number(n, _) = &v.value
+                    {
+                        return number_literal(&format!("-{n}"), span);
+                    }
+                    if !inner.ty().is_numeric() && !is_null_literal(&inner) {
+                        return Err(PlanError::invalid(format!("cannot negate {}", inner.ty()), span));
+                    }
+                    Ok(ScalarExpr::Unary { op: UnaryOp::Neg, expr: Box::new(inner) })
+                }
+                UnaryOperator::Plus => Ok(inner),
+                other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
+            }
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let l = bind_expr(left, scope)?;
+            let r = bind_expr(right, scope)?;
+            let cmp = |o| comparison(o, l.clone(), r.clone(), span);
+            match op {
+                BinaryOperator::Plus => arithmetic(BinaryOp::Add, l, r, span),
+                BinaryOperator::Minus => arithmetic(BinaryOp::Sub, l, r, span),
+                BinaryOperator::Multiply => arithmetic(BinaryOp::Mul, l, r, span),
+                BinaryOperator::Divide => arithmetic(BinaryOp::Div, l, r, span),
+                BinaryOperator::Modulo => arithmetic(BinaryOp::Mod, l, r, span),
+                BinaryOperator::Eq => cmp(BinaryOp::Eq),
+                BinaryOperator::NotEq => cmp(BinaryOp::NotEq),
+                BinaryOperator::Lt => cmp(BinaryOp::Lt),
+                BinaryOperator::LtEq => cmp(BinaryOp::LtEq),
+                BinaryOperator::Gt => cmp(BinaryOp::Gt),
+                BinaryOperator::GtEq => cmp(BinaryOp::GtEq),
+                BinaryOperator::And => Ok(binary(BinaryOp::And, boolean(l, "AND", span)?, boolean(r, "AND", span)?, DataType::Boolean)),
+                BinaryOperator::Or => Ok(binary(BinaryOp::Or, boolean(l, "OR", span)?, boolean(r, "OR", span)?, DataType::Boolean)),
+                BinaryOperator::StringConcat => {
+                    // `a || b` is NULL when either side is (unlike CONCAT, which skips NULLs).
+                    let (l, r) = (cast_to(l, DataType::Varchar, span)?, cast_to(r, DataType::Varchar, span)?);
+                    let either_null = binary(
+                        BinaryOp::Or,
+                        ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(l.clone()) },
+                        ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(r.clone()) },
+                        DataType::Boolean,
+                    );
+                    Ok(ScalarExpr::Case {
+                        branches: vec![(either_null, ScalarExpr::literal(Datum::Null, DataType::Varchar))],
+                        otherwise: Box::new(ScalarExpr::Call { func: Func::Concat, args: vec![l, r], ty: DataType::Varchar }),
+                        ty: DataType::Varchar,
+                    })
+                }
+                other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
+            }
+        }
+        Expr::IsNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(bind_expr(inner, scope)?) }),
+        Expr::IsNotNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNotNull, expr: Box::new(bind_expr(inner, scope)?) }),
+        Expr::Between { expr, negated, low, high } => {
+            let x = bind_expr(expr, scope)?;
+            let lo = comparison(BinaryOp::GtEq, x.clone(), bind_expr(low, scope)?, span)?;
+            let hi = comparison(BinaryOp::LtEq, x, bind_expr(high, scope)?, span)?;
+            let both = binary(BinaryOp::And, lo, hi, DataType::Boolean);
+            Ok(if *negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(both) } } else { both })
+        }
+        Expr::In { target: ast::InTarget::List(list), expr, negated, .. } => {
+            // `x IN (a, b)` is `x = a OR x = b` under three-valued logic, which is SQL's meaning.
+            let x = bind_expr(expr, scope)?;
+            let mut any: Option<ScalarExpr> = None;
+            for item in list {
+                let eq = comparison(BinaryOp::Eq, x.clone(), bind_expr(item, scope)?, item.span())?;
+                any = Some(match any {
+                    None => eq,
+                    Some(prev) => binary(BinaryOp::Or, prev, eq, DataType::Boolean),
+                });
+            }
+            let any = any.ok_or_else(|| PlanError::invalid("IN needs at least one value", span))?;
+            Ok(if *negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(any) } } else { any })
+        }
+        Expr::Like { negated, any: false, expr, pattern, escape_char: None } => {
+            let s = varchar(bind_expr(expr, scope)?, "LIKE", span)?;
+            let p = varchar(bind_expr(pattern, scope)?, "LIKE", span)?;
+            Ok(ScalarExpr::Call { func: Func::Like { negated: *negated }, args: vec![s, p], ty: DataType::Boolean })
+        }
+        Expr::Case { operand, conditions, else_result, .. } => {
+            let operand = operand.as_ref().map(|o| bind_expr(o, scope)).transpose()?;
+            let mut conds = Vec::new();
+            let mut results = Vec::new();
+            for w in conditions {
+                let c = bind_expr(&w.condition, scope)?;
+                let c = match &operand {
+                    Some(o) => comparison(BinaryOp::Eq, o.clone(), c, w.condition.span())?,
+                    None => boolean(c, "CASE WHEN", w.condition.span())?,
+                };
+                conds.push(c);
+                results.push(bind_expr(&w.result, scope)?);
+            }
+            let otherwise = match else_result {
+                Some(e) => bind_expr(e, scope)?,
+                None => ScalarExpr::literal(Datum::Null, DataType::Varchar),
+            };
+            results.push(otherwise);
+            let ty = unify(&results).ok_or_else(|| {
+                let tys: Vec<String> = results.iter().filter(|e| !is_null_literal(e)).map(|e| e.ty().to_string()).collect();
+                PlanError::invalid(format!("CASE branches have incompatible types: {}", tys.join(", ")), span)
+            })?;
+            let mut results = results.into_iter().map(|r| cast_to(r, ty, span)).collect::<Result<Vec<_>>>()?;
+            let otherwise = results.pop().unwrap_or(ScalarExpr::literal(Datum::Null, ty));
+            Ok(ScalarExpr::Case { branches: conds.into_iter().zip(results).collect(), otherwise: Box::new(otherwise), ty })
+        }
+        Expr::Cast { kind, expr, data_type: dt, format: None } => {
+            if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
+                return Err(PlanError::not_supported(format!("{kind:?}"), span));
+            }
+            let inner = bind_expr(expr, scope)?;
+            let to = data_type(dt, span)?;
+            let from = inner.ty();
+            let ok = from == to
+                || is_null_literal(&inner)
+                || to == DataType::Varchar
+                || from == DataType::Varchar
+                || (from.is_numeric() && to.is_numeric())
+                || (from == DataType::Boolean && to.is_numeric())
+                || (from.is_numeric() && to == DataType::Boolean);
+            if !ok {
+                return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
+            }
+            cast_to(inner, to, span)
+        }
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            let mut args = vec![varchar(bind_expr(expr, scope)?, "SUBSTRING", span)?];
+            let from = match substring_from {
+                Some(f) => bind_expr(f, scope)?,
+                None => ScalarExpr::literal(Datum::Int(1), DataType::BigInt),
+            };
+            args.push(integer_arg(from, "SUBSTRING", span)?);
+            if let Some(l) = substring_for {
+                args.push(integer_arg(bind_expr(l, scope)?, "SUBSTRING", span)?);
+            }
+            Ok(ScalarExpr::Call { func: Func::Substring, args, ty: DataType::Varchar })
+        }
+        Expr::Trim { expr, trim_where, trim_what, trim_characters } => {
+            if trim_characters.is_some() {
+                return Err(PlanError::not_supported("TRIM with a character list", span));
+            }
+            let side = match trim_where {
+                None | Some(TrimWhereField::Both) => TrimSide::Both,
+                Some(TrimWhereField::Leading) => TrimSide::Leading,
+                Some(TrimWhereField::Trailing) => TrimSide::Trailing,
+            };
+            let s = varchar(bind_expr(expr, scope)?, "TRIM", span)?;
+            let chars = match trim_what {
+                Some(w) => varchar(bind_expr(w, scope)?, "TRIM", span)?,
+                None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
+            };
+            Ok(ScalarExpr::Call { func: Func::Trim(side), args: vec![s, chars], ty: DataType::Varchar })
+        }
+        Expr::Function(f) => bind_function(f, scope),
+        Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
+        other => Err(PlanError::not_supported(format!("the expression `{other}`"), span)),
+    }
+}
+
+fn integer_arg(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
+    if e.ty().is_integer() {
+        Ok(cast_to(e, DataType::BigInt, span)?)
+    } else if is_null_literal(&e) {
+        Ok(ScalarExpr::literal(Datum::Null, DataType::BigInt))
+    } else {
+        Err(PlanError::invalid(format!("{func} needs an integer here, not {}", e.ty()), span))
+    }
+}
+
+const FUNCTIONS: &[&str] = &[
+    "MOD", "ABS", "UPPER", "LOWER", "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "SUBSTRING", "SUBSTR", "CONCAT", "TRIM", "LTRIM", "RTRIM",
+    "COALESCE",
+];
+const AGGREGATES: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG"];
+
+fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
+    let span = f.name.span();
+    let name = object_name(&f.name).to_ascii_uppercase();
+    if AGGREGATES.contains(&name.as_str()) {
+        return Err(PlanError::not_supported(format!("the aggregate {name}"), span)
+            .with_hint("continuous aggregation (GROUP BY) arrives with the aggregation work"));
+    }
+    if f.over.is_some() || f.filter.is_some() {
+        return Err(PlanError::not_supported(format!("{name} with OVER or FILTER"), span));
+    }
+    let args: Vec<&Expr> = match &f.args {
+        FunctionArguments::List(list) => {
+            if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                return Err(PlanError::not_supported(format!("{name} with DISTINCT or clauses"), span));
+            }
+            list.args
+                .iter()
+                .map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e),
+                    other => Err(PlanError::not_supported(format!("the argument `{other}`"), span)),
+                })
+                .collect::<Result<_>>()?
+        }
+        FunctionArguments::None => vec![],
+        FunctionArguments::Subquery(_) => return Err(PlanError::not_supported("a subquery argument", span)),
+    };
+    let arity = |n: std::ops::RangeInclusive<usize>| {
+        if n.contains(&args.len()) {
+            Ok(())
+        } else {
+            let want = if n.start() == n.end() { n.start().to_string() } else { format!("{} to {}", n.start(), n.end()) };
+            Err(PlanError::invalid(format!("{name} takes {want} arguments, not {}", args.len()), f.span()))
+        }
+    };
+    let bound = args.iter().map(|a| bind_expr(a, scope)).collect::<Result<Vec<_>>>()?;
+    match name.as_str() {
+        "MOD" => {
+            arity(2..=2)?;
+            let mut b = bound.into_iter();
+            let (l, r) = (b.next(), b.next());
+            arithmetic(BinaryOp::Mod, l.ok_or_else(|| internal(span))?, r.ok_or_else(|| internal(span))?, f.span())
+        }
+        "ABS" => {
+            arity(1..=1)?;
+            let x = bound.into_iter().next().ok_or_else(|| internal(span))?;
+            if !x.ty().is_numeric() {
+                return Err(PlanError::invalid(format!("ABS needs a number, not {}", x.ty()), f.span()));
+            }
+            let ty = x.ty();
+            Ok(ScalarExpr::Call { func: Func::Abs, args: vec![x], ty })
+        }
+        "UPPER" | "LOWER" => {
+            arity(1..=1)?;
+            let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
+            let func = if name == "UPPER" { Func::Upper } else { Func::Lower };
+            Ok(ScalarExpr::Call { func, args: vec![x], ty: DataType::Varchar })
+        }
+        "LENGTH" | "CHAR_LENGTH" | "CHARACTER_LENGTH" => {
+            arity(1..=1)?;
+            let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
+            Ok(ScalarExpr::Call { func: Func::Length, args: vec![x], ty: DataType::BigInt })
+        }
+        "SUBSTRING" | "SUBSTR" => {
+            arity(2..=3)?;
+            let mut b = bound.into_iter();
+            let mut args = vec![varchar(b.next().ok_or_else(|| internal(span))?, &name, f.span())?];
+            for a in b {
+                args.push(integer_arg(a, &name, f.span())?);
+            }
+            Ok(ScalarExpr::Call { func: Func::Substring, args, ty: DataType::Varchar })
+        }
+        "CONCAT" => {
+            arity(1..=usize::MAX)?;
+            let args = bound.into_iter().map(|a| cast_to(a, DataType::Varchar, f.span())).collect::<Result<_>>()?;
+            Ok(ScalarExpr::Call { func: Func::Concat, args, ty: DataType::Varchar })
+        }
+        "TRIM" | "LTRIM" | "RTRIM" => {
+            arity(1..=2)?;
+            let side = match name.as_str() {
+                "LTRIM" => TrimSide::Leading,
+                "RTRIM" => TrimSide::Trailing,
+                _ => TrimSide::Both,
+            };
+            let mut b = bound.into_iter();
+            let s = varchar(b.next().ok_or_else(|| internal(span))?, &name, f.span())?;
+            let chars = match b.next() {
+                Some(c) => varchar(c, &name, f.span())?,
+                None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
+            };
+            Ok(ScalarExpr::Call { func: Func::Trim(side), args: vec![s, chars], ty: DataType::Varchar })
+        }
+        "COALESCE" => {
+            arity(1..=usize::MAX)?;
+            let ty = unify(&bound).ok_or_else(|| {
+                let tys: Vec<String> = bound.iter().map(|e| e.ty().to_string()).collect();
+                PlanError::invalid(format!("COALESCE arguments have incompatible types: {}", tys.join(", ")), f.span())
+            })?;
+            let args = bound.into_iter().map(|a| cast_to(a, ty, f.span())).collect::<Result<_>>()?;
+            Ok(ScalarExpr::Call { func: Func::Coalesce, args, ty })
+        }
+        "TUMBLE" | "HOP" | "SESSION" | "CUMULATE" => Err(PlanError::not_supported(format!("{name} outside FROM TABLE(...)"), span)),
+        _ => Err(PlanError::invalid(format!("unknown function `{name}`"), span)
+            .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied()))),
+    }
+}
+
+fn internal(span: Span) -> PlanError {
+    PlanError::invalid("internal error: missing argument", span)
+}

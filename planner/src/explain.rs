@@ -1,0 +1,91 @@
+//! `explain`: both plans as indented text, and the dataflow as a Graphviz graph.
+
+use crate::Planned;
+use crate::dataflow::{Operator, SinkExchange};
+use std::path::Path;
+
+fn names(schema: &vstream_repr::Schema) -> Vec<String> {
+    schema.fields.iter().map(|f| f.name.clone()).collect()
+}
+
+/// The dataflow's operators, one per line, with their inputs, data movement and state.
+pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
+    let plan = &planned.dataflow;
+    plan.nodes
+        .iter()
+        .map(|n| match &n.operator {
+            Operator::Source { table, spec, table_schema, projection } => {
+                let cols: Vec<&str> = projection.iter().map(|i| table_schema.fields[*i].name.as_str()).collect();
+                format!(
+                    "{} Source {table}: {}; columns [{}] of {}; each worker reads every Nth chunk; state: none",
+                    n.id,
+                    spec.describe(),
+                    cols.join(", "),
+                    table_schema.len()
+                )
+            }
+            Operator::MapFilterProject { input, predicate, exprs } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let mut s = format!("{} MapFilterProject <- {input}:", n.id);
+                if let Some(p) = predicate {
+                    s.push_str(&format!(" filter {};", p.display_with(&input_names)));
+                }
+                let items: Vec<String> = exprs
+                    .iter()
+                    .zip(&n.schema.fields)
+                    .map(|(e, f)| {
+                        let t = e.display_with(&input_names).to_string();
+                        if t == f.name { t } else { format!("{}={t}", f.name) }
+                    })
+                    .collect();
+                s.push_str(&format!(" project {}; state: none", items.join(", ")));
+                s
+            }
+            Operator::Sink { input, name, spec, exchange } => {
+                let ex = match exchange {
+                    SinkExchange::PerWorker => "exchange: none (each worker writes its own part)",
+                    SinkExchange::Gather => "exchange: gather to worker 0",
+                };
+                format!("{} Sink {name} <- {input}: {}; {ex}", n.id, spec.describe())
+            }
+        })
+        .collect()
+}
+
+/// The text `vstream-plan explain` prints. Paths under `base_dir` print relative to it, so the
+/// output does not depend on where the project is checked out.
+pub fn explain_text(planned: &Planned, base_dir: &Path) -> String {
+    let mut out = String::from("== logical plan ==\n");
+    out.push_str(&planned.logical.explain());
+    out.push_str("== dataflow ==\n");
+    for l in dataflow_lines(planned) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    relativize(&out, base_dir)
+}
+
+fn relativize(text: &str, base_dir: &Path) -> String {
+    let prefix = format!("{}/", base_dir.display());
+    if prefix == "/" || prefix == "./" { text.to_string() } else { text.replace(&prefix, "") }
+}
+
+/// The dataflow as a Graphviz digraph: one box per operator, edges labelled where rows move
+/// between workers.
+pub fn explain_dot(planned: &Planned, base_dir: &Path) -> String {
+    let mut out = String::from("digraph vstream {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
+    for (n, line) in planned.dataflow.nodes.iter().zip(dataflow_lines(planned)) {
+        let label = line.replace('\\', "\\\\").replace('"', "\\\"").replace("; ", "\\n");
+        out.push_str(&format!("  n{} [label=\"{}\"];\n", n.id, label));
+        let (input, edge) = match &n.operator {
+            Operator::Source { .. } => continue,
+            Operator::MapFilterProject { input, .. } => (*input, String::new()),
+            Operator::Sink { input, exchange, .. } => {
+                (*input, if *exchange == SinkExchange::Gather { " [label=\"gather\", style=bold]".to_string() } else { String::new() })
+            }
+        };
+        out.push_str(&format!("  n{input} -> n{}{edge};\n", n.id));
+    }
+    out.push_str("}\n");
+    relativize(&out, base_dir)
+}

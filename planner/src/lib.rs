@@ -1,0 +1,42 @@
+//! vstream's planner: SQL text → sqlparser AST → bound logical plan → dataflow plan.
+//!
+//! Plans are plain data (serde where they cross into the runtime); nothing here knows timely.
+
+pub mod bind;
+pub mod dataflow;
+pub mod dialect;
+pub mod error;
+pub mod explain;
+pub mod logical;
+
+pub use bind::Catalog;
+pub use dataflow::{DataflowPlan, Node, NodeId, Operator};
+pub use error::{ErrorKind, PlanError, Position};
+pub use logical::{LogicalPlan, ScriptPlan, SinkPlan};
+
+use std::path::Path;
+
+/// Both plans of a script.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub logical: ScriptPlan,
+    pub dataflow: DataflowPlan,
+}
+
+/// Plans a script: parses, binds, pushes projections into the scans, and lowers to a dataflow.
+/// `base_dir` is the script's folder, where relative paths in options start.
+pub fn plan_script(sql: &str, base_dir: &Path) -> Result<Planned, PlanError> {
+    let (_catalog, mut logical) = bind::bind_script(sql, base_dir)?;
+    for sink in &mut logical.sinks {
+        let all: Vec<usize> = (0..sink.query.schema().len()).collect();
+        sink.query = sink.query.clone().prune(&all).0;
+    }
+    let dataflow = dataflow::lower(&logical);
+    Ok(Planned { logical, dataflow })
+}
+
+/// The folder of a script, made absolute: relative paths in its options start there.
+pub fn script_dir(script: &Path) -> std::path::PathBuf {
+    let dir = script.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}

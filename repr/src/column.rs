@@ -1,0 +1,242 @@
+//! Typed columns: one flat vector per column plus an optional validity mask.
+
+use crate::datum::Datum;
+use crate::types::DataType;
+use crate::{decimal, timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Variable-length strings as one byte buffer and `len + 1` offsets into it (Arrow's layout):
+/// a batch of strings is two allocations, not one per row.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StringColumn {
+    pub offsets: Vec<u32>,
+    pub bytes: Vec<u8>,
+}
+
+impl StringColumn {
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        StringColumn { offsets, bytes: Vec::with_capacity(bytes) }
+    }
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    #[inline]
+    pub fn push(&mut self, s: &[u8]) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        self.bytes.extend_from_slice(s);
+        self.offsets.push(self.bytes.len() as u32);
+    }
+    #[inline]
+    pub fn get_bytes(&self, i: usize) -> &[u8] {
+        &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+    /// The string at `i`. Sources only admit valid UTF-8, so this cannot fail on their data;
+    /// a lossy view guards against a broken invariant rather than panicking.
+    #[inline]
+    pub fn get(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.get_bytes(i))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(move |i| self.get_bytes(i))
+    }
+}
+
+impl FromIterator<String> for StringColumn {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        let mut c = StringColumn::with_capacity(0, 0);
+        for s in iter {
+            c.push(s.as_bytes());
+        }
+        c
+    }
+}
+
+/// The values of a column, one vector per physical layout. Slots of NULL rows hold a default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ColumnData {
+    Bool(Vec<bool>),
+    /// INT and BIGINT.
+    Int(Vec<i64>),
+    Double(Vec<f64>),
+    /// DECIMAL mantissas; the scale is in the column's type.
+    Decimal(Vec<i128>),
+    Str(StringColumn),
+    /// TIMESTAMP(3): epoch milliseconds.
+    Timestamp(Vec<i64>),
+}
+
+impl ColumnData {
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnData::Bool(v) => v.len(),
+            ColumnData::Int(v) | ColumnData::Timestamp(v) => v.len(),
+            ColumnData::Double(v) => v.len(),
+            ColumnData::Decimal(v) => v.len(),
+            ColumnData::Str(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Empty data of the layout that `ty` uses.
+    pub fn empty(ty: DataType, capacity: usize) -> Self {
+        match ty {
+            DataType::Boolean => ColumnData::Bool(Vec::with_capacity(capacity)),
+            DataType::Int | DataType::BigInt => ColumnData::Int(Vec::with_capacity(capacity)),
+            DataType::Double => ColumnData::Double(Vec::with_capacity(capacity)),
+            DataType::Decimal { .. } => ColumnData::Decimal(Vec::with_capacity(capacity)),
+            DataType::Varchar => ColumnData::Str(StringColumn::with_capacity(capacity, capacity * 8)),
+            DataType::Timestamp => ColumnData::Timestamp(Vec::with_capacity(capacity)),
+        }
+    }
+}
+
+/// A typed column: data plus validity (`None`: no NULLs; else `true` where the row is not NULL).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub ty: DataType,
+    pub data: ColumnData,
+    pub validity: Option<Vec<bool>>,
+}
+
+impl Column {
+    pub fn new(ty: DataType, data: ColumnData, validity: Option<Vec<bool>>) -> Self {
+        // A mask with no NULL in it is dropped so kernels can take the fast path.
+        let validity = validity.filter(|v| v.iter().any(|ok| !ok));
+        Column { ty, data, validity }
+    }
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    #[inline]
+    pub fn is_valid(&self, i: usize) -> bool {
+        self.validity.as_ref().is_none_or(|v| v[i])
+    }
+    pub fn null_count(&self) -> usize {
+        self.validity.as_ref().map_or(0, |v| v.iter().filter(|ok| !**ok).count())
+    }
+
+    /// A column of `len` copies of `value`.
+    pub fn repeat(value: &Datum, ty: DataType, len: usize) -> Self {
+        let validity = value.is_null().then(|| vec![false; len]);
+        let data = match (ty, value) {
+            (DataType::Boolean, d) => ColumnData::Bool(vec![matches!(d, Datum::Bool(true)); len]),
+            (DataType::Int | DataType::BigInt, d) => ColumnData::Int(vec![if let Datum::Int(v) = d { *v } else { 0 }; len]),
+            (DataType::Double, d) => ColumnData::Double(vec![if let Datum::Double(v) = d { *v } else { 0.0 }; len]),
+            (DataType::Decimal { .. }, d) => ColumnData::Decimal(vec![if let Datum::Decimal(v) = d { *v } else { 0 }; len]),
+            (DataType::Timestamp, d) => ColumnData::Timestamp(vec![if let Datum::Timestamp(v) = d { *v } else { 0 }; len]),
+            (DataType::Varchar, d) => {
+                let s: &[u8] = if let Datum::Str(s) = d { s.as_bytes() } else { b"" };
+                let mut c = StringColumn::with_capacity(len, s.len() * len);
+                for _ in 0..len {
+                    c.push(s);
+                }
+                ColumnData::Str(c)
+            }
+        };
+        Column { ty, data, validity }
+    }
+
+    /// The value at row `i`.
+    pub fn datum(&self, i: usize) -> Datum {
+        if !self.is_valid(i) {
+            return Datum::Null;
+        }
+        match &self.data {
+            ColumnData::Bool(v) => Datum::Bool(v[i]),
+            ColumnData::Int(v) => Datum::Int(v[i]),
+            ColumnData::Double(v) => Datum::Double(v[i]),
+            ColumnData::Decimal(v) => Datum::Decimal(v[i]),
+            ColumnData::Str(v) => Datum::Str(v.get(i).into_owned()),
+            ColumnData::Timestamp(v) => Datum::Timestamp(v[i]),
+        }
+    }
+
+    /// The rows where `mask` is true, in order.
+    pub fn filter(&self, mask: &[bool], selected: usize) -> Column {
+        fn pick<T: Copy>(v: &[T], mask: &[bool], n: usize) -> Vec<T> {
+            let mut out = Vec::with_capacity(n);
+            out.extend(v.iter().zip(mask).filter(|(_, m)| **m).map(|(x, _)| *x));
+            out
+        }
+        let data = match &self.data {
+            ColumnData::Bool(v) => ColumnData::Bool(pick(v, mask, selected)),
+            ColumnData::Int(v) => ColumnData::Int(pick(v, mask, selected)),
+            ColumnData::Double(v) => ColumnData::Double(pick(v, mask, selected)),
+            ColumnData::Decimal(v) => ColumnData::Decimal(pick(v, mask, selected)),
+            ColumnData::Timestamp(v) => ColumnData::Timestamp(pick(v, mask, selected)),
+            ColumnData::Str(v) => {
+                let mut out = StringColumn::with_capacity(selected, 0);
+                for (i, m) in mask.iter().enumerate() {
+                    if *m {
+                        out.push(v.get_bytes(i));
+                    }
+                }
+                ColumnData::Str(out)
+            }
+        };
+        let validity = self.validity.as_ref().map(|v| pick(v, mask, selected));
+        Column::new(self.ty, data, validity)
+    }
+
+    /// Appends the text of row `i` as CSV and the stdout table print it: NULL is empty, DECIMAL
+    /// has its scale's digits, TIMESTAMP is `YYYY-MM-DD HH:MM:SS.mmm`.
+    pub fn write_text(&self, i: usize, out: &mut Vec<u8>) {
+        if !self.is_valid(i) {
+            return;
+        }
+        match &self.data {
+            ColumnData::Bool(v) => out.extend_from_slice(if v[i] { b"true" } else { b"false" }),
+            ColumnData::Int(v) => write_i64(v[i], out),
+            ColumnData::Double(v) => write_f64(v[i], out),
+            ColumnData::Decimal(v) => {
+                let scale = if let DataType::Decimal { scale, .. } = self.ty { scale } else { 0 };
+                decimal::format_into(v[i], scale, out)
+            }
+            ColumnData::Str(v) => out.extend_from_slice(v.get_bytes(i)),
+            ColumnData::Timestamp(v) => timestamp::format_into(v[i], out),
+        }
+    }
+}
+
+/// Appends the decimal text of an integer without allocating.
+#[inline]
+pub fn write_i64(v: i64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut u = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends the shortest text that reads back as the same DOUBLE (`inf`, `-inf` and `nan` as DuckDB spells them).
+pub fn write_f64(v: f64, out: &mut Vec<u8>) {
+    use std::io::Write;
+    if v.is_nan() {
+        out.extend_from_slice(b"nan");
+    } else if v.is_infinite() {
+        out.extend_from_slice(if v > 0.0 { b"inf" } else { b"-inf" });
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}

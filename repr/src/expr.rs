@@ -1,0 +1,1183 @@
+//! Scalar expressions, bound and typed, and their vectorised evaluation over a [`Batch`].
+//!
+//! The binder resolves names and inserts every implicit cast, so a kernel here only ever sees
+//! operands of one physical kind (both integers, both DOUBLE, both DECIMAL, ...) and each node
+//! carries its result type. Evaluation is column-at-a-time: one loop per node per batch.
+
+use crate::batch::Batch;
+use crate::column::{Column, ColumnData, StringColumn};
+use crate::datum::Datum;
+use crate::decimal;
+use crate::types::MAX_DECIMAL_PRECISION as MAX_PRECISION_I128;
+use crate::timestamp;
+use crate::types::DataType;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use crate::decimal::POW10;
+
+/// A runtime error of an expression: the row's value cannot be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    #[error("{ty} overflow in {op}")]
+    Overflow { ty: DataType, op: String },
+    #[error("cannot cast {value:?} to {to}")]
+    InvalidCast { value: String, to: DataType },
+    #[error("invalid argument to {func}: {detail}")]
+    InvalidArgument { func: &'static str, detail: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+    IsNull,
+    IsNotNull,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    /// DOUBLE division (the binder casts integer and DECIMAL operands, as DuckDB does).
+    Div,
+    /// Remainder with the sign of the dividend; NULL when dividing by zero, as DuckDB.
+    Mod,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+            BinaryOp::Eq => "=",
+            BinaryOp::NotEq => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+        }
+    }
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
+    }
+    pub fn is_arithmetic(self) -> bool {
+        matches!(self, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrimSide {
+    Both,
+    Leading,
+    Trailing,
+}
+
+/// Built-in scalar functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Func {
+    Abs,
+    Upper,
+    Lower,
+    /// Characters, not bytes.
+    Length,
+    /// `SUBSTRING(s, start [, len])`, 1-based, in characters.
+    Substring,
+    /// Concatenation that skips NULL arguments (DuckDB's and Postgres' `concat`).
+    Concat,
+    /// `TRIM(side chars FROM s)`: args are `[s, chars]`.
+    Trim(TrimSide),
+    Coalesce,
+    /// `s LIKE pattern` (`%`, `_`, backslash escapes): args are `[s, pattern]`.
+    Like { negated: bool },
+}
+
+impl Func {
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Abs => "ABS",
+            Func::Upper => "UPPER",
+            Func::Lower => "LOWER",
+            Func::Length => "LENGTH",
+            Func::Substring => "SUBSTRING",
+            Func::Concat => "CONCAT",
+            Func::Trim(TrimSide::Both) => "TRIM",
+            Func::Trim(TrimSide::Leading) => "LTRIM",
+            Func::Trim(TrimSide::Trailing) => "RTRIM",
+            Func::Coalesce => "COALESCE",
+            Func::Like { negated: false } => "LIKE",
+            Func::Like { negated: true } => "NOT LIKE",
+        }
+    }
+}
+
+/// A bound scalar expression over the columns of its input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ScalarExpr {
+    /// The input's column `index`.
+    Column { index: usize, ty: DataType },
+    Literal { value: Datum, ty: DataType },
+    Unary { op: UnaryOp, expr: Box<ScalarExpr> },
+    Binary { op: BinaryOp, left: Box<ScalarExpr>, right: Box<ScalarExpr>, ty: DataType },
+    Cast { expr: Box<ScalarExpr>, to: DataType },
+    /// Searched CASE: the first branch whose condition is TRUE, else `otherwise`.
+    Case { branches: Vec<(ScalarExpr, ScalarExpr)>, otherwise: Box<ScalarExpr>, ty: DataType },
+    Call { func: Func, args: Vec<ScalarExpr>, ty: DataType },
+}
+
+impl ScalarExpr {
+    pub fn column(index: usize, ty: DataType) -> Self {
+        ScalarExpr::Column { index, ty }
+    }
+    pub fn literal(value: Datum, ty: DataType) -> Self {
+        ScalarExpr::Literal { value, ty }
+    }
+
+    /// The result type.
+    pub fn ty(&self) -> DataType {
+        match self {
+            ScalarExpr::Column { ty, .. } | ScalarExpr::Literal { ty, .. } => *ty,
+            ScalarExpr::Unary { op, expr } => match op {
+                UnaryOp::Neg => expr.ty(),
+                UnaryOp::Not | UnaryOp::IsNull | UnaryOp::IsNotNull => DataType::Boolean,
+            },
+            ScalarExpr::Binary { ty, .. } | ScalarExpr::Case { ty, .. } | ScalarExpr::Call { ty, .. } => *ty,
+            ScalarExpr::Cast { to, .. } => *to,
+        }
+    }
+
+    /// Calls `f` on every input column index this expression reads.
+    pub fn visit_columns(&self, f: &mut impl FnMut(usize)) {
+        match self {
+            ScalarExpr::Column { index, .. } => f(*index),
+            ScalarExpr::Literal { .. } => {}
+            ScalarExpr::Unary { expr, .. } | ScalarExpr::Cast { expr, .. } => expr.visit_columns(f),
+            ScalarExpr::Binary { left, right, .. } => {
+                left.visit_columns(f);
+                right.visit_columns(f);
+            }
+            ScalarExpr::Case { branches, otherwise, .. } => {
+                for (c, r) in branches {
+                    c.visit_columns(f);
+                    r.visit_columns(f);
+                }
+                otherwise.visit_columns(f);
+            }
+            ScalarExpr::Call { args, .. } => args.iter().for_each(|a| a.visit_columns(f)),
+        }
+    }
+
+    /// Rewrites every column index through `map` (used when a projection is pushed below).
+    pub fn remap_columns(&mut self, map: &impl Fn(usize) -> usize) {
+        match self {
+            ScalarExpr::Column { index, .. } => *index = map(*index),
+            ScalarExpr::Literal { .. } => {}
+            ScalarExpr::Unary { expr, .. } | ScalarExpr::Cast { expr, .. } => expr.remap_columns(map),
+            ScalarExpr::Binary { left, right, .. } => {
+                left.remap_columns(map);
+                right.remap_columns(map);
+            }
+            ScalarExpr::Case { branches, otherwise, .. } => {
+                for (c, r) in branches {
+                    c.remap_columns(map);
+                    r.remap_columns(map);
+                }
+                otherwise.remap_columns(map);
+            }
+            ScalarExpr::Call { args, .. } => args.iter_mut().for_each(|a| a.remap_columns(map)),
+        }
+    }
+
+    /// Replaces every column reference `#i` by `inputs[i]` (fusing a projection into what reads it).
+    pub fn substitute(&self, inputs: &[ScalarExpr]) -> ScalarExpr {
+        let mut e = self.clone();
+        e.substitute_in_place(inputs);
+        e
+    }
+
+    fn substitute_in_place(&mut self, inputs: &[ScalarExpr]) {
+        match self {
+            ScalarExpr::Column { index, .. } => *self = inputs[*index].clone(),
+            ScalarExpr::Literal { .. } => {}
+            ScalarExpr::Unary { expr, .. } | ScalarExpr::Cast { expr, .. } => expr.substitute_in_place(inputs),
+            ScalarExpr::Binary { left, right, .. } => {
+                left.substitute_in_place(inputs);
+                right.substitute_in_place(inputs);
+            }
+            ScalarExpr::Case { branches, otherwise, .. } => {
+                for (c, r) in branches {
+                    c.substitute_in_place(inputs);
+                    r.substitute_in_place(inputs);
+                }
+                otherwise.substitute_in_place(inputs);
+            }
+            ScalarExpr::Call { args, .. } => args.iter_mut().for_each(|a| a.substitute_in_place(inputs)),
+        }
+    }
+
+    /// Evaluates the expression over every row of `batch`.
+    pub fn eval(&self, batch: &Batch) -> Result<Column, EvalError> {
+        match self {
+            ScalarExpr::Column { index, .. } => Ok(batch.columns[*index].clone()),
+            ScalarExpr::Literal { value, ty } => Ok(Column::repeat(value, *ty, batch.len)),
+            ScalarExpr::Unary { op, expr } => eval_unary(*op, expr.eval(batch)?),
+            ScalarExpr::Binary { op, left, right, ty } => {
+                // A literal right operand (`price > 100`, `MOD(a, 123)`) is common enough to
+                // skip materialising it; the kernels take either a column or a scalar.
+                let l = left.eval(batch)?;
+                match right.as_ref() {
+                    ScalarExpr::Literal { value, ty: lit_ty } if !value.is_null() && !matches!(op, BinaryOp::And | BinaryOp::Or) => {
+                        eval_binary_scalar(*op, &l, value, *lit_ty, *ty)
+                    }
+                    r => eval_binary(*op, &l, &r.eval(batch)?, *ty),
+                }
+            }
+            ScalarExpr::Cast { expr, to } => cast(&expr.eval(batch)?, *to),
+            ScalarExpr::Case { branches, otherwise, ty } => {
+                let mut chosen: Vec<usize> = vec![usize::MAX; batch.len];
+                let mut sources = Vec::with_capacity(branches.len() + 1);
+                for (k, (cond, result)) in branches.iter().enumerate() {
+                    let c = cond.eval(batch)?;
+                    let ColumnData::Bool(cv) = &c.data else { return Err(internal("CASE condition")) };
+                    for (i, pick) in chosen.iter_mut().enumerate() {
+                        if *pick == usize::MAX && cv[i] && c.is_valid(i) {
+                            *pick = k;
+                        }
+                    }
+                    sources.push(result.eval(batch)?);
+                }
+                let k = branches.len();
+                chosen.iter_mut().filter(|p| **p == usize::MAX).for_each(|p| *p = k);
+                sources.push(otherwise.eval(batch)?);
+                Ok(gather(&sources, &chosen, *ty))
+            }
+            ScalarExpr::Call { func, args, ty } => {
+                let cols = args.iter().map(|a| a.eval(batch)).collect::<Result<Vec<_>, _>>()?;
+                eval_call(*func, &cols, *ty, batch.len)
+            }
+        }
+    }
+}
+
+fn internal(what: &str) -> EvalError {
+    EvalError::InvalidArgument { func: "internal", detail: format!("mistyped {what} (a binder bug)") }
+}
+
+/// Row `i` of the result is row `i` of `sources[pick[i]]`.
+fn gather(sources: &[Column], pick: &[usize], ty: DataType) -> Column {
+    let n = pick.len();
+    let validity: Vec<bool> = (0..n).map(|i| sources[pick[i]].is_valid(i)).collect();
+    macro_rules! prim {
+        ($variant:ident, $default:expr) => {{
+            let v = (0..n)
+                .map(|i| match &sources[pick[i]].data {
+                    ColumnData::$variant(v) => v[i],
+                    _ => $default,
+                })
+                .collect();
+            ColumnData::$variant(v)
+        }};
+    }
+    let data = match ColumnData::empty(ty, 0) {
+        ColumnData::Bool(_) => prim!(Bool, false),
+        ColumnData::Int(_) => prim!(Int, 0),
+        ColumnData::Double(_) => prim!(Double, 0.0),
+        ColumnData::Decimal(_) => prim!(Decimal, 0),
+        ColumnData::Timestamp(_) => prim!(Timestamp, 0),
+        ColumnData::Str(_) => {
+            let mut out = StringColumn::with_capacity(n, 0);
+            for i in 0..n {
+                match &sources[pick[i]].data {
+                    ColumnData::Str(s) => out.push(s.get_bytes(i)),
+                    _ => out.push(b""),
+                }
+            }
+            ColumnData::Str(out)
+        }
+    };
+    Column::new(ty, data, Some(validity))
+}
+
+fn and_validity(a: &Option<Vec<bool>>, b: &Option<Vec<bool>>) -> Option<Vec<bool>> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(v), None) | (None, Some(v)) => Some(v.clone()),
+        (Some(x), Some(y)) => Some(x.iter().zip(y).map(|(a, b)| *a && *b).collect()),
+    }
+}
+
+fn eval_unary(op: UnaryOp, c: Column) -> Result<Column, EvalError> {
+    let n = c.len();
+    Ok(match op {
+        UnaryOp::IsNull => Column::new(DataType::Boolean, ColumnData::Bool((0..n).map(|i| !c.is_valid(i)).collect()), None),
+        UnaryOp::IsNotNull => Column::new(DataType::Boolean, ColumnData::Bool((0..n).map(|i| c.is_valid(i)).collect()), None),
+        UnaryOp::Not => match c.data {
+            ColumnData::Bool(v) => Column::new(c.ty, ColumnData::Bool(v.into_iter().map(|b| !b).collect()), c.validity),
+            _ => return Err(internal("NOT")),
+        },
+        UnaryOp::Neg => {
+            let data = match c.data {
+                ColumnData::Int(v) => ColumnData::Int(
+                    v.iter()
+                        .map(|x| x.checked_neg().ok_or_else(|| overflow(c.ty, "negation")))
+                        .collect::<Result<_, _>>()?,
+                ),
+                ColumnData::Double(v) => ColumnData::Double(v.into_iter().map(|x| -x).collect()),
+                ColumnData::Decimal(v) => ColumnData::Decimal(v.into_iter().map(|x| -x).collect()),
+                _ => return Err(internal("negation")),
+            };
+            Column::new(c.ty, data, c.validity)
+        }
+    })
+}
+
+fn overflow(ty: DataType, op: &str) -> EvalError {
+    EvalError::Overflow { ty, op: op.to_string() }
+}
+
+fn int_range(ty: DataType) -> (i64, i64) {
+    if ty == DataType::Int { (i32::MIN as i64, i32::MAX as i64) } else { (i64::MIN, i64::MAX) }
+}
+
+/// A right operand: a whole column, or one value for every row.
+enum Rhs<'a, T> {
+    Col(&'a [T]),
+    Scalar(T),
+}
+
+impl<T: Copy> Rhs<'_, T> {
+    #[inline(always)]
+    fn get(&self, i: usize) -> T {
+        match self {
+            Rhs::Col(v) => v[i],
+            Rhs::Scalar(s) => *s,
+        }
+    }
+}
+
+fn cmp_kernel<T: Copy, F: Fn(T, T) -> bool>(l: &[T], r: Rhs<'_, T>, f: F) -> Vec<bool> {
+    match r {
+        Rhs::Scalar(s) => l.iter().map(|x| f(*x, s)).collect(),
+        Rhs::Col(rv) => l.iter().zip(rv).map(|(x, y)| f(*x, *y)).collect(),
+    }
+}
+
+fn compare<T: Copy + PartialOrd>(op: BinaryOp, l: &[T], r: Rhs<'_, T>) -> Vec<bool> {
+    match op {
+        BinaryOp::Eq => cmp_kernel(l, r, |a, b| a == b),
+        BinaryOp::NotEq => cmp_kernel(l, r, |a, b| a != b),
+        BinaryOp::Lt => cmp_kernel(l, r, |a, b| a < b),
+        BinaryOp::LtEq => cmp_kernel(l, r, |a, b| a <= b),
+        BinaryOp::Gt => cmp_kernel(l, r, |a, b| a > b),
+        _ => cmp_kernel(l, r, |a, b| a >= b),
+    }
+}
+
+/// Integer arithmetic, checked against the result type's range; `%` by zero gives NULL.
+fn int_arith(op: BinaryOp, l: &[i64], r: Rhs<'_, i64>, ty: DataType, validity: &mut Option<Vec<bool>>) -> Result<Vec<i64>, EvalError> {
+    let (lo, hi) = int_range(ty);
+    let n = l.len();
+    let mut out = Vec::with_capacity(n);
+    let name = op.symbol();
+    match op {
+        BinaryOp::Mod => {
+            for i in 0..n {
+                let d = r.get(i);
+                if d == 0 {
+                    validity.get_or_insert_with(|| vec![true; n])[i] = false;
+                    out.push(0);
+                } else {
+                    // i64::MIN % -1 overflows in Rust but is 0 mathematically.
+                    out.push(l[i].checked_rem(d).unwrap_or(0));
+                }
+            }
+        }
+        _ => {
+            let f: fn(i64, i64) -> Option<i64> = match op {
+                BinaryOp::Add => i64::checked_add,
+                BinaryOp::Sub => i64::checked_sub,
+                BinaryOp::Mul => i64::checked_mul,
+                _ => return Err(internal("integer operator")),
+            };
+            let valid = validity.as_deref();
+            for i in 0..n {
+                match f(l[i], r.get(i)) {
+                    Some(v) if v >= lo && v <= hi => out.push(v),
+                    _ if valid.is_some_and(|v| !v[i]) => out.push(0),
+                    _ => return Err(overflow(ty, name)),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn double_arith(op: BinaryOp, l: &[f64], r: Rhs<'_, f64>, validity: &mut Option<Vec<bool>>) -> Vec<f64> {
+    let n = l.len();
+    match op {
+        BinaryOp::Add => (0..n).map(|i| l[i] + r.get(i)).collect(),
+        BinaryOp::Sub => (0..n).map(|i| l[i] - r.get(i)).collect(),
+        BinaryOp::Mul => (0..n).map(|i| l[i] * r.get(i)).collect(),
+        _ => {
+            // Division and remainder by zero give NULL, as in DuckDB.
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let d = r.get(i);
+                if d == 0.0 {
+                    validity.get_or_insert_with(|| vec![true; n])[i] = false;
+                    out.push(0.0);
+                } else if op == BinaryOp::Div {
+                    out.push(l[i] / d);
+                } else {
+                    out.push(l[i] % d);
+                }
+            }
+            out
+        }
+    }
+}
+
+fn decimal_scale(ty: DataType) -> u8 {
+    if let DataType::Decimal { scale, .. } = ty { scale } else { 0 }
+}
+
+/// DECIMAL arithmetic. `+`, `-` and `%` first bring both sides to the result scale; `*` adds the
+/// scales (the binder typed it so). The result must fit the result precision.
+fn decimal_arith(
+    op: BinaryOp,
+    l: &[i128],
+    ls: u8,
+    r: Rhs<'_, i128>,
+    rs: u8,
+    ty: DataType,
+    validity: &mut Option<Vec<bool>>,
+) -> Result<Vec<i128>, EvalError> {
+    let DataType::Decimal { precision, scale } = ty else { return Err(internal("decimal result")) };
+    let n = l.len();
+    let valid = validity.clone();
+    let is_null = |i: usize| valid.as_ref().is_some_and(|v| !v[i]);
+    let mut out = Vec::with_capacity(n);
+    let ov = || overflow(ty, op.symbol());
+    let up = |v: i128, from: u8| decimal::rescale(v, from, scale);
+    for i in 0..n {
+        if is_null(i) {
+            out.push(0);
+            continue;
+        }
+        let (a, b) = (l[i], r.get(i));
+        let v = match op {
+            BinaryOp::Add => up(a, ls).zip(up(b, rs)).and_then(|(a, b)| a.checked_add(b)),
+            BinaryOp::Sub => up(a, ls).zip(up(b, rs)).and_then(|(a, b)| a.checked_sub(b)),
+            BinaryOp::Mul => a.checked_mul(b).map(|p| if ls + rs > scale { decimal::div_round(p, POW10[(ls + rs - scale) as usize]) } else { p }),
+            BinaryOp::Mod => {
+                let (a, b) = up(a, ls).zip(up(b, rs)).ok_or_else(ov)?;
+                if b == 0 {
+                    validity.get_or_insert_with(|| vec![true; n])[i] = false;
+                    Some(0)
+                } else {
+                    Some(a % b)
+                }
+            }
+            _ => return Err(internal("decimal operator")),
+        };
+        match v {
+            Some(v) if decimal::fits(v, precision.min(MAX_PRECISION_I128)) => out.push(v),
+            _ => return Err(ov()),
+        }
+    }
+    Ok(out)
+}
+
+/// Brings both DECIMAL sides of a comparison to one scale.
+fn decimal_common(l: &[i128], ls: u8, r: Rhs<'_, i128>, rs: u8) -> Result<(Vec<i128>, Vec<i128>), EvalError> {
+    let s = ls.max(rs);
+    let n = l.len();
+    let err = || overflow(DataType::Decimal { precision: 38, scale: s }, "comparison");
+    let lv = l.iter().map(|v| decimal::rescale(*v, ls, s).ok_or_else(err)).collect::<Result<Vec<_>, _>>()?;
+    let rv = (0..n).map(|i| decimal::rescale(r.get(i), rs, s).ok_or_else(err)).collect::<Result<Vec<_>, _>>()?;
+    Ok((lv, rv))
+}
+
+fn eval_binary_scalar(op: BinaryOp, l: &Column, r: &Datum, r_ty: DataType, ty: DataType) -> Result<Column, EvalError> {
+    let mut validity = l.validity.clone();
+    let n = l.len();
+    let (data, out_ty) = match (&l.data, r) {
+        (ColumnData::Int(a), Datum::Int(b)) if op.is_comparison() => (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean),
+        (ColumnData::Int(a), Datum::Int(b)) => (ColumnData::Int(int_arith(op, a, Rhs::Scalar(*b), ty, &mut validity)?), ty),
+        (ColumnData::Double(a), Datum::Double(b)) if op.is_comparison() => {
+            (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean)
+        }
+        (ColumnData::Double(a), Datum::Double(b)) => (ColumnData::Double(double_arith(op, a, Rhs::Scalar(*b), &mut validity)), ty),
+        (ColumnData::Timestamp(a), Datum::Timestamp(b)) if op.is_comparison() => {
+            (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean)
+        }
+        (ColumnData::Bool(a), Datum::Bool(b)) if op.is_comparison() => (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean),
+        _ => {
+            let rc = Column::repeat(r, r_ty, n);
+            return eval_binary(op, l, &rc, ty);
+        }
+    };
+    Ok(Column::new(out_ty, data, validity))
+}
+
+fn eval_binary(op: BinaryOp, l: &Column, r: &Column, ty: DataType) -> Result<Column, EvalError> {
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+        return Ok(kleene(op, l, r));
+    }
+    let mut validity = and_validity(&l.validity, &r.validity);
+    let data = match (&l.data, &r.data) {
+        (ColumnData::Int(a), ColumnData::Int(b)) if op.is_comparison() => ColumnData::Bool(compare(op, a, Rhs::Col(b))),
+        (ColumnData::Int(a), ColumnData::Int(b)) => ColumnData::Int(int_arith(op, a, Rhs::Col(b), ty, &mut validity)?),
+        (ColumnData::Double(a), ColumnData::Double(b)) if op.is_comparison() => ColumnData::Bool(compare(op, a, Rhs::Col(b))),
+        (ColumnData::Double(a), ColumnData::Double(b)) => ColumnData::Double(double_arith(op, a, Rhs::Col(b), &mut validity)),
+        (ColumnData::Decimal(a), ColumnData::Decimal(b)) if op.is_comparison() => {
+            let (x, y) = decimal_common(a, decimal_scale(l.ty), Rhs::Col(b), decimal_scale(r.ty))?;
+            ColumnData::Bool(compare(op, &x, Rhs::Col(&y)))
+        }
+        (ColumnData::Decimal(a), ColumnData::Decimal(b)) => {
+            ColumnData::Decimal(decimal_arith(op, a, decimal_scale(l.ty), Rhs::Col(b), decimal_scale(r.ty), ty, &mut validity)?)
+        }
+        (ColumnData::Timestamp(a), ColumnData::Timestamp(b)) if op.is_comparison() => ColumnData::Bool(compare(op, a, Rhs::Col(b))),
+        (ColumnData::Bool(a), ColumnData::Bool(b)) if op.is_comparison() => ColumnData::Bool(compare(op, a, Rhs::Col(b))),
+        (ColumnData::Str(a), ColumnData::Str(b)) if op.is_comparison() => {
+            let v = (0..a.len())
+                .map(|i| {
+                    let (x, y) = (a.get_bytes(i), b.get_bytes(i));
+                    match op {
+                        BinaryOp::Eq => x == y,
+                        BinaryOp::NotEq => x != y,
+                        BinaryOp::Lt => x < y,
+                        BinaryOp::LtEq => x <= y,
+                        BinaryOp::Gt => x > y,
+                        _ => x >= y,
+                    }
+                })
+                .collect();
+            ColumnData::Bool(v)
+        }
+        _ => return Err(internal(op.symbol())),
+    };
+    let out_ty = if op.is_comparison() { DataType::Boolean } else { ty };
+    Ok(Column::new(out_ty, data, validity))
+}
+
+/// Three-valued AND / OR: FALSE AND NULL is FALSE, TRUE OR NULL is TRUE.
+fn kleene(op: BinaryOp, l: &Column, r: &Column) -> Column {
+    let (ColumnData::Bool(a), ColumnData::Bool(b)) = (&l.data, &r.data) else {
+        return Column::repeat(&Datum::Null, DataType::Boolean, l.len());
+    };
+    if l.validity.is_none() && r.validity.is_none() {
+        let v = if op == BinaryOp::And {
+            a.iter().zip(b).map(|(x, y)| *x && *y).collect()
+        } else {
+            a.iter().zip(b).map(|(x, y)| *x || *y).collect()
+        };
+        return Column::new(DataType::Boolean, ColumnData::Bool(v), None);
+    }
+    let n = a.len();
+    let mut vals = Vec::with_capacity(n);
+    let mut valid = Vec::with_capacity(n);
+    for i in 0..n {
+        let x = l.is_valid(i).then_some(a[i]);
+        let y = r.is_valid(i).then_some(b[i]);
+        let out = if op == BinaryOp::And {
+            match (x, y) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            }
+        } else {
+            match (x, y) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            }
+        };
+        vals.push(out.unwrap_or(false));
+        valid.push(out.is_some());
+    }
+    Column::new(DataType::Boolean, ColumnData::Bool(vals), Some(valid))
+}
+
+/// Casts a column. Failures (text that is not a number, a value out of range) are errors that
+/// name the value.
+pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
+    if c.ty == to {
+        return Ok(c.clone());
+    }
+    let n = c.len();
+    let mut validity = c.validity.clone();
+    let bad = |value: String| EvalError::InvalidCast { value, to };
+    let data = match (&c.data, to) {
+        (_, DataType::Varchar) => {
+            let mut out = StringColumn::with_capacity(n, n * 8);
+            let mut buf = Vec::new();
+            for i in 0..n {
+                buf.clear();
+                c.write_text(i, &mut buf);
+                out.push(&buf);
+            }
+            ColumnData::Str(out)
+        }
+        (ColumnData::Int(v), DataType::Int | DataType::BigInt) => {
+            let (lo, hi) = int_range(to);
+            for (i, x) in v.iter().enumerate() {
+                if c.is_valid(i) && (*x < lo || *x > hi) {
+                    return Err(bad(x.to_string()));
+                }
+            }
+            ColumnData::Int(v.clone())
+        }
+        (ColumnData::Int(v), DataType::Double) => ColumnData::Double(v.iter().map(|x| *x as f64).collect()),
+        (ColumnData::Int(v), DataType::Decimal { precision, scale }) => ColumnData::Decimal(
+            v.iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let m = (*x as i128) * POW10[scale as usize];
+                    if c.is_valid(i) && !decimal::fits(m, precision) { Err(bad(x.to_string())) } else { Ok(m) }
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        (ColumnData::Int(v), DataType::Boolean) => ColumnData::Bool(v.iter().map(|x| *x != 0).collect()),
+        (ColumnData::Double(v), DataType::Int | DataType::BigInt) => {
+            let (lo, hi) = int_range(to);
+            ColumnData::Int(
+                v.iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        let r = x.round();
+                        if !c.is_valid(i) {
+                            Ok(0)
+                        } else if r.is_finite() && r >= lo as f64 && r <= hi as f64 {
+                            Ok(r as i64)
+                        } else {
+                            Err(bad(x.to_string()))
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        (ColumnData::Double(v), DataType::Decimal { precision, scale }) => ColumnData::Decimal(
+            v.iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let m = (x * POW10[scale as usize] as f64).round();
+                    if !c.is_valid(i) {
+                        Ok(0)
+                    } else if m.is_finite() && decimal::fits(m as i128, precision) {
+                        Ok(m as i128)
+                    } else {
+                        Err(bad(x.to_string()))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        (ColumnData::Decimal(v), _) => {
+            let s = decimal_scale(c.ty);
+            match to {
+                DataType::Double => ColumnData::Double(v.iter().map(|x| decimal::to_f64(*x, s)).collect()),
+                DataType::Int | DataType::BigInt => {
+                    let (lo, hi) = int_range(to);
+                    ColumnData::Int(
+                        v.iter()
+                            .enumerate()
+                            .map(|(i, x)| {
+                                let r = decimal::rescale(*x, s, 0).unwrap_or(i128::MAX);
+                                if !c.is_valid(i) {
+                                    Ok(0)
+                                } else if r >= lo as i128 && r <= hi as i128 {
+                                    Ok(r as i64)
+                                } else {
+                                    let mut t = Vec::new();
+                                    decimal::format_into(*x, s, &mut t);
+                                    Err(bad(String::from_utf8_lossy(&t).into_owned()))
+                                }
+                            })
+                            .collect::<Result<_, _>>()?,
+                    )
+                }
+                DataType::Decimal { precision, scale } => ColumnData::Decimal(
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, x)| match decimal::rescale(*x, s, scale) {
+                            _ if !c.is_valid(i) => Ok(0),
+                            Some(m) if decimal::fits(m, precision) => Ok(m),
+                            _ => {
+                                let mut t = Vec::new();
+                                decimal::format_into(*x, s, &mut t);
+                                Err(bad(String::from_utf8_lossy(&t).into_owned()))
+                            }
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                DataType::Boolean => ColumnData::Bool(v.iter().map(|x| *x != 0).collect()),
+                _ => return Err(bad(format!("{}", c.ty))),
+            }
+        }
+        (ColumnData::Bool(v), DataType::Int | DataType::BigInt) => ColumnData::Int(v.iter().map(|b| *b as i64).collect()),
+        (ColumnData::Bool(v), DataType::Double) => ColumnData::Double(v.iter().map(|b| *b as i64 as f64).collect()),
+        (ColumnData::Str(s), _) => {
+            let mut out = ColumnData::empty(to, n);
+            let mut valid = validity.unwrap_or_else(|| vec![true; n]);
+            for i in 0..n {
+                let text = s.get_bytes(i);
+                if !valid[i] {
+                    push_default(&mut out);
+                    continue;
+                }
+                if !parse_into(text, to, &mut out) {
+                    return Err(bad(String::from_utf8_lossy(text).into_owned()));
+                }
+                valid[i] = true;
+            }
+            validity = Some(valid);
+            out
+        }
+        (ColumnData::Timestamp(v), DataType::Timestamp) => ColumnData::Timestamp(v.clone()),
+        _ => return Err(bad(format!("a value of type {}", c.ty))),
+    };
+    Ok(Column::new(to, data, validity))
+}
+
+fn push_default(out: &mut ColumnData) {
+    match out {
+        ColumnData::Bool(v) => v.push(false),
+        ColumnData::Int(v) | ColumnData::Timestamp(v) => v.push(0),
+        ColumnData::Double(v) => v.push(0.0),
+        ColumnData::Decimal(v) => v.push(0),
+        ColumnData::Str(v) => v.push(b""),
+    }
+}
+
+/// Parses text as a value of `ty` and appends it; false if the text is not such a value.
+/// Sources and CAST share this, so a file and `CAST('…' AS …)` accept the same spellings.
+pub fn parse_into(text: &[u8], ty: DataType, out: &mut ColumnData) -> bool {
+    let trimmed = text.trim_ascii();
+    match (out, ty) {
+        (ColumnData::Int(v), DataType::Int | DataType::BigInt) => match parse_i64(trimmed) {
+            Some(x) if ty == DataType::BigInt || (i32::MIN as i64..=i32::MAX as i64).contains(&x) => {
+                v.push(x);
+                true
+            }
+            _ => false,
+        },
+        (ColumnData::Double(v), _) => match std::str::from_utf8(trimmed).ok().and_then(|s| parse_f64(s)) {
+            Some(x) => {
+                v.push(x);
+                true
+            }
+            None => false,
+        },
+        (ColumnData::Decimal(v), DataType::Decimal { precision, scale }) => match decimal::parse(trimmed, scale) {
+            Some(m) if decimal::fits(m, precision) => {
+                v.push(m);
+                true
+            }
+            _ => false,
+        },
+        (ColumnData::Timestamp(v), _) => match timestamp::parse(trimmed) {
+            Some(ms) => {
+                v.push(ms);
+                true
+            }
+            None => false,
+        },
+        (ColumnData::Bool(v), _) => {
+            let b = match trimmed.to_ascii_lowercase().as_slice() {
+                b"true" | b"t" | b"1" | b"yes" | b"y" => true,
+                b"false" | b"f" | b"0" | b"no" | b"n" => false,
+                _ => return false,
+            };
+            v.push(b);
+            true
+        }
+        (ColumnData::Str(v), _) => {
+            if std::str::from_utf8(text).is_err() {
+                return false;
+            }
+            v.push(text);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn parse_f64(s: &str) -> Option<f64> {
+    match s.to_ascii_lowercase().as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => Some(f64::INFINITY),
+        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+        "nan" => Some(f64::NAN),
+        _ if s.is_empty() || s.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') => None,
+        _ => s.parse().ok(),
+    }
+}
+
+/// Parses a decimal integer (optional sign), rejecting anything else, without allocating.
+#[inline]
+pub fn parse_i64(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(d as u64)?;
+    }
+    if neg {
+        if v <= i64::MAX as u64 + 1 { Some((v as i64).wrapping_neg()) } else { None }
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Column, EvalError> {
+    match func {
+        Func::Abs => {
+            let c = &args[0];
+            let data = match &c.data {
+                ColumnData::Int(v) => ColumnData::Int(
+                    v.iter().map(|x| x.checked_abs().ok_or_else(|| overflow(c.ty, "ABS"))).collect::<Result<_, _>>()?,
+                ),
+                ColumnData::Double(v) => ColumnData::Double(v.iter().map(|x| x.abs()).collect()),
+                ColumnData::Decimal(v) => ColumnData::Decimal(v.iter().map(|x| x.abs()).collect()),
+                _ => return Err(internal("ABS")),
+            };
+            Ok(Column::new(c.ty, data, c.validity.clone()))
+        }
+        Func::Upper | Func::Lower => map_str(&args[0], |s, out| {
+            let t = if func == Func::Upper { s.to_uppercase() } else { s.to_lowercase() };
+            out.push(t.as_bytes());
+        }),
+        Func::Length => {
+            let c = &args[0];
+            let ColumnData::Str(s) = &c.data else { return Err(internal("LENGTH")) };
+            let v = s.iter().map(|b| String::from_utf8_lossy(b).chars().count() as i64).collect();
+            Ok(Column::new(ty, ColumnData::Int(v), c.validity.clone()))
+        }
+        Func::Substring => {
+            let c = &args[0];
+            let ColumnData::Str(s) = &c.data else { return Err(internal("SUBSTRING")) };
+            let start = &args[1];
+            let len = args.get(2);
+            let mut validity = and_validity(&c.validity, &start.validity);
+            if let Some(l) = len {
+                validity = and_validity(&validity, &l.validity);
+            }
+            let (ColumnData::Int(sv), lv) = (&start.data, len.map(|l| &l.data)) else { return Err(internal("SUBSTRING start")) };
+            let mut out = StringColumn::with_capacity(n, s.bytes.len());
+            for i in 0..n {
+                let text = s.get(i);
+                // SQL semantics: characters [start, start + len) with 1-based start, which may be
+                // before the string's start (then fewer characters remain).
+                let from = sv[i];
+                let to = match lv {
+                    Some(ColumnData::Int(l)) => {
+                        if l[i] < 0 && validity.as_ref().is_none_or(|v| v[i]) {
+                            return Err(EvalError::InvalidArgument { func: "SUBSTRING", detail: format!("negative length {}", l[i]) });
+                        }
+                        from.saturating_add(l[i])
+                    }
+                    _ => i64::MAX,
+                };
+                let lo = from.max(1);
+                let piece: String = if to <= lo {
+                    String::new()
+                } else {
+                    text.chars().skip((lo - 1) as usize).take((to - lo).min(usize::MAX as i64) as usize).collect()
+                };
+                out.push(piece.as_bytes());
+            }
+            Ok(Column::new(ty, ColumnData::Str(out), validity))
+        }
+        Func::Concat => {
+            let mut out = StringColumn::with_capacity(n, 0);
+            let mut buf = Vec::new();
+            for i in 0..n {
+                buf.clear();
+                for a in args {
+                    a.write_text(i, &mut buf);
+                }
+                out.push(&buf);
+            }
+            Ok(Column::new(ty, ColumnData::Str(out), None))
+        }
+        Func::Trim(side) => {
+            let (ColumnData::Str(s), ColumnData::Str(chars)) = (&args[0].data, &args[1].data) else { return Err(internal("TRIM")) };
+            let validity = and_validity(&args[0].validity, &args[1].validity);
+            let mut out = StringColumn::with_capacity(n, s.bytes.len());
+            for i in 0..n {
+                let text = s.get(i);
+                let set = chars.get(i);
+                let is_trim = |c: char| set.contains(c);
+                let t = match side {
+                    TrimSide::Both => text.trim_matches(is_trim),
+                    TrimSide::Leading => text.trim_start_matches(is_trim),
+                    TrimSide::Trailing => text.trim_end_matches(is_trim),
+                };
+                out.push(t.as_bytes());
+            }
+            Ok(Column::new(ty, ColumnData::Str(out), validity))
+        }
+        Func::Coalesce => {
+            let pick: Vec<usize> = (0..n).map(|i| args.iter().position(|a| a.is_valid(i)).unwrap_or(0)).collect();
+            Ok(gather(args, &pick, ty))
+        }
+        Func::Like { negated } => {
+            let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
+            let validity = and_validity(&args[0].validity, &args[1].validity);
+            let mut cache: Option<(Vec<u8>, LikePattern)> = None;
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let pat = p.get_bytes(i);
+                if cache.as_ref().is_none_or(|(k, _)| k.as_slice() != pat) {
+                    cache = Some((pat.to_vec(), LikePattern::new(&String::from_utf8_lossy(pat))));
+                }
+                let m = cache.as_ref().is_some_and(|(_, lp)| lp.matches(&s.get(i)));
+                out.push(m != negated);
+            }
+            Ok(Column::new(DataType::Boolean, ColumnData::Bool(out), validity))
+        }
+    }
+}
+
+fn map_str(c: &Column, f: impl Fn(&str, &mut StringColumn)) -> Result<Column, EvalError> {
+    let ColumnData::Str(s) = &c.data else { return Err(internal("string function")) };
+    let mut out = StringColumn::with_capacity(s.len(), s.bytes.len());
+    for i in 0..s.len() {
+        f(&s.get(i), &mut out);
+    }
+    Ok(Column::new(c.ty, ColumnData::Str(out), c.validity.clone()))
+}
+
+/// A compiled LIKE pattern: `%` any run of characters, `_` one character, `\` escapes.
+#[derive(Debug, Clone)]
+pub struct LikePattern {
+    tokens: Vec<LikeToken>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum LikeToken {
+    Any,
+    One,
+    Lit(char),
+}
+
+impl LikePattern {
+    pub fn new(pattern: &str) -> Self {
+        let mut tokens = Vec::new();
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            tokens.push(match c {
+                '%' => LikeToken::Any,
+                '_' => LikeToken::One,
+                '\\' => LikeToken::Lit(chars.next().unwrap_or('\\')),
+                c => LikeToken::Lit(c),
+            });
+        }
+        LikePattern { tokens }
+    }
+
+    /// Greedy matching with one backtrack point per `%` (linear in practice, no recursion).
+    pub fn matches(&self, text: &str) -> bool {
+        let s: Vec<char> = text.chars().collect();
+        let (mut si, mut pi) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while si < s.len() {
+            match self.tokens.get(pi) {
+                Some(LikeToken::Any) => {
+                    star = Some((pi, si));
+                    pi += 1;
+                }
+                Some(LikeToken::One) => {
+                    si += 1;
+                    pi += 1;
+                }
+                Some(LikeToken::Lit(c)) if *c == s[si] => {
+                    si += 1;
+                    pi += 1;
+                }
+                _ => match star {
+                    Some((sp, ss)) => {
+                        pi = sp + 1;
+                        si = ss + 1;
+                        star = Some((sp, ss + 1));
+                    }
+                    None => return false,
+                },
+            }
+        }
+        self.tokens[pi..].iter().all(|t| *t == LikeToken::Any)
+    }
+}
+
+impl ScalarExpr {
+    /// SQL-like text naming the input's columns (for `explain`); `#i` where no name is known.
+    pub fn display_with<'a>(&'a self, names: &'a [String]) -> ExprDisplay<'a> {
+        ExprDisplay { expr: self, names }
+    }
+}
+
+impl fmt::Display for ScalarExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        ExprDisplay { expr: self, names: &[] }.fmt(f)
+    }
+}
+
+/// See [`ScalarExpr::display_with`].
+pub struct ExprDisplay<'a> {
+    expr: &'a ScalarExpr,
+    names: &'a [String],
+}
+
+impl<'a> fmt::Display for ExprDisplay<'a> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = self.names;
+        let d = move |e: &'a ScalarExpr| ExprDisplay { expr: e, names };
+        match self.expr {
+            ScalarExpr::Column { index, .. } => match self.names.get(*index) {
+                Some(n) => f.write_str(n),
+                None => write!(f, "#{index}"),
+            },
+            ScalarExpr::Literal { value, ty } => {
+                let mut buf = Vec::new();
+                let c = Column::repeat(value, *ty, 1);
+                c.write_text(0, &mut buf);
+                match value {
+                    Datum::Null => f.write_str("NULL"),
+                    Datum::Str(_) => write!(f, "'{}'", String::from_utf8_lossy(&buf).replace('\'', "''")),
+                    Datum::Timestamp(_) => write!(f, "TIMESTAMP '{}'", String::from_utf8_lossy(&buf)),
+                    _ => f.write_str(&String::from_utf8_lossy(&buf)),
+                }
+            }
+            ScalarExpr::Unary { op, expr } => match op {
+                UnaryOp::Not => write!(f, "NOT {}", d(expr)),
+                UnaryOp::Neg => write!(f, "-{}", d(expr)),
+                UnaryOp::IsNull => write!(f, "{} IS NULL", d(expr)),
+                UnaryOp::IsNotNull => write!(f, "{} IS NOT NULL", d(expr)),
+            },
+            ScalarExpr::Binary { op, left, right, .. } => write!(f, "({} {} {})", d(left), op.symbol(), d(right)),
+            ScalarExpr::Cast { expr, to } => write!(f, "CAST({} AS {to})", d(expr)),
+            ScalarExpr::Case { branches, otherwise, .. } => {
+                f.write_str("CASE")?;
+                for (c, r) in branches {
+                    write!(f, " WHEN {} THEN {}", d(c), d(r))?;
+                }
+                write!(f, " ELSE {} END", d(otherwise))
+            }
+            ScalarExpr::Call { func, args, .. } => {
+                if let Func::Like { .. } = func {
+                    return write!(f, "({} {} {})", d(&args[0]), func.name(), d(&args[1]));
+                }
+                write!(f, "{}(", func.name())?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", d(a))?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int_col(v: Vec<Option<i64>>) -> Column {
+        let validity = Some(v.iter().map(|x| x.is_some()).collect());
+        Column::new(DataType::BigInt, ColumnData::Int(v.iter().map(|x| x.unwrap_or(0)).collect()), validity)
+    }
+
+    #[test]
+    fn like_patterns() {
+        assert!(LikePattern::new("a%c").matches("abbbc"));
+        assert!(LikePattern::new("%b%").matches("abc"));
+        assert!(!LikePattern::new("a_c").matches("abbc"));
+        assert!(LikePattern::new("a\\%").matches("a%"));
+        assert!(LikePattern::new("%").matches(""));
+        assert!(!LikePattern::new("_").matches(""));
+    }
+
+    #[test]
+    fn decimal_times_bigint_is_exact() {
+        // 0.908 * 12345 = 11209.260 exactly: DECIMAL(3,3) * DECIMAL(19,0) -> DECIMAL(22,3).
+        let batch = Batch::new(1, vec![int_col(vec![Some(12345)])]);
+        let e = ScalarExpr::Binary {
+            op: BinaryOp::Mul,
+            left: Box::new(ScalarExpr::literal(Datum::Decimal(908), DataType::Decimal { precision: 3, scale: 3 })),
+            right: Box::new(ScalarExpr::Cast {
+                expr: Box::new(ScalarExpr::column(0, DataType::BigInt)),
+                to: DataType::Decimal { precision: 19, scale: 0 },
+            }),
+            ty: DataType::Decimal { precision: 22, scale: 3 },
+        };
+        let c = e.eval(&batch).unwrap();
+        let mut out = Vec::new();
+        c.write_text(0, &mut out);
+        assert_eq!(out, b"11209.260");
+    }
+
+    #[test]
+    fn mod_by_zero_is_null_and_overflow_is_error() {
+        let batch = Batch::new(2, vec![int_col(vec![Some(7), None]), int_col(vec![Some(0), Some(2)])]);
+        let m = ScalarExpr::Binary {
+            op: BinaryOp::Mod,
+            left: Box::new(ScalarExpr::column(0, DataType::BigInt)),
+            right: Box::new(ScalarExpr::column(1, DataType::BigInt)),
+            ty: DataType::BigInt,
+        };
+        let c = m.eval(&batch).unwrap();
+        assert_eq!(c.datum(0), Datum::Null);
+        assert_eq!(c.datum(1), Datum::Null);
+        let big = Batch::new(1, vec![int_col(vec![Some(i64::MAX)])]);
+        let add = ScalarExpr::Binary {
+            op: BinaryOp::Add,
+            left: Box::new(ScalarExpr::column(0, DataType::BigInt)),
+            right: Box::new(ScalarExpr::literal(Datum::Int(1), DataType::BigInt)),
+            ty: DataType::BigInt,
+        };
+        assert!(matches!(add.eval(&big), Err(EvalError::Overflow { .. })));
+    }
+
+    #[test]
+    fn kleene_logic() {
+        let t = Column::new(DataType::Boolean, ColumnData::Bool(vec![true, false, false]), Some(vec![true, true, false]));
+        let null = Column::repeat(&Datum::Null, DataType::Boolean, 3);
+        let and = kleene(BinaryOp::And, &t, &null);
+        assert_eq!((and.datum(0), and.datum(1), and.datum(2)), (Datum::Null, Datum::Bool(false), Datum::Null));
+        let or = kleene(BinaryOp::Or, &t, &null);
+        assert_eq!((or.datum(0), or.datum(1)), (Datum::Bool(true), Datum::Null));
+    }
+
+    #[test]
+    fn parse_ints() {
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_i64(b"12x"), None);
+        assert_eq!(parse_i64(b""), None);
+    }
+}

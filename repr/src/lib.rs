@@ -1,0 +1,22 @@
+//! Data representation shared by every layer of vstream: SQL types, scalar values, column batches,
+//! and the scalar expressions evaluated over them.
+//!
+//! Rows move through the dataflow as [`Batch`]es of typed columns rather than as one value per row:
+//! the expression kernels in [`expr`] then run one tight loop per operator per batch (DuckDB's
+//! vectorised model), and a batch is one serde value when it crosses workers.
+
+#![forbid(unsafe_code)]
+
+pub mod batch;
+pub mod column;
+pub mod datum;
+pub mod decimal;
+pub mod expr;
+pub mod timestamp;
+pub mod types;
+
+pub use batch::Batch;
+pub use column::{Column, ColumnData, StringColumn};
+pub use datum::Datum;
+pub use expr::{BinaryOp, EvalError, Func, ScalarExpr, UnaryOp};
+pub use types::{DataType, Field, Schema};

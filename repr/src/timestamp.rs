@@ -1,0 +1,188 @@
+//! TIMESTAMP(3) values: milliseconds since the Unix epoch, with no time zone.
+//!
+//! The fixed layout `YYYY-MM-DD HH:MM:SS[.fff]` that CSV files and DuckDB use is parsed by hand
+//! (it is on the hot path of every source); anything else (a `T` separator, an offset) falls
+//! back to `jiff`.
+
+/// Days from 1970-01-01 to the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = if z >= 0 { z } else { z - 146096 } / 146097;
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+#[inline]
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as u32;
+    }
+    Some(v)
+}
+
+/// Parses a timestamp into epoch milliseconds; `None` if it is not one.
+/// Digits past milliseconds are truncated, as a cast to TIMESTAMP(3) does.
+pub fn parse(text: &[u8]) -> Option<i64> {
+    if text.len() >= 19 && text[4] == b'-' && text[7] == b'-' && text[10] == b' ' && text[13] == b':' && text[16] == b':' {
+        let y = digits(&text[0..4])? as i64;
+        let mo = digits(&text[5..7])?;
+        let d = digits(&text[8..10])?;
+        let h = digits(&text[11..13])?;
+        let mi = digits(&text[14..16])?;
+        let s = digits(&text[17..19])?;
+        let mut ms = 0u32;
+        if text.len() > 19 {
+            if text[19] != b'.' || text.len() == 20 {
+                return parse_slow(text);
+            }
+            let frac = &text[20..];
+            digits(frac)?;
+            for i in 0..3 {
+                ms = ms * 10 + frac.get(i).map_or(0, |c| (c - b'0') as u32);
+            }
+        }
+        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59 {
+            return None;
+        }
+        let days = days_from_civil(y, mo, d);
+        return Some(((days * 24 + h as i64) * 60 + mi as i64) * 60_000 + s as i64 * 1000 + ms as i64);
+    }
+    if text.len() == 10 && text[4] == b'-' && text[7] == b'-' {
+        let y = digits(&text[0..4])? as i64;
+        let mo = digits(&text[5..7])?;
+        let d = digits(&text[8..10])?;
+        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+            return None;
+        }
+        return Some(days_from_civil(y, mo, d) * 86_400_000);
+    }
+    parse_slow(text)
+}
+
+fn parse_slow(text: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(text).ok()?.trim();
+    if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
+        let ts = dt.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+        return Some(ts.as_millisecond());
+    }
+    // An instant with an offset (`2025-01-01T00:00:00Z`): taken in UTC.
+    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
+}
+
+thread_local! {
+    /// The day last formatted and its `YYYY-MM-DD ` text: a stream's timestamps mostly share a
+    /// day, and the calendar arithmetic is most of the cost of formatting one.
+    static LAST_DAY: std::cell::Cell<(i64, [u8; 11])> = const { std::cell::Cell::new((i64::MIN, [0; 11])) };
+}
+
+/// Appends `YYYY-MM-DD HH:MM:SS.mmm`.
+pub fn format_into(ms: i64, out: &mut Vec<u8>) {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (cached_day, prefix) = LAST_DAY.get();
+    let prefix = if cached_day == days {
+        prefix
+    } else {
+        let (y, mo, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+            out.extend_from_slice(format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{milli:03}").as_bytes());
+            return;
+        }
+        let mut p = [0u8; 11];
+        let two = |p: &mut [u8], v: i64| {
+            p[0] = b'0' + (v / 10) as u8;
+            p[1] = b'0' + (v % 10) as u8;
+        };
+        two(&mut p[0..2], y / 100);
+        two(&mut p[2..4], y % 100);
+        p[4] = b'-';
+        two(&mut p[5..7], mo as i64);
+        p[7] = b'-';
+        two(&mut p[8..10], d as i64);
+        p[10] = b' ';
+        LAST_DAY.set((days, p));
+        p
+    };
+    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    let d2 = |v: i64| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+    let (h, mi, s) = (d2(h), d2(mi), d2(s));
+    let text = [
+        h[0],
+        h[1],
+        b':',
+        mi[0],
+        mi[1],
+        b':',
+        s[0],
+        s[1],
+        b'.',
+        b'0' + (milli / 100) as u8,
+        b'0' + (milli / 10 % 10) as u8,
+        b'0' + (milli % 10) as u8,
+    ];
+    out.extend_from_slice(&prefix);
+    out.extend_from_slice(&text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(ms: i64) -> String {
+        let mut o = Vec::new();
+        format_into(ms, &mut o);
+        String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn round_trips() {
+        for s in ["2025-01-01 00:00:00.123", "1970-01-01 00:00:00.000", "1969-12-31 23:59:59.999", "2024-02-29 12:34:56.789"] {
+            assert_eq!(fmt(parse(s.as_bytes()).unwrap()), s);
+        }
+        assert_eq!(parse(b"2025-01-01 00:00:00.123").unwrap(), 1735689600123);
+        assert_eq!(parse(b"2025-01-01 00:00:00"), Some(1735689600000));
+        assert_eq!(parse(b"2025-01-01 00:00:00.1"), Some(1735689600100));
+        assert_eq!(parse(b"2025-01-01 00:00:00.123456"), Some(1735689600123));
+        assert_eq!(parse(b"2025-01-01T00:00:00.5"), Some(1735689600500));
+        assert_eq!(parse(b"2025-01-01"), Some(1735689600000));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert_eq!(parse(b"2025-02-30 00:00:00"), None);
+        assert_eq!(parse(b"2025-01-01 24:00:00"), None);
+        assert_eq!(parse(b"yesterday"), None);
+        assert_eq!(parse(b""), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! vstream's runtime: renders a [`DataflowPlan`] into timely operators on every worker and runs
+//! it. This is the only crate that knows timely.
+//!
+//! Rows travel as `Vec<Batch>` containers (column batches), so timely handles one message per
+//! few thousand rows, never one per row. Nothing on the data path takes a lock: each worker owns
+//! its operators' state; the run's counters are atomics updated once per batch.
+
+pub mod metrics;
+pub mod operators;
+pub mod render;
+pub mod run;
+
+pub use metrics::{Metrics, RunSummary};
+pub use run::{RunConfig, RunError, StdoutTarget, run};

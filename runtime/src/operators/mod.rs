@@ -1,0 +1,34 @@
+//! The timely operators vstream renders plans into, one per file.
+
+pub mod map_filter_project;
+pub mod sink;
+pub mod source;
+
+use std::sync::{Arc, Mutex};
+
+/// The first error of a run. Every worker checks `failed()` at each source activation and stops
+/// reading, so one bad record or write error ends the whole run promptly, on every worker.
+#[derive(Debug, Default)]
+pub struct ErrorSlot {
+    failed: std::sync::atomic::AtomicBool,
+    first: Mutex<Option<String>>,
+}
+
+impl ErrorSlot {
+    pub fn fail(&self, message: String) {
+        if let Ok(mut first) = self.first.lock()
+            && first.is_none()
+        {
+            *first = Some(message);
+        }
+        self.failed.store(true, std::sync::atomic::Ordering::Release);
+    }
+    pub fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Acquire)
+    }
+    pub fn take(&self) -> Option<String> {
+        self.first.lock().ok().and_then(|mut f| f.take())
+    }
+}
+
+pub type SharedErrors = Arc<ErrorSlot>;

@@ -1,0 +1,66 @@
+//! Renders a dataflow plan into timely operators on one worker: one pass over the nodes in
+//! topological order, one `match` arm per operator.
+
+use crate::metrics::Metrics;
+use crate::operators::SharedErrors;
+use crate::operators::map_filter_project::map_filter_project;
+use crate::operators::sink::{SinkTarget, sink};
+use crate::operators::source::{FileSourceConfig, RejectsFile, file_source};
+use std::ops::Range;
+use std::sync::Arc;
+use timely::dataflow::{Scope, Stream};
+use vstream_planner::dataflow::SinkExchange;
+use vstream_planner::{DataflowPlan, Operator};
+use vstream_connectors::SourceSpec;
+use vstream_repr::Batch;
+
+/// What each worker needs beyond the plan: the sources' chunks and where sinks write.
+pub struct WorkerContext {
+    /// Per plan node: the chunks of a source node's file, and its rejects file.
+    pub chunks: Vec<Option<(Vec<Range<u64>>, Option<RejectsFile>)>>,
+    /// Per plan node: the target of a sink node on this worker.
+    pub sink_targets: Vec<Option<SinkTarget>>,
+    pub metrics: Arc<Metrics>,
+    pub errors: SharedErrors,
+}
+
+pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
+    let mut streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
+    let mut sink_index = 0;
+    for node in &plan.nodes {
+        let name = format!("{}:{}", node.id, operator_name(&node.operator));
+        let stream = match &node.operator {
+            Operator::Source { spec: SourceSpec::File(file), table_schema, projection, .. } => {
+                let (chunks, rejects) = ctx.chunks[node.id].take().unwrap_or_default();
+                let config = FileSourceConfig {
+                    source: file.clone(),
+                    table_schema: table_schema.clone(),
+                    projection: projection.clone(),
+                    chunks,
+                    rejects,
+                };
+                Some(file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone()))
+            }
+            Operator::MapFilterProject { input, predicate, exprs } => {
+                let input = streams[*input].clone().expect("inputs precede their consumers");
+                Some(map_filter_project(input, &name, predicate.clone(), exprs.clone(), ctx.errors.clone()))
+            }
+            Operator::Sink { input, exchange, .. } => {
+                let input = streams[*input].clone().expect("inputs precede their consumers");
+                let target = ctx.sink_targets[node.id].take().unwrap_or(SinkTarget::Discard);
+                sink(input, &name, *exchange == SinkExchange::Gather, target, ctx.metrics.clone(), sink_index, ctx.errors.clone());
+                sink_index += 1;
+                None
+            }
+        };
+        streams[node.id] = stream;
+    }
+}
+
+fn operator_name(op: &Operator) -> String {
+    match op {
+        Operator::Source { table, .. } => format!("Source({table})"),
+        Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
+        Operator::Sink { name, .. } => format!("Sink({name})"),
+    }
+}
