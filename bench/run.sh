@@ -203,4 +203,24 @@ width = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
 for r in [head] + rows:
     print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, width))))
 ' | tee -a "$LOG"
+
+# --- Start-up: a whole `vstream run` of a 10-row input, wall time (median of 11) -----------------
+STARTUP_DIR=$(mktemp -d)
+printf 'auction,price\n' > "$STARTUP_DIR/ten.csv"
+for i in $(seq 1 10); do printf '%d,%d\n' "$i" "$((i * 7))" >> "$STARTUP_DIR/ten.csv"; done
+cat > "$STARTUP_DIR/ten.sql" <<'SQL'
+CREATE TABLE t (auction BIGINT, price BIGINT) WITH ('connector' = 'file', 'path' = 'ten.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT auction, price FROM t WHERE price > 20;
+SQL
+python3 - "$VSTREAM" "$STARTUP_DIR/ten.sql" <<'PY' | tee -a "$LOG"
+import statistics, subprocess, sys, time
+walls = []
+for _ in range(11):
+    t0 = time.perf_counter()
+    subprocess.run([sys.argv[1], "run", sys.argv[2], "--quiet"], check=True, stdout=subprocess.DEVNULL)
+    walls.append(time.perf_counter() - t0)
+print(f"start-up: vstream run of a 10-row input, median wall {statistics.median(walls) * 1000:.1f} ms "
+      f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}) over 11 runs")
+PY
+rm -rf "$STARTUP_DIR"
 echo "raw lines and engine output: $LOG"

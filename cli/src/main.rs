@@ -51,6 +51,17 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
+    // No input should reach a panic; if a bug does, say so in one line instead of a backtrace note.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("error: internal error{place}: {what} (this is a vstream bug; please report it)");
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),

@@ -3,7 +3,7 @@
 //!     cargo run --release -p vstream-connectors --example decode_bench [-- FILE.csv [RUNS]]
 //!
 //! Without FILE, writes ~2M generated bid lines (with a header) to a temp file first. FILE must
-//! have the bid columns and a header line. Prints the best of RUNS (5) runs per projection;
+//! have the bid columns and a header line (or be `.jsonl`, one object per line). Prints the best of RUNS (5) runs per projection;
 //! `PROJECTION=0,2` picks one projection.
 
 use std::io::Write;
@@ -30,7 +30,12 @@ fn main() {
     ]);
     let source = FileSource {
         path: path.clone(),
-        format: Format::Csv(CsvOptions { header: true, ..CsvOptions::default() }),
+        // A `.jsonl` FILE is read as JSON lines (fields named as the bid columns).
+        format: if path.extension().is_some_and(|e| e == "jsonl") {
+            Format::JsonLines
+        } else {
+            Format::Csv(CsvOptions { header: true, ..CsvOptions::default() })
+        },
         on_error: OnError::Fail,
         rejects: None,
     };

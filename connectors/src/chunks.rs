@@ -216,11 +216,8 @@ pub(crate) mod tests {
     impl TempFile {
         pub(crate) fn new(content: &[u8]) -> TempFile {
             static N: AtomicUsize = AtomicUsize::new(0);
-            let path = std::env::temp_dir().join(format!(
-                "vstream-connectors-test-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
+            let path =
+                std::env::temp_dir().join(format!("vstream-connectors-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
             let mut f = File::create(&path).unwrap();
             f.write_all(content).unwrap();
             TempFile { path }
@@ -247,14 +244,8 @@ pub(crate) mod tests {
 
     #[test]
     fn every_line_is_owned_once() {
-        let inputs: [&[u8]; 6] = [
-            b"a,1\nbb,22\nccc,333\n",
-            b"a,1\nbb,22\nccc,333",
-            b"\n\nx\n\n",
-            b"one line without newline",
-            b"a\r\nb\r\n\r\nc",
-            b"",
-        ];
+        let inputs: [&[u8]; 6] =
+            [b"a,1\nbb,22\nccc,333\n", b"a,1\nbb,22\nccc,333", b"\n\nx\n\n", b"one line without newline", b"a\r\nb\r\n\r\nc", b""];
         for input in inputs {
             let tf = TempFile::new(input);
             let file = tf.open();

@@ -42,8 +42,7 @@ pub struct CsvDecoder {
     spans: Vec<(usize, usize)>,
     /// Per slot, whether its field was quoted (quoted path only).
     quoted: Vec<bool>,
-    csv: csv_core::Reader,
-    unescaped: Vec<u8>,
+    splitter: QuotedSplitter,
 }
 
 impl CsvDecoder {
@@ -55,14 +54,6 @@ impl CsvDecoder {
         };
         let proj = Projection::new(schema, projection);
         let nslots = proj.slot_fields.len();
-        let csv = csv_core::ReaderBuilder::new()
-            .delimiter(opts.delimiter)
-            .quote(opts.quote)
-            .double_quote(true)
-            .escape(None)
-            .comment(None)
-            .terminator(csv_core::Terminator::Any(b'\n'))
-            .build();
         CsvDecoder {
             path: source.path.clone(),
             on_error: source.on_error,
@@ -77,8 +68,7 @@ impl CsvDecoder {
             hint: SizeHint::default(),
             spans: vec![(0, 0); nslots],
             quoted: vec![false; nslots],
-            csv,
-            unescaped: Vec::new(),
+            splitter: QuotedSplitter::new(opts.delimiter, opts.quote),
         }
     }
 
@@ -99,19 +89,14 @@ impl CsvDecoder {
             hint,
             spans,
             quoted,
-            csv,
-            unescaped,
+            splitter,
         } = self;
         let chunk = reader.read(file, range).map_err(|e| SourceError::io(&*path, e))?;
         out.bytes += chunk.bytes.len() as u64;
         if chunk.bytes.is_empty() {
             return Ok(());
         }
-        let from = if *header && chunk.offset == 0 {
-            memchr::memchr(b'\n', chunk.bytes).map_or(chunk.bytes.len(), |i| i + 1)
-        } else {
-            0
-        };
+        let from = if *header && chunk.offset == 0 { memchr::memchr(b'\n', chunk.bytes).map_or(chunk.bytes.len(), |i| i + 1) } else { 0 };
         let mut builders = proj.builders(hint, chunk.bytes.len());
         let mut ctx = Ctx {
             delimiter: *delimiter,
@@ -126,7 +111,7 @@ impl CsvDecoder {
         let rows = if memchr::memchr(*quote, &chunk.bytes[from..]).is_none() {
             ctx.decode_plain(&chunk, from, &mut builders, out)?
         } else {
-            ctx.decode_quoted(&chunk, from, &mut builders, csv, unescaped, out)?
+            ctx.decode_quoted(&chunk, from, &mut builders, splitter, out)?
         };
         if rows > 0 {
             out.rows += rows as u64;
@@ -139,6 +124,87 @@ impl CsvDecoder {
 impl Decoder for CsvDecoder {
     fn decode_chunk(&mut self, file: &File, range: Range<u64>, out: &mut DecodeOutput) -> Result<(), SourceError> {
         CsvDecoder::decode_chunk(self, file, range, out)
+    }
+}
+
+/// Splits lines with quotes with `csv-core`: quoted fields, `""` escapes, delimiters in quotes.
+#[derive(Debug)]
+struct QuotedSplitter {
+    csv: csv_core::Reader,
+    /// The unescaped fields of the current line, back to back.
+    unescaped: Vec<u8>,
+    /// Where each field ends in `unescaped`.
+    ends: Vec<usize>,
+    /// Where each field starts in the raw line (computed only when needed).
+    raw_starts: Vec<usize>,
+}
+
+impl QuotedSplitter {
+    fn new(delimiter: u8, quote: u8) -> Self {
+        let csv = csv_core::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quote(quote)
+            .double_quote(true)
+            .escape(None)
+            .comment(None)
+            .terminator(csv_core::Terminator::Any(b'\n'))
+            .build();
+        QuotedSplitter { csv, unescaped: Vec::new(), ends: vec![0; 16], raw_starts: Vec::new() }
+    }
+
+    /// Splits `line` (no terminator in it); the number of fields.
+    fn split(&mut self, line: &[u8], quote: u8) -> Result<usize, String> {
+        use csv_core::ReadRecordResult;
+        // Records are lines: a line whose quotes do not pair up has a quoted field that goes on
+        // past its end.
+        if memchr::memchr_iter(quote, line).count() % 2 == 1 {
+            return Err("unterminated quoted field (a quoted field cannot span lines)".to_string());
+        }
+        self.csv.reset();
+        // Unescaping never lengthens a field.
+        if self.unescaped.len() < line.len() + 1 {
+            self.unescaped.resize(line.len() + 1, 0);
+        }
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+        loop {
+            let (res, i, o, e) = self.csv.read_record(&line[nin..], &mut self.unescaped[nout..], &mut self.ends[nend..]);
+            nin += i;
+            nout += o;
+            nend += e;
+            match res {
+                // Next: an empty input, which tells the reader that the line is over.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let n = self.unescaped.len() * 2;
+                    self.unescaped.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                ReadRecordResult::Record | ReadRecordResult::End => return Ok(nend),
+            }
+        }
+    }
+
+    /// Where field `f` of the last line split is in `unescaped`.
+    #[inline]
+    fn field(&self, f: usize) -> (usize, usize) {
+        (if f == 0 { 0 } else { self.ends[f - 1] }, self.ends[f])
+    }
+
+    /// Notes where each field of `line` starts (its quotes paired up).
+    fn scan_raw(&mut self, line: &[u8], delimiter: u8, quote: u8) {
+        self.raw_starts.clear();
+        self.raw_starts.push(0);
+        let mut in_quotes = false;
+        for (i, &b) in line.iter().enumerate() {
+            if b == quote {
+                in_quotes = !in_quotes;
+            } else if b == delimiter && !in_quotes {
+                self.raw_starts.push(i + 1);
+            }
+        }
     }
 }
 
@@ -231,7 +297,7 @@ impl Ctx<'_> {
         let result = if f + 1 != self.nfields {
             Err(LineError::FieldCount(f + 1))
         } else {
-            commit(builders, self.spans, &[], bytes, self.null_literal, *rows)
+            commit(builders, self.spans, &[], bytes, self.null_literal)
         };
         match result {
             Ok(()) => {
@@ -248,8 +314,7 @@ impl Ctx<'_> {
         chunk: &OwnedLines<'_>,
         from: usize,
         builders: &mut [ColBuilder],
-        csv: &mut csv_core::Reader,
-        unescaped: &mut Vec<u8>,
+        splitter: &mut QuotedSplitter,
         out: &mut DecodeOutput,
     ) -> Result<usize, SourceError> {
         let bytes = chunk.bytes;
@@ -279,12 +344,12 @@ impl Ctx<'_> {
                 self.note(f, field_start, stop, false);
                 (bytes, Ok(f + 1))
             } else {
-                let r = self.split_quoted(csv, line, unescaped);
-                (&unescaped[..], r)
+                let r = self.split_quoted(splitter, line);
+                (&splitter.unescaped[..], r)
             };
             let result = match result {
                 Ok(n) if n != self.nfields => Err(LineError::FieldCount(n)),
-                Ok(_) => commit(builders, self.spans, self.quoted, src, self.null_literal, rows),
+                Ok(_) => commit(builders, self.spans, self.quoted, src, self.null_literal),
                 Err(message) => {
                     self.bad.bad(chunk, start..end, message, out)?;
                     start = next;
@@ -310,50 +375,27 @@ impl Ctx<'_> {
         }
     }
 
-    /// Splits a line with quotes into `unescaped`, noting the projected fields; the number of
-    /// fields, or why the line is bad.
-    fn split_quoted(&mut self, csv: &mut csv_core::Reader, line: &[u8], unescaped: &mut Vec<u8>) -> Result<usize, String> {
-        use csv_core::ReadFieldResult;
-        csv.reset();
-        // Unescaping never lengthens a field.
-        if unescaped.len() < line.len() + 1 {
-            unescaped.resize(line.len() + 1, 0);
-        }
-        let (mut nin, mut nout) = (0usize, 0usize);
-        let (mut raw_start, mut out_start) = (0usize, 0usize);
-        let mut f = 0usize;
-        loop {
-            let (res, i, o) = csv.read_field(&line[nin..], &mut unescaped[nout..]);
-            nin += i;
-            nout += o;
-            match res {
-                ReadFieldResult::InputEmpty => {}
-                ReadFieldResult::OutputFull => {
-                    let n = unescaped.len() * 2;
-                    unescaped.resize(n, 0);
-                }
-                ReadFieldResult::Field { record_end } => {
-                    // The field's raw text, without the delimiter that ended it.
-                    let raw_end = if record_end { nin } else { nin - 1 };
-                    let raw = &line[raw_start..raw_end];
-                    let quoted = raw.first() == Some(&self.quote);
-                    if quoted && memchr::memchr_iter(self.quote, raw).count() % 2 == 1 {
-                        return Err(format!(
-                            "unterminated quoted field in column {} (a quoted field cannot span lines)",
-                            f + 1
-                        ));
-                    }
-                    self.note(f, out_start, nout, quoted);
-                    f += 1;
-                    raw_start = nin;
-                    out_start = nout;
-                    if record_end {
-                        return Ok(f);
-                    }
-                }
-                ReadFieldResult::End => return Ok(f),
+    /// Splits a line with quotes, noting the projected fields (in `splitter.unescaped`); the
+    /// number of fields, or why the line is bad.
+    fn split_quoted(&mut self, splitter: &mut QuotedSplitter, line: &[u8]) -> Result<usize, String> {
+        let n = splitter.split(line, self.quote)?;
+        let mut raw_scanned = false;
+        for f in 0..n.min(self.proj.slot_of.len()) {
+            if self.proj.slot_of[f] == NO_SLOT {
+                continue;
             }
+            let (s, e) = splitter.field(f);
+            // Whether the field was quoted only matters when it is empty ("" vs NULL).
+            let quoted = s == e && {
+                if !raw_scanned {
+                    splitter.scan_raw(line, self.delimiter, self.quote);
+                    raw_scanned = true;
+                }
+                splitter.raw_starts.get(f).is_some_and(|&r| line.get(r) == Some(&self.quote))
+            };
+            self.note(f, s, e, quoted);
         }
+        Ok(n)
     }
 
     /// A line that did not make a row: undo what it added, and report it.
@@ -391,7 +433,6 @@ fn commit(
     quoted: &[bool],
     src: &[u8],
     null_literal: Option<&[u8]>,
-    _rows: usize,
 ) -> Result<(), LineError> {
     for (slot, (b, &(s, e))) in builders.iter_mut().zip(spans).enumerate() {
         let text = &src[s..e];
@@ -460,13 +501,7 @@ mod tests {
         out: DecodeOutput,
     }
 
-    fn decode(
-        input: &[u8],
-        src: &FileSource,
-        schema: &Schema,
-        projection: &[usize],
-        chunk: u64,
-    ) -> Result<Decoded, SourceError> {
+    fn decode(input: &[u8], src: &FileSource, schema: &Schema, projection: &[usize], chunk: u64) -> Result<Decoded, SourceError> {
         let tf = TempFile::new(input);
         let file = tf.open();
         let mut d = CsvDecoder::new(src, schema, projection);
@@ -573,7 +608,19 @@ mod tests {
         let r = &d.out.rejects[0];
         assert_eq!(r.line, 5);
         assert_eq!(r.text, b"5,\"multi\r");
-        assert!(r.message.starts_with("unterminated quoted field in column 2"), "{}", r.message);
+        assert_eq!(r.message, "unterminated quoted field (a quoted field cannot span lines)");
+        // Quoted empty: the empty string in VARCHAR, NULL elsewhere; a delimiter inside quotes
+        // in an unprojected field does not add a field.
+        let input = b"\"\",\"\",\"\",\"a,b\",t,\"\"\r\n\"7\",,1,2,f,\"2025-01-01\"\n";
+        let d = decode(input, &source(CsvOptions::default(), OnError::Fail), &schema, &[1, 0, 2, 5], 0).unwrap();
+        let n = Datum::Null;
+        assert_eq!(
+            d.rows,
+            vec![
+                vec![s(""), n.clone(), n.clone(), n.clone()],
+                vec![n.clone(), int(7), Datum::Decimal(100), Datum::Timestamp(1735689600000)]
+            ]
+        );
         // Another quote character and delimiter.
         let opts = CsvOptions { delimiter: b';', quote: b'\'', ..CsvOptions::default() };
         let d = decode(b"1;'x;y''z';1;0;f;\n", &source(opts, OnError::Fail), &schema, &[1], 0).unwrap();

@@ -63,6 +63,7 @@ pub trait Decoder {
 
 /// A decoder for whichever format a source has, so the runtime need not care.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per worker and source
 pub enum RecordDecoder {
     Csv(CsvDecoder),
     Json(JsonLinesDecoder),
@@ -116,13 +117,7 @@ impl Projection {
             }
             outputs.push(slot_of[p] as usize);
         }
-        Projection {
-            names: schema.fields.iter().map(|f| f.name.clone()).collect(),
-            types: schema.types(),
-            slot_of,
-            slot_fields,
-            outputs,
-        }
+        Projection { names: schema.fields.iter().map(|f| f.name.clone()).collect(), types: schema.types(), slot_of, slot_fields, outputs }
     }
 
     pub fn slot_name(&self, slot: usize) -> &str {
@@ -132,11 +127,7 @@ impl Projection {
     /// Fresh builders, sized from the previous chunk's rows and string bytes.
     pub fn builders(&self, hint: &SizeHint, bytes: usize) -> Vec<ColBuilder> {
         let rows = hint.rows_for(bytes);
-        self.slot_fields
-            .iter()
-            .enumerate()
-            .map(|(slot, &f)| ColBuilder::new(self.types[f], rows, hint.str_bytes_for(slot, rows)))
-            .collect()
+        self.slot_fields.iter().enumerate().map(|(slot, &f)| ColBuilder::new(self.types[f], rows, hint.str_bytes_for(slot, rows))).collect()
     }
 
     /// The batch of `rows` rows that `builders` hold, in projection order.
@@ -247,7 +238,7 @@ impl ColBuilder {
     #[inline]
     pub fn push_str(&mut self, s: &[u8]) -> bool {
         if let ColumnData::Str(v) = &mut self.data {
-            if std::str::from_utf8(s).is_err() {
+            if !is_utf8(s) {
                 return false;
             }
             v.push(s);
@@ -268,6 +259,14 @@ impl ColBuilder {
             && let Some(x) = parse_digits(text)
         {
             v.push(x);
+            self.mark_valid();
+            return true;
+        }
+        if let ColumnData::Str(v) = &mut self.data {
+            if !is_utf8(text) {
+                return false;
+            }
+            v.push(text);
             self.mark_valid();
             return true;
         }
@@ -396,6 +395,12 @@ impl ColBuilder {
     }
 }
 
+/// Whether `s` is UTF-8; ASCII, the usual case, is checked inline.
+#[inline(always)]
+fn is_utf8(s: &[u8]) -> bool {
+    s.is_ascii() || std::str::from_utf8(s).is_ok()
+}
+
 #[inline]
 fn trim(b: &[u8]) -> &[u8] {
     // The common case, no whitespace at either end, costs two compares.
@@ -503,13 +508,7 @@ impl BadRecords<'_> {
     /// [`OnError::Fail`], a [`Reject`] under [`OnError::Skip`].
     #[cold]
     #[inline(never)]
-    pub fn bad(
-        &mut self,
-        chunk: &OwnedLines<'_>,
-        line: Range<usize>,
-        message: String,
-        out: &mut DecodeOutput,
-    ) -> Result<(), SourceError> {
+    pub fn bad(&mut self, chunk: &OwnedLines<'_>, line: Range<usize>, message: String, out: &mut DecodeOutput) -> Result<(), SourceError> {
         let offset = chunk.offset + line.start as u64;
         let number = self.lines.line_at_in(self.file, offset, chunk).map_err(|e| SourceError::io(self.path, e))?;
         match self.on_error {

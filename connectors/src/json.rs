@@ -295,7 +295,15 @@ mod tests {
                     Datum::Timestamp(1735689600017),
                     Datum::Int(7)
                 ],
-                vec![Datum::Int(2), Datum::Str("plain".into()), Datum::Decimal(100), n.clone(), n.clone(), Datum::Timestamp(1735689600017), n.clone()],
+                vec![
+                    Datum::Int(2),
+                    Datum::Str("plain".into()),
+                    Datum::Decimal(100),
+                    n.clone(),
+                    n.clone(),
+                    Datum::Timestamp(1735689600017),
+                    n.clone()
+                ],
                 vec![Datum::Int(3), n.clone(), Datum::Decimal(1), Datum::Double(-2.0), Datum::Bool(false), n.clone(), Datum::Int(-8)],
             ]
         );
@@ -308,7 +316,8 @@ mod tests {
 
     #[test]
     fn bad_records() {
-        let input = "{\"id\": 1}\n{\"id\": \"12x\"}\n{\"id\": 2,}\n[1]\n{\"id\": true}\n{\"small\": 3000000000}\n{\"id\": 3} x\n{\"id\": 4}\n";
+        let input =
+            "{\"id\": 1}\n{\"id\": \"12x\"}\n{\"id\": 2,}\n[1]\n{\"id\": true}\n{\"small\": 3000000000}\n{\"id\": 3} x\n{\"id\": 4}\n";
         let e = decode(input.as_bytes(), OnError::Fail, &[0], 0).err().unwrap();
         assert_eq!(e.to_string(), "data/events.jsonl:2: column `id`: cannot parse \"12x\" as BIGINT");
         for size in [1u64, 10, 1 << 20] {

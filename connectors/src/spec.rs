@@ -227,12 +227,27 @@ impl TableConnector {
     fn format(&self) -> Result<Format, OptionError> {
         let format = self.get("format").unwrap_or("csv");
         match format {
-            "csv" => Ok(Format::Csv(CsvOptions {
-                header: self.flag("csv.header", false)?,
-                delimiter: self.single_byte("csv.field-delimiter", b',')?,
-                quote: self.single_byte("csv.quote-character", b'"')?,
-                null_literal: self.get("csv.null-literal").map(str::to_string),
-            })),
+            "csv" => {
+                let opts = CsvOptions {
+                    header: self.flag("csv.header", false)?,
+                    delimiter: self.single_byte("csv.field-delimiter", b',')?,
+                    quote: self.single_byte("csv.quote-character", b'"')?,
+                    null_literal: self.get("csv.null-literal").map(str::to_string),
+                };
+                // Records are lines, so neither may be a line break; and they must differ.
+                for (key, b) in [("csv.field-delimiter", opts.delimiter), ("csv.quote-character", opts.quote)] {
+                    if b == b'\n' || b == b'\r' {
+                        return Err(OptionError::new(Some(key), format!("option '{key}' cannot be a line break")));
+                    }
+                }
+                if opts.delimiter == opts.quote {
+                    return Err(OptionError::new(
+                        Some("csv.quote-character"),
+                        "options 'csv.field-delimiter' and 'csv.quote-character' must differ",
+                    ));
+                }
+                Ok(Format::Csv(opts))
+            }
             "json" | "json-lines" | "jsonl" => Ok(Format::JsonLines),
             other => {
                 let mut e = OptionError::new(Some("format"), format!("unknown format '{other}'"));
@@ -258,10 +273,7 @@ impl TableConnector {
                         ));
                     }
                 };
-                let rejects = match self.get(&format!("{prefix}.rejects")) {
-                    Some(p) => Some(self.base_dir.join(p)),
-                    None => None,
-                };
+                let rejects = self.get(&format!("{prefix}.rejects")).map(|p| self.base_dir.join(p));
                 Ok(SourceSpec::File(FileSource { path: self.path("path")?, format, on_error, rejects }))
             }
             other => Err(OptionError::new(Some("connector"), format!("connector '{other}' cannot be read from, only written to"))),
@@ -315,6 +327,22 @@ mod tests {
         assert_eq!(f.path, PathBuf::from("/base/x.csv"));
         assert_eq!(f.on_error, OnError::Skip);
         assert!(matches!(f.format, Format::Csv(CsvOptions { delimiter: b';', .. })));
+    }
+
+    #[test]
+    fn delimiter_must_be_usable() {
+        let t = TableConnector::from_options(
+            &opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "'"), ("csv.quote-character", "'")]),
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(t.source().unwrap_err().key.as_deref(), Some("csv.quote-character"));
+        let t = TableConnector::from_options(&opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "\n")]), Path::new("."))
+            .unwrap();
+        assert_eq!(t.source().unwrap_err().message, "option 'csv.field-delimiter' cannot be a line break");
+        let t = TableConnector::from_options(&opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "\t")]), Path::new("."))
+            .unwrap();
+        assert!(matches!(t.source().unwrap(), SourceSpec::File(FileSource { format: Format::Csv(CsvOptions { delimiter: b'\t', .. }), .. })));
     }
 
     #[test]

@@ -80,7 +80,13 @@ impl RowEncoder {
                         let start = out.len();
                         col.write_text(i, out);
                         if check[c] {
-                            quote_if_needed(out, start, opts.delimiter, opts.quote);
+                            if out.len() == start && col.ty == DataType::Varchar && col.is_valid(i) {
+                                // An empty string is `""`, so it reads back as '' and not as NULL
+                                // (an empty field), as DuckDB writes it.
+                                out.extend_from_slice(&[opts.quote, opts.quote]);
+                            } else {
+                                quote_if_needed(out, start, opts.delimiter, opts.quote);
+                            }
                         }
                     }
                     out.push(b'\n');

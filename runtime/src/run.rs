@@ -40,10 +40,11 @@ impl Default for RunConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot read {}: {source}", path.display())]
-    SourceMissing { path: PathBuf, source: std::io::Error },
-    #[error("cannot prepare sink `{name}` at {}: {source}", path.display())]
-    SinkSetup { name: String, path: PathBuf, source: std::io::Error },
+    // The io::Error is part of the one-line message, not a `source`, so it is not printed twice.
+    #[error("cannot read {}: {error}", path.display())]
+    SourceMissing { path: PathBuf, error: std::io::Error },
+    #[error("cannot prepare sink `{name}` at {}: {error}", path.display())]
+    SinkSetup { name: String, path: PathBuf, error: std::io::Error },
     #[error("{0}")]
     Failed(String),
     #[error("cannot start the workers: {0}")]
@@ -60,9 +61,9 @@ pub fn source_bytes(plan: &DataflowPlan) -> Result<u64, RunError> {
     let mut total = 0;
     for n in plan.sources() {
         if let Operator::Source { spec: SourceSpec::File(f), .. } = &n.operator {
-            let meta = std::fs::metadata(&f.path).map_err(|source| RunError::SourceMissing { path: display_path(&f.path), source })?;
+            let meta = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?;
             if meta.is_dir() {
-                return Err(RunError::SourceMissing { path: display_path(&f.path), source: std::io::Error::other("is a directory") });
+                return Err(RunError::SourceMissing { path: display_path(&f.path), error: std::io::Error::other("is a directory") });
             }
             total += meta.len();
         }
@@ -73,7 +74,7 @@ pub fn source_bytes(plan: &DataflowPlan) -> Result<u64, RunError> {
 /// The part files a sink folder holds from earlier runs are removed, so a run with fewer workers
 /// leaves no stale parts behind.
 fn prepare_sink_dir(name: &str, sink: &FileSink) -> Result<(), RunError> {
-    let err = |source| RunError::SinkSetup { name: name.to_string(), path: display_path(&sink.path), source };
+    let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&sink.path), error };
     if sink.single_file {
         if let Some(parent) = sink.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(err)?;
@@ -106,7 +107,7 @@ fn sink_target(name: &str, spec: &SinkSpec, schema: &vstream_repr::Schema, worke
                 return Ok(SinkTarget::Discard);
             }
             let path = if f.single_file { f.path.clone() } else { f.path.join(part_name(&f.format, worker)) };
-            let err = |source| RunError::SinkSetup { name: name.to_string(), path: display_path(&path), source };
+            let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&path), error };
             let file = File::create(&path).map_err(err)?;
             let mut writer = BufWriter::with_capacity(1 << 20, file);
             let encoder = RowEncoder::new(&f.format, schema);
@@ -147,10 +148,10 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let mut chunks: Vec<Option<(Vec<std::ops::Range<u64>>, Option<crate::operators::source::RejectsFile>)>> = vec![None; plan.nodes.len()];
     for n in plan.sources() {
         if let Operator::Source { spec: SourceSpec::File(f), .. } = &n.operator {
-            let len = std::fs::metadata(&f.path).map_err(|source| RunError::SourceMissing { path: display_path(&f.path), source })?.len();
+            let len = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?.len();
             let rejects = match &f.rejects {
                 Some(p) => {
-                    let file = File::create(p).map_err(|source| RunError::SinkSetup { name: "rejects".into(), path: display_path(p), source })?;
+                    let file = File::create(p).map_err(|error| RunError::SinkSetup { name: "rejects".into(), path: display_path(p), error })?;
                     let w = Arc::new(Mutex::new(BufWriter::new(file)));
                     rejects_files.push(w.clone());
                     Some(w)

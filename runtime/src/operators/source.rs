@@ -42,7 +42,9 @@ pub fn file_source<'scope>(
             config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % peers == worker).collect();
         let mut next = 0;
         let mut file: Option<File> = None;
-        let mut decoder = RecordDecoder::new(&config.source, &config.table_schema, &config.projection);
+        // Messages name the file as the user sees it (relative to the current folder).
+        let shown = FileSource { path: crate::run::display_path(&config.source.path), ..config.source.clone() };
+        let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
         move |output| {
             let Some(c) = cap.as_mut() else { return };
@@ -60,7 +62,7 @@ pub fn file_source<'scope>(
                 match File::open(&config.source.path) {
                     Ok(f) => file = Some(f),
                     Err(e) => {
-                        errors.fail(format!("cannot read {}: {e}", config.source.path.display()));
+                        errors.fail(format!("cannot read {}: {e}", shown.path.display()));
                         cap = None;
                         return;
                     }
@@ -80,7 +82,7 @@ pub fn file_source<'scope>(
                     let written = rf.lock().map_err(|_| std::io::Error::other("rejects file lock poisoned")).and_then(|mut w| {
                         for r in out.rejects.drain(..) {
                             let rec = serde_json::json!({
-                                "file": config.source.path.display().to_string(),
+                                "file": shown.path.display().to_string(),
                                 "line": r.line,
                                 "error": r.message,
                                 "record": String::from_utf8_lossy(&r.text),
