@@ -114,6 +114,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let result = vstream_runtime::run(&planned.dataflow, config, metrics.clone());
     done.store(true, Ordering::Release);
     if let Some(p) = progress {
+        p.thread().unpark();
         let _ = p.join();
     }
     let mut summary = result?;
@@ -144,7 +145,11 @@ fn spawn_progress(metrics: Arc<Metrics>, done: Arc<AtomicBool>) -> std::thread::
         let start = Instant::now();
         // Appear only on runs long enough to need it.
         while !done.load(Ordering::Acquire) {
-            std::thread::sleep(Duration::from_millis(100));
+            // Parked rather than asleep, so the end of a short run does not wait for a tick.
+            std::thread::park_timeout(Duration::from_millis(100));
+            if done.load(Ordering::Acquire) {
+                break;
+            }
             if start.elapsed() < Duration::from_millis(500) {
                 continue;
             }

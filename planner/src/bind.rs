@@ -254,16 +254,6 @@ impl Binder<'_> {
             SetExpr::Query(inner) => return self.query(inner),
             other => return Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
         };
-        if select.distinct.is_some() {
-            return Err(PlanError::not_supported("SELECT DISTINCT", select.span()));
-        }
-        match &select.group_by {
-            GroupByExpr::Expressions(e, _) if e.is_empty() => {}
-            g => return Err(PlanError::not_supported("GROUP BY", g.span()).with_hint("continuous GROUP BY arrives with the aggregation work")),
-        }
-        if let Some(h) = &select.having {
-            return Err(PlanError::not_supported("HAVING", h.span()));
-        }
         let [from] = select.from.as_slice() else {
             let span = select.from.get(1).map_or(select.span(), |t| t.span());
             return Err(if select.from.is_empty() {
@@ -276,6 +266,17 @@ impl Binder<'_> {
             return Err(PlanError::not_supported("JOIN", j.span()));
         }
         let (mut plan, scope) = self.relation(&from.relation)?;
+        // FROM first: a window table function is the more telling thing to refuse than its GROUP BY.
+        if select.distinct.is_some() {
+            return Err(PlanError::not_supported("SELECT DISTINCT", select.span()));
+        }
+        match &select.group_by {
+            GroupByExpr::Expressions(e, _) if e.is_empty() => {}
+            g => return Err(PlanError::not_supported("GROUP BY", g.span()).with_hint("continuous GROUP BY arrives with the aggregation work")),
+        }
+        if let Some(h) = &select.having {
+            return Err(PlanError::not_supported("HAVING", h.span()));
+        }
         if let Some(pred) = &select.selection {
             let predicate = bind_expr(pred, &scope)?;
             if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {

@@ -39,7 +39,8 @@
 //!   together (there must be one per worker). Without `no-header` the first body line is the
 //!   header line that every file must start with, and the rest are rows; with `no-header` (JSON
 //!   lines, `'csv.header' = 'false'`, a rejects file) every line is a row. Rows compare as a
-//!   multiset. Also for files that are not sinks, such as a `'csv.rejects'` file.
+//!   multiset. Also for files that are not sinks, such as a `'csv.rejects'` file. Paths under the
+//!   run's folder in the text are written relative to it, as in `error` sections.
 //! * `expect counts`: the run's counters, one per line: `in N` (rows decoded), `rejected N`,
 //!   and `out SINK N` for each sink in script order (`stdout` for a bare SELECT).
 //! * `error`: the run must fail with exactly this text, as `vstream run` prints it: a plan error
@@ -64,7 +65,7 @@
 //! `expect counts` when nothing printed), and the file is then checked in every configuration.
 //! Review the diff: a rewrite records what the engine does, right or wrong.
 
-use crate::harness::{Outcome, run_script, temp_dir};
+use crate::harness::{Outcome, relativize, run_script, temp_dir};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -326,6 +327,7 @@ fn read_sink(dir: &Path, rel: &str, header: bool, workers: usize) -> Vec<String>
     let mut rows = Vec::new();
     for (label, p) in &files {
         let Some(text) = read_text(p, label, &mut problems) else { continue };
+        let text = relativize(&text, dir);
         let mut lines = text.lines().map(str::to_string);
         if header {
             match lines.next() {

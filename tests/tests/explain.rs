@@ -1,0 +1,119 @@
+//! Explain golden files: every `tests/explain/NAME.sql` is planned (not run: its inputs need not
+//! exist), with tests/explain/ as its folder, and
+//!
+//! * `NAME.explain` must hold `explain_text` of the plan (paths relative to the folder);
+//! * `NAME.dot`, where it exists, must hold `explain_dot` of the plan;
+//! * a script that must not plan has `NAME.error` instead: its error rendered as `vstream`
+//!   prints it (`error: ...`, `  --> NAME.sql:L:C`, the line and a marker).
+//!
+//! `VSTREAM_REWRITE=1 cargo test -p vstream-tests --test explain` rewrites the golden files from
+//! the planner's output (`.explain` or `.error`, whichever applies, removing the other; `.dot`
+//! where one exists: create an empty `NAME.dot` to start one). Review the diff before committing.
+
+use std::path::{Path, PathBuf};
+
+fn explain_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("explain");
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+/// Compares `actual` with the golden file at `path` (or rewrites it); a problem message on a
+/// mismatch.
+fn golden(path: &Path, actual: &str, rewrite: bool) -> Option<String> {
+    let expected = std::fs::read_to_string(path).ok();
+    if expected.as_deref() == Some(actual) {
+        return None;
+    }
+    if rewrite {
+        return std::fs::write(path, actual).err().map(|e| format!("{}: cannot write: {e}", path.display()));
+    }
+    Some(match expected {
+        None => format!("{}: missing; it should hold:\n{actual}", path.display()),
+        Some(expected) => format!("{}: differs\n--- expected\n{expected}--- actual\n{actual}", path.display()),
+    })
+}
+
+/// A golden file that must not exist for this outcome; removed in rewrite mode.
+fn absent(path: &Path, why: &str, rewrite: bool) -> Option<String> {
+    if !path.exists() {
+        return None;
+    }
+    if rewrite {
+        return std::fs::remove_file(path).err().map(|e| format!("{}: cannot remove: {e}", path.display()));
+    }
+    Some(format!("{}: exists, but {why}", path.display()))
+}
+
+fn check_script(sql_path: &Path, dir: &Path, rewrite: bool) -> Vec<String> {
+    let sql = match std::fs::read_to_string(sql_path) {
+        Ok(s) => s,
+        Err(e) => return vec![format!("{}: cannot read: {e}", sql_path.display())],
+    };
+    let name = sql_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (explain, dot, error) = (sql_path.with_extension("explain"), sql_path.with_extension("dot"), sql_path.with_extension("error"));
+    let mut problems = Vec::new();
+    match vstream_planner::plan_script(&sql, dir) {
+        Ok(planned) => {
+            problems.extend(golden(&explain, &vstream_planner::explain::explain_text(&planned, dir), rewrite));
+            if dot.exists() {
+                problems.extend(golden(&dot, &vstream_planner::explain::explain_dot(&planned, dir), rewrite));
+            }
+            problems.extend(absent(&error, "the script plans without error", rewrite));
+        }
+        Err(e) => {
+            let rendered = e.render(&sql, &name);
+            if !error.exists() && !rewrite {
+                problems.push(format!("{}: does not plan:\n{rendered}", sql_path.display()));
+            } else {
+                problems.extend(golden(&error, &rendered, rewrite));
+            }
+            problems.extend(absent(&explain, "the script does not plan", rewrite));
+            problems.extend(absent(&dot, "the script does not plan", rewrite));
+        }
+    }
+    problems
+}
+
+#[test]
+fn explain_golden_files() {
+    let dir = explain_dir();
+    let rewrite = vstream_tests::rewrite_mode();
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    scripts.sort();
+    assert!(!scripts.is_empty(), "no .sql files in {}", dir.display());
+    let problems: Vec<String> = scripts.iter().flat_map(|s| check_script(s, &dir, rewrite)).collect();
+    assert!(problems.is_empty(), "{} explain golden problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
+}
+
+/// Every golden file belongs to a script: a renamed or deleted script must take its goldens along.
+#[test]
+fn no_orphan_golden_files() {
+    let dir = explain_dir();
+    let orphans: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "explain" || x == "dot" || x == "error"))
+        .filter(|p| !p.with_extension("sql").exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(orphans.is_empty(), "golden files without a .sql script:\n{}", orphans.join("\n"));
+}
+
+/// The window queries of the benchmark must fail with a "not supported yet" error (never plan
+/// to something that computes a wrong answer), whatever the golden files say.
+#[test]
+fn window_queries_are_not_supported_yet() {
+    let dir = explain_dir();
+    for name in ["q5t.sql", "q5h.sql", "qagg.sql"] {
+        let sql = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let e = vstream_planner::plan_script(&sql, &dir).err().unwrap_or_else(|| panic!("{name} plans, but it must not yet"));
+        assert_eq!(e.kind, vstream_planner::ErrorKind::NotSupported, "{name}: {e}");
+        assert!(e.message.contains("is not supported yet"), "{name}: {e}");
+    }
+}
