@@ -85,7 +85,7 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
         sources.push((table, id, projection));
     }
     for s in &script.sinks {
-        let pending = lower_query(&s.query, &sources, &plan);
+        let pending = lower_query(&s.query, &sources);
         let input = seal(&mut plan, pending);
         let exchange = match &s.sink {
             SinkSpec::Stdout | SinkSpec::File(FileSink { single_file: true, .. }) => SinkExchange::Gather,
@@ -107,7 +107,7 @@ fn collect_scans(p: &LogicalPlan, out: &mut Vec<(String, SourceSpec, Schema, Vec
     }
 }
 
-fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: &DataflowPlan) -> Pending {
+fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)]) -> Pending {
     match p {
         LogicalPlan::Scan { table, projection, schema, .. } => {
             let (_, node, source_cols) = sources.iter().find(|(t, ..)| t == table).expect("every scan has a source");
@@ -119,7 +119,7 @@ fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: 
             Pending { node: *node, predicate: None, exprs, schema: schema.clone() }
         }
         LogicalPlan::Filter { input, predicate } => {
-            let mut pending = lower_query(input, sources, plan);
+            let mut pending = lower_query(input, sources);
             let pred = predicate.substitute(&pending.exprs);
             pending.predicate = Some(match pending.predicate.take() {
                 None => pred,
@@ -133,7 +133,7 @@ fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: 
             pending
         }
         LogicalPlan::Project { input, exprs, schema } => {
-            let mut pending = lower_query(input, sources, plan);
+            let mut pending = lower_query(input, sources);
             pending.exprs = exprs.iter().map(|e| e.substitute(&pending.exprs)).collect();
             pending.schema = schema.clone();
             pending

@@ -14,10 +14,17 @@ use vstream_planner::{DataflowPlan, Operator};
 use vstream_connectors::SourceSpec;
 use vstream_repr::Batch;
 
+/// A file source's work, shared by all workers: its chunks and where skipped records go.
+#[derive(Clone, Default)]
+pub struct SourceShare {
+    pub chunks: Vec<Range<u64>>,
+    pub rejects: Option<RejectsFile>,
+}
+
 /// What each worker needs beyond the plan: the sources' chunks and where sinks write.
 pub struct WorkerContext {
-    /// Per plan node: the chunks of a source node's file, and its rejects file.
-    pub chunks: Vec<Option<(Vec<Range<u64>>, Option<RejectsFile>)>>,
+    /// Per plan node: the share of a source node.
+    pub sources: Vec<Option<SourceShare>>,
     /// Per plan node: the target of a sink node on this worker.
     pub sink_targets: Vec<Option<SinkTarget>>,
     pub metrics: Arc<Metrics>,
@@ -31,7 +38,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, .. } => {
-                let (chunks, rejects) = ctx.chunks[node.id].take().unwrap_or_default();
+                let SourceShare { chunks, rejects } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = FileSourceConfig {
                     source: file.clone(),
                     table_schema: table_schema.clone(),

@@ -3,7 +3,7 @@
 use crate::metrics::Metrics;
 use crate::operators::ErrorSlot;
 use crate::operators::sink::SinkTarget;
-use crate::render::{WorkerContext, render};
+use crate::render::{SourceShare, WorkerContext, render};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -145,7 +145,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let start = Instant::now();
     // Sources: check the files and cut them into chunks once, before any worker starts.
     let mut rejects_files = Vec::new();
-    let mut chunks: Vec<Option<(Vec<std::ops::Range<u64>>, Option<crate::operators::source::RejectsFile>)>> = vec![None; plan.nodes.len()];
+    let mut sources: Vec<Option<SourceShare>> = vec![None; plan.nodes.len()];
     for n in plan.sources() {
         if let Operator::Source { spec: SourceSpec::File(f), .. } = &n.operator {
             let len = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?.len();
@@ -158,7 +158,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 }
                 None => None,
             };
-            chunks[n.id] = Some((plan_chunks(len, config.chunk_size), rejects));
+            sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects });
         }
     }
     for n in &plan.nodes {
@@ -168,7 +168,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     }
     let errors = Arc::new(ErrorSlot::default());
     let plan = Arc::new(plan.clone());
-    let shared = Arc::new((chunks, config.stdout.clone()));
+    let shared = Arc::new((sources, config.stdout.clone()));
     let (m, e) = (metrics.clone(), errors.clone());
     let guards = timely::execute(timely::Config::process(config.workers.max(1)), move |worker| {
         let index = worker.index();
@@ -185,7 +185,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 _ => None,
             });
         }
-        let ctx = WorkerContext { chunks: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone() };
+        let ctx = WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone() };
         worker.dataflow::<u64, _, _>(|scope| render(scope, &plan, ctx));
     })
     .map_err(RunError::Start)?;

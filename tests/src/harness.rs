@@ -65,6 +65,8 @@ fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_siz
             let bytes = buffer.lock().map(|b| b.clone()).unwrap_or_default();
             Outcome::Ok { stdout: String::from_utf8_lossy(&bytes).into_owned(), summary }
         }
+        // A panicking worker is reported by the runtime as an error; it is a crash all the same.
+        Err(e) if e.to_string().contains("a worker stopped unexpectedly") => Outcome::Crashed(e.to_string()),
         Err(e) => Outcome::Failed(format!("error: {e}")),
     }
 }

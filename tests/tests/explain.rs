@@ -105,6 +105,22 @@ fn no_orphan_golden_files() {
     assert!(orphans.is_empty(), "golden files without a .sql script:\n{}", orphans.join("\n"));
 }
 
+/// examples/bids.sql itself plans to what bids_example.explain holds (the golden's script is a
+/// copy of it): an edit to the example shows up here, with the golden to update.
+#[test]
+fn examples_bids_sql_matches_its_golden() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("examples");
+    let examples = std::fs::canonicalize(&examples).unwrap_or(examples);
+    let sql = std::fs::read_to_string(examples.join("bids.sql")).expect("examples/bids.sql");
+    let planned = vstream_planner::plan_script(&sql, &examples).unwrap_or_else(|e| panic!("{}", e.render(&sql, "examples/bids.sql")));
+    let golden = std::fs::read_to_string(explain_dir().join("bids_example.explain")).expect("bids_example.explain");
+    assert_eq!(
+        vstream_planner::explain::explain_text(&planned, &examples),
+        golden,
+        "examples/bids.sql no longer plans as tests/explain/bids_example.sql: copy it there and rewrite the goldens"
+    );
+}
+
 /// The window queries of the benchmark must fail with a "not supported yet" error (never plan
 /// to something that computes a wrong answer), whatever the golden files say.
 #[test]

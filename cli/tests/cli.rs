@@ -1,0 +1,392 @@
+//! The `vstream` binary as a user meets it: exit codes, the summary line, CSV on a pipe, and one
+//! test per error a user can make, each checking the exact message and that no panic or
+//! backtrace text reaches the terminal.
+//!
+//! Every test runs the real binary in a fresh folder holding its script (`q.sql`) and inputs, with
+//! that folder as the current directory, so messages name files as the user wrote them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BID_DDL: &str = "CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+                  date_time TIMESTAMP(3), extra VARCHAR)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+";
+
+const HEADER: &str = "auction,bidder,price,channel,url,date_time,extra";
+
+/// 15 good bid lines (file lines 2..=16), auctions 1000..=1014, price = 10 * (i + 1).
+fn good_rows() -> Vec<String> {
+    (0..15)
+        .map(|i| {
+            format!("{},{},{},Google,https://nexmark.com/{i},2025-01-01 00:00:00.{:03},x{i}", 1000 + i, 2000 + i % 3, 10 * (i + 1), i * 7)
+        })
+        .collect()
+}
+
+fn bids_csv(extra_lines: &[&str]) -> String {
+    let mut lines = vec![HEADER.to_string()];
+    lines.extend(good_rows());
+    lines.extend(extra_lines.iter().map(|s| s.to_string()));
+    lines.join("\n") + "\n"
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Fixture {
+    /// A folder with `q.sql` (`script`) and `bids.csv` (`bids`, unless `None`).
+    fn new(script: &str, bids: Option<&str>) -> Fixture {
+        let tmp = tempfile::Builder::new().prefix("vstream-cli-").tempdir().expect("temporary folder");
+        let dir = std::fs::canonicalize(tmp.path()).expect("canonical path");
+        std::fs::write(dir.join("q.sql"), script).expect("write q.sql");
+        if let Some(b) = bids {
+            std::fs::write(dir.join("bids.csv"), b).expect("write bids.csv");
+        }
+        Fixture { _tmp: tmp, dir }
+    }
+
+    fn vstream(&self, args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_vstream"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .output()
+            .expect("cannot run vstream");
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+}
+
+#[derive(Debug)]
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn assert_no_panic(&self) {
+        for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
+            assert!(!self.stderr.contains(bad), "stderr holds `{bad}`:\n{}", self.stderr);
+        }
+    }
+
+    fn assert_ok(&self) {
+        self.assert_no_panic();
+        assert_eq!(self.code, Some(0), "expected success; stderr:\n{}", self.stderr);
+    }
+
+    /// A failed run: a non-zero exit code, no panic, and `first_line` as the first line of stderr.
+    fn assert_error(&self, first_line: &str) {
+        self.assert_no_panic();
+        assert!(matches!(self.code, Some(c) if c != 0), "expected a failure exit code, got {:?}; stderr:\n{}", self.code, self.stderr);
+        assert_eq!(self.stderr.lines().next().unwrap_or(""), first_line, "whole stderr:\n{}", self.stderr);
+    }
+
+    /// The summary line (`vstream: N rows in, ...`), if stderr has one.
+    fn summary(&self) -> Option<&str> {
+        self.stderr.lines().find(|l| l.starts_with("vstream: "))
+    }
+}
+
+fn sorted_lines(text: &str) -> Vec<&str> {
+    let mut v: Vec<&str> = text.lines().collect();
+    v.sort_unstable();
+    v
+}
+
+fn read_parts(dir: &Path) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir).expect("sink folder").flatten().map(|e| e.path()).collect();
+    names.sort();
+    for p in names {
+        let text = std::fs::read_to_string(&p).expect("part file");
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("auction,price"), "{} has no header line", p.display());
+        rows.extend(lines.map(str::to_string));
+    }
+    rows.sort();
+    rows
+}
+
+// ---------------------------------------------------------------------------------------------
+// Successful runs
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn run_exits_zero_and_prints_the_summary() {
+    let script = format!(
+        "{BID_DDL}CREATE TABLE out WITH ('connector' = 'file', 'path' = 'out', 'format' = 'csv');
+INSERT INTO out SELECT auction, price FROM bid WHERE price > 100;\n"
+    );
+    let fx = Fixture::new(&script, Some(&bids_csv(&[])));
+    for workers in ["1", "2"] {
+        let out = fx.vstream(&["run", "q.sql", "-w", workers]);
+        out.assert_ok();
+        let summary = out.summary().unwrap_or_else(|| panic!("no summary line in stderr:\n{}", out.stderr));
+        assert!(summary.starts_with("vstream: 15 rows in, 5 rows out (out 5), 0 rejected, "), "unexpected summary: {summary}");
+        let unit = if workers == "1" { " 1 worker" } else { " 2 workers" };
+        assert!(summary.ends_with(unit) && summary.contains(" events/s, "), "unexpected summary: {summary}");
+        assert_eq!(out.stdout, "", "an INSERT-only script prints nothing on stdout");
+        assert_eq!(read_parts(&fx.path("out")), vec!["1010,110", "1011,120", "1012,130", "1013,140", "1014,150"]);
+    }
+}
+
+#[test]
+fn quiet_prints_no_summary() {
+    let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid WHERE price = 10;\n"), Some(&bids_csv(&[])));
+    let out = fx.vstream(&["run", "--quiet", "q.sql"]);
+    out.assert_ok();
+    assert_eq!(out.stderr, "", "--quiet must print nothing on stderr");
+    assert_eq!(out.stdout, "auction\n1000\n");
+    let out = fx.vstream(&["run", "-q", "q.sql"]);
+    out.assert_ok();
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn bare_select_prints_csv_to_a_pipe() {
+    let fx = Fixture::new(
+        &format!("{BID_DDL}SELECT auction, 0.908 * price AS usd, date_time FROM bid WHERE auction < 1003;\n"),
+        Some(&bids_csv(&[])),
+    );
+    let out = fx.vstream(&["run", "q.sql"]);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout,
+        "auction,usd,date_time\n1000,9.080,2025-01-01 00:00:00.000\n1001,18.160,2025-01-01 00:00:00.007\n1002,27.240,2025-01-01 00:00:00.014\n"
+    );
+    assert!(out.summary().is_some_and(|s| s.starts_with("vstream: 15 rows in, 3 rows out (stdout 3), 0 rejected, ")), "{}", out.stderr);
+    // Several workers: same rows, in some order, after the one header line.
+    let out = fx.vstream(&["run", "q.sql", "-w", "3", "--quiet"]);
+    out.assert_ok();
+    assert_eq!(out.stdout.lines().next(), Some("auction,usd,date_time"));
+    assert_eq!(
+        sorted_lines(&out.stdout),
+        vec![
+            "1000,9.080,2025-01-01 00:00:00.000",
+            "1001,18.160,2025-01-01 00:00:00.007",
+            "1002,27.240,2025-01-01 00:00:00.014",
+            "auction,usd,date_time"
+        ]
+    );
+}
+
+#[test]
+fn explain_prints_both_plans_and_dot() {
+    let fx = Fixture::new(&format!("{BID_DDL}SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;\n"), None);
+    let out = fx.vstream(&["explain", "q.sql"]);
+    out.assert_ok();
+    assert!(out.stdout.starts_with("== logical plan ==\nSink stdout (auction BIGINT, price BIGINT)\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("== dataflow ==\n0 Source bid: file path=bids.csv format=csv; columns [auction, price] of 7;"),
+        "{}",
+        out.stdout
+    );
+    let out = fx.vstream(&["explain", "--dot", "q.sql"]);
+    out.assert_ok();
+    assert!(out.stdout.starts_with("digraph vstream {") && out.stdout.trim_end().ends_with('}'), "{}", out.stdout);
+}
+
+#[test]
+fn skip_policy_counts_and_keeps_the_rejected_line() {
+    let script = "CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+                  date_time TIMESTAMP(3), extra VARCHAR)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true',
+        'csv.on-error' = 'skip', 'csv.rejects' = 'rejects.jsonl');
+SELECT auction, price FROM bid WHERE price >= 140;
+";
+    let bad = "1099,2001,12x,Google,https://nexmark.com/bad,2025-01-01 00:00:00.500,bad";
+    let fx = Fixture::new(script, Some(&bids_csv(&[bad, "1098,2001,170,Apple,https://nexmark.com/x,2025-01-01 00:00:00.600,ok"])));
+    for workers in ["1", "2"] {
+        let out = fx.vstream(&["run", "q.sql", "-w", workers, "--chunk-size", "100"]);
+        out.assert_ok();
+        let summary = out.summary().unwrap_or_else(|| panic!("no summary:\n{}", out.stderr));
+        assert!(summary.starts_with("vstream: 16 rows in, 3 rows out (stdout 3), 1 rejected, "), "{summary}");
+        assert_eq!(sorted_lines(&out.stdout), vec!["1013,140", "1014,150", "1098,170", "auction,price"]);
+        let rejects = std::fs::read_to_string(fx.path("rejects.jsonl")).expect("the rejects file");
+        let lines: Vec<&str> = rejects.lines().collect();
+        assert_eq!(lines.len(), 1, "one rejected record:\n{rejects}");
+        assert!(lines[0].contains(&format!("\"record\":\"{bad}\"")), "the rejects file must hold the bad line:\n{rejects}");
+        assert!(lines[0].contains("\"line\":17"), "{rejects}");
+        assert!(lines[0].contains(r#""error":"column `price`: cannot parse \"12x\" as BIGINT""#), "{rejects}");
+    }
+}
+
+#[test]
+fn paths_start_at_the_script_folder() {
+    // The script lives in sub/ and is run from its parent: its relative paths start in sub/, and
+    // messages name files relative to the current folder.
+    let fx = Fixture::new("", None);
+    std::fs::create_dir(fx.path("sub")).expect("mkdir sub");
+    std::fs::write(fx.path("sub/bids.csv"), bids_csv(&[])).expect("write bids");
+    std::fs::write(
+        fx.path("sub/q.sql"),
+        format!("{BID_DDL}CREATE TABLE out WITH ('connector' = 'file', 'path' = 'out', 'format' = 'csv');\nINSERT INTO out SELECT auction, price FROM bid WHERE price > 140;\n"),
+    )
+    .expect("write script");
+    fx.vstream(&["run", "sub/q.sql", "--quiet"]).assert_ok();
+    assert_eq!(read_parts(&fx.path("sub/out")), vec!["1014,150"]);
+    assert!(!fx.path("out").exists(), "the sink must be written next to the script, not in the current folder");
+
+    std::fs::write(fx.path("sub/bids.csv"), bids_csv(&["1099,2001,12x,Google,u,2025-01-01 00:00:00.500,bad"])).expect("write bids");
+    fx.vstream(&["run", "sub/q.sql"]).assert_error("error: sub/bids.csv:17: column `price`: cannot parse \"12x\" as BIGINT");
+    std::fs::remove_file(fx.path("sub/bids.csv")).expect("rm bids");
+    fx.vstream(&["run", "sub/q.sql"]).assert_error("error: cannot read sub/bids.csv: No such file or directory (os error 2)");
+}
+
+#[test]
+fn sink_that_cannot_be_created() {
+    let script = format!(
+        "{BID_DDL}CREATE TABLE out WITH ('connector' = 'file', 'path' = 'bids.csv/out', 'format' = 'csv');
+INSERT INTO out SELECT auction FROM bid;\n"
+    );
+    let out = Fixture::new(&script, Some(&bids_csv(&[]))).vstream(&["run", "q.sql"]);
+    out.assert_error("error: cannot prepare sink `out` at bids.csv/out: Not a directory (os error 20)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one per mistake a user can make
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn missing_input_file() {
+    let script = "CREATE TABLE t (a INT) WITH ('connector' = 'file', 'path' = 'nope.csv', 'format' = 'csv');\nSELECT a FROM t;\n";
+    let fx = Fixture::new(script, None);
+    let out = fx.vstream(&["run", "q.sql"]);
+    out.assert_error("error: cannot read nope.csv: No such file or directory (os error 2)");
+    assert_eq!(out.stderr.lines().count(), 1, "one line:\n{}", out.stderr);
+    assert_eq!(out.stdout, "", "nothing runs, so nothing prints");
+}
+
+#[test]
+fn unknown_connector() {
+    let script = "CREATE TABLE t (a INT) WITH ('connector' = 'kafak', 'path' = 'x');\nSELECT a FROM t;\n";
+    let out = Fixture::new(script, None).vstream(&["run", "q.sql"]);
+    out.assert_error("error: unknown connector 'kafak'; known connectors: file, blackhole, print");
+    assert!(out.stderr.contains("  --> q.sql:1:30\n"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_option_with_hint() {
+    let script = "CREATE TABLE t (a INT) WITH ('connector' = 'file', 'path' = 'x', 'csv.heder' = 'true');\nSELECT a FROM t;\n";
+    let out = Fixture::new(script, None).vstream(&["run", "q.sql"]);
+    out.assert_error("error: unknown option 'csv.heder' for connector 'file'; did you mean 'csv.header'?");
+    assert!(out.stderr.contains("  --> q.sql:1:66\n"), "{}", out.stderr);
+}
+
+#[test]
+fn type_mismatch_in_insert() {
+    let script = format!(
+        "{BID_DDL}CREATE TABLE out (id BIGINT, amount BIGINT) WITH ('connector' = 'file', 'path' = 'out', 'format' = 'csv');
+INSERT INTO out SELECT auction, channel FROM bid;\n"
+    );
+    let out = Fixture::new(&script, Some(&bids_csv(&[]))).vstream(&["run", "q.sql"]);
+    out.assert_error("error: column `amount` of `out` is BIGINT but the query gives VARCHAR (`channel`); CAST the value to BIGINT");
+    assert!(out.stderr.contains("  --> q.sql:5:17\n"), "{}", out.stderr);
+}
+
+#[test]
+fn sql_error_points_at_line_and_column() {
+    let script = format!("{BID_DDL}SELECT auction, bidder, channel, pricee FROM bid;\n");
+    let out = Fixture::new(&script, Some(&bids_csv(&[]))).vstream(&["run", "q.sql"]);
+    out.assert_error("error: unknown column `pricee` in `bid`; did you mean `price`?");
+    assert_eq!(
+        out.stderr,
+        "error: unknown column `pricee` in `bid`; did you mean `price`?
+  --> q.sql:4:34
+  |
+4 | SELECT auction, bidder, channel, pricee FROM bid;
+  |                                  ^^^^^^
+"
+    );
+}
+
+#[test]
+fn malformed_row_under_the_fail_policy() {
+    let bad = "1099,2001,12x,Google,https://nexmark.com/bad,2025-01-01 00:00:00.500,bad";
+    let fx = Fixture::new(&format!("{BID_DDL}SELECT auction, price FROM bid;\n"), Some(&bids_csv(&[bad])));
+    for workers in ["1", "2"] {
+        let out = fx.vstream(&["run", "q.sql", "-w", workers, "--chunk-size", "64"]);
+        out.assert_error("error: bids.csv:17: column `price`: cannot parse \"12x\" as BIGINT");
+        assert!(out.summary().is_none(), "a failed run prints no summary:\n{}", out.stderr);
+    }
+}
+
+#[test]
+fn wrong_field_count() {
+    let fx = Fixture::new(
+        &format!("{BID_DDL}SELECT auction FROM bid;\n"),
+        Some(&bids_csv(&["1099,2001,5,Google,https://nexmark.com/bad,2025-01-01 00:00:00.500"])),
+    );
+    fx.vstream(&["run", "q.sql"]).assert_error("error: bids.csv:17: expected 7 fields, found 6");
+}
+
+#[test]
+fn unparsable_timestamp() {
+    let fx = Fixture::new(
+        &format!("{BID_DDL}SELECT auction, date_time FROM bid;\n"),
+        Some(&bids_csv(&["1099,2001,5,Google,https://nexmark.com/bad,2025-01-01 25:00:00,bad"])),
+    );
+    fx.vstream(&["run", "q.sql"])
+        .assert_error("error: bids.csv:17: column `date_time`: cannot parse \"2025-01-01 25:00:00\" as TIMESTAMP(3)");
+}
+
+#[test]
+fn script_that_is_not_sql() {
+    let out = Fixture::new("CREATE TABLE t (a INT) WITH ('connector' = 'blackhole');\nSELEC a FROM t;\n", None).vstream(&["run", "q.sql"]);
+    out.assert_error("error: syntax error: Expected: an SQL statement, found: SELEC");
+    assert!(out.stderr.contains("  --> q.sql:2:1\n"), "{}", out.stderr);
+    let out = Fixture::new("this is not SQL at all", None).vstream(&["run", "q.sql"]);
+    out.assert_no_panic();
+    assert!(out.stderr.starts_with("error: syntax error: "), "{}", out.stderr);
+    assert_ne!(out.code, Some(0));
+}
+
+#[test]
+fn runtime_expression_error() {
+    let fx = Fixture::new(&format!("{BID_DDL}SELECT auction, CAST(extra AS INT) AS n FROM bid;\n"), Some(&bids_csv(&[])));
+    let out = fx.vstream(&["run", "q.sql"]);
+    out.assert_no_panic();
+    assert_ne!(out.code, Some(0));
+    let first = out.stderr.lines().next().unwrap_or("");
+    assert!(first.starts_with("error: ") && first.ends_with("cannot cast \"x0\" to INT"), "{}", out.stderr);
+}
+
+#[test]
+fn nonexistent_script() {
+    let fx = Fixture::new("", None);
+    let out = fx.vstream(&["run", "nothere.sql"]);
+    out.assert_error("error: cannot read nothere.sql: No such file or directory (os error 2)");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    fx.vstream(&["explain", "nothere.sql"]).assert_error("error: cannot read nothere.sql: No such file or directory (os error 2)");
+}
+
+#[test]
+fn zero_workers_rejected_by_clap() {
+    let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));
+    let out = fx.vstream(&["run", "q.sql", "-w", "0"]);
+    out.assert_no_panic();
+    assert_eq!(out.code, Some(2), "clap's usage error code; stderr:\n{}", out.stderr);
+    assert!(out.stderr.starts_with("error: invalid value '0' for '--workers <WORKERS>'"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn empty_script_has_no_query() {
+    let out = Fixture::new("-- nothing here\n", None).vstream(&["run", "q.sql"]);
+    out.assert_no_panic();
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.starts_with("error: the script has no query"), "{}", out.stderr);
+}

@@ -1,0 +1,136 @@
+//! vstream against DuckDB on the benchmark's queries: 100,000 bids from the project's generator
+//! (`vstream_bench::write_bids`, seed 42), the STREAMING SQL of q0, q1 and q2 run by the real
+//! binary into CSV file sinks at `-w 1` and `-w 2` (the latter with small chunks, so rows cross
+//! many chunk boundaries), each compared as a multiset with DuckDB's answer to the batch query
+//! (`tests/oracle/oracle.py`).
+//!
+//! DuckDB comes from a venv at `target/oracle-venv`, made by `tests/oracle/setup_venv.sh` (which
+//! returns at once when it is already there). If it cannot be made this test fails: it never
+//! passes without having compared anything.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROWS: u64 = 100_000;
+const SEED: u64 = 42;
+
+/// (name, the STREAMING SQL vstream runs, the DuckDB SQL of the same answer), as in
+/// shared/bench/queries.py.
+const QUERIES: &[(&str, &str, &str)] = &[
+    ("q0", "SELECT auction, bidder, price, date_time FROM bid", "SELECT auction, bidder, price, date_time FROM bid"),
+    (
+        "q1",
+        "SELECT auction, bidder, 0.908 * price AS price, date_time FROM bid",
+        "SELECT auction, bidder, 0.908 * price AS price, date_time FROM bid",
+    ),
+    ("q2", "SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0", "SELECT auction, price FROM bid WHERE auction % 123 = 0"),
+];
+
+/// (arguments, label) of the vstream runs of each query.
+const RUNS: &[(&[&str], &str)] = &[(&["-w", "1"], "w1"), (&["-w", "2", "--chunk-size", "65536"], "w2")];
+
+fn workspace_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::canonicalize(&root).unwrap_or(root)
+}
+
+/// The venv's python, after making sure the venv has DuckDB; panics with the reason otherwise.
+fn oracle_python(root: &Path) -> PathBuf {
+    let venv = root.join("target").join("oracle-venv");
+    let setup = root.join("tests").join("oracle").join("setup_venv.sh");
+    let out = Command::new("bash")
+        .arg(&setup)
+        .arg(&venv)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash {}: {e} (the DuckDB oracle needs bash and python3)", setup.display()));
+    assert!(
+        out.status.success(),
+        "cannot set up the DuckDB oracle venv at {} with {} (exit {:?}); it needs python3 with venv and \
+         pip, and PyPI to install duckdb the first time.\nstdout:\n{}\nstderr:\n{}",
+        venv.display(),
+        setup.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let python = venv.join("bin").join("python");
+    assert!(python.exists(), "{} does not exist after setup_venv.sh succeeded", python.display());
+    python
+}
+
+fn run_checked(cmd: &mut Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{what} failed (exit {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status.code());
+    assert!(!stderr.contains("panicked"), "{what} panicked:\n{stderr}");
+    stdout
+}
+
+#[test]
+fn bench_queries_match_duckdb() {
+    let root = workspace_root();
+    let python = oracle_python(&root);
+    let oracle = root.join("tests").join("oracle").join("oracle.py");
+
+    let tmp = tempfile::Builder::new().prefix("vstream-oracle-").tempdir().expect("temporary folder");
+    let dir = std::fs::canonicalize(tmp.path()).expect("canonical path");
+    let bids = dir.join("bids.csv");
+    {
+        let file = std::fs::File::create(&bids).expect("create bids.csv");
+        vstream_bench::write_bids(ROWS, SEED, std::io::BufWriter::new(file)).expect("write bids.csv");
+    }
+    let lines = std::fs::read_to_string(&bids).expect("read bids.csv").lines().count() as u64;
+    assert_eq!(lines, ROWS + 1, "the generator wrote {lines} lines, expected a header and {ROWS} rows");
+
+    let mut failures = Vec::new();
+    for (name, streaming, duck) in QUERIES {
+        let expected = dir.join(format!("{name}.expected.csv"));
+        run_checked(
+            Command::new(&python).arg(&oracle).arg("--csv").arg(&bids).arg("--sql").arg(duck).arg("--out").arg(&expected),
+            &format!("oracle.py for {name}"),
+        );
+        for (args, label) in RUNS {
+            let sink = format!("out/{name}_{label}");
+            let script = format!(
+                "CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+                  date_time TIMESTAMP(3), extra VARCHAR)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+CREATE TABLE out WITH ('connector' = 'file', 'path' = '{sink}', 'format' = 'csv');
+INSERT INTO out {streaming};\n"
+            );
+            let script_path = dir.join(format!("{name}_{label}.sql"));
+            std::fs::write(&script_path, script).expect("write the script");
+            let stderr_summary = {
+                let out = Command::new(env!("CARGO_BIN_EXE_vstream"))
+                    .arg("run")
+                    .arg(&script_path)
+                    .args(*args)
+                    .current_dir(&dir)
+                    .output()
+                    .expect("run vstream");
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                assert!(out.status.success(), "vstream {name} {label} failed:\n{stderr}");
+                stderr
+            };
+            assert!(
+                stderr_summary.contains(&format!("vstream: {ROWS} rows in, ")),
+                "vstream {name} {label}: the summary does not count {ROWS} rows in:\n{stderr_summary}"
+            );
+            let out = Command::new(&python)
+                .arg(&oracle)
+                .arg("compare")
+                .arg(dir.join(&sink))
+                .arg(&expected)
+                .output()
+                .expect("run oracle.py compare");
+            let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            if out.status.success() {
+                eprintln!("{name} {label}: {}", report.trim());
+            } else {
+                failures.push(format!("{name} ({streaming}) {label}:\n{report}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "vstream disagrees with DuckDB:\n{}", failures.join("\n"));
+}
