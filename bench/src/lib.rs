@@ -85,10 +85,7 @@ pub struct BidGenerator {
 
 impl BidGenerator {
     pub fn new(seed: u64) -> Self {
-        Self {
-            rng: Pcg64::seed_from_u64(seed),
-            next: 0,
-        }
+        Self { rng: Pcg64::seed_from_u64(seed), next: 0 }
     }
 
     /// Nexmark's id choice: the hot (newest, rounded down to a multiple of `hot_ratio`)
@@ -120,15 +117,7 @@ impl BidGenerator {
         let extra: u32 = self.rng.random();
         let jitter = self.rng.random_range(0..MAX_DISORDER_MS);
         let date_time_ms = BASE_EPOCH_MS + (i + jitter) as i64;
-        Bid {
-            auction,
-            bidder,
-            price,
-            channel,
-            url_id,
-            date_time_ms,
-            extra,
-        }
+        Bid { auction, bidder, price, channel, url_id, date_time_ms, extra }
     }
 }
 
@@ -187,18 +176,14 @@ pub const BRC_HEADER: &str = "station;temperature";
 /// Number of weather stations.
 pub const STATIONS: usize = 408;
 /// Station names are 2 to 4 of these syllables, first letter upper-cased.
-const SYLLABLES: [&str; 16] = [
-    "ka", "lo", "mi", "ne", "ro", "sa", "tu", "vé", "zü", "ør", "an", "el", "is", "ðo", "qu", "xi",
-];
+const SYLLABLES: [&str; 16] = ["ka", "lo", "mi", "ne", "ro", "sa", "tu", "vé", "zü", "ør", "an", "el", "is", "ðo", "qu", "xi"];
 
 /// Draws [`STATIONS`] distinct station names, sorted (by code point, as Python sorts).
 fn station_names(rng: &mut Pcg64) -> Vec<String> {
     let mut names = std::collections::BTreeSet::new();
     while names.len() < STATIONS {
         let parts = rng.random_range(2..5);
-        let raw: String = (0..parts)
-            .map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())])
-            .collect();
+        let raw: String = (0..parts).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect();
         let mut chars = raw.chars();
         let first = chars.next().expect("a name has at least two syllables");
         names.insert(first.to_uppercase().chain(chars).collect::<String>());
@@ -237,9 +222,7 @@ impl Normal {
 pub fn write_1brc<W: Write>(rows: u64, seed: u64, mut out: W) -> io::Result<()> {
     let mut rng = Pcg64::seed_from_u64(seed);
     let names = station_names(&mut rng);
-    let means: Vec<f64> = (0..STATIONS)
-        .map(|_| rng.random_range(-10.0..30.0))
-        .collect();
+    let means: Vec<f64> = (0..STATIONS).map(|_| rng.random_range(-10.0..30.0)).collect();
     let mut normal = Normal { spare: None };
 
     let mut buf = Vec::with_capacity(CHUNK_BYTES + 256);
@@ -400,21 +383,13 @@ mod tests {
     fn parse_ts(s: &str) -> i64 {
         assert_eq!(s.len(), 23, "bad timestamp {s:?}");
         let b = s.as_bytes();
-        assert_eq!(
-            (b[4], b[7], b[10], b[13], b[16], b[19]),
-            (b'-', b'-', b' ', b':', b':', b'.')
-        );
+        assert_eq!((b[4], b[7], b[10], b[13], b[16], b[19]), (b'-', b'-', b' ', b':', b':', b'.'));
         let num = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
         let (y, mo, d) = (num(0..4), num(5..7), num(8..10));
         assert_eq!(y, 2025, "{s}");
         const MONTH_DAYS: [i64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
         let day_of_year = MONTH_DAYS[..(mo - 1) as usize].iter().sum::<i64>() + d - 1;
-        BASE_EPOCH_MS
-            + day_of_year * 86_400_000
-            + num(11..13) * 3_600_000
-            + num(14..16) * 60_000
-            + num(17..19) * 1000
-            + num(20..23)
+        BASE_EPOCH_MS + day_of_year * 86_400_000 + num(11..13) * 3_600_000 + num(14..16) * 60_000 + num(17..19) * 1000 + num(20..23)
     }
 
     #[test]
@@ -442,18 +417,10 @@ mod tests {
             assert!(auction >= FIRST_ID && bidder > FIRST_ID, "{line}");
             assert!((1..=100_000).contains(&price), "{line}");
             assert!(CHANNELS.contains(&cols[3]), "{line}");
-            let url_id: u32 = cols[4]
-                .strip_prefix("https://nexmark.com/c/")
-                .unwrap()
-                .parse()
-                .unwrap();
+            let url_id: u32 = cols[4].strip_prefix("https://nexmark.com/c/").unwrap().parse().unwrap();
             assert!(url_id < URL_IDS);
             assert_eq!(cols[6].len(), 8);
-            assert!(
-                cols[6]
-                    .bytes()
-                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-            );
+            assert!(cols[6].bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
             n += 1;
         }
         assert_eq!(n, 20_000);
@@ -501,10 +468,7 @@ mod tests {
         for (ms, want) in [
             (BASE_EPOCH_MS, "2025-01-01 00:00:00.000"),
             (BASE_EPOCH_MS + 86_399_999, "2025-01-01 23:59:59.999"),
-            (
-                BASE_EPOCH_MS + 59 * 86_400_000 + 3_723_045,
-                "2025-03-01 01:02:03.045",
-            ),
+            (BASE_EPOCH_MS + 59 * 86_400_000 + 3_723_045, "2025-03-01 01:02:03.045"),
             (0, "1970-01-01 00:00:00.000"),
             (951_782_400_000, "2000-02-29 00:00:00.000"),
             (-1, "1969-12-31 23:59:59.999"),
@@ -546,10 +510,7 @@ mod tests {
             assert_eq!(frac.len(), 1, "{line}");
             let tenths: i64 = format!("{int}{frac}").parse().unwrap();
             assert!((-999..=999).contains(&tenths), "{line}");
-            assert!(
-                !int.starts_with("-0") || tenths != 0,
-                "negative zero: {line}"
-            );
+            assert!(!int.starts_with("-0") || tenths != 0, "negative zero: {line}");
             stations.insert(station.to_owned());
             n += 1;
         }

@@ -130,7 +130,12 @@ fn summary_line(s: &RunSummary, workers: u16) -> String {
     let per_sink: Vec<String> = s.rows_out.iter().map(|(n, c)| format!("{n} {c}")).collect();
     let mut line = format!("vstream: {} rows in, {} rows out ({})", s.rows_in, s.total_out(), per_sink.join(", "));
     line.push_str(&format!(", {} rejected", s.rejected));
-    line.push_str(&format!(", {:.3} s, {:.0} events/s, {workers} worker{}", s.elapsed.as_secs_f64(), s.events_per_sec(), if workers == 1 { "" } else { "s" }));
+    line.push_str(&format!(
+        ", {:.3} s, {:.0} events/s, {workers} worker{}",
+        s.elapsed.as_secs_f64(),
+        s.events_per_sec(),
+        if workers == 1 { "" } else { "s" }
+    ));
     line
 }
 

@@ -151,12 +151,7 @@ const FILE_KEYS: &[&str] = &[
 ];
 
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::levenshtein(word, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min()
-        .map(|(_, c)| c)
+    candidates.iter().map(|c| (strsim::levenshtein(word, c), *c)).filter(|(d, c)| *d <= 2.max(c.len() / 3)).min().map(|(_, c)| c)
 }
 
 impl TableConnector {
@@ -218,10 +213,37 @@ impl TableConnector {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, OptionError> {
-        let p = self
-            .get(key)
-            .ok_or_else(|| OptionError::new(None, format!("connector '{}' needs option '{key}'", self.connector)))?;
+        let p = self.get(key).ok_or_else(|| OptionError::new(None, format!("connector '{}' needs option '{key}'", self.connector)))?;
         Ok(self.base_dir.join(p))
+    }
+
+    /// Refuses options that do not apply: those of the other format, and those of the other role
+    /// (a sink's `sink.*` on a source, a source's `*.on-error`/`*.rejects` on a sink). An option that
+    /// would be ignored is an error, never a silent no-op.
+    fn check_applicable(&self, format: &Format, role: &str) -> Result<(), OptionError> {
+        let other = match format {
+            Format::Csv(_) => "json.",
+            Format::JsonLines => "csv.",
+        };
+        for (k, _) in &self.options {
+            if k.starts_with(other) {
+                let mut e = OptionError::new(Some(k), format!("option '{k}' does not apply to format '{}'", format.name()));
+                let twin = format!("{}.{}", format.name(), &k[other.len()..]);
+                e.hint = Some(if FILE_KEYS.contains(&twin.as_str()) {
+                    format!("did you mean '{twin}'?")
+                } else {
+                    format!("options of format '{}' start with '{}.'", format.name(), format.name())
+                });
+                return Err(e);
+            }
+            let source_only = k.ends_with(".on-error") || k.ends_with(".rejects");
+            let sink_only = k.starts_with("sink.");
+            if (role == "sink" && source_only) || (role == "source" && sink_only) {
+                let what = if source_only { "reading" } else { "writing" };
+                return Err(OptionError::new(Some(k), format!("option '{k}' applies only to {what}, and this table is used as a {role}")));
+            }
+        }
+        Ok(())
     }
 
     fn format(&self) -> Result<Format, OptionError> {
@@ -262,6 +284,7 @@ impl TableConnector {
         match self.connector.as_str() {
             "file" | "filesystem" => {
                 let format = self.format()?;
+                self.check_applicable(&format, "source")?;
                 let prefix = if matches!(format, Format::Csv(_)) { "csv" } else { "json" };
                 let on_error = match self.get(&format!("{prefix}.on-error")) {
                     None | Some("fail") => OnError::Fail,
@@ -276,7 +299,8 @@ impl TableConnector {
                 let rejects = self.get(&format!("{prefix}.rejects")).map(|p| self.base_dir.join(p));
                 Ok(SourceSpec::File(FileSource { path: self.path("path")?, format, on_error, rejects }))
             }
-            other => Err(OptionError::new(Some("connector"), format!("connector '{other}' cannot be read from, only written to"))),
+            // No key: the error is where the table is read, not in its declaration.
+            other => Err(OptionError::new(None, format!("connector '{other}' cannot be read from, only written to"))),
         }
     }
 
@@ -285,7 +309,7 @@ impl TableConnector {
         match self.connector.as_str() {
             "file" | "filesystem" => Ok(SinkSpec::File(FileSink {
                 path: self.path("path")?,
-                format: match self.format()? {
+                format: match self.format().and_then(|f| self.check_applicable(&f, "sink").map(|()| f))? {
                     // Sinks write a header unless told not to, so part files are self-describing.
                     Format::Csv(mut o) => {
                         o.header = self.flag("csv.header", true)?;
@@ -337,12 +361,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.source().unwrap_err().key.as_deref(), Some("csv.quote-character"));
-        let t = TableConnector::from_options(&opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "\n")]), Path::new("."))
-            .unwrap();
+        let t =
+            TableConnector::from_options(&opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "\n")]), Path::new("."))
+                .unwrap();
         assert_eq!(t.source().unwrap_err().message, "option 'csv.field-delimiter' cannot be a line break");
-        let t = TableConnector::from_options(&opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "\t")]), Path::new("."))
-            .unwrap();
-        assert!(matches!(t.source().unwrap(), SourceSpec::File(FileSource { format: Format::Csv(CsvOptions { delimiter: b'\t', .. }), .. })));
+        let t =
+            TableConnector::from_options(&opts(&[("connector", "file"), ("path", "x.csv"), ("csv.field-delimiter", "\t")]), Path::new("."))
+                .unwrap();
+        assert!(matches!(
+            t.source().unwrap(),
+            SourceSpec::File(FileSource { format: Format::Csv(CsvOptions { delimiter: b'\t', .. }), .. })
+        ));
     }
 
     #[test]

@@ -28,6 +28,15 @@ pub struct TableDef {
     pub schema: Schema,
     pub connector: TableConnector,
     pub span: Span,
+    /// Where each option is written, so an option error points at it.
+    pub option_spans: Vec<(String, Span)>,
+}
+
+impl TableDef {
+    fn option_error(&self, e: vstream_connectors::OptionError, fallback: Span) -> PlanError {
+        let span = e.key.as_ref().and_then(|k| self.option_spans.iter().find(|(n, _)| n == k)).map_or(fallback, |(_, s)| *s);
+        PlanError::invalid(e.message, span).with_hint_opt(e.hint)
+    }
 }
 
 /// The tables declared so far, in order.
@@ -41,19 +50,17 @@ impl Catalog {
         self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
     }
     fn unknown_table(&self, name: &str, span: Span) -> PlanError {
-        PlanError::invalid(format!("unknown table `{name}`"), span)
-            .with_hint_opt(did_you_mean(name, self.tables.iter().map(|t| t.name.as_str())).or_else(|| {
-                Some("declare it first with CREATE TABLE ... WITH ('connector' = ...)".to_string())
-            }))
+        PlanError::invalid(format!("unknown table `{name}`"), span).with_hint_opt(
+            did_you_mean(name, self.tables.iter().map(|t| t.name.as_str()))
+                .or_else(|| Some("declare it first with CREATE TABLE ... WITH ('connector' = ...)".to_string())),
+        )
     }
 }
 
 /// Parses and binds a whole script. `base_dir` is where relative paths in options start.
 pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> {
-    let statements = Parser::new(&FlinkDialect::default())
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
-        .map_err(PlanError::from_parser)?;
+    let statements =
+        Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_statements()).map_err(PlanError::from_parser)?;
     let mut binder = Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default() };
     for s in &statements {
         binder.statement(s)?;
@@ -185,11 +192,14 @@ impl Binder<'_> {
             if fields.iter().any(|f: &Field| f.name.eq_ignore_ascii_case(&c.name.value)) {
                 return Err(PlanError::invalid(format!("column `{}` is declared twice", c.name.value), c.name.span));
             }
-            let mut f = Field::new(c.name.value.clone(), data_type(&c.data_type, c.span())?);
-            f.nullable = !c.options.iter().any(|o| matches!(o.option, ast::ColumnOption::NotNull));
-            fields.push(f);
+            if let Some(o) = c.options.iter().find(|o| matches!(o.option, ast::ColumnOption::NotNull)) {
+                // Accepting it without enforcing it would let NULLs into a column declared free of them.
+                return Err(PlanError::not_supported(format!("NOT NULL on column `{}`", c.name.value), o.span())
+                    .with_hint("vstream does not enforce NOT NULL yet; remove it, or filter with WHERE col IS NOT NULL"));
+            }
+            fields.push(Field::new(c.name.value.clone(), data_type(&c.data_type, c.span())?));
         }
-        let def = TableDef { name: name.clone(), schema: Schema::new(fields), connector, span: ct.name.span() };
+        let def = TableDef { name: name.clone(), schema: Schema::new(fields), connector, span: ct.name.span(), option_spans: spans };
         self.catalog.tables.push(def.clone());
         if let Some(q) = &ct.query {
             let query = self.query(q)?;
@@ -200,7 +210,13 @@ impl Binder<'_> {
 
     /// Routes a query's rows to a table, casting them to its declared columns if it has any.
     fn add_sink(&mut self, def: &TableDef, query: LogicalPlan, span: Span) -> Result<()> {
-        let sink = def.connector.sink().map_err(|e| PlanError::invalid(e.message.clone(), def.span).with_hint_opt(e.hint))?;
+        let sink = def.connector.sink().map_err(|e| def.option_error(e, def.span))?;
+        // Two queries writing one file sink would each write the same part files, and one would
+        // silently overwrite the other.
+        if matches!(sink, SinkSpec::File(_)) && self.plan.sinks.iter().any(|s| s.name.eq_ignore_ascii_case(&def.name)) {
+            return Err(PlanError::invalid(format!("table `{}` is already written by an earlier query", def.name), span)
+                .with_hint("a file sink takes one query; write to a second table, or combine the queries"));
+        }
         let query = if def.schema.is_empty() {
             query
         } else {
@@ -220,7 +236,10 @@ impl Binder<'_> {
                     exprs.push(ScalarExpr::Cast { expr: Box::new(col), to: want.ty });
                 } else {
                     return Err(PlanError::invalid(
-                        format!("column `{}` of `{}` is {} but the query gives {} (`{}`)", want.name, def.name, want.ty, have.ty, have.name),
+                        format!(
+                            "column `{}` of `{}` is {} but the query gives {} (`{}`)",
+                            want.name, def.name, want.ty, have.ty, have.name
+                        ),
                         span,
                     )
                     .with_hint(format!("CAST the value to {}", want.ty)));
@@ -272,7 +291,11 @@ impl Binder<'_> {
         }
         match &select.group_by {
             GroupByExpr::Expressions(e, _) if e.is_empty() => {}
-            g => return Err(PlanError::not_supported("GROUP BY", g.span()).with_hint("continuous GROUP BY arrives with the aggregation work")),
+            g => {
+                return Err(
+                    PlanError::not_supported("GROUP BY", g.span()).with_hint("continuous GROUP BY arrives with the aggregation work")
+                );
+            }
         }
         if let Some(h) = &select.having {
             return Err(PlanError::not_supported("HAVING", h.span()));
@@ -330,8 +353,9 @@ impl Binder<'_> {
                     return Err(PlanError::invalid(format!("table `{}` has no columns to read", def.name), name.span())
                         .with_hint("declare its columns in CREATE TABLE to use it as a source"));
                 }
-                let source = def.connector.source().map_err(|e| PlanError::invalid(e.message.clone(), name.span()).with_hint_opt(e.hint))?;
-                let scope = Scope { table: def.name.clone(), alias: alias.as_ref().map(|a| a.name.value.clone()), schema: def.schema.clone() };
+                let source = def.connector.source().map_err(|e| def.option_error(e, name.span()))?;
+                let scope =
+                    Scope { table: def.name.clone(), alias: alias.as_ref().map(|a| a.name.value.clone()), schema: def.schema.clone() };
                 let plan = LogicalPlan::Scan {
                     table: def.name.clone(),
                     source,
@@ -709,10 +733,19 @@ fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             let any = any.ok_or_else(|| PlanError::invalid("IN needs at least one value", span))?;
             Ok(if *negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(any) } } else { any })
         }
-        Expr::Like { negated, any: false, expr, pattern, escape_char: None } => {
+        Expr::Like { negated, any: false, expr, pattern, escape_char } => {
             let s = varchar(bind_expr(expr, scope)?, "LIKE", span)?;
             let p = varchar(bind_expr(pattern, scope)?, "LIKE", span)?;
-            Ok(ScalarExpr::Call { func: Func::Like { negated: *negated }, args: vec![s, p], ty: DataType::Boolean })
+            let mut args = vec![s, p];
+            if let Some(e) = escape_char {
+                let text = e.to_string();
+                let esc = text.trim_matches('\'');
+                if esc.chars().count() != 1 {
+                    return Err(PlanError::invalid(format!("ESCAPE takes one character, not {text}"), span));
+                }
+                args.push(ScalarExpr::literal(Datum::Str(esc.to_string()), DataType::Varchar));
+            }
+            Ok(ScalarExpr::Call { func: Func::Like { negated: *negated }, args, ty: DataType::Boolean })
         }
         Expr::Case { operand, conditions, else_result, .. } => {
             let operand = operand.as_ref().map(|o| bind_expr(o, scope)).transpose()?;
@@ -804,7 +837,19 @@ fn integer_arg(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
 }
 
 const FUNCTIONS: &[&str] = &[
-    "MOD", "ABS", "UPPER", "LOWER", "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "SUBSTRING", "SUBSTR", "CONCAT", "TRIM", "LTRIM", "RTRIM",
+    "MOD",
+    "ABS",
+    "UPPER",
+    "LOWER",
+    "LENGTH",
+    "CHAR_LENGTH",
+    "CHARACTER_LENGTH",
+    "SUBSTRING",
+    "SUBSTR",
+    "CONCAT",
+    "TRIM",
+    "LTRIM",
+    "RTRIM",
     "COALESCE",
 ];
 const AGGREGATES: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG"];
@@ -910,8 +955,10 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             Ok(ScalarExpr::Call { func: Func::Coalesce, args, ty })
         }
         "TUMBLE" | "HOP" | "SESSION" | "CUMULATE" => Err(PlanError::not_supported(format!("{name} outside FROM TABLE(...)"), span)),
-        _ => Err(PlanError::invalid(format!("unknown function `{name}`"), span)
-            .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied()))),
+        _ => {
+            Err(PlanError::invalid(format!("unknown function `{name}`"), span)
+                .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied())))
+        }
     }
 }
 

@@ -236,6 +236,17 @@ pub fn write_f64(v: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(b"nan");
     } else if v.is_infinite() {
         out.extend_from_slice(if v > 0.0 { b"inf" } else { b"-inf" });
+    } else if v != 0.0 && !(1e-5..1e16).contains(&v.abs()) {
+        // Exponent form for very large or small magnitudes (`1e+308`, not 309 digits), as DuckDB.
+        let text = format!("{v:e}");
+        match text.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => {
+                out.extend_from_slice(m.as_bytes());
+                out.extend_from_slice(b"e+");
+                out.extend_from_slice(e.as_bytes());
+            }
+            _ => out.extend_from_slice(text.as_bytes()),
+        }
     } else {
         let _ = write!(out, "{v}");
     }

@@ -26,11 +26,7 @@ pub fn fits(v: i128, precision: u8) -> bool {
 /// `None` on overflow of `i128`.
 #[inline]
 pub fn rescale(v: i128, from: u8, to: u8) -> Option<i128> {
-    if to >= from {
-        v.checked_mul(POW10[(to - from) as usize])
-    } else {
-        Some(div_round(v, POW10[(from - to) as usize]))
-    }
+    if to >= from { v.checked_mul(POW10[(to - from) as usize]) } else { Some(div_round(v, POW10[(from - to) as usize])) }
 }
 
 /// `v / d` rounded half away from zero (`d > 0`).

@@ -11,9 +11,9 @@ use crate::batch::Batch;
 use crate::column::{Column, ColumnData, StringColumn};
 use crate::datum::Datum;
 use crate::decimal;
-use crate::types::MAX_DECIMAL_PRECISION as MAX_PRECISION_I128;
 use crate::timestamp;
 use crate::types::DataType;
+use crate::types::MAX_DECIMAL_PRECISION as MAX_PRECISION_I128;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -105,8 +105,11 @@ pub enum Func {
     /// `TRIM(side chars FROM s)`: args are `[s, chars]`.
     Trim(TrimSide),
     Coalesce,
-    /// `s LIKE pattern` (`%`, `_`, backslash escapes): args are `[s, pattern]`.
-    Like { negated: bool },
+    /// `s LIKE pattern [ESCAPE e]` (`%`, `_`; no escape character unless one is given): args
+    /// are `[s, pattern]` or `[s, pattern, escape]`.
+    Like {
+        negated: bool,
+    },
 }
 
 impl Func {
@@ -132,14 +135,39 @@ impl Func {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ScalarExpr {
     /// The input's column `index`.
-    Column { index: usize, ty: DataType },
-    Literal { value: Datum, ty: DataType },
-    Unary { op: UnaryOp, expr: Box<ScalarExpr> },
-    Binary { op: BinaryOp, left: Box<ScalarExpr>, right: Box<ScalarExpr>, ty: DataType },
-    Cast { expr: Box<ScalarExpr>, to: DataType },
+    Column {
+        index: usize,
+        ty: DataType,
+    },
+    Literal {
+        value: Datum,
+        ty: DataType,
+    },
+    Unary {
+        op: UnaryOp,
+        expr: Box<ScalarExpr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<ScalarExpr>,
+        right: Box<ScalarExpr>,
+        ty: DataType,
+    },
+    Cast {
+        expr: Box<ScalarExpr>,
+        to: DataType,
+    },
     /// Searched CASE: the first branch whose condition is TRUE, else `otherwise`.
-    Case { branches: Vec<(ScalarExpr, ScalarExpr)>, otherwise: Box<ScalarExpr>, ty: DataType },
-    Call { func: Func, args: Vec<ScalarExpr>, ty: DataType },
+    Case {
+        branches: Vec<(ScalarExpr, ScalarExpr)>,
+        otherwise: Box<ScalarExpr>,
+        ty: DataType,
+    },
+    Call {
+        func: Func,
+        args: Vec<ScalarExpr>,
+        ty: DataType,
+    },
 }
 
 impl ScalarExpr {
@@ -251,22 +279,37 @@ impl ScalarExpr {
             }
             ScalarExpr::Cast { expr, to } => cast(&expr.eval(batch)?, *to),
             ScalarExpr::Case { branches, otherwise, ty } => {
-                let mut chosen: Vec<usize> = vec![usize::MAX; batch.len];
-                let mut sources = Vec::with_capacity(branches.len() + 1);
-                for (k, (cond, result)) in branches.iter().enumerate() {
-                    let c = cond.eval(batch)?;
-                    let ColumnData::Bool(cv) = &c.data else { return Err(internal("CASE condition")) };
-                    for (i, pick) in chosen.iter_mut().enumerate() {
-                        if *pick == usize::MAX && cv[i] && c.is_valid(i) {
-                            *pick = k;
-                        }
+                // Each branch's result is computed only on the rows that take it, so a branch no
+                // row takes cannot fail the batch (`CASE WHEN s <> 'x' THEN CAST(s AS INT) ...`).
+                let mut picker = Picker::new(batch.len);
+                for (cond, result) in branches {
+                    if picker.undecided == 0 {
+                        break;
                     }
-                    sources.push(result.eval(batch)?);
+                    let c = picker.eval_undecided(cond, batch)?;
+                    let ColumnData::Bool(cv) = &c.data else { return Err(internal("CASE condition")) };
+                    let take = picker.rows_where(|j| cv[j] && c.is_valid(j));
+                    picker.assign(result, batch, take)?;
                 }
-                let k = branches.len();
-                chosen.iter_mut().filter(|p| **p == usize::MAX).for_each(|p| *p = k);
-                sources.push(otherwise.eval(batch)?);
-                Ok(gather(&sources, &chosen, *ty))
+                if picker.undecided > 0 {
+                    let rest = picker.undecided_mask();
+                    picker.assign(otherwise, batch, rest)?;
+                }
+                Ok(picker.finish(*ty))
+            }
+            ScalarExpr::Call { func: Func::Coalesce, args, ty } => {
+                // An argument is computed only on the rows all earlier ones left NULL.
+                let mut picker = Picker::new(batch.len);
+                for (k, a) in args.iter().enumerate() {
+                    if picker.undecided == 0 {
+                        break;
+                    }
+                    let c = picker.eval_undecided(a, batch)?;
+                    let last = k + 1 == args.len();
+                    let take = picker.rows_where(|j| last || c.is_valid(j));
+                    picker.assign_column(c, take, batch)?;
+                }
+                Ok(picker.finish(*ty))
             }
             ScalarExpr::Call { func, args, ty } => {
                 let cols = args.iter().map(|a| a.eval(batch)).collect::<Result<Vec<_>, _>>()?;
@@ -280,15 +323,96 @@ fn internal(what: &str) -> EvalError {
     EvalError::InvalidArgument { func: "internal", detail: format!("mistyped {what} (a binder bug)") }
 }
 
-/// Row `i` of the result is row `i` of `sources[pick[i]]`.
-fn gather(sources: &[Column], pick: &[usize], ty: DataType) -> Column {
-    let n = pick.len();
-    let validity: Vec<bool> = (0..n).map(|i| sources[pick[i]].is_valid(i)).collect();
+/// Builds a result row by row from parts computed on subsets of a batch (CASE, COALESCE).
+struct Picker {
+    n: usize,
+    undecided: usize,
+    /// Per row: the part it comes from (`u32::MAX`: none yet) and its position in that part.
+    part_of: Vec<u32>,
+    pos_of: Vec<u32>,
+    parts: Vec<Column>,
+}
+
+impl Picker {
+    fn new(n: usize) -> Self {
+        Picker { n, undecided: n, part_of: vec![u32::MAX; n], pos_of: vec![0; n], parts: Vec::new() }
+    }
+    fn undecided_mask(&self) -> Vec<bool> {
+        self.part_of.iter().map(|p| *p == u32::MAX).collect()
+    }
+    /// Evaluates `e` on the undecided rows only (row `j` of the result is the `j`-th of them).
+    fn eval_undecided(&self, e: &ScalarExpr, batch: &Batch) -> Result<Column, EvalError> {
+        if self.undecided == self.n { e.eval(batch) } else { e.eval(&batch.filter(&self.undecided_mask())) }
+    }
+    /// The rows (as a mask over the batch) among the undecided whose `j`-th position satisfies `f`.
+    fn rows_where(&self, f: impl Fn(usize) -> bool) -> Vec<bool> {
+        let mut j = 0;
+        self.part_of
+            .iter()
+            .map(|p| {
+                if *p != u32::MAX {
+                    return false;
+                }
+                let hit = f(j);
+                j += 1;
+                hit
+            })
+            .collect()
+    }
+    /// Computes `e` on the rows of `take` and makes it their value.
+    fn assign(&mut self, e: &ScalarExpr, batch: &Batch, take: Vec<bool>) -> Result<(), EvalError> {
+        let count = take.iter().filter(|t| **t).count();
+        if count == 0 {
+            return Ok(());
+        }
+        let col = if count == self.n { e.eval(batch)? } else { e.eval(&batch.filter(&take))? };
+        self.place(col, &take);
+        Ok(())
+    }
+    /// Makes rows of `col` (computed on the undecided rows) the value of the rows of `take`.
+    fn assign_column(&mut self, col: Column, take: Vec<bool>, _batch: &Batch) -> Result<(), EvalError> {
+        // `col` has one row per undecided row; keep those of `take`.
+        let undecided = self.undecided_mask();
+        let sub: Vec<bool> = undecided.iter().zip(&take).filter(|(u, _)| **u).map(|(_, t)| *t).collect();
+        let count = sub.iter().filter(|t| **t).count();
+        if count == 0 {
+            return Ok(());
+        }
+        let col = if count == sub.len() { col } else { col.filter(&sub, count) };
+        self.place(col, &take);
+        Ok(())
+    }
+    fn place(&mut self, col: Column, take: &[bool]) {
+        let part = self.parts.len() as u32;
+        let mut pos = 0u32;
+        for (i, t) in take.iter().enumerate() {
+            if *t {
+                self.part_of[i] = part;
+                self.pos_of[i] = pos;
+                pos += 1;
+                self.undecided -= 1;
+            }
+        }
+        self.parts.push(col);
+    }
+    fn finish(self, ty: DataType) -> Column {
+        if self.parts.is_empty() {
+            return Column::repeat(&Datum::Null, ty, self.n);
+        }
+        gather(&self.parts, &self.part_of, &self.pos_of, ty)
+    }
+}
+
+/// Row `i` of the result is row `pos[i]` of `sources[part[i]]` (NULL where `part[i]` is none).
+fn gather(sources: &[Column], part: &[u32], pos: &[u32], ty: DataType) -> Column {
+    let n = part.len();
+    let src = |i: usize| sources.get(part[i] as usize).map(|c| (c, pos[i] as usize));
+    let validity: Vec<bool> = (0..n).map(|i| src(i).is_some_and(|(c, p)| c.is_valid(p))).collect();
     macro_rules! prim {
         ($variant:ident, $default:expr) => {{
             let v = (0..n)
-                .map(|i| match &sources[pick[i]].data {
-                    ColumnData::$variant(v) => v[i],
+                .map(|i| match src(i) {
+                    Some((Column { data: ColumnData::$variant(v), .. }, p)) => v[p],
                     _ => $default,
                 })
                 .collect();
@@ -304,8 +428,8 @@ fn gather(sources: &[Column], pick: &[usize], ty: DataType) -> Column {
         ColumnData::Str(_) => {
             let mut out = StringColumn::with_capacity(n, 0);
             for i in 0..n {
-                match &sources[pick[i]].data {
-                    ColumnData::Str(s) => out.push(s.get_bytes(i)),
+                match src(i) {
+                    Some((Column { data: ColumnData::Str(s), .. }, p)) => out.push(s.get_bytes(p)),
                     _ => out.push(b""),
                 }
             }
@@ -334,11 +458,14 @@ fn eval_unary(op: UnaryOp, c: Column) -> Result<Column, EvalError> {
         },
         UnaryOp::Neg => {
             let data = match c.data {
-                ColumnData::Int(v) => ColumnData::Int(
-                    v.iter()
-                        .map(|x| x.checked_neg().ok_or_else(|| overflow(c.ty, "negation")))
-                        .collect::<Result<_, _>>()?,
-                ),
+                ColumnData::Int(v) => {
+                    let (lo, hi) = int_range(c.ty);
+                    ColumnData::Int(
+                        v.iter()
+                            .map(|x| x.checked_neg().filter(|y| (lo..=hi).contains(y)).ok_or_else(|| overflow(c.ty, "negation")))
+                            .collect::<Result<_, _>>()?,
+                    )
+                }
                 ColumnData::Double(v) => ColumnData::Double(v.into_iter().map(|x| -x).collect()),
                 ColumnData::Decimal(v) => ColumnData::Decimal(v.into_iter().map(|x| -x).collect()),
                 _ => return Err(internal("negation")),
@@ -387,6 +514,30 @@ fn compare<T: Copy + PartialOrd>(op: BinaryOp, l: &[T], r: Rhs<'_, T>) -> Vec<bo
         BinaryOp::LtEq => cmp_kernel(l, r, |a, b| a <= b),
         BinaryOp::Gt => cmp_kernel(l, r, |a, b| a > b),
         _ => cmp_kernel(l, r, |a, b| a >= b),
+    }
+}
+
+/// DOUBLE order as SQL engines define it: NaN equals NaN and sorts above every number, and
+/// `-0.0 = 0.0` (IEEE `<`/`==` say otherwise for NaN).
+#[inline]
+fn sql_cmp_f64(a: f64, b: f64) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal),
+    }
+}
+
+fn compare_f64(op: BinaryOp, l: &[f64], r: Rhs<'_, f64>) -> Vec<bool> {
+    use std::cmp::Ordering::*;
+    match op {
+        BinaryOp::Eq => cmp_kernel(l, r, |a, b| sql_cmp_f64(a, b) == Equal),
+        BinaryOp::NotEq => cmp_kernel(l, r, |a, b| sql_cmp_f64(a, b) != Equal),
+        BinaryOp::Lt => cmp_kernel(l, r, |a, b| sql_cmp_f64(a, b) == Less),
+        BinaryOp::LtEq => cmp_kernel(l, r, |a, b| sql_cmp_f64(a, b) != Greater),
+        BinaryOp::Gt => cmp_kernel(l, r, |a, b| sql_cmp_f64(a, b) == Greater),
+        _ => cmp_kernel(l, r, |a, b| sql_cmp_f64(a, b) != Less),
     }
 }
 
@@ -485,7 +636,9 @@ fn decimal_arith(
         let v = match op {
             BinaryOp::Add => up(a, ls).zip(up(b, rs)).and_then(|(a, b)| a.checked_add(b)),
             BinaryOp::Sub => up(a, ls).zip(up(b, rs)).and_then(|(a, b)| a.checked_sub(b)),
-            BinaryOp::Mul => a.checked_mul(b).map(|p| if ls + rs > scale { decimal::div_round(p, POW10[(ls + rs - scale) as usize]) } else { p }),
+            BinaryOp::Mul => {
+                a.checked_mul(b).map(|p| if ls + rs > scale { decimal::div_round(p, POW10[(ls + rs - scale) as usize]) } else { p })
+            }
             BinaryOp::Mod => {
                 let (a, b) = up(a, ls).zip(up(b, rs)).ok_or_else(ov)?;
                 if b == 0 {
@@ -522,13 +675,15 @@ fn eval_binary_scalar(op: BinaryOp, l: &Column, r: &Datum, r_ty: DataType, ty: D
         (ColumnData::Int(a), Datum::Int(b)) if op.is_comparison() => (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean),
         (ColumnData::Int(a), Datum::Int(b)) => (ColumnData::Int(int_arith(op, a, Rhs::Scalar(*b), ty, &mut validity)?), ty),
         (ColumnData::Double(a), Datum::Double(b)) if op.is_comparison() => {
-            (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean)
+            (ColumnData::Bool(compare_f64(op, a, Rhs::Scalar(*b))), DataType::Boolean)
         }
         (ColumnData::Double(a), Datum::Double(b)) => (ColumnData::Double(double_arith(op, a, Rhs::Scalar(*b), &mut validity)), ty),
         (ColumnData::Timestamp(a), Datum::Timestamp(b)) if op.is_comparison() => {
             (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean)
         }
-        (ColumnData::Bool(a), Datum::Bool(b)) if op.is_comparison() => (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean),
+        (ColumnData::Bool(a), Datum::Bool(b)) if op.is_comparison() => {
+            (ColumnData::Bool(compare(op, a, Rhs::Scalar(*b))), DataType::Boolean)
+        }
         _ => {
             let rc = Column::repeat(r, r_ty, n);
             return eval_binary(op, l, &rc, ty);
@@ -545,7 +700,7 @@ fn eval_binary(op: BinaryOp, l: &Column, r: &Column, ty: DataType) -> Result<Col
     let data = match (&l.data, &r.data) {
         (ColumnData::Int(a), ColumnData::Int(b)) if op.is_comparison() => ColumnData::Bool(compare(op, a, Rhs::Col(b))),
         (ColumnData::Int(a), ColumnData::Int(b)) => ColumnData::Int(int_arith(op, a, Rhs::Col(b), ty, &mut validity)?),
-        (ColumnData::Double(a), ColumnData::Double(b)) if op.is_comparison() => ColumnData::Bool(compare(op, a, Rhs::Col(b))),
+        (ColumnData::Double(a), ColumnData::Double(b)) if op.is_comparison() => ColumnData::Bool(compare_f64(op, a, Rhs::Col(b))),
         (ColumnData::Double(a), ColumnData::Double(b)) => ColumnData::Double(double_arith(op, a, Rhs::Col(b), &mut validity)),
         (ColumnData::Decimal(a), ColumnData::Decimal(b)) if op.is_comparison() => {
             let (x, y) = decimal_common(a, decimal_scale(l.ty), Rhs::Col(b), decimal_scale(r.ty))?;
@@ -662,7 +817,8 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
                 v.iter()
                     .enumerate()
                     .map(|(i, x)| {
-                        let r = x.round();
+                        // Halves go to the even neighbour, as DuckDB and Postgres cast.
+                        let r = x.round_ties_even();
                         if !c.is_valid(i) {
                             Ok(0)
                         } else if r.is_finite() && r >= lo as f64 && r <= hi as f64 {
@@ -848,11 +1004,7 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
         }
         v = v.checked_mul(10)?.checked_add(d as u64)?;
     }
-    if neg {
-        if v <= i64::MAX as u64 + 1 { Some((v as i64).wrapping_neg()) } else { None }
-    } else {
-        i64::try_from(v).ok()
-    }
+    if neg { if v <= i64::MAX as u64 + 1 { Some((v as i64).wrapping_neg()) } else { None } } else { i64::try_from(v).ok() }
 }
 
 fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Column, EvalError> {
@@ -860,9 +1012,14 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         Func::Abs => {
             let c = &args[0];
             let data = match &c.data {
-                ColumnData::Int(v) => ColumnData::Int(
-                    v.iter().map(|x| x.checked_abs().ok_or_else(|| overflow(c.ty, "ABS"))).collect::<Result<_, _>>()?,
-                ),
+                ColumnData::Int(v) => {
+                    let (lo, hi) = int_range(c.ty);
+                    ColumnData::Int(
+                        v.iter()
+                            .map(|x| x.checked_abs().filter(|y| (lo..=hi).contains(y)).ok_or_else(|| overflow(c.ty, "ABS")))
+                            .collect::<Result<_, _>>()?,
+                    )
+                }
                 ColumnData::Double(v) => ColumnData::Double(v.iter().map(|x| x.abs()).collect()),
                 ColumnData::Decimal(v) => ColumnData::Decimal(v.iter().map(|x| x.abs()).collect()),
                 _ => return Err(internal("ABS")),
@@ -908,7 +1065,7 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
                 let piece: String = if to <= lo {
                     String::new()
                 } else {
-                    text.chars().skip((lo - 1) as usize).take((to - lo).min(usize::MAX as i64) as usize).collect()
+                    text.chars().skip((lo - 1) as usize).take(usize::try_from(to - lo).unwrap_or(usize::MAX)).collect()
                 };
                 out.push(piece.as_bytes());
             }
@@ -943,19 +1100,44 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
+        // Evaluated lazily in `ScalarExpr::eval`; kept here so this match stays exhaustive.
         Func::Coalesce => {
-            let pick: Vec<usize> = (0..n).map(|i| args.iter().position(|a| a.is_valid(i)).unwrap_or(0)).collect();
-            Ok(gather(args, &pick, ty))
+            let mut picker = Picker::new(n);
+            for (k, c) in args.iter().enumerate() {
+                let last = k + 1 == args.len();
+                let take = picker.rows_where(|j| last || c.is_valid(j));
+                let sub = picker.undecided_mask();
+                let count = sub.iter().filter(|t| **t).count();
+                let col = if count == n { c.clone() } else { c.filter(&sub, count) };
+                picker.assign_column(col, take, &Batch::new(0, vec![]))?;
+            }
+            Ok(picker.finish(ty))
         }
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);
+            let escape = match args.get(2).map(|c| (&c.data, c.len())) {
+                Some((ColumnData::Str(e), len)) if len > 0 => {
+                    let e = e.get(0);
+                    let mut chars = e.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) => Some(c),
+                        _ => {
+                            return Err(EvalError::InvalidArgument {
+                                func: "LIKE",
+                                detail: format!("ESCAPE must be one character, not {e:?}"),
+                            });
+                        }
+                    }
+                }
+                _ => None,
+            };
             let mut cache: Option<(Vec<u8>, LikePattern)> = None;
             let mut out = Vec::with_capacity(n);
             for i in 0..n {
                 let pat = p.get_bytes(i);
                 if cache.as_ref().is_none_or(|(k, _)| k.as_slice() != pat) {
-                    cache = Some((pat.to_vec(), LikePattern::new(&String::from_utf8_lossy(pat))));
+                    cache = Some((pat.to_vec(), LikePattern::new(&String::from_utf8_lossy(pat), escape)));
                 }
                 let m = cache.as_ref().is_some_and(|(_, lp)| lp.matches(&s.get(i)));
                 out.push(m != negated);
@@ -988,14 +1170,14 @@ enum LikeToken {
 }
 
 impl LikePattern {
-    pub fn new(pattern: &str) -> Self {
+    pub fn new(pattern: &str, escape: Option<char>) -> Self {
         let mut tokens = Vec::new();
         let mut chars = pattern.chars();
         while let Some(c) = chars.next() {
             tokens.push(match c {
+                c if Some(c) == escape => LikeToken::Lit(chars.next().unwrap_or(c)),
                 '%' => LikeToken::Any,
                 '_' => LikeToken::One,
-                '\\' => LikeToken::Lit(chars.next().unwrap_or('\\')),
                 c => LikeToken::Lit(c),
             });
         }
@@ -1117,12 +1299,14 @@ mod tests {
 
     #[test]
     fn like_patterns() {
-        assert!(LikePattern::new("a%c").matches("abbbc"));
-        assert!(LikePattern::new("%b%").matches("abc"));
-        assert!(!LikePattern::new("a_c").matches("abbc"));
-        assert!(LikePattern::new("a\\%").matches("a%"));
-        assert!(LikePattern::new("%").matches(""));
-        assert!(!LikePattern::new("_").matches(""));
+        assert!(LikePattern::new("a%c", None).matches("abbbc"));
+        assert!(LikePattern::new("%b%", None).matches("abc"));
+        assert!(!LikePattern::new("a_c", None).matches("abbc"));
+        assert!(LikePattern::new("a!%", Some('!')).matches("a%"));
+        assert!(!LikePattern::new("a!%", Some('!')).matches("ab"));
+        assert!(LikePattern::new("a\\%", None).matches("a\\xyz"));
+        assert!(LikePattern::new("%", None).matches(""));
+        assert!(!LikePattern::new("_", None).matches(""));
     }
 
     #[test]

@@ -15,7 +15,10 @@ pub enum DataType {
     BigInt,
     Double,
     /// Exact decimal: an `i128` mantissa scaled by `10^-scale`.
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     Varchar,
     /// Milliseconds since the Unix epoch, no time zone (TIMESTAMP(3)).
     Timestamp,

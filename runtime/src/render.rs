@@ -9,9 +9,9 @@ use crate::operators::source::{FileSourceConfig, RejectsFile, file_source};
 use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
+use vstream_connectors::SourceSpec;
 use vstream_planner::dataflow::SinkExchange;
 use vstream_planner::{DataflowPlan, Operator};
-use vstream_connectors::SourceSpec;
 use vstream_repr::Batch;
 
 /// A file source's work, shared by all workers: its chunks and where skipped records go.
@@ -50,7 +50,16 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
             }
             Operator::MapFilterProject { input, predicate, exprs } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
-                Some(map_filter_project(input, &name, predicate.clone(), exprs.clone(), ctx.errors.clone()))
+                // Errors name the query by the table it writes, which is what the user wrote.
+                let query = plan
+                    .nodes
+                    .iter()
+                    .find_map(|n| match &n.operator {
+                        Operator::Sink { input, name, .. } if *input == node.id => Some(format!("query into `{name}`")),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| name.clone());
+                Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
             }
             Operator::Sink { input, exchange, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");

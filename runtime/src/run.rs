@@ -99,7 +99,13 @@ fn part_name(format: &Format, worker: usize) -> String {
 }
 
 /// The target of a sink on one worker.
-fn sink_target(name: &str, spec: &SinkSpec, schema: &vstream_repr::Schema, worker: usize, stdout: &StdoutTarget) -> Result<SinkTarget, RunError> {
+fn sink_target(
+    name: &str,
+    spec: &SinkSpec,
+    schema: &vstream_repr::Schema,
+    worker: usize,
+    stdout: &StdoutTarget,
+) -> Result<SinkTarget, RunError> {
     Ok(match spec {
         SinkSpec::Blackhole => SinkTarget::Discard,
         SinkSpec::File(f) => {
@@ -151,7 +157,8 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
             let len = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?.len();
             let rejects = match &f.rejects {
                 Some(p) => {
-                    let file = File::create(p).map_err(|error| RunError::SinkSetup { name: "rejects".into(), path: display_path(p), error })?;
+                    let file =
+                        File::create(p).map_err(|error| RunError::SinkSetup { name: "rejects".into(), path: display_path(p), error })?;
                     let w = Arc::new(Mutex::new(BufWriter::new(file)));
                     rejects_files.push(w.clone());
                     Some(w)

@@ -30,16 +30,9 @@ fn main() -> anyhow::Result<()> {
     if args.out.as_os_str() == "-" {
         vstream_bench::write_1brc(args.rows, args.seed, std::io::stdout().lock())?;
     } else {
-        let file =
-            File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-        vstream_bench::write_1brc(args.rows, args.seed, file)
-            .with_context(|| format!("writing {}", args.out.display()))?;
-        eprintln!(
-            "gen_1brc: {} rows to {} in {:.2} s",
-            args.rows,
-            args.out.display(),
-            t0.elapsed().as_secs_f64()
-        );
+        let file = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+        vstream_bench::write_1brc(args.rows, args.seed, file).with_context(|| format!("writing {}", args.out.display()))?;
+        eprintln!("gen_1brc: {} rows to {} in {:.2} s", args.rows, args.out.display(), t0.elapsed().as_secs_f64());
     }
     Ok(())
 }

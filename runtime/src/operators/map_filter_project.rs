@@ -11,11 +11,12 @@ use vstream_repr::{Batch, ColumnData, ScalarExpr};
 pub fn map_filter_project<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
+    query: &str,
     predicate: Option<ScalarExpr>,
     exprs: Vec<ScalarExpr>,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let label = name.to_string();
+    let label = query.to_string();
     input.unary(Pipeline, name, move |_cap, _info| {
         move |input, output| {
             input.for_each(|time, data| {

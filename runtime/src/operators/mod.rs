@@ -23,6 +23,11 @@ impl ErrorSlot {
         }
         self.failed.store(true, std::sync::atomic::Ordering::Release);
     }
+    /// Stops every source without an error: the reader of stdout has gone (`| head`), which
+    /// is how a pipeline says it has seen enough.
+    pub fn stop(&self) {
+        self.failed.store(true, std::sync::atomic::Ordering::Release);
+    }
     pub fn failed(&self) -> bool {
         self.failed.load(std::sync::atomic::Ordering::Acquire)
     }

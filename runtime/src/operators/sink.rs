@@ -129,15 +129,21 @@ fn sink_with<'scope, P>(
                 }
                 Metrics::add(counter, batch.len as u64);
                 if let Err(e) = target.write(&batch, &mut buf) {
-                    errors.fail(format!("sink `{label}`: {e}"));
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        errors.stop();
+                    } else {
+                        errors.fail(format!("sink `{label}`: {e}"));
+                    }
                     finished = true;
                 }
             }
         });
         if frontier.is_empty() && !finished {
             finished = true;
-            if let Err(e) = target.finish() {
-                errors.fail(format!("sink `{label}`: {e}"));
+            match target.finish() {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => errors.stop(),
+                Err(e) => errors.fail(format!("sink `{label}`: {e}")),
+                Ok(()) => {}
             }
         }
     });

@@ -38,8 +38,7 @@ pub fn file_source<'scope>(
     source(scope, name, move |capability, info| {
         let activator = scope.activator_for(info.address);
         let mut cap = Some(capability);
-        let mine: Vec<(usize, Range<u64>)> =
-            config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % peers == worker).collect();
+        let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % peers == worker).collect();
         let mut next = 0;
         let mut file: Option<File> = None;
         // Messages name the file as the user sees it (relative to the current folder).
