@@ -45,6 +45,10 @@ struct RunArgs {
     /// No progress line and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Print a GROUP BY query's stdout rows as a changelog (op column +I/-U/+U/-D) as they
+    /// change, instead of its result when the input ends.
+    #[arg(long)]
+    changelog: bool,
     /// Bytes per source chunk, the unit a worker reads at once (e.g. 4194304).
     #[arg(long, default_value_t = vstream_connectors::DEFAULT_CHUNK_SIZE, hide = true)]
     chunk_size: u64,
@@ -107,7 +111,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
     let metrics = Arc::new(Metrics::new(bytes_total, sinks));
     let stdout = if std::io::stdout().is_terminal() { StdoutTarget::Terminal } else { StdoutTarget::Pipe };
-    let config = RunConfig { workers: args.workers as usize, stdout, chunk_size: args.chunk_size.max(1) };
+    let config = RunConfig { workers: args.workers as usize, stdout, chunk_size: args.chunk_size.max(1), stdout_changelog: args.changelog };
 
     let done = Arc::new(AtomicBool::new(false));
     let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| spawn_progress(metrics.clone(), done.clone()));

@@ -228,7 +228,7 @@ impl TableConnector {
         for (k, _) in &self.options {
             if k.starts_with(other) {
                 let mut e = OptionError::new(Some(k), format!("option '{k}' does not apply to format '{}'", format.name()));
-                let twin = format!("{}.{}", format.name(), &k[other.len()..]);
+                let twin = format!("{}.{}", format.name(), k.strip_prefix(other).unwrap_or(k));
                 e.hint = Some(if FILE_KEYS.contains(&twin.as_str()) {
                     format!("did you mean '{twin}'?")
                 } else {

@@ -4,7 +4,7 @@
 
 use crate::dialect::{FlinkDialect, table_arg};
 use crate::error::{PlanError, did_you_mean};
-use crate::logical::{LogicalPlan, ScriptPlan, SinkPlan};
+use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SinkPlan};
 use sqlparser::ast::{
     self as ast, BinaryOperator, CastKind, CreateTableOptions, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
     ObjectName, SelectItem, SetExpr, Spanned, SqlOption, Statement, TableFactor, TableObject, TrimWhereField, UnaryOperator, Value,
@@ -13,6 +13,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 use std::path::Path;
 use vstream_connectors::{SinkSpec, TableConnector};
+use vstream_repr::agg::AggFunc;
 use vstream_repr::decimal;
 use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
 use vstream_repr::types::MAX_DECIMAL_PRECISION;
@@ -285,32 +286,55 @@ impl Binder<'_> {
             return Err(PlanError::not_supported("JOIN", j.span()));
         }
         let (mut plan, scope) = self.relation(&from.relation)?;
-        // FROM first: a window table function is the more telling thing to refuse than its GROUP BY.
-        if select.distinct.is_some() {
-            return Err(PlanError::not_supported("SELECT DISTINCT", select.span()));
-        }
-        match &select.group_by {
-            GroupByExpr::Expressions(e, _) if e.is_empty() => {}
-            g => {
+        let group_exprs: &[Expr] = match &select.group_by {
+            GroupByExpr::Expressions(e, modifiers) if modifiers.is_empty() => e,
+            g => return Err(PlanError::not_supported("this form of GROUP BY", g.span())),
+        };
+        if let Some(pred) = &select.selection {
+            if let Some(f) = first_aggregate(pred) {
                 return Err(
-                    PlanError::not_supported("GROUP BY", g.span()).with_hint("continuous GROUP BY arrives with the aggregation work")
+                    PlanError::invalid("aggregates are not allowed in WHERE", f.name.span()).with_hint("use HAVING to filter groups")
                 );
             }
-        }
-        if let Some(h) = &select.having {
-            return Err(PlanError::not_supported("HAVING", h.span()));
-        }
-        if let Some(pred) = &select.selection {
             let predicate = bind_expr(pred, &scope)?;
             if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {
                 return Err(PlanError::invalid(format!("WHERE needs a BOOLEAN condition, not {}", predicate.ty()), pred.span()));
             }
             plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
         }
+        // GROUP BY, aggregates or HAVING make this an aggregation: the select list and HAVING are
+        // then bound over the groups (keys, then aggregates), not over the input rows.
+        let mut calls: Vec<&ast::Function> = Vec::new();
+        for item in &select.projection {
+            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                collect_aggregates(e, &mut calls);
+            }
+        }
+        if let Some(h) = &select.having {
+            collect_aggregates(h, &mut calls);
+        }
+        let scope = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
+            scope
+        } else {
+            let (aggregated, agg_scope) = aggregate(plan, scope, group_exprs, &calls)?;
+            plan = aggregated;
+            if let Some(h) = &select.having {
+                let predicate = bind_expr(h, &agg_scope)?;
+                if predicate.ty() != DataType::Boolean && !is_null_literal(&predicate) {
+                    return Err(PlanError::invalid(format!("HAVING needs a BOOLEAN condition, not {}", predicate.ty()), h.span()));
+                }
+                plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
+            }
+            agg_scope
+        };
         let mut exprs = Vec::new();
         let mut fields = Vec::new();
         for item in &select.projection {
             match item {
+                SelectItem::Wildcard(_) if scope.grouping.is_some() => {
+                    return Err(PlanError::invalid("SELECT * is not allowed with GROUP BY", item.span())
+                        .with_hint("list the grouped columns and aggregates"));
+                }
                 SelectItem::Wildcard(_) => {
                     for (i, f) in scope.schema.fields.iter().enumerate() {
                         exprs.push(ScalarExpr::column(i, f.ty));
@@ -341,7 +365,19 @@ impl Binder<'_> {
                 other => return Err(PlanError::not_supported(format!("select item `{other}`"), other.span())),
             }
         }
-        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
+        let schema = Schema::new(fields);
+        let project = LogicalPlan::Project { input: Box::new(plan), exprs, schema: schema.clone() };
+        match &select.distinct {
+            None | Some(ast::Distinct::All) => Ok(project),
+            // SELECT DISTINCT is a GROUP BY of every output column, with no aggregates.
+            Some(ast::Distinct::Distinct) => Ok(LogicalPlan::Aggregate {
+                input: Box::new(project),
+                group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                aggregates: Vec::new(),
+                schema,
+            }),
+            Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
+        }
     }
 
     fn relation(&self, rel: &TableFactor) -> Result<(LogicalPlan, Scope)> {
@@ -354,8 +390,13 @@ impl Binder<'_> {
                         .with_hint("declare its columns in CREATE TABLE to use it as a source"));
                 }
                 let source = def.connector.source().map_err(|e| def.option_error(e, name.span()))?;
-                let scope =
-                    Scope { table: def.name.clone(), alias: alias.as_ref().map(|a| a.name.value.clone()), schema: def.schema.clone() };
+                let scope = Scope {
+                    table: def.name.clone(),
+                    alias: alias.as_ref().map(|a| a.name.value.clone()),
+                    schema: def.schema.clone(),
+                    grouping: None,
+                    computed: Vec::new(),
+                };
                 let plan = LogicalPlan::Scan {
                     table: def.name.clone(),
                     source,
@@ -408,6 +449,10 @@ struct Scope {
     table: String,
     alias: Option<String>,
     schema: Schema,
+    /// After GROUP BY: the input's scope and the bound group keys (output columns 0..k), and the
+    /// SQL text of each key and aggregate with its output column.
+    grouping: Option<Box<(Scope, Vec<ScalarExpr>)>>,
+    computed: Vec<(String, usize)>,
 }
 
 impl Scope {
@@ -629,6 +674,23 @@ fn number_literal(text: &str, span: Span) -> Result<ScalarExpr> {
 
 fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
     let span = e.span();
+    if let Some(grouping) = &scope.grouping {
+        // Over groups, a name or expression means a group key or an aggregate, matched by its
+        // SQL text (`auction % 10` in SELECT is the key `auction % 10` of GROUP BY).
+        let text = e.to_string();
+        if let Some((_, i)) = scope.computed.iter().find(|(t, _)| *t == text) {
+            return Ok(ScalarExpr::column(*i, scope.schema.fields[*i].ty));
+        }
+        if let Expr::Identifier(_) | Expr::CompoundIdentifier(_) = e {
+            let (input_scope, keys) = grouping.as_ref();
+            let bound = bind_expr(e, input_scope)?;
+            return match keys.iter().position(|k| *k == bound) {
+                Some(i) => Ok(ScalarExpr::column(i, scope.schema.fields[i].ty)),
+                None => Err(PlanError::invalid(format!("column `{text}` must appear in GROUP BY or be used in an aggregate"), span)
+                    .with_hint(format!("add `{text}` to GROUP BY, or aggregate it (e.g. MAX({text}))"))),
+            };
+        }
+    }
     match e {
         Expr::Identifier(i) => scope.column(i),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
@@ -858,8 +920,9 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();
     if AGGREGATES.contains(&name.as_str()) {
-        return Err(PlanError::not_supported(format!("the aggregate {name}"), span)
-            .with_hint("continuous aggregation (GROUP BY) arrives with the aggregation work"));
+        // Aggregates are bound up front (see `aggregate`); one reaching here is misplaced.
+        return Err(PlanError::invalid(format!("aggregate {name} cannot be used here"), span)
+            .with_hint("aggregates belong in SELECT or HAVING, and cannot be nested"));
     }
     if f.over.is_some() || f.filter.is_some() {
         return Err(PlanError::not_supported(format!("{name} with OVER or FILTER"), span));
@@ -964,4 +1027,145 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
 
 fn internal(span: Span) -> PlanError {
     PlanError::invalid("internal error: missing argument", span)
+}
+
+fn aggregate_func(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "COUNT" => AggFunc::Count,
+        "SUM" => AggFunc::Sum,
+        "MIN" => AggFunc::Min,
+        "MAX" => AggFunc::Max,
+        "AVG" => AggFunc::Avg,
+        _ => return None,
+    })
+}
+
+fn is_aggregate(f: &ast::Function) -> bool {
+    aggregate_func(&object_name(&f.name).to_ascii_uppercase()).is_some()
+}
+
+/// The direct sub-expressions of `e` that may hold an aggregate call.
+fn children(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::BinaryOp { left, right, .. } => vec![left, right],
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::Cast { expr, .. }
+        | Expr::Trim { expr, .. } => {
+            vec![expr]
+        }
+        Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+        Expr::Like { expr, pattern, .. } => vec![expr, pattern],
+        Expr::In { expr, target: ast::InTarget::List(list), .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            std::iter::once(expr.as_ref()).chain(substring_from.as_deref()).chain(substring_for.as_deref()).collect()
+        }
+        Expr::Case { operand, conditions, else_result, .. } => operand
+            .as_deref()
+            .into_iter()
+            .chain(conditions.iter().flat_map(|w| [&w.condition, &w.result]))
+            .chain(else_result.as_deref())
+            .collect(),
+        Expr::Function(f) => match &f.args {
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        },
+        _ => vec![],
+    }
+}
+
+/// Every aggregate call in `e`, not looking inside one (a nested aggregate is refused later).
+fn collect_aggregates<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
+    if let Expr::Function(f) = e
+        && is_aggregate(f)
+    {
+        out.push(f);
+        return;
+    }
+    for c in children(e) {
+        collect_aggregates(c, out);
+    }
+}
+
+fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
+    let mut found = Vec::new();
+    collect_aggregates(e, &mut found);
+    found.into_iter().next()
+}
+
+/// Builds the Aggregate for `group_exprs` and the aggregate `calls`, and the scope that binds the
+/// select list and HAVING over its output.
+fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&ast::Function]) -> Result<(LogicalPlan, Scope)> {
+    let mut group_by = Vec::new();
+    let mut fields = Vec::new();
+    let mut computed = Vec::new();
+    for g in group_exprs {
+        if let Some(f) = first_aggregate(g) {
+            return Err(PlanError::invalid("aggregates are not allowed in GROUP BY", f.name.span()));
+        }
+        let b = bind_expr(g, &scope)?;
+        computed.push((g.to_string(), group_by.len()));
+        fields.push(Field::new(output_name(g), b.ty()));
+        group_by.push(b);
+    }
+    let mut aggregates = Vec::new();
+    for f in calls {
+        let text = Expr::Function((*f).clone()).to_string();
+        if computed.iter().any(|(t, _)| *t == text) {
+            continue;
+        }
+        let call = bind_aggregate(f, &scope)?;
+        computed.push((text.clone(), fields.len()));
+        fields.push(Field::new(text, call.ty));
+        aggregates.push(call);
+    }
+    let schema = Schema::new(fields);
+    let plan = LogicalPlan::Aggregate { input: Box::new(input), group_by: group_by.clone(), aggregates, schema: schema.clone() };
+    let agg_scope =
+        Scope { table: scope.table.clone(), alias: scope.alias.clone(), schema, grouping: Some(Box::new((scope, group_by))), computed };
+    Ok((plan, agg_scope))
+}
+
+fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
+    let span = f.name.span();
+    let name = object_name(&f.name).to_ascii_uppercase();
+    let func = aggregate_func(&name).ok_or_else(|| internal(span))?;
+    if f.over.is_some() {
+        return Err(PlanError::not_supported(format!("{name} OVER (...) (window functions)"), span));
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(PlanError::invalid(format!("{name} needs an argument"), f.span()));
+    };
+    if !list.clauses.is_empty() {
+        return Err(PlanError::not_supported(format!("{name} with ORDER BY or other clauses"), f.span()));
+    }
+    let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+    let arg = match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if func == AggFunc::Count && !distinct => None,
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
+            if let Some(inner) = first_aggregate(e) {
+                return Err(PlanError::invalid("aggregates cannot be nested", inner.name.span()));
+            }
+            Some(bind_expr(e, scope)?)
+        }
+        _ => return Err(PlanError::invalid(format!("{name} takes one argument"), f.span())),
+    };
+    let arg_ty = arg.as_ref().map(ScalarExpr::ty);
+    let ty = func.result_type(arg_ty).ok_or_else(|| {
+        PlanError::invalid(format!("{name} needs a numeric argument, not {}", arg_ty.map_or("*".to_string(), |t| t.to_string())), f.span())
+    })?;
+    let filter = match &f.filter {
+        Some(cond) => Some(boolean(bind_expr(cond, scope)?, "FILTER (WHERE ...)", cond.span())?),
+        None => None,
+    };
+    Ok(AggregateCall { func, arg, distinct, filter, ty })
 }

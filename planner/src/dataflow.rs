@@ -5,6 +5,7 @@
 use crate::logical::{LogicalPlan, ScriptPlan};
 use serde::{Deserialize, Serialize};
 use vstream_connectors::{FileSink, SinkSpec, SourceSpec};
+use vstream_repr::agg::AggregateSpec;
 use vstream_repr::{DataType, ScalarExpr, Schema};
 
 pub type NodeId = usize;
@@ -28,8 +29,13 @@ pub enum Operator {
     /// Per batch: keeps rows where `predicate` is TRUE, then computes `exprs` over the input's
     /// columns. No state, no exchange.
     MapFilterProject { input: NodeId, predicate: Option<ScalarExpr>, exprs: Vec<ScalarExpr> },
-    /// Encodes rows and writes them to a sink.
-    Sink { input: NodeId, name: String, spec: SinkSpec, exchange: SinkExchange },
+    /// GROUP BY: rows move (timely `exchange`, by the hash of the key) to the worker that owns
+    /// their key, the first `key_len` input columns. State: per worker, a hash map from key to
+    /// its aggregates' accumulators and the row last emitted, one entry per live key. Emits,
+    /// per epoch and per changed key, `-U` of the old row and `+U` of the new (`+I` when new).
+    KeyedAggregate { input: NodeId, key_len: usize, aggregates: Vec<AggregateSpec> },
+    /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
+    Sink { input: NodeId, name: String, spec: SinkSpec, exchange: SinkExchange, changelog: bool },
 }
 
 /// A node of the dataflow: an operator and the schema of what it emits.
@@ -85,14 +91,15 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
         sources.push((table, id, projection));
     }
     for s in &script.sinks {
-        let pending = lower_query(&s.query, &sources);
+        let pending = lower_query(&s.query, &sources, &mut plan);
         let input = seal(&mut plan, pending);
         let exchange = match &s.sink {
             SinkSpec::Stdout | SinkSpec::File(FileSink { single_file: true, .. }) => SinkExchange::Gather,
             SinkSpec::File(_) | SinkSpec::Blackhole => SinkExchange::PerWorker,
         };
         let schema = plan.nodes[input].schema.clone();
-        plan.push(Operator::Sink { input, name: s.name.clone(), spec: s.sink.clone(), exchange }, schema);
+        let changelog = s.query.is_changelog();
+        plan.push(Operator::Sink { input, name: s.name.clone(), spec: s.sink.clone(), exchange, changelog }, schema);
     }
     plan
 }
@@ -103,11 +110,13 @@ fn collect_scans(p: &LogicalPlan, out: &mut Vec<(String, SourceSpec, Schema, Vec
             Some((_, _, _, cols)) => cols.extend(projection),
             None => out.push((table.clone(), source.clone(), table_schema.clone(), projection.clone())),
         },
-        LogicalPlan::Filter { input, .. } | LogicalPlan::Project { input, .. } => collect_scans(input, out),
+        LogicalPlan::Filter { input, .. } | LogicalPlan::Project { input, .. } | LogicalPlan::Aggregate { input, .. } => {
+            collect_scans(input, out)
+        }
     }
 }
 
-fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)]) -> Pending {
+fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: &mut DataflowPlan) -> Pending {
     match p {
         LogicalPlan::Scan { table, projection, schema, .. } => {
             let (_, node, source_cols) = sources.iter().find(|(t, ..)| t == table).expect("every scan has a source");
@@ -119,7 +128,7 @@ fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)]) -> Pen
             Pending { node: *node, predicate: None, exprs, schema: schema.clone() }
         }
         LogicalPlan::Filter { input, predicate } => {
-            let mut pending = lower_query(input, sources);
+            let mut pending = lower_query(input, sources, plan);
             let pred = predicate.substitute(&pending.exprs);
             pending.predicate = Some(match pending.predicate.take() {
                 None => pred,
@@ -133,10 +142,52 @@ fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)]) -> Pen
             pending
         }
         LogicalPlan::Project { input, exprs, schema } => {
-            let mut pending = lower_query(input, sources);
+            let mut pending = lower_query(input, sources, plan);
             pending.exprs = exprs.iter().map(|e| e.substitute(&pending.exprs)).collect();
             pending.schema = schema.clone();
             pending
+        }
+        LogicalPlan::Aggregate { input, group_by, aggregates, schema } => {
+            // The keyed operator reads plain columns: first the keys, then each aggregate's
+            // argument and filter, all computed by one MapFilterProject in front of it.
+            let pending = lower_query(input, sources, plan);
+            let input_schema = pending.schema.clone();
+            let mut exprs: Vec<ScalarExpr> = group_by.iter().map(|e| e.substitute(&pending.exprs)).collect();
+            let mut fields: Vec<vstream_repr::Field> = schema.fields[..group_by.len()].to_vec();
+            let mut specs = Vec::new();
+            let input_names: Vec<String> = input_schema.fields.iter().map(|f| f.name.clone()).collect();
+            for a in aggregates {
+                // One column per distinct argument or filter expression, named by its text.
+                let mut column = |e: &ScalarExpr| {
+                    let e = e.substitute(&pending.exprs);
+                    match exprs.iter().position(|x| *x == e) {
+                        Some(i) => i,
+                        None => {
+                            fields.push(vstream_repr::Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                            exprs.push(e);
+                            exprs.len() - 1
+                        }
+                    }
+                };
+                let arg = a.arg.as_ref().map(&mut column);
+                let filter = a.filter.as_ref().map(&mut column);
+                specs.push(AggregateSpec {
+                    func: a.func,
+                    arg,
+                    distinct: a.distinct,
+                    filter,
+                    arg_type: a.arg.as_ref().map(ScalarExpr::ty),
+                    ty: a.ty,
+                });
+            }
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let node = plan.push(Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs }, schema.clone());
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
         }
     }
 }

@@ -41,12 +41,34 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 s.push_str(&format!(" project {}; state: none", items.join(", ")));
                 s
             }
-            Operator::Sink { input, name, spec, exchange } => {
+            Operator::KeyedAggregate { input, key_len, aggregates } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let aggs: Vec<String> = aggregates
+                    .iter()
+                    .map(|a| {
+                        let mut t = a.to_string();
+                        for (i, n) in input_names.iter().enumerate().rev() {
+                            t = t.replace(&format!("#{i}"), n);
+                        }
+                        t
+                    })
+                    .collect();
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                format!(
+                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}]; {exchange}; state: per key, the aggregates' accumulators and the last row emitted; emits a changelog per epoch",
+                    n.id,
+                    keys.join(", "),
+                    aggs.join(", ")
+                )
+            }
+            Operator::Sink { input, name, spec, exchange, changelog } => {
                 let ex = match exchange {
                     SinkExchange::PerWorker => "exchange: none (each worker writes its own part)",
                     SinkExchange::Gather => "exchange: gather to worker 0",
                 };
-                format!("{} Sink {name} <- {input}: {}; {ex}", n.id, spec.describe())
+                let kind = if *changelog { " changelog (op column +I/-U/+U/-D);" } else { "" };
+                format!("{} Sink {name} <- {input}: {};{kind} {ex}", n.id, spec.describe())
             }
         })
         .collect()
@@ -80,6 +102,7 @@ pub fn explain_dot(planned: &Planned, base_dir: &Path) -> String {
         let (input, edge) = match &n.operator {
             Operator::Source { .. } => continue,
             Operator::MapFilterProject { input, .. } => (*input, String::new()),
+            Operator::KeyedAggregate { input, .. } => (*input, " [label=\"exchange by key\", style=bold]".to_string()),
             Operator::Sink { input, exchange, .. } => {
                 (*input, if *exchange == SinkExchange::Gather { " [label=\"gather\", style=bold]".to_string() } else { String::new() })
             }

@@ -3,17 +3,55 @@
 use crate::column::Column;
 use serde::{Deserialize, Serialize};
 
+/// What a row of a changelog does to the result, in Flink's RowKind notation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RowKind {
+    /// `+I`: a new row.
+    Insert,
+    /// `-U`: the old version of an updated row, retracted.
+    UpdateBefore,
+    /// `+U`: the new version of an updated row.
+    UpdateAfter,
+    /// `-D`: a row retracted for good.
+    Delete,
+}
+
+impl RowKind {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            RowKind::Insert => "+I",
+            RowKind::UpdateBefore => "-U",
+            RowKind::UpdateAfter => "+U",
+            RowKind::Delete => "-D",
+        }
+    }
+    /// +1 for rows that add to the result, -1 for retractions.
+    pub fn diff(self) -> i64 {
+        match self {
+            RowKind::Insert | RowKind::UpdateAfter => 1,
+            RowKind::UpdateBefore | RowKind::Delete => -1,
+        }
+    }
+}
+
 /// Rows of one relation, column by column. Every column has `len` rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Batch {
     pub len: usize,
     pub columns: Vec<Column>,
+    /// The kind of each row when the batch is part of a changelog; `None`: every row is an insert.
+    pub kinds: Option<Vec<RowKind>>,
 }
 
 impl Batch {
     pub fn new(len: usize, columns: Vec<Column>) -> Self {
         debug_assert!(columns.iter().all(|c| c.len() == len));
-        Batch { len, columns }
+        Batch { len, columns, kinds: None }
+    }
+    pub fn with_kinds(mut self, kinds: Option<Vec<RowKind>>) -> Self {
+        debug_assert!(kinds.as_ref().is_none_or(|k| k.len() == self.len));
+        self.kinds = kinds;
+        self
     }
     pub fn len(&self) -> usize {
         self.len
@@ -21,12 +59,17 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// The kind of row `i`.
+    pub fn kind(&self, i: usize) -> RowKind {
+        self.kinds.as_ref().map_or(RowKind::Insert, |k| k[i])
+    }
     /// The rows where `mask` is true.
     pub fn filter(&self, mask: &[bool]) -> Batch {
         let selected = mask.iter().filter(|m| **m).count();
         if selected == self.len {
             return self.clone();
         }
-        Batch { len: selected, columns: self.columns.iter().map(|c| c.filter(mask, selected)).collect() }
+        let kinds = self.kinds.as_ref().map(|k| k.iter().zip(mask).filter(|(_, m)| **m).map(|(k, _)| *k).collect());
+        Batch { len: selected, columns: self.columns.iter().map(|c| c.filter(mask, selected)).collect(), kinds }
     }
 }

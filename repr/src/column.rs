@@ -147,6 +147,58 @@ impl Column {
         Column { ty, data, validity }
     }
 
+    /// A column holding `values` (each of type `ty`, or NULL).
+    pub fn from_datums(ty: DataType, values: &[Datum]) -> Self {
+        let mut data = ColumnData::empty(ty, values.len());
+        let mut validity = Vec::with_capacity(values.len());
+        for v in values {
+            validity.push(!v.is_null());
+            match (&mut data, v) {
+                (ColumnData::Bool(c), Datum::Bool(x)) => c.push(*x),
+                (ColumnData::Int(c), Datum::Int(x)) | (ColumnData::Timestamp(c), Datum::Timestamp(x)) => c.push(*x),
+                (ColumnData::Double(c), Datum::Double(x)) => c.push(*x),
+                (ColumnData::Decimal(c), Datum::Decimal(x)) => c.push(*x),
+                (ColumnData::Str(c), Datum::Str(x)) => c.push(x.as_bytes()),
+                (ColumnData::Bool(c), _) => c.push(false),
+                (ColumnData::Int(c), _) | (ColumnData::Timestamp(c), _) => c.push(0),
+                (ColumnData::Double(c), _) => c.push(0.0),
+                (ColumnData::Decimal(c), _) => c.push(0),
+                (ColumnData::Str(c), _) => c.push(b""),
+            }
+        }
+        Column::new(ty, data, Some(validity))
+    }
+
+    /// Appends a byte encoding of row `i` that is equal for equal SQL values (NULLs included):
+    /// the key that groups rows. DOUBLE `-0.0` and `0.0`, and every NaN, encode alike.
+    pub fn encode_key(&self, i: usize, out: &mut Vec<u8>) {
+        if !self.is_valid(i) {
+            out.push(0);
+            return;
+        }
+        out.push(1);
+        match &self.data {
+            ColumnData::Bool(v) => out.push(v[i] as u8),
+            ColumnData::Int(v) | ColumnData::Timestamp(v) => out.extend_from_slice(&v[i].to_le_bytes()),
+            ColumnData::Double(v) => {
+                let x = if v[i] == 0.0 {
+                    0.0
+                } else if v[i].is_nan() {
+                    f64::NAN
+                } else {
+                    v[i]
+                };
+                out.extend_from_slice(&x.to_bits().to_le_bytes())
+            }
+            ColumnData::Decimal(v) => out.extend_from_slice(&v[i].to_le_bytes()),
+            ColumnData::Str(v) => {
+                let b = v.get_bytes(i);
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+
     /// The value at row `i`.
     pub fn datum(&self, i: usize) -> Datum {
         if !self.is_valid(i) {

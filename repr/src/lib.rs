@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod agg;
 pub mod batch;
 pub mod column;
 pub mod datum;
@@ -15,7 +16,7 @@ pub mod expr;
 pub mod timestamp;
 pub mod types;
 
-pub use batch::Batch;
+pub use batch::{Batch, RowKind};
 pub use column::{Column, ColumnData, StringColumn};
 pub use datum::Datum;
 pub use expr::{BinaryOp, EvalError, Func, ScalarExpr, UnaryOp};

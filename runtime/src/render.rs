@@ -3,8 +3,9 @@
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::keyed_aggregate::keyed_aggregate;
 use crate::operators::map_filter_project::map_filter_project;
-use crate::operators::sink::{SinkTarget, sink};
+use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, RejectsFile, file_source};
 use std::ops::Range;
 use std::sync::Arc;
@@ -50,21 +51,20 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
             }
             Operator::MapFilterProject { input, predicate, exprs } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
-                // Errors name the query by the table it writes, which is what the user wrote.
-                let query = plan
-                    .nodes
-                    .iter()
-                    .find_map(|n| match &n.operator {
-                        Operator::Sink { input, name, .. } if *input == node.id => Some(format!("query into `{name}`")),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| name.clone());
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
             }
-            Operator::Sink { input, exchange, .. } => {
+            Operator::KeyedAggregate { input, key_len, aggregates } => {
+                let input = streams[*input].clone().expect("inputs precede their consumers");
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
+                Some(keyed_aggregate(input, &name, &query, *key_len, aggregates.clone(), node.schema.clone(), ctx.errors.clone()))
+            }
+            Operator::Sink { input, exchange, changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let target = ctx.sink_targets[node.id].take().unwrap_or(SinkTarget::Discard);
-                sink(input, &name, *exchange == SinkExchange::Gather, target, ctx.metrics.clone(), sink_index, ctx.errors.clone());
+                let gather = *exchange == SinkExchange::Gather;
+                let wiring = SinkWiring { name: name.clone(), gather, changelog: *changelog, index: sink_index };
+                sink(input, wiring, target, ctx.metrics.clone(), ctx.errors.clone());
                 sink_index += 1;
                 None
             }
@@ -73,8 +73,26 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
     }
 }
 
+/// Errors name a query by the table it writes (what the user wrote): the sink downstream of `id`.
+fn query_name(plan: &DataflowPlan, id: usize) -> Option<String> {
+    let mut at = id;
+    loop {
+        let next = plan.nodes.iter().find(|n| match &n.operator {
+            Operator::MapFilterProject { input, .. } | Operator::KeyedAggregate { input, .. } | Operator::Sink { input, .. } => {
+                *input == at
+            }
+            Operator::Source { .. } => false,
+        })?;
+        if let Operator::Sink { name, .. } = &next.operator {
+            return Some(format!("query into `{name}`"));
+        }
+        at = next.id;
+    }
+}
+
 fn operator_name(op: &Operator) -> String {
     match op {
+        Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),

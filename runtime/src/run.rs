@@ -30,11 +30,14 @@ pub struct RunConfig {
     pub stdout: StdoutTarget,
     /// Bytes per source chunk (the unit of work a worker reads at once).
     pub chunk_size: u64,
+    /// Print a changelog query's rows to stdout as a changelog (`op` column) instead of its
+    /// current result when the input ends.
+    pub stdout_changelog: bool,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { workers: 1, stdout: StdoutTarget::Pipe, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE }
+        RunConfig { workers: 1, stdout: StdoutTarget::Pipe, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE, stdout_changelog: false }
     }
 }
 
@@ -98,14 +101,30 @@ fn part_name(format: &Format, worker: usize) -> String {
     }
 }
 
+/// The schema a sink writes: a changelog's rows get an `op` column first.
+fn written_schema(schema: &vstream_repr::Schema, changelog: bool) -> vstream_repr::Schema {
+    if !changelog {
+        return schema.clone();
+    }
+    let mut fields = vec![vstream_repr::Field::new("op", vstream_repr::DataType::Varchar)];
+    fields.extend(schema.fields.iter().cloned());
+    vstream_repr::Schema::new(fields)
+}
+
 /// The target of a sink on one worker.
 fn sink_target(
     name: &str,
     spec: &SinkSpec,
     schema: &vstream_repr::Schema,
+    changelog: bool,
     worker: usize,
     stdout: &StdoutTarget,
+    stdout_changelog: bool,
 ) -> Result<SinkTarget, RunError> {
+    // A changelog printed to stdout is folded into its result, unless asked for as a changelog
+    // (tests capture the changelog itself).
+    let folded = changelog && !stdout_changelog && matches!(spec, SinkSpec::Stdout) && !matches!(stdout, StdoutTarget::Capture(_));
+    let schema = &written_schema(schema, changelog && !folded);
     Ok(match spec {
         SinkSpec::Blackhole => SinkTarget::Discard,
         SinkSpec::File(f) => {
@@ -130,6 +149,13 @@ fn sink_target(
             let encoder = RowEncoder::new(&format, schema);
             let mut header = Vec::new();
             encoder.header(&mut header);
+            if folded {
+                let terminal = matches!(stdout, StdoutTarget::Terminal);
+                if !terminal {
+                    let _ = std::io::stdout().lock().write_all(&header);
+                }
+                return Ok(SinkTarget::StdoutFolded { schema: schema.clone(), terminal, rows: Vec::new(), index: Default::default() });
+            }
             match stdout {
                 StdoutTarget::Terminal => SinkTarget::StdoutTable { schema: schema.clone(), rows: Vec::new() },
                 StdoutTarget::Pipe => {
@@ -176,19 +202,22 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let errors = Arc::new(ErrorSlot::default());
     let plan = Arc::new(plan.clone());
     let shared = Arc::new((sources, config.stdout.clone()));
+    let stdout_changelog = config.stdout_changelog;
     let (m, e) = (metrics.clone(), errors.clone());
     let guards = timely::execute(timely::Config::process(config.workers.max(1)), move |worker| {
         let index = worker.index();
         let mut sink_targets = Vec::with_capacity(plan.nodes.len());
         for n in &plan.nodes {
             sink_targets.push(match &n.operator {
-                Operator::Sink { name, spec, .. } => match sink_target(name, spec, &n.schema, index, &shared.1) {
-                    Ok(t) => Some(t),
-                    Err(err) => {
-                        e.fail(err.to_string());
-                        Some(SinkTarget::Discard)
+                Operator::Sink { name, spec, changelog, .. } => {
+                    match sink_target(name, spec, &n.schema, *changelog, index, &shared.1, stdout_changelog) {
+                        Ok(t) => Some(t),
+                        Err(err) => {
+                            e.fail(err.to_string());
+                            Some(SinkTarget::Discard)
+                        }
                     }
-                },
+                }
                 _ => None,
             });
         }

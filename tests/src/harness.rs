@@ -59,7 +59,7 @@ fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_siz
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
     let metrics = Arc::new(Metrics::new(bytes_total, sinks));
     let buffer = Arc::new(Mutex::new(Vec::new()));
-    let config = RunConfig { workers, stdout: StdoutTarget::Capture(buffer.clone()), chunk_size };
+    let config = RunConfig { stdout_changelog: true, workers, stdout: StdoutTarget::Capture(buffer.clone()), chunk_size };
     match vstream_runtime::run(&planned.dataflow, config, metrics) {
         Ok(summary) => {
             let bytes = buffer.lock().map(|b| b.clone()).unwrap_or_default();

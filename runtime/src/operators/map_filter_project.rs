@@ -62,5 +62,5 @@ pub fn apply(batch: &Batch, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr]
         }
     };
     let columns = exprs.iter().map(|e| e.eval(rows)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(Batch::new(rows.len, columns)))
+    Ok(Some(Batch::new(rows.len, columns).with_kinds(rows.kinds.clone())))
 }

@@ -21,8 +21,23 @@ pub enum SinkTarget {
     StdoutTable { schema: Schema, rows: Vec<Vec<Option<String>>> },
     /// An in-memory buffer (tests), CSV with a header.
     Capture { buffer: Arc<Mutex<Vec<u8>>>, encoder: RowEncoder },
+    /// Standard output for a changelog, shown as its result: rows are folded (a retraction
+    /// cancels its row) and the current result is printed when the input ends.
+    StdoutFolded { schema: Schema, terminal: bool, rows: Vec<(Vec<Option<String>>, i64)>, index: std::collections::HashMap<Vec<u8>, usize> },
     /// Counts and drops (blackhole sinks, and workers with nothing to write).
     Discard,
+}
+
+/// The batch with a first column `op` holding each row's kind (`+I`, `-U`, `+U`, `-D`), as
+/// Flink's changelog formats and ../shared/bench/compare.py --changelog op read it.
+pub fn with_op_column(batch: &Batch) -> Batch {
+    let mut ops = vstream_repr::StringColumn::with_capacity(batch.len, batch.len * 2);
+    for i in 0..batch.len {
+        ops.push(batch.kind(i).symbol().as_bytes());
+    }
+    let mut columns = vec![vstream_repr::Column::new(vstream_repr::DataType::Varchar, vstream_repr::ColumnData::Str(ops), None)];
+    columns.extend(batch.columns.iter().cloned());
+    Batch::new(batch.len, columns)
 }
 
 /// Rows a terminal table holds before printing a block, so an endless query still shows rows.
@@ -69,6 +84,31 @@ impl SinkTarget {
                 }
                 Ok(())
             }
+            SinkTarget::StdoutFolded { rows, index, .. } => {
+                for i in 0..batch.len {
+                    let mut key = Vec::new();
+                    for c in &batch.columns {
+                        c.encode_key(i, &mut key);
+                    }
+                    let cells = batch
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            c.is_valid(i).then(|| {
+                                buf.clear();
+                                c.write_text(i, buf);
+                                String::from_utf8_lossy(buf).into_owned()
+                            })
+                        })
+                        .collect();
+                    let slot = *index.entry(key).or_insert_with(|| {
+                        rows.push((cells, 0));
+                        rows.len() - 1
+                    });
+                    rows[slot].1 += batch.kind(i).diff();
+                }
+                Ok(())
+            }
             SinkTarget::Discard => Ok(()),
         }
     }
@@ -78,9 +118,34 @@ impl SinkTarget {
             SinkTarget::File { writer, .. } => writer.flush(),
             SinkTarget::StdoutCsv { .. } => std::io::stdout().lock().flush(),
             SinkTarget::StdoutTable { schema, rows } => print_table(schema, rows),
+            SinkTarget::StdoutFolded { schema, terminal, rows, .. } => {
+                let mut current: Vec<Vec<Option<String>>> = Vec::new();
+                for (cells, n) in rows.drain(..) {
+                    for _ in 0..n.max(0) {
+                        current.push(cells.clone());
+                    }
+                }
+                if *terminal {
+                    print_table(schema, &mut current)
+                } else {
+                    let mut out = Vec::new();
+                    for row in &current {
+                        let text: Vec<String> =
+                            row.iter().map(|c| csv_cell(c.as_deref().unwrap_or(""), c.as_deref() == Some(""))).collect();
+                        out.extend_from_slice(text.join(",").as_bytes());
+                        out.push(b'\n');
+                    }
+                    std::io::stdout().lock().write_all(&out)
+                }
+            }
             SinkTarget::Capture { .. } | SinkTarget::Discard => Ok(()),
         }
     }
+}
+
+/// A CSV cell: quoted when it holds a delimiter, quote or line break, or is an empty string.
+fn csv_cell(text: &str, empty_string: bool) -> String {
+    if empty_string || text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
 }
 
 fn print_table(schema: &Schema, rows: &mut Vec<Vec<Option<String>>>) -> std::io::Result<()> {
@@ -89,38 +154,45 @@ fn print_table(schema: &Schema, rows: &mut Vec<Vec<Option<String>>>) -> std::io:
     std::io::stdout().lock().write_all(text.as_bytes())
 }
 
-/// Writes a stream to `target`; `gather` first moves every batch to worker 0.
+/// How a sink operator is wired: its name, whether rows first gather on worker 0, whether they
+/// are a changelog, and its index among the run's sinks (for the rows-out counter).
+pub struct SinkWiring {
+    pub name: String,
+    pub gather: bool,
+    pub changelog: bool,
+    pub index: usize,
+}
+
+/// Writes a stream to `target`.
 pub fn sink<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
-    name: &str,
-    gather: bool,
+    wiring: SinkWiring,
     target: SinkTarget,
-    rows_out: Arc<Metrics>,
-    sink_index: usize,
+    metrics: Arc<Metrics>,
     errors: SharedErrors,
 ) {
-    if gather {
-        sink_with(input, Exchange::new(|_: &Batch| 0u64), name, target, rows_out, sink_index, errors)
+    if wiring.gather {
+        sink_with(input, Exchange::new(|_: &Batch| 0u64), wiring, target, metrics, errors)
     } else {
-        sink_with(input, Pipeline, name, target, rows_out, sink_index, errors)
+        sink_with(input, Pipeline, wiring, target, metrics, errors)
     }
 }
 
 fn sink_with<'scope, P>(
     input: Stream<'scope, u64, Vec<Batch>>,
     pact: P,
-    name: &str,
+    wiring: SinkWiring,
     mut target: SinkTarget,
     metrics: Arc<Metrics>,
-    sink_index: usize,
     errors: SharedErrors,
 ) where
     P: ParallelizationContract<u64, Vec<Batch>>,
 {
-    let label = name.to_string();
+    let SinkWiring { name, changelog, index: sink_index, .. } = wiring;
+    let label = name.clone();
     let mut buf = Vec::with_capacity(1 << 20);
     let mut finished = false;
-    input.sink(pact, name, move |(input, frontier)| {
+    input.sink(pact, &name, move |(input, frontier)| {
         let counter: &AtomicU64 = &metrics.rows_out[sink_index].1;
         input.for_each(|_time, data| {
             for batch in data.drain(..) {
@@ -128,6 +200,12 @@ fn sink_with<'scope, P>(
                     continue;
                 }
                 Metrics::add(counter, batch.len as u64);
+                // Changelog rows carry their kind as an `op` column, except where the sink folds them.
+                let batch = if changelog && !matches!(target, SinkTarget::StdoutFolded { .. } | SinkTarget::Discard) {
+                    with_op_column(&batch)
+                } else {
+                    batch
+                };
                 if let Err(e) = target.write(&batch, &mut buf) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         errors.stop();

@@ -1,0 +1,270 @@
+//! Aggregate functions: their SQL result types and the per-group accumulators that compute them.
+//!
+//! Accumulators are plain serde data so the keyed state that holds them can be checkpointed.
+//! Input is insert-only for now (sources do not emit retractions); a retractable MIN/MAX will need a
+//! multiset per group, which is why MIN/MAX keep the value rather than a running comparison result.
+
+use crate::column::{Column, ColumnData};
+use crate::datum::Datum;
+use crate::decimal;
+use crate::types::DataType;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AggFunc {
+    /// COUNT(*) when it has no argument, else COUNT of non-NULL values.
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+impl AggFunc {
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::Count => "COUNT",
+            AggFunc::Sum => "SUM",
+            AggFunc::Min => "MIN",
+            AggFunc::Max => "MAX",
+            AggFunc::Avg => "AVG",
+        }
+    }
+
+    /// The result type for an argument of type `arg` (`None`: COUNT(*)), following DuckDB:
+    /// SUM of integers widens to 128 bits (DECIMAL(38, 0) here), SUM of DECIMAL(p, s) is
+    /// DECIMAL(38, s), AVG is DOUBLE. `None` if the function does not take that type.
+    pub fn result_type(self, arg: Option<DataType>) -> Option<DataType> {
+        match (self, arg) {
+            (AggFunc::Count, _) => Some(DataType::BigInt),
+            (_, None) => None,
+            (AggFunc::Sum, Some(t)) if t.is_integer() => Some(DataType::Decimal { precision: 38, scale: 0 }),
+            (AggFunc::Sum, Some(DataType::Decimal { scale, .. })) => Some(DataType::Decimal { precision: 38, scale }),
+            (AggFunc::Sum, Some(DataType::Double)) => Some(DataType::Double),
+            (AggFunc::Avg, Some(t)) if t.is_numeric() => Some(DataType::Double),
+            (AggFunc::Min | AggFunc::Max, Some(t)) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// An aggregate over columns of its input: the function, its argument column (`None`: `*`),
+/// DISTINCT, and the column of its `FILTER (WHERE ...)` condition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AggregateSpec {
+    pub func: AggFunc,
+    pub arg: Option<usize>,
+    pub distinct: bool,
+    pub filter: Option<usize>,
+    pub arg_type: Option<DataType>,
+    pub ty: DataType,
+}
+
+impl fmt::Display for AggregateSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let arg = self.arg.map_or("*".to_string(), |a| format!("#{a}"));
+        let distinct = if self.distinct { "DISTINCT " } else { "" };
+        write!(f, "{}({distinct}{arg})", self.func.name())?;
+        if let Some(c) = self.filter {
+            write!(f, " FILTER (WHERE #{c})")?;
+        }
+        Ok(())
+    }
+}
+
+/// An aggregate that cannot be computed for a group.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{func} overflows {ty}")]
+pub struct AggError {
+    pub func: &'static str,
+    pub ty: DataType,
+}
+
+/// The running state of one aggregate in one group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Accumulator {
+    Count(i64),
+    /// Exact sum of integer or DECIMAL mantissas (at the argument's scale) and how many were added.
+    SumExact {
+        sum: i128,
+        n: i64,
+    },
+    SumDouble {
+        sum: f64,
+        n: i64,
+    },
+    /// MIN or MAX: the best value so far.
+    Extreme {
+        best: Option<Datum>,
+        max: bool,
+    },
+    /// AVG from an exact sum (integers, DECIMAL at `scale`) or a DOUBLE sum.
+    AvgExact {
+        sum: i128,
+        n: i64,
+        scale: u8,
+    },
+    AvgDouble {
+        sum: f64,
+        n: i64,
+    },
+    /// The DISTINCT values seen (as key encodings) and the aggregate over them.
+    Distinct {
+        seen: HashSet<Vec<u8>>,
+        inner: Box<Accumulator>,
+    },
+}
+
+impl Accumulator {
+    pub fn new(spec: &AggregateSpec) -> Self {
+        let base = match (spec.func, spec.arg_type) {
+            (AggFunc::Count, _) => Accumulator::Count(0),
+            (AggFunc::Sum, Some(DataType::Double)) => Accumulator::SumDouble { sum: 0.0, n: 0 },
+            (AggFunc::Sum, _) => Accumulator::SumExact { sum: 0, n: 0 },
+            (AggFunc::Min, _) => Accumulator::Extreme { best: None, max: false },
+            (AggFunc::Max, _) => Accumulator::Extreme { best: None, max: true },
+            (AggFunc::Avg, Some(DataType::Double)) => Accumulator::AvgDouble { sum: 0.0, n: 0 },
+            (AggFunc::Avg, t) => {
+                Accumulator::AvgExact { sum: 0, n: 0, scale: if let Some(DataType::Decimal { scale, .. }) = t { scale } else { 0 } }
+            }
+        };
+        if spec.distinct { Accumulator::Distinct { seen: HashSet::new(), inner: Box::new(base) } } else { base }
+    }
+
+    /// Adds row `i` of `arg` (`None`: COUNT(*)). NULLs are skipped, as SQL aggregates do.
+    pub fn add(&mut self, arg: Option<&Column>, i: usize, spec: &AggregateSpec) -> Result<(), AggError> {
+        let Some(col) = arg else {
+            if let Accumulator::Count(n) = self {
+                *n += 1;
+            }
+            return Ok(());
+        };
+        if !col.is_valid(i) {
+            return Ok(());
+        }
+        let overflow = || AggError { func: spec.func.name(), ty: spec.ty };
+        match self {
+            Accumulator::Count(n) => *n += 1,
+            Accumulator::SumExact { sum, n } | Accumulator::AvgExact { sum, n, .. } => {
+                let v = match &col.data {
+                    ColumnData::Int(v) => v[i] as i128,
+                    ColumnData::Decimal(v) => v[i],
+                    _ => return Ok(()),
+                };
+                *sum = sum.checked_add(v).filter(|s| decimal::fits(*s, 38)).ok_or_else(overflow)?;
+                *n += 1;
+            }
+            Accumulator::SumDouble { sum, n } | Accumulator::AvgDouble { sum, n } => {
+                if let ColumnData::Double(v) = &col.data {
+                    *sum += v[i];
+                    *n += 1;
+                }
+            }
+            Accumulator::Extreme { best, max } => {
+                let v = col.datum(i);
+                let better = match best {
+                    None => true,
+                    Some(b) => {
+                        let ord = compare_datums(&v, b);
+                        if *max { ord == std::cmp::Ordering::Greater } else { ord == std::cmp::Ordering::Less }
+                    }
+                };
+                if better {
+                    *best = Some(v);
+                }
+            }
+            Accumulator::Distinct { seen, inner } => {
+                let mut key = Vec::new();
+                col.encode_key(i, &mut key);
+                if seen.insert(key) {
+                    inner.add(Some(col), i, spec)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate's current value. SUM, MIN, MAX and AVG of no values are NULL; COUNT is 0.
+    pub fn value(&self) -> Datum {
+        match self {
+            Accumulator::Count(n) => Datum::Int(*n),
+            Accumulator::SumExact { n: 0, .. } | Accumulator::SumDouble { n: 0, .. } => Datum::Null,
+            Accumulator::AvgExact { n: 0, .. } | Accumulator::AvgDouble { n: 0, .. } => Datum::Null,
+            Accumulator::SumExact { sum, .. } => Datum::Decimal(*sum),
+            Accumulator::SumDouble { sum, .. } => Datum::Double(*sum),
+            Accumulator::Extreme { best, .. } => best.clone().unwrap_or(Datum::Null),
+            // The exact sum divided once, so AVG has no accumulated rounding error.
+            Accumulator::AvgExact { sum, n, scale } => Datum::Double(decimal::to_f64(*sum, *scale) / *n as f64),
+            Accumulator::AvgDouble { sum, n } => Datum::Double(sum / *n as f64),
+            Accumulator::Distinct { inner, .. } => inner.value(),
+        }
+    }
+}
+
+/// SQL order between two non-NULL values of one type (NaN above every DOUBLE).
+pub fn compare_datums(a: &Datum, b: &Datum) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Datum::Int(x), Datum::Int(y)) | (Datum::Timestamp(x), Datum::Timestamp(y)) => x.cmp(y),
+        (Datum::Decimal(x), Datum::Decimal(y)) => x.cmp(y),
+        (Datum::Double(x), Datum::Double(y)) => match (x.is_nan(), y.is_nan()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            _ => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        },
+        (Datum::Str(x), Datum::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Datum::Bool(x), Datum::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(func: AggFunc, ty: DataType, distinct: bool) -> AggregateSpec {
+        AggregateSpec { func, arg: Some(0), distinct, filter: None, arg_type: Some(ty), ty: func.result_type(Some(ty)).unwrap() }
+    }
+
+    #[test]
+    fn sums_are_exact_and_nulls_skipped() {
+        let c =
+            Column::new(DataType::Decimal { precision: 4, scale: 1 }, ColumnData::Decimal(vec![11, 22, 0]), Some(vec![true, true, false]));
+        let s = spec(AggFunc::Sum, c.ty, false);
+        let mut a = Accumulator::new(&s);
+        for i in 0..3 {
+            a.add(Some(&c), i, &s).unwrap();
+        }
+        assert_eq!(a.value(), Datum::Decimal(33));
+        let avg = spec(AggFunc::Avg, c.ty, false);
+        let mut a = Accumulator::new(&avg);
+        for i in 0..3 {
+            a.add(Some(&c), i, &avg).unwrap();
+        }
+        assert_eq!(a.value(), Datum::Double(1.65));
+    }
+
+    #[test]
+    fn distinct_counts_values_once() {
+        let c = Column::new(DataType::BigInt, ColumnData::Int(vec![1, 2, 1, 1]), None);
+        let s = spec(AggFunc::Count, DataType::BigInt, true);
+        let mut a = Accumulator::new(&s);
+        for i in 0..4 {
+            a.add(Some(&c), i, &s).unwrap();
+        }
+        assert_eq!(a.value(), Datum::Int(2));
+    }
+
+    #[test]
+    fn sum_overflow_is_an_error() {
+        let big = decimal::POW10[38] - 1;
+        let c = Column::new(DataType::Decimal { precision: 38, scale: 0 }, ColumnData::Decimal(vec![big, 1]), None);
+        let s = spec(AggFunc::Sum, c.ty, false);
+        let mut a = Accumulator::new(&s);
+        a.add(Some(&c), 0, &s).unwrap();
+        assert!(a.add(Some(&c), 1, &s).is_err());
+    }
+}
