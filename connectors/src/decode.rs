@@ -74,7 +74,8 @@ impl RecordDecoder {
     pub fn new(source: &FileSource, schema: &Schema, projection: &[usize]) -> Self {
         match source.format {
             Format::Csv(_) => RecordDecoder::Csv(CsvDecoder::new(source, schema, projection)),
-            Format::JsonLines => RecordDecoder::Json(JsonLinesDecoder::new(source, schema, projection)),
+            // Debezium sources are refused when the table is planned (`TableConnector::source`).
+            Format::JsonLines | Format::DebeziumJson => RecordDecoder::Json(JsonLinesDecoder::new(source, schema, projection)),
         }
     }
 }

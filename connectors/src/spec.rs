@@ -52,6 +52,10 @@ pub enum Format {
     Csv(CsvOptions),
     /// One JSON object per line; fields by column name.
     JsonLines,
+    /// Debezium change events, one per line: `{"before":…,"after":…,"op":"c"|"d"}`. Written as
+    /// Flink writes it: an insert or the new row of an update is a create (`c`), a retraction or
+    /// the old row of an update is a delete (`d`). Sinks only, for now.
+    DebeziumJson,
 }
 
 impl Format {
@@ -59,6 +63,7 @@ impl Format {
         match self {
             Format::Csv(_) => "csv",
             Format::JsonLines => "json",
+            Format::DebeziumJson => "debezium-json",
         }
     }
 }
@@ -86,6 +91,9 @@ pub struct FileSink {
     pub format: Format,
     /// One file at `path`, written by one worker, instead of a folder of parts.
     pub single_file: bool,
+    /// `'sink.mode' = 'upsert'`: a changelog is folded and only the final row per key is written,
+    /// when the input ends (instead of every change, with an `op` column).
+    pub upsert: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +156,7 @@ const FILE_KEYS: &[&str] = &[
     "json.on-error",
     "json.rejects",
     "sink.single-file",
+    "sink.mode",
 ];
 
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
@@ -223,7 +232,7 @@ impl TableConnector {
     fn check_applicable(&self, format: &Format, role: &str) -> Result<(), OptionError> {
         let other = match format {
             Format::Csv(_) => "json.",
-            Format::JsonLines => "csv.",
+            Format::JsonLines | Format::DebeziumJson => "csv.",
         };
         for (k, _) in &self.options {
             if k.starts_with(other) {
@@ -271,6 +280,7 @@ impl TableConnector {
                 Ok(Format::Csv(opts))
             }
             "json" | "json-lines" | "jsonl" => Ok(Format::JsonLines),
+            "debezium-json" => Ok(Format::DebeziumJson),
             other => {
                 let mut e = OptionError::new(Some("format"), format!("unknown format '{other}'"));
                 e.hint = Some("known formats: csv, json".to_string());
@@ -285,6 +295,9 @@ impl TableConnector {
             "file" | "filesystem" => {
                 let format = self.format()?;
                 self.check_applicable(&format, "source")?;
+                if format == Format::DebeziumJson {
+                    return Err(OptionError::new(Some("format"), "format 'debezium-json' can only be written by sinks, not read, for now"));
+                }
                 let prefix = if matches!(format, Format::Csv(_)) { "csv" } else { "json" };
                 let on_error = match self.get(&format!("{prefix}.on-error")) {
                     None | Some("fail") => OnError::Fail,
@@ -318,6 +331,16 @@ impl TableConnector {
                     f => f,
                 },
                 single_file: self.flag("sink.single-file", false)?,
+                upsert: match self.get("sink.mode") {
+                    None | Some("changelog") => false,
+                    Some("upsert") => true,
+                    Some(other) => {
+                        return Err(OptionError::new(
+                            Some("sink.mode"),
+                            format!("option 'sink.mode' must be 'changelog' or 'upsert', not '{other}'"),
+                        ));
+                    }
+                },
             })),
             "blackhole" => Ok(SinkSpec::Blackhole),
             _ => Ok(SinkSpec::Stdout),

@@ -17,6 +17,8 @@ pub enum RowEncoder {
         /// or `:` delimiter), so they must be checked too.
         check_all: bool,
     },
+    /// `{"before":row|null,"after":row|null,"op":"c"|"d"}` per line, rows as in `Json`.
+    Debezium { keys: Vec<Vec<u8>> },
     /// `{"col":value,...}` per line.
     Json {
         /// Per column, `{"name":` or `,"name":`, escaped.
@@ -47,7 +49,17 @@ impl RowEncoder {
                     .collect();
                 RowEncoder::Json { keys }
             }
+            Format::DebeziumJson => match RowEncoder::new(&Format::JsonLines, schema) {
+                RowEncoder::Json { keys } => RowEncoder::Debezium { keys },
+                other => other,
+            },
         }
+    }
+
+    /// Whether the encoding carries each row's kind itself (Debezium's `op`), so the sink must
+    /// not add an `op` column.
+    pub fn writes_kinds(&self) -> bool {
+        matches!(self, RowEncoder::Debezium { .. })
     }
 
     /// The CSV header line (column names), if the options ask for one; nothing for JSON.
@@ -90,6 +102,29 @@ impl RowEncoder {
                         }
                     }
                     out.push(b'\n');
+                }
+            }
+            RowEncoder::Debezium { keys } => {
+                for i in 0..batch.len {
+                    let row = |out: &mut Vec<u8>| {
+                        for (col, key) in batch.columns.iter().zip(keys) {
+                            out.extend_from_slice(key);
+                            write_json_value(col, i, out);
+                        }
+                        if batch.columns.is_empty() {
+                            out.push(b'{');
+                        }
+                        out.push(b'}');
+                    };
+                    if batch.kind(i).diff() > 0 {
+                        out.extend_from_slice(b"{\"before\":null,\"after\":");
+                        row(out);
+                        out.extend_from_slice(b",\"op\":\"c\"}\n");
+                    } else {
+                        out.extend_from_slice(b"{\"before\":");
+                        row(out);
+                        out.extend_from_slice(b",\"after\":null,\"op\":\"d\"}\n");
+                    }
                 }
             }
             RowEncoder::Json { keys } => {
@@ -280,5 +315,36 @@ mod tests {
         let mut out = Vec::new();
         RowEncoder::new(&Format::JsonLines, &schema).encode(&b, &mut out);
         assert_eq!(out, b"{\"we\\\"ird\":1}\n");
+    }
+}
+
+#[cfg(test)]
+mod debezium_tests {
+    use super::*;
+    use vstream_repr::{Column, ColumnData, RowKind};
+
+    #[test]
+    fn retractions_are_delete_envelopes() {
+        let schema = Schema::new(vec![vstream_repr::Field::new("k", DataType::Varchar), vstream_repr::Field::new("n", DataType::BigInt)]);
+        let keys: vstream_repr::StringColumn = ["a", "a", "a"].iter().map(|s| s.to_string()).collect();
+        let batch = Batch::new(
+            3,
+            vec![
+                Column::new(DataType::Varchar, ColumnData::Str(keys), None),
+                Column::new(DataType::BigInt, ColumnData::Int(vec![1, 1, 2]), None),
+            ],
+        )
+        .with_kinds(Some(vec![RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter]));
+        let enc = RowEncoder::new(&Format::DebeziumJson, &schema);
+        assert!(enc.writes_kinds());
+        let mut out = Vec::new();
+        enc.header(&mut out);
+        enc.encode(&batch, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"before\":null,\"after\":{\"k\":\"a\",\"n\":1},\"op\":\"c\"}\n\
+             {\"before\":{\"k\":\"a\",\"n\":1},\"after\":null,\"op\":\"d\"}\n\
+             {\"before\":null,\"after\":{\"k\":\"a\",\"n\":2},\"op\":\"c\"}\n"
+        );
     }
 }

@@ -316,7 +316,11 @@ impl Binder<'_> {
         let scope = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
             scope
         } else {
-            let (aggregated, agg_scope) = aggregate(plan, scope, group_exprs, &calls)?;
+            if plan.is_changelog() {
+                return Err(not_over_changelog("GROUP BY", select.span()));
+            }
+            let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
+            let (aggregated, agg_scope) = aggregate(plan, scope, &group_exprs, &calls)?;
             plan = aggregated;
             if let Some(h) = &select.having {
                 let predicate = bind_expr(h, &agg_scope)?;
@@ -340,6 +344,10 @@ impl Binder<'_> {
                         exprs.push(ScalarExpr::column(i, f.ty));
                         fields.push(f.clone());
                     }
+                }
+                SelectItem::QualifiedWildcard(..) if scope.grouping.is_some() => {
+                    return Err(PlanError::invalid("SELECT t.* is not allowed with GROUP BY", item.span())
+                        .with_hint("list the grouped columns and aggregates"));
                 }
                 SelectItem::QualifiedWildcard(kind, _) => {
                     let q = kind.to_string();
@@ -370,6 +378,7 @@ impl Binder<'_> {
         match &select.distinct {
             None | Some(ast::Distinct::All) => Ok(project),
             // SELECT DISTINCT is a GROUP BY of every output column, with no aggregates.
+            Some(ast::Distinct::Distinct) if project.is_changelog() => Err(not_over_changelog("SELECT DISTINCT", select.span())),
             Some(ast::Distinct::Distinct) => Ok(LogicalPlan::Aggregate {
                 input: Box::new(project),
                 group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
@@ -1106,6 +1115,13 @@ fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
 /// select list and HAVING over its output.
 fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&ast::Function]) -> Result<(LogicalPlan, Scope)> {
     let mut group_by = Vec::new();
+    // A key's text without outer parentheses, so `GROUP BY (a % 3)` matches `a % 3` in SELECT.
+    fn unparenthesized(mut e: &Expr) -> &Expr {
+        while let Expr::Nested(inner) = e {
+            e = inner;
+        }
+        e
+    }
     let mut fields = Vec::new();
     let mut computed = Vec::new();
     for g in group_exprs {
@@ -1113,7 +1129,7 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
             return Err(PlanError::invalid("aggregates are not allowed in GROUP BY", f.name.span()));
         }
         let b = bind_expr(g, &scope)?;
-        computed.push((g.to_string(), group_by.len()));
+        computed.push((unparenthesized(g).to_string(), group_by.len()));
         fields.push(Field::new(output_name(g), b.ty()));
         group_by.push(b);
     }
@@ -1143,7 +1159,7 @@ fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
         return Err(PlanError::not_supported(format!("{name} OVER (...) (window functions)"), span));
     }
     let FunctionArguments::List(list) = &f.args else {
-        return Err(PlanError::invalid(format!("{name} needs an argument"), f.span()));
+        return Err(PlanError::invalid(format!("{name} needs an argument"), call_span(f)));
     };
     if !list.clauses.is_empty() {
         return Err(PlanError::not_supported(format!("{name} with ORDER BY or other clauses"), f.span()));
@@ -1157,15 +1173,56 @@ fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
             }
             Some(bind_expr(e, scope)?)
         }
-        _ => return Err(PlanError::invalid(format!("{name} takes one argument"), f.span())),
+        _ => return Err(PlanError::invalid(format!("{name} takes one argument"), call_span(f))),
     };
     let arg_ty = arg.as_ref().map(ScalarExpr::ty);
     let ty = func.result_type(arg_ty).ok_or_else(|| {
-        PlanError::invalid(format!("{name} needs a numeric argument, not {}", arg_ty.map_or("*".to_string(), |t| t.to_string())), f.span())
+        PlanError::invalid(
+            format!("{name} needs a numeric argument, not {}", arg_ty.map_or("*".to_string(), |t| t.to_string())),
+            call_span(f),
+        )
     })?;
     let filter = match &f.filter {
         Some(cond) => Some(boolean(bind_expr(cond, scope)?, "FILTER (WHERE ...)", cond.span())?),
         None => None,
     };
     Ok(AggregateCall { func, arg, distinct, filter, ty })
+}
+
+/// A function call's span, closing parenthesis included (sqlparser's ends before it).
+fn call_span(f: &ast::Function) -> Span {
+    let mut span = f.span();
+    if matches!(f.args, FunctionArguments::List(_)) && span.end.line == span.start.line {
+        span.end.column += 1;
+    }
+    span
+}
+
+/// The keyed operator takes inserts only; grouping a changelog (a GROUP BY of a GROUP BY, or
+/// DISTINCT over one) needs accumulators that undo a retracted row, which it does not have yet.
+fn not_over_changelog(what: &str, span: Span) -> PlanError {
+    PlanError::not_supported(format!("{what} over the result of a GROUP BY"), span)
+        .with_hint("aggregate the source rows directly, or write the grouped result to a sink and read it from there")
+}
+
+/// `GROUP BY 2` means the second select item, as in DuckDB and Postgres.
+fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<Vec<Expr>> {
+    group_exprs
+        .iter()
+        .map(|g| {
+            let Expr::Value(v) = g else { return Ok(g.clone()) };
+            let Value::Number(n, _) = &v.value else { return Ok(g.clone()) };
+            let item = n.parse::<usize>().ok().filter(|i| *i >= 1).and_then(|i| projection.get(i - 1));
+            match item {
+                Some(SelectItem::UnnamedExpr(e)) | Some(SelectItem::ExprWithAlias { expr: e, .. }) => {
+                    if let Some(f) = first_aggregate(e) {
+                        return Err(PlanError::invalid(format!("GROUP BY {n} refers to an aggregate"), f.name.span()));
+                    }
+                    Ok(e.clone())
+                }
+                _ => Err(PlanError::invalid(format!("GROUP BY {n}: there is no select item {n}"), g.span())
+                    .with_hint(format!("the select list has {} items", projection.len()))),
+            }
+        })
+        .collect()
 }

@@ -59,6 +59,25 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// A batch of `rows`, each one value per column of `schema`.
+    pub fn from_rows(schema: &crate::Schema, rows: &[Vec<crate::Datum>]) -> Batch {
+        let columns = schema
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(c, f)| {
+                let values: Vec<crate::Datum> = rows.iter().map(|r| r[c].clone()).collect();
+                Column::from_datums(f.ty, &values)
+            })
+            .collect();
+        Batch::new(rows.len(), columns)
+    }
+
+    /// The values of row `i`.
+    pub fn row(&self, i: usize) -> Vec<crate::Datum> {
+        self.columns.iter().map(|c| c.datum(i)).collect()
+    }
+
     /// The kind of row `i`.
     pub fn kind(&self, i: usize) -> RowKind {
         self.kinds.as_ref().map_or(RowKind::Insert, |k| k[i])

@@ -97,7 +97,7 @@ fn prepare_sink_dir(name: &str, sink: &FileSink) -> Result<(), RunError> {
 fn part_name(format: &Format, worker: usize) -> String {
     match format {
         Format::Csv(_) => format!("part-{worker}.csv"),
-        Format::JsonLines => format!("part-{worker}.json"),
+        Format::JsonLines | Format::DebeziumJson => format!("part-{worker}.json"),
     }
 }
 
@@ -124,7 +124,16 @@ fn sink_target(
     // A changelog printed to stdout is folded into its result, unless asked for as a changelog
     // (tests capture the changelog itself).
     let folded = changelog && !stdout_changelog && matches!(spec, SinkSpec::Stdout) && !matches!(stdout, StdoutTarget::Capture(_));
-    let schema = &written_schema(schema, changelog && !folded);
+    // Written rows carry an `op` column when they are a changelog, except where rows are folded
+    // (folded stdout, upsert files) or the format carries the kind itself (Debezium).
+    let op_column = changelog
+        && match spec {
+            SinkSpec::Stdout => !folded,
+            SinkSpec::File(f) => !f.upsert && f.format != Format::DebeziumJson,
+            SinkSpec::Blackhole => false,
+        };
+    let plain_schema = schema;
+    let schema = &written_schema(schema, op_column);
     Ok(match spec {
         SinkSpec::Blackhole => SinkTarget::Discard,
         SinkSpec::File(f) => {
@@ -139,7 +148,11 @@ fn sink_target(
             let mut header = Vec::new();
             encoder.header(&mut header);
             writer.write_all(&header).map_err(err)?;
-            SinkTarget::File { writer, encoder }
+            if f.upsert {
+                SinkTarget::FileUpsert { writer, encoder, schema: plain_schema.clone(), fold: Default::default() }
+            } else {
+                SinkTarget::File { writer, encoder }
+            }
         }
         SinkSpec::Stdout => {
             if worker != 0 {

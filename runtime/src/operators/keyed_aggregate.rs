@@ -93,7 +93,10 @@ pub fn keyed_aggregate<'scope>(
     let global_owner = (hasher().hash_one(&[][..] as &[u8]) % peers as u64) as usize == worker;
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target as u64), name, move |cap, _info| {
         let mut state: HashMap<Vec<u8>, Group, RandomState> = HashMap::with_hasher(hasher());
-        let mut pending: BTreeMap<u64, (Capability<u64>, Vec<Vec<u8>>)> = BTreeMap::new();
+        // Input is held per epoch until the frontier passes it, then applied in epoch order, so the
+        // rows emitted at epoch t are the result as of t exactly (not including later input that
+        // arrived early). Memory: the batches of the epochs still open, typically one or two.
+        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<Batch>)> = BTreeMap::new();
         let mut empty_input_cap = (key_len == 0 && global_owner).then_some(cap);
         let mut buf = Vec::new();
         let mut failed = false;
@@ -101,13 +104,18 @@ pub fn keyed_aggregate<'scope>(
             input.for_each(|time, data| {
                 // Times are totally ordered (epochs), so a message's stamp has one least time.
                 let Some(cap) = time.retain_least(0) else { return };
-                let entry = pending.entry(*cap.time()).or_insert_with(|| (cap.clone(), Vec::new()));
-                for Routed { batch, .. } in data.drain(..) {
+                let entry = stash.entry(*cap.time()).or_insert_with(|| (cap.clone(), Vec::new()));
+                entry.1.extend(data.drain(..).map(|r| r.batch));
+            });
+            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
+                let Some((cap, batches)) = stash.remove(&t) else { break };
+                let mut changed: Vec<Vec<u8>> = Vec::new();
+                for batch in &batches {
                     if failed {
-                        continue;
+                        break;
                     }
                     for i in 0..batch.len {
-                        encode_key(&batch, key_len, i, &mut buf);
+                        encode_key(batch, key_len, i, &mut buf);
                         let group = match state.get_mut(&buf[..]) {
                             Some(g) => g,
                             None => {
@@ -118,7 +126,7 @@ pub fn keyed_aggregate<'scope>(
                         };
                         if !group.dirty {
                             group.dirty = true;
-                            entry.1.push(buf.clone());
+                            changed.push(buf.clone());
                         }
                         for (acc, spec) in group.accs.iter_mut().zip(&aggs) {
                             if let Some(f) = spec.filter {
@@ -128,23 +136,23 @@ pub fn keyed_aggregate<'scope>(
                                 }
                             }
                             if let Err(e) = acc.add(spec.arg.map(|a| &batch.columns[a]), i, spec) {
-                                let key: Vec<String> = group.key.iter().map(datum_text).collect();
-                                errors.fail(format!("{label}: {e} for the group ({})", key.join(", ")));
+                                let key: Vec<String> = group.key.iter().zip(&schema.fields).map(|(d, f)| datum_text(d, f.ty)).collect();
+                                let group = if key.is_empty() {
+                                    "the global aggregate".to_string()
+                                } else {
+                                    format!("the group ({})", key.join(", "))
+                                };
+                                errors.fail(format!("{label}: {e} for {group}"));
                                 failed = true;
                                 break;
                             }
                         }
                     }
                 }
-            });
-            // Emit the epochs the frontier has passed: per changed key, a retraction of the row
-            // emitted before (if any) and the new row.
-            let done: Vec<u64> = pending.keys().copied().filter(|t| !frontier.less_equal(t)).collect();
-            for t in done {
-                let Some((cap, keys)) = pending.remove(&t) else { continue };
+                // Per changed key: a retraction of the row emitted before (if any), and the new row.
                 let mut rows: Vec<Vec<Datum>> = Vec::new();
                 let mut kinds: Vec<RowKind> = Vec::new();
-                for k in keys {
+                for k in changed {
                     let Some(g) = state.get_mut(&k) else { continue };
                     g.dirty = false;
                     let mut row = g.key.clone();
@@ -165,8 +173,8 @@ pub fn keyed_aggregate<'scope>(
                         }
                     }
                 }
-                if !rows.is_empty() {
-                    let mut out = vec![rows_to_batch(&schema, &rows).with_kinds(Some(kinds))];
+                if !rows.is_empty() && !failed {
+                    let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
                     output.session(&cap).give_container(&mut out);
                 }
             }
@@ -177,48 +185,23 @@ pub fn keyed_aggregate<'scope>(
                 && !failed
             {
                 let row: Vec<Datum> = aggs.iter().map(|s| Accumulator::new(s).value()).collect();
-                let mut out = vec![rows_to_batch(&schema, &[row]).with_kinds(Some(vec![RowKind::Insert]))];
+                let mut out = vec![Batch::from_rows(&schema, &[row]).with_kinds(Some(vec![RowKind::Insert]))];
                 output.session(&cap).give_container(&mut out);
             }
         }
     })
 }
 
-fn datum_text(d: &Datum) -> String {
+/// A key value as SQL would write it, for error messages.
+fn datum_text(d: &Datum, ty: vstream_repr::DataType) -> String {
     match d {
         Datum::Null => "NULL".to_string(),
         Datum::Str(s) => format!("'{s}'"),
         other => {
-            let c = Column::from_datums(datum_type(other), std::slice::from_ref(other));
+            let c = Column::from_datums(ty, std::slice::from_ref(other));
             let mut b = Vec::new();
             c.write_text(0, &mut b);
             String::from_utf8_lossy(&b).into_owned()
         }
     }
-}
-
-fn datum_type(d: &Datum) -> vstream_repr::DataType {
-    use vstream_repr::DataType;
-    match d {
-        Datum::Bool(_) => DataType::Boolean,
-        Datum::Int(_) | Datum::Null => DataType::BigInt,
-        Datum::Double(_) => DataType::Double,
-        Datum::Decimal(_) => DataType::Decimal { precision: 38, scale: 0 },
-        Datum::Str(_) => DataType::Varchar,
-        Datum::Timestamp(_) => DataType::Timestamp,
-    }
-}
-
-/// A batch of `rows` (each one datum per column of `schema`).
-fn rows_to_batch(schema: &Schema, rows: &[Vec<Datum>]) -> Batch {
-    let columns = schema
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(c, f)| {
-            let values: Vec<Datum> = rows.iter().map(|r| r[c].clone()).collect();
-            Column::from_datums(f.ty, &values)
-        })
-        .collect();
-    Batch::new(rows.len(), columns)
 }

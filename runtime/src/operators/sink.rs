@@ -24,8 +24,45 @@ pub enum SinkTarget {
     /// Standard output for a changelog, shown as its result: rows are folded (a retraction
     /// cancels its row) and the current result is printed when the input ends.
     StdoutFolded { schema: Schema, terminal: bool, rows: Vec<(Vec<Option<String>>, i64)>, index: std::collections::HashMap<Vec<u8>, usize> },
+    /// An upsert file sink: the changelog is folded and the final rows are written when the
+    /// input ends. A key's changes all come from one worker, so each worker folds its own part.
+    FileUpsert { writer: std::io::BufWriter<std::fs::File>, encoder: RowEncoder, schema: Schema, fold: Fold },
     /// Counts and drops (blackhole sinks, and workers with nothing to write).
     Discard,
+}
+
+/// A changelog folded into the rows it leaves: per distinct row, how many times it is present.
+#[derive(Default)]
+pub struct Fold {
+    rows: Vec<(Vec<vstream_repr::Datum>, i64)>,
+    index: std::collections::HashMap<Vec<u8>, usize>,
+}
+
+impl Fold {
+    fn add(&mut self, batch: &Batch) {
+        for i in 0..batch.len {
+            let mut key = Vec::new();
+            for c in &batch.columns {
+                c.encode_key(i, &mut key);
+            }
+            let slot = *self.index.entry(key).or_insert_with(|| {
+                self.rows.push((batch.row(i), 0));
+                self.rows.len() - 1
+            });
+            self.rows[slot].1 += batch.kind(i).diff();
+        }
+    }
+    /// The rows present, each as often as it is.
+    fn live(&mut self) -> Vec<Vec<vstream_repr::Datum>> {
+        let mut out = Vec::new();
+        for (row, n) in self.rows.drain(..) {
+            for _ in 0..n.max(0) {
+                out.push(row.clone());
+            }
+        }
+        self.index.clear();
+        out
+    }
 }
 
 /// The batch with a first column `op` holding each row's kind (`+I`, `-U`, `+U`, `-D`), as
@@ -109,7 +146,23 @@ impl SinkTarget {
                 }
                 Ok(())
             }
+            SinkTarget::FileUpsert { fold, .. } => {
+                fold.add(batch);
+                Ok(())
+            }
             SinkTarget::Discard => Ok(()),
+        }
+    }
+
+    /// Whether a changelog's rows get an `op` column here: not where rows are folded, nor where
+    /// the format carries the kind itself (Debezium).
+    pub fn wants_op_column(&self) -> bool {
+        match self {
+            SinkTarget::File { encoder, .. } | SinkTarget::StdoutCsv { encoder } | SinkTarget::Capture { encoder, .. } => {
+                !encoder.writes_kinds()
+            }
+            SinkTarget::StdoutTable { .. } => true,
+            SinkTarget::StdoutFolded { .. } | SinkTarget::FileUpsert { .. } | SinkTarget::Discard => false,
         }
     }
 
@@ -118,6 +171,13 @@ impl SinkTarget {
             SinkTarget::File { writer, .. } => writer.flush(),
             SinkTarget::StdoutCsv { .. } => std::io::stdout().lock().flush(),
             SinkTarget::StdoutTable { schema, rows } => print_table(schema, rows),
+            SinkTarget::FileUpsert { writer, encoder, schema, fold } => {
+                let rows = fold.live();
+                let mut buf = Vec::new();
+                encoder.encode(&Batch::from_rows(schema, &rows), &mut buf);
+                writer.write_all(&buf)?;
+                writer.flush()
+            }
             SinkTarget::StdoutFolded { schema, terminal, rows, .. } => {
                 let mut current: Vec<Vec<Option<String>>> = Vec::new();
                 for (cells, n) in rows.drain(..) {
@@ -201,11 +261,7 @@ fn sink_with<'scope, P>(
                 }
                 Metrics::add(counter, batch.len as u64);
                 // Changelog rows carry their kind as an `op` column, except where the sink folds them.
-                let batch = if changelog && !matches!(target, SinkTarget::StdoutFolded { .. } | SinkTarget::Discard) {
-                    with_op_column(&batch)
-                } else {
-                    batch
-                };
+                let batch = if changelog && target.wants_op_column() { with_op_column(&batch) } else { batch };
                 if let Err(e) = target.write(&batch, &mut buf) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         errors.stop();
@@ -218,6 +274,11 @@ fn sink_with<'scope, P>(
         });
         if frontier.is_empty() && !finished {
             finished = true;
+            // A failed or stopped run has no final result: a folding sink writes none rather
+            // than one that is wrong.
+            if errors.failed() && matches!(target, SinkTarget::StdoutFolded { .. } | SinkTarget::FileUpsert { .. }) {
+                return;
+            }
             match target.finish() {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => errors.stop(),
                 Err(e) => errors.fail(format!("sink `{label}`: {e}")),
