@@ -98,6 +98,11 @@ impl CsvDecoder {
         }
         let from = if *header && chunk.offset == 0 { memchr::memchr(b'\n', chunk.bytes).map_or(chunk.bytes.len(), |i| i + 1) } else { 0 };
         let mut builders = proj.builders(hint, chunk.bytes.len());
+        // One UTF-8 check of the chunk instead of one per string field (a chunk that fails it is
+        // checked field by field, so the bad record is still found and named).
+        if builders.iter().any(ColBuilder::is_str) && simdutf8::basic::from_utf8(&chunk.bytes[from..]).is_ok() {
+            builders.iter_mut().for_each(|b| b.utf8_checked = true);
+        }
         let mut ctx = Ctx {
             delimiter: *delimiter,
             quote: *quote,

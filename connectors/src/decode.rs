@@ -183,6 +183,9 @@ pub(crate) struct ColBuilder {
     pub data: ColumnData,
     /// `None` while no row is NULL.
     pub validity: Option<Vec<bool>>,
+    /// The whole chunk was checked to be UTF-8, so its fields are (they are cut at ASCII bytes)
+    /// and need no check of their own.
+    pub utf8_checked: bool,
 }
 
 impl ColBuilder {
@@ -191,7 +194,7 @@ impl ColBuilder {
             DataType::Varchar => ColumnData::Str(StringColumn::with_capacity(rows, str_bytes)),
             _ => ColumnData::empty(ty, rows),
         };
-        ColBuilder { ty, data, validity: None }
+        ColBuilder { ty, data, validity: None, utf8_checked: false }
     }
 
     pub fn is_str(&self) -> bool {
@@ -239,7 +242,7 @@ impl ColBuilder {
     #[inline]
     pub fn push_str(&mut self, s: &[u8]) -> bool {
         if let ColumnData::Str(v) = &mut self.data {
-            if !is_utf8(s) {
+            if !self.utf8_checked && !is_utf8(s) {
                 return false;
             }
             v.push(s);
@@ -263,8 +266,17 @@ impl ColBuilder {
             self.mark_valid();
             return true;
         }
+        // DECIMAL in its plain form (`-12.3`), as 1BRC-style temperatures and prices are written.
+        if let ColumnData::Decimal(v) = &mut self.data
+            && let DataType::Decimal { precision, scale } = self.ty
+            && let Some(m) = vstream_repr::decimal::parse_short(text, scale).filter(|m| vstream_repr::decimal::fits(*m, precision))
+        {
+            v.push(m);
+            self.mark_valid();
+            return true;
+        }
         if let ColumnData::Str(v) = &mut self.data {
-            if !is_utf8(text) {
+            if !self.utf8_checked && !is_utf8(text) {
                 return false;
             }
             v.push(text);

@@ -163,6 +163,23 @@ impl Accumulator {
                 }
             }
             Accumulator::Extreme { best, max } => {
+                // Numbers and timestamps compare in place; only a new best value is stored.
+                let better = |ord: std::cmp::Ordering| if *max { ord.is_gt() } else { ord.is_lt() };
+                match (&col.data, best.as_mut()) {
+                    (ColumnData::Int(v), Some(Datum::Int(b))) | (ColumnData::Timestamp(v), Some(Datum::Timestamp(b))) => {
+                        if better(v[i].cmp(b)) {
+                            *b = v[i];
+                        }
+                        return Ok(());
+                    }
+                    (ColumnData::Decimal(v), Some(Datum::Decimal(b))) => {
+                        if better(v[i].cmp(b)) {
+                            *b = v[i];
+                        }
+                        return Ok(());
+                    }
+                    _ => {}
+                }
                 let v = col.datum(i);
                 let better = match best {
                     None => true,
@@ -182,6 +199,45 @@ impl Accumulator {
                     inner.add(Some(col), i, spec)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Whether partial states of this aggregate can be merged (all but DISTINCT, whose partial
+    /// sets would need the values themselves).
+    pub fn mergeable(spec: &AggregateSpec) -> bool {
+        !spec.distinct
+    }
+
+    /// Folds another partial state of the same aggregate into this one (local pre-aggregation:
+    /// each worker aggregates a batch, the key's owner merges the partials).
+    pub fn merge(&mut self, other: &Accumulator, spec: &AggregateSpec) -> Result<(), AggError> {
+        let overflow = || AggError { func: spec.func.name(), ty: spec.ty };
+        match (self, other) {
+            (Accumulator::Count(a), Accumulator::Count(b)) => *a += b,
+            (Accumulator::SumExact { sum, n }, Accumulator::SumExact { sum: s2, n: n2 })
+            | (Accumulator::AvgExact { sum, n, .. }, Accumulator::AvgExact { sum: s2, n: n2, .. }) => {
+                *sum = sum.checked_add(*s2).filter(|s| decimal::fits(*s, 38)).ok_or_else(overflow)?;
+                *n += n2;
+            }
+            (Accumulator::SumDouble { sum, n }, Accumulator::SumDouble { sum: s2, n: n2 })
+            | (Accumulator::AvgDouble { sum, n }, Accumulator::AvgDouble { sum: s2, n: n2 }) => {
+                *sum += s2;
+                *n += n2;
+            }
+            (Accumulator::Extreme { best, max }, Accumulator::Extreme { best: Some(b2), .. }) => {
+                let better = best.as_ref().is_none_or(|b| {
+                    let ord = compare_datums(b2, b);
+                    if *max { ord == std::cmp::Ordering::Greater } else { ord == std::cmp::Ordering::Less }
+                });
+                if better {
+                    *best = Some(b2.clone());
+                }
+            }
+            (Accumulator::Extreme { .. }, Accumulator::Extreme { best: None, .. }) => {}
+            // Partial DISTINCT states are never produced (see `mergeable`); two different kinds
+            // of state for one aggregate would be a planner bug.
+            _ => return Err(overflow()),
         }
         Ok(())
     }

@@ -40,6 +40,43 @@ pub fn div_round(v: i128, d: i128) -> i128 {
 /// Parses decimal text (`-12.345`, `+7`, `.5`, `1e3`) into a mantissa at `scale`, rounding extra
 /// fractional digits half away from zero. `None` if the text is not a number or overflows.
 pub fn parse(text: &[u8], scale: u8) -> Option<i128> {
+    parse_short(text, scale).or_else(|| parse_general(text, scale))
+}
+
+/// The common case on the hot path of sources: up to 18 digits, at most `scale` of them after
+/// the point, no exponent (`-12.3`, `42`). `None` sends anything else to `parse_general`.
+#[inline]
+pub fn parse_short(text: &[u8], scale: u8) -> Option<i128> {
+    let (neg, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    let mut frac: Option<usize> = None;
+    let mut count = 0;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                v = v * 10 + (b - b'0') as u64;
+                count += 1;
+            }
+            b'.' if frac.is_none() => frac = Some(digits.len() - i - 1),
+            _ => return None,
+        }
+    }
+    let frac = frac.unwrap_or(0);
+    if count == 0 || count > 18 || frac > scale as usize {
+        return None;
+    }
+    let m = v as i128 * POW10[scale as usize - frac];
+    Some(if neg { -m } else { m })
+}
+
+fn parse_general(text: &[u8], scale: u8) -> Option<i128> {
     let (neg, digits) = match text.first()? {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),
