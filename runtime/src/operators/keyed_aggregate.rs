@@ -188,7 +188,7 @@ pub fn keyed_aggregate<'scope>(
                 // Times are totally ordered (epochs), so a message's stamp has one least time.
                 let Some(cap) = time.retain_least(0) else { return };
                 let entry = stash.entry(*cap.time()).or_insert_with(|| (cap.clone(), Vec::new()));
-                entry.1.extend(data.drain(..));
+                entry.1.append(data);
             });
             while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
                 let Some((cap, parts)) = stash.remove(&t) else { break };
