@@ -49,6 +49,10 @@ struct RunArgs {
     /// change, instead of its result when the input ends.
     #[arg(long)]
     changelog: bool,
+    /// A run setting, KEY=VALUE. `emit.interval=N`: results lag the input by at most N rows per
+    /// worker (default: one update per chunk of input, a few MB).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
     /// Bytes per source chunk, the unit a worker reads at once (e.g. 4194304).
     #[arg(long, default_value_t = vstream_connectors::DEFAULT_CHUNK_SIZE, hide = true)]
     chunk_size: u64,
@@ -111,7 +115,16 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
     let metrics = Arc::new(Metrics::new(bytes_total, sinks));
     let stdout = if std::io::stdout().is_terminal() { StdoutTarget::Terminal } else { StdoutTarget::Pipe };
-    let config = RunConfig { workers: args.workers as usize, stdout, chunk_size: args.chunk_size.max(1), stdout_changelog: args.changelog };
+    let mut config = RunConfig {
+        workers: args.workers as usize,
+        stdout,
+        chunk_size: args.chunk_size.max(1),
+        stdout_changelog: args.changelog,
+        emit_interval: None,
+    };
+    for setting in &args.settings {
+        apply_setting(&mut config, setting)?;
+    }
 
     let done = Arc::new(AtomicBool::new(false));
     let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| spawn_progress(metrics.clone(), done.clone()));
@@ -127,6 +140,25 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         eprintln!("{}", summary_line(&summary, args.workers));
     }
     Ok(())
+}
+
+/// Applies one `--set KEY=VALUE`; an unknown key or a bad value is an error, never ignored.
+fn apply_setting(config: &mut RunConfig, setting: &str) -> anyhow::Result<()> {
+    let (key, value) = setting.split_once('=').ok_or_else(|| anyhow::anyhow!("--set {setting}: expected KEY=VALUE"))?;
+    match key.trim() {
+        "emit.interval" => {
+            let v = value.trim();
+            let rows = v.strip_suffix("rows").unwrap_or(v).trim();
+            let n: usize = rows
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| anyhow::anyhow!("--set emit.interval={value}: expected a positive number of rows (e.g. 10000)"))?;
+            config.emit_interval = Some(n);
+            Ok(())
+        }
+        other => anyhow::bail!("--set {other}: unknown setting (known: emit.interval)"),
+    }
 }
 
 /// `vstream: 10000 rows in, 81 rows out (stdout 81), 0 rejected, 0.012 s, 833333 events/s, -w 2`

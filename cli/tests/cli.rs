@@ -390,3 +390,34 @@ fn empty_script_has_no_query() {
     assert_ne!(out.code, Some(0));
     assert!(out.stderr.starts_with("error: the script has no query"), "{}", out.stderr);
 }
+
+/// A GROUP BY on stdout: the current result when the input ends, or with `--changelog` the
+/// changes; `--set emit.interval=N` bounds how many input rows an update may lag.
+#[test]
+fn group_by_on_stdout_result_changelog_and_emit_interval() {
+    let csv = "k,v\na,1\nb,2\na,3\n";
+    let script = "CREATE TABLE t (k VARCHAR, v BIGINT)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT k, SUM(v) AS s FROM t GROUP BY k;\n";
+    let fx = Fixture::new(script, Some(csv));
+    let out = fx.vstream(&["run", "q.sql", "--quiet"]);
+    out.assert_ok();
+    assert_eq!(sorted_lines(&out.stdout), vec!["a,4", "b,2", "k,s"]);
+    // One input row per epoch: every change shows, in order.
+    let out = fx.vstream(&["run", "q.sql", "--quiet", "--changelog", "--set", "emit.interval=1"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "op,k,s\n+I,a,1\n+I,b,2\n-U,a,1\n+U,a,4\n");
+    // The whole (one-chunk) input as one epoch: one row per key.
+    let out = fx.vstream(&["run", "q.sql", "--quiet", "--changelog"]);
+    out.assert_ok();
+    assert_eq!(sorted_lines(&out.stdout), vec!["+I,a,4", "+I,b,2", "op,k,s"]);
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));
+    fx.vstream(&["run", "q.sql", "--set", "emit.interval=0"])
+        .assert_error("error: --set emit.interval=0: expected a positive number of rows (e.g. 10000)");
+    fx.vstream(&["run", "q.sql", "--set", "emit.lag=3"]).assert_error("error: --set emit.lag: unknown setting (known: emit.interval)");
+    fx.vstream(&["run", "q.sql", "--set", "emit.interval"]).assert_error("error: --set emit.interval: expected KEY=VALUE");
+}

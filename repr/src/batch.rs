@@ -82,6 +82,12 @@ impl Batch {
     pub fn kind(&self, i: usize) -> RowKind {
         self.kinds.as_ref().map_or(RowKind::Insert, |k| k[i])
     }
+    /// Rows `range` of the batch.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Batch {
+        let kinds = self.kinds.as_ref().map(|k| k[range.clone()].to_vec());
+        Batch { len: range.len(), columns: self.columns.iter().map(|c| c.slice(range.clone())).collect(), kinds }
+    }
+
     /// The rows where `mask` is true.
     pub fn filter(&self, mask: &[bool]) -> Batch {
         let selected = mask.iter().filter(|m| **m).count();

@@ -214,6 +214,25 @@ impl Column {
         }
     }
 
+    /// Rows `range` of the column.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Column {
+        let data = match &self.data {
+            ColumnData::Bool(v) => ColumnData::Bool(v[range.clone()].to_vec()),
+            ColumnData::Int(v) => ColumnData::Int(v[range.clone()].to_vec()),
+            ColumnData::Double(v) => ColumnData::Double(v[range.clone()].to_vec()),
+            ColumnData::Decimal(v) => ColumnData::Decimal(v[range.clone()].to_vec()),
+            ColumnData::Timestamp(v) => ColumnData::Timestamp(v[range.clone()].to_vec()),
+            ColumnData::Str(v) => {
+                let (lo, hi) = (v.offsets[range.start] as usize, v.offsets[range.end] as usize);
+                ColumnData::Str(StringColumn {
+                    offsets: v.offsets[range.start..=range.end].iter().map(|o| o - lo as u32).collect(),
+                    bytes: v.bytes[lo..hi].to_vec(),
+                })
+            }
+        };
+        Column::new(self.ty, data, self.validity.as_ref().map(|v| v[range].to_vec()))
+    }
+
     /// The rows where `mask` is true, in order.
     pub fn filter(&self, mask: &[bool], selected: usize) -> Column {
         fn pick<T: Copy>(v: &[T], mask: &[bool], n: usize) -> Vec<T> {

@@ -30,6 +30,8 @@ pub struct WorkerContext {
     pub sink_targets: Vec<Option<SinkTarget>>,
     pub metrics: Arc<Metrics>,
     pub errors: SharedErrors,
+    /// See `FileSourceConfig::emit_interval`.
+    pub emit_interval: Option<usize>,
 }
 
 pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
@@ -46,6 +48,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     projection: projection.clone(),
                     chunks,
                     rejects,
+                    emit_interval: ctx.emit_interval,
                 };
                 Some(file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone()))
             }

@@ -33,11 +33,20 @@ pub struct RunConfig {
     /// Print a changelog query's rows to stdout as a changelog (`op` column) instead of its
     /// current result when the input ends.
     pub stdout_changelog: bool,
+    /// At most this many input rows per worker between result updates (`--set emit.interval=N`);
+    /// `None`: one update per chunk of input.
+    pub emit_interval: Option<usize>,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { workers: 1, stdout: StdoutTarget::Pipe, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE, stdout_changelog: false }
+        RunConfig {
+            workers: 1,
+            stdout: StdoutTarget::Pipe,
+            chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE,
+            stdout_changelog: false,
+            emit_interval: None,
+        }
     }
 }
 
@@ -216,6 +225,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let plan = Arc::new(plan.clone());
     let shared = Arc::new((sources, config.stdout.clone()));
     let stdout_changelog = config.stdout_changelog;
+    let emit_interval = config.emit_interval;
     let (m, e) = (metrics.clone(), errors.clone());
     let guards = timely::execute(timely::Config::process(config.workers.max(1)), move |worker| {
         let index = worker.index();
@@ -234,7 +244,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 _ => None,
             });
         }
-        let ctx = WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone() };
+        let ctx = WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone(), emit_interval };
         worker.dataflow::<u64, _, _>(|scope| render(scope, &plan, ctx));
     })
     .map_err(RunError::Start)?;

@@ -30,12 +30,17 @@ pub enum Outcome {
 /// runs it on `workers` workers with sources cut into `chunk_size`-byte chunks. `script_name` is
 /// the path plan errors are rendered with.
 pub fn run_script(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_size: u64) -> Outcome {
+    run_script_with(sql, dir, script_name, workers, chunk_size, None)
+}
+
+/// As `run_script`, with `--set emit.interval` (at most that many rows per epoch) when given.
+pub fn run_script_with(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_size: u64, emit_interval: Option<usize>) -> Outcome {
     let (tx, rx) = mpsc::channel();
     let (sql, dir_owned, name) = (sql.to_string(), dir.to_path_buf(), script_name.to_string());
     std::thread::Builder::new()
         .name("vstream-test-run".into())
         .spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(|| run_inner(&sql, &dir_owned, &name, workers, chunk_size)));
+            let result = catch_unwind(AssertUnwindSafe(|| run_inner(&sql, &dir_owned, &name, workers, chunk_size, emit_interval)));
             let _ = tx.send(result.unwrap_or_else(|p| Outcome::Crashed(format!("panicked: {}", panic_text(&p)))));
         })
         .expect("cannot spawn a test thread");
@@ -50,7 +55,7 @@ pub fn run_script(sql: &str, dir: &Path, script_name: &str, workers: usize, chun
     }
 }
 
-fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_size: u64) -> Outcome {
+fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_size: u64, emit_interval: Option<usize>) -> Outcome {
     let planned = match vstream_planner::plan_script(sql, dir) {
         Ok(p) => p,
         Err(e) => return Outcome::Failed(e.render(sql, script_name).trim_end().to_string()),
@@ -59,7 +64,7 @@ fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_siz
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
     let metrics = Arc::new(Metrics::new(bytes_total, sinks));
     let buffer = Arc::new(Mutex::new(Vec::new()));
-    let config = RunConfig { stdout_changelog: true, workers, stdout: StdoutTarget::Capture(buffer.clone()), chunk_size };
+    let config = RunConfig { emit_interval, stdout_changelog: true, workers, stdout: StdoutTarget::Capture(buffer.clone()), chunk_size };
     match vstream_runtime::run(&planned.dataflow, config, metrics) {
         Ok(summary) => {
             let bytes = buffer.lock().map(|b| b.clone()).unwrap_or_default();

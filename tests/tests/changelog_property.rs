@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
-use vstream_tests::harness::{Outcome, run_script, temp_dir};
+use vstream_tests::harness::{Outcome, run_script_with, temp_dir};
 
 const BASE_SEED: u64 = 0x5EED_A66_0000;
 const DEFAULT_CASES: u64 = 100;
@@ -402,6 +402,8 @@ struct Case {
     seed: u64,
     workers: usize,
     chunk_size: u64,
+    /// `--set emit.interval`: epochs of at most this many rows, cutting chunks further.
+    emit_interval: Option<usize>,
     csv: String,
     rows: Vec<Row>,
 }
@@ -412,7 +414,8 @@ fn gen_case(seed: u64) -> Case {
     let csv = to_csv(&rows, &mut rng);
     let workers = rng.random_range(1..=4);
     let chunk_size = rng.random_range(1..=300);
-    Case { seed, workers, chunk_size, csv, rows }
+    let emit_interval = rng.random_bool(0.5).then(|| rng.random_range(1..=20));
+    Case { seed, workers, chunk_size, emit_interval, csv, rows }
 }
 
 /// Runs every query over one case; returns a failure report per failing query.
@@ -423,7 +426,7 @@ fn run_case(case: &Case) -> Vec<String> {
         std::fs::write(dir.join("t.csv"), &case.csv).expect("cannot write the input");
         let sql = format!("{DDL}{}\n", q.sql);
         let expected = (q.eval)(&case.rows);
-        let (problems, stdout) = match run_script(&sql, &dir, "test.sql", case.workers, case.chunk_size) {
+        let (problems, stdout) = match run_script_with(&sql, &dir, "test.sql", case.workers, case.chunk_size, case.emit_interval) {
             Outcome::Ok { stdout, .. } => (check(q, &stdout, &expected), stdout),
             Outcome::Failed(e) => (vec![format!("the run failed: {e}")], String::new()),
             Outcome::Crashed(e) => (vec![format!("the run crashed: {e}")], String::new()),
@@ -443,12 +446,13 @@ fn run_case(case: &Case) -> Vec<String> {
         }
         if !problems.is_empty() {
             let mut msg = format!(
-                "---- seed {} (VSTREAM_PROPERTY_SEED={}), query {}, workers {}, chunk size {} B, {} rows\n",
+                "---- seed {} (VSTREAM_PROPERTY_SEED={}), query {}, workers {}, chunk size {} B, emit.interval {:?}, {} rows\n",
                 case.seed,
                 case.seed,
                 q.name,
                 case.workers,
                 case.chunk_size,
+                case.emit_interval,
                 case.rows.len()
             );
             let _ = writeln!(msg, "query: {}", q.sql);

@@ -22,7 +22,14 @@ pub struct FileSourceConfig {
     /// All chunks of the file; this worker reads those with `index % peers == worker`.
     pub chunks: Vec<Range<u64>>,
     pub rejects: Option<RejectsFile>,
+    /// At most this many rows per epoch (`--set emit.interval=N`): results downstream then lag
+    /// the input by at most N rows per worker. `None`: one epoch per chunk.
+    pub emit_interval: Option<usize>,
 }
+
+/// Times are `round * EPOCHS_PER_ROUND + sub-epoch`: workers still move through the file's
+/// rounds together, and a round can be cut into up to this many epochs.
+pub const EPOCHS_PER_ROUND: u64 = 1 << 20;
 
 /// Emits the batches of this worker's chunks, one chunk per activation, at time = the chunk's
 /// round (`chunk index / peers`), so all workers advance through the file together.
@@ -53,7 +60,7 @@ pub fn file_source<'scope>(
             }
             let (k, range) = mine[next].clone();
             next += 1;
-            let round = (k / peers) as u64;
+            let round = (k / peers) as u64 * EPOCHS_PER_ROUND;
             if *c.time() < round {
                 c.downgrade(&round);
             }
@@ -97,8 +104,29 @@ pub fn file_source<'scope>(
                 out.rejects.clear();
             }
             let mut batches: Vec<Batch> = out.batches.drain(..).filter(|b| !b.is_empty()).collect();
-            if !batches.is_empty() {
-                output.session(&*c).give_container(&mut batches);
+            match config.emit_interval {
+                None => {
+                    if !batches.is_empty() {
+                        output.session(&*c).give_container(&mut batches);
+                    }
+                }
+                Some(n) => {
+                    // Each slice of n rows is its own epoch, so downstream results move per n rows.
+                    let mut sub = 0u64;
+                    for b in batches {
+                        let mut start = 0;
+                        while start < b.len {
+                            let end = (start + n).min(b.len);
+                            let t = round + sub.min(EPOCHS_PER_ROUND - 1);
+                            if *c.time() < t {
+                                c.downgrade(&t);
+                            }
+                            output.session(&*c).give_container(&mut vec![b.slice(start..end)]);
+                            start = end;
+                            sub += 1;
+                        }
+                    }
+                }
             }
             activator.activate();
         }
