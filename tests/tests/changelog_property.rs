@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use vstream_tests::harness::{Outcome, run_script_with, temp_dir};
 
-const BASE_SEED: u64 = 0x5EED_A66_0000;
+const BASE_SEED: u64 = 0x05EE_DA66_0000;
 const DEFAULT_CASES: u64 = 100;
 
 /// One input row; `None` is NULL. `d` is the DECIMAL(10, 2) mantissa (hundredths).
@@ -194,7 +194,7 @@ fn eval_having(rows: &[Row]) -> Vec<Vec<Cell>> {
         .filter_map(|(k, rs)| {
             let sum_v = sum_i128(rs.iter().filter_map(|r| r.v).map(i128::from));
             // HAVING SUM(v) > 0: NULL (no values) is not TRUE.
-            if !sum_v.is_some_and(|s| s > 0) {
+            if sum_v.is_none_or(|s| s <= 0) {
                 return None;
             }
             let pos = rs.iter().filter(|r| r.v.is_some_and(|v| v > 0)).count();
