@@ -6,6 +6,18 @@ use anyhow::Context;
 // unmapping pages for each one (glibc did, and page faults showed up in profiles).
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc v3's `mi_option_purge_delay` (libmimalloc-sys has no constant for it; a test below
+/// checks the index by its default, 1000 ms in v3's options.c).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Keeps freed pages instead of returning them to the OS a while later: batches are freed and
+/// allocated again constantly, and the kernel zeroing re-faulted pages took ~20% of a GROUP BY
+/// run (qagg -w 1: 0.90-1.04 s -> 0.78 s, same peak RSS).
+fn keep_freed_pages() {
+    // SAFETY: mi_option_set only writes mimalloc's option table; -1 is a valid purge delay.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -70,6 +82,7 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("error: internal error{place}: {what} (this is a vstream bug; please report it)");
     }));
+    keep_freed_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
@@ -200,4 +213,13 @@ fn spawn_progress(metrics: Arc<Metrics>, done: Arc<AtomicBool>) -> std::thread::
         }
         bar.finish_and_clear();
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn purge_delay_option_index() {
+        // SAFETY: reads mimalloc's option table.
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) }, 1000, "not mimalloc's purge_delay option");
+    }
 }
