@@ -17,7 +17,7 @@
 # and add NAME to QUERIES (or to DEFAULT_QUERIES below). NAME must also be a query of
 # duckdb_run.py. Queries named q1brc* read the 1BRC-style file instead of the bids.
 #
-# Environment: QUERIES, RUNS (3), PARALLELISM ("1 2"), VENV (/tmp/bench-venv),
+# Environment: QUERIES, RUNS (3), PARALLELISM ("1 2"), PAUSE (2 s between runs), VENV (/tmp/bench-venv),
 # SHARED (REPO/../shared/bench), BIDS and BRC (where the 10M-row reference inputs live,
 # /tmp/bids_10m.csv and /tmp/1brc_10m.csv; (re)generated there if their size is wrong),
 # OUT_DIR (/tmp/vstream-bench-out), RUN_TIMEOUT (seconds per run, 900), NO_BUILD (skip cargo),
@@ -31,6 +31,7 @@ DEFAULT_QUERIES="q0 q1 q2"
 QUERIES=${QUERIES:-$DEFAULT_QUERIES}
 RUNS=${RUNS:-3}
 PARALLELISM=${PARALLELISM:-"1 2"}
+PAUSE=${PAUSE:-2}
 VENV=${VENV:-/tmp/bench-venv}
 SHARED=${SHARED:-$ROOT/../shared/bench}
 OUT_DIR=${OUT_DIR:-/tmp/vstream-bench-out}
@@ -153,7 +154,12 @@ log "# load average before the runs (after build and input set-up): $(cut -d' ' 
 for q in $QUERIES; do
     for p in $PARALLELISM; do
         for r in $(seq 1 "$RUNS"); do
+            # A pause before each run: the previous process's freed memory is reclaimed by the
+            # kernel in the background (DuckDB frees ~0.5 GB), which otherwise competes with the
+            # next run for these 2 cores.
+            sleep "$PAUSE"
             run_duckdb "$q" "$p" "$r"
+            sleep "$PAUSE"
             run_vstream "$q" "$p" "$r"
         done
     done
