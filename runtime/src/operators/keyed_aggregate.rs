@@ -14,8 +14,9 @@
 
 use crate::operators::SharedErrors;
 use ahash::RandomState;
+use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::Capability;
@@ -63,14 +64,14 @@ fn encode_key(batch: &Batch, key_len: usize, row: usize, buf: &mut Vec<u8>) {
 
 type GroupMap = HashMap<Vec<u8>, Group, RandomState>;
 
-/// The group of `key` in `map`, created (from row `row` of `batch`) if new; `changed` gets the
-/// key the first time the group is touched since its last emission.
-fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group, changed: &mut Vec<Vec<u8>>) -> &'m mut Group {
-    if !map.contains_key(key) {
-        map.insert(key.to_vec(), init());
-    }
-    let group = map.get_mut(key).expect("inserted above");
-    if !group.dirty {
+/// The group of `key` in `map`, created by `init` if new (one hash lookup either way; the key
+/// is copied only for a new group). `changed`, when tracked, gets the key the first time the
+/// group is touched since its last emission.
+fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group, changed: Option<&mut Vec<Vec<u8>>>) -> &'m mut Group {
+    let group = map.entry_ref(key).or_insert_with(init);
+    if let Some(changed) = changed
+        && !group.dirty
+    {
         group.dirty = true;
         changed.push(key.to_vec());
     }
@@ -83,7 +84,7 @@ fn add_rows(
     key_len: usize,
     aggs: &[AggregateSpec],
     map: &mut GroupMap,
-    changed: &mut Vec<Vec<u8>>,
+    mut changed: Option<&mut Vec<Vec<u8>>>,
     buf: &mut Vec<u8>,
 ) -> Result<(), (Vec<Datum>, AggError)> {
     for i in 0..batch.len {
@@ -94,7 +95,7 @@ fn add_rows(
             emitted: None,
             dirty: false,
         };
-        let group = group_of(map, buf, init, changed);
+        let group = group_of(map, buf, init, changed.as_deref_mut());
         for (acc, spec) in group.accs.iter_mut().zip(aggs) {
             if let Some(f) = spec.filter {
                 let c = &batch.columns[f];
@@ -132,9 +133,8 @@ pub fn keyed_aggregate<'scope>(
                 for batch in data.drain(..) {
                     if pre_aggregate {
                         // One partial state per key of the batch, sent to the key's owner.
-                        let mut local: GroupMap = HashMap::with_hasher(hasher.clone());
-                        let mut ignored = Vec::new();
-                        if let Err((key, e)) = add_rows(&batch, key_len, &route_aggs, &mut local, &mut ignored, &mut buf) {
+                        let mut local: GroupMap = HashMap::with_capacity_and_hasher(1024, hasher.clone());
+                        if let Err((key, e)) = add_rows(&batch, key_len, &route_aggs, &mut local, None, &mut buf) {
                             route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
                             return;
                         }
@@ -198,7 +198,7 @@ pub fn keyed_aggregate<'scope>(
                         break;
                     }
                     let result = match part {
-                        Routed::Rows { batch, .. } => add_rows(&batch, key_len, &aggs, &mut state, &mut changed, &mut buf),
+                        Routed::Rows { batch, .. } => add_rows(&batch, key_len, &aggs, &mut state, Some(&mut changed), &mut buf),
                         Routed::Groups { groups, .. } => merge_groups(groups, &aggs, &mut state, &mut changed),
                     };
                     if let Err((key, e)) = result {
@@ -259,7 +259,7 @@ fn merge_groups(
     for (k, partial) in groups {
         let key = partial.key.clone();
         let init = || Group { key, accs: aggs.iter().map(Accumulator::new).collect(), emitted: None, dirty: false };
-        let group = group_of(state, &k, init, changed);
+        let group = group_of(state, &k, init, Some(&mut *changed));
         for ((acc, p), spec) in group.accs.iter_mut().zip(&partial.accs).zip(aggs) {
             acc.merge(p, spec).map_err(|e| (group.key.clone(), e))?;
         }
