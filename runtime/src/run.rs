@@ -176,7 +176,7 @@ fn sink_target(
                 if !terminal {
                     let _ = std::io::stdout().lock().write_all(&header);
                 }
-                return Ok(SinkTarget::StdoutFolded { schema: schema.clone(), terminal, rows: Vec::new(), index: Default::default() });
+                return Ok(SinkTarget::StdoutFolded { schema: schema.clone(), terminal, fold: Default::default() });
             }
             match stdout {
                 StdoutTarget::Terminal => SinkTarget::StdoutTable { schema: schema.clone(), rows: Vec::new() },

@@ -23,7 +23,7 @@ pub enum SinkTarget {
     Capture { buffer: Arc<Mutex<Vec<u8>>>, encoder: RowEncoder },
     /// Standard output for a changelog, shown as its result: rows are folded (a retraction
     /// cancels its row) and the current result is printed when the input ends.
-    StdoutFolded { schema: Schema, terminal: bool, rows: Vec<(Vec<Option<String>>, i64)>, index: std::collections::HashMap<Vec<u8>, usize> },
+    StdoutFolded { schema: Schema, terminal: bool, fold: Fold },
     /// An upsert file sink: the changelog is folded and the final rows are written when the
     /// input ends. A key's changes all come from one worker, so each worker folds its own part.
     FileUpsert { writer: std::io::BufWriter<std::fs::File>, encoder: RowEncoder, schema: Schema, fold: Fold },
@@ -121,32 +121,7 @@ impl SinkTarget {
                 }
                 Ok(())
             }
-            SinkTarget::StdoutFolded { rows, index, .. } => {
-                for i in 0..batch.len {
-                    let mut key = Vec::new();
-                    for c in &batch.columns {
-                        c.encode_key(i, &mut key);
-                    }
-                    let cells = batch
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            c.is_valid(i).then(|| {
-                                buf.clear();
-                                c.write_text(i, buf);
-                                String::from_utf8_lossy(buf).into_owned()
-                            })
-                        })
-                        .collect();
-                    let slot = *index.entry(key).or_insert_with(|| {
-                        rows.push((cells, 0));
-                        rows.len() - 1
-                    });
-                    rows[slot].1 += batch.kind(i).diff();
-                }
-                Ok(())
-            }
-            SinkTarget::FileUpsert { fold, .. } => {
+            SinkTarget::StdoutFolded { fold, .. } | SinkTarget::FileUpsert { fold, .. } => {
                 fold.add(batch);
                 Ok(())
             }
@@ -178,34 +153,19 @@ impl SinkTarget {
                 writer.write_all(&buf)?;
                 writer.flush()
             }
-            SinkTarget::StdoutFolded { schema, terminal, rows, .. } => {
-                let mut current: Vec<Vec<Option<String>>> = Vec::new();
-                for (cells, n) in rows.drain(..) {
-                    for _ in 0..n.max(0) {
-                        current.push(cells.clone());
-                    }
-                }
+            SinkTarget::StdoutFolded { schema, terminal, fold } => {
+                let result = Batch::from_rows(schema, &fold.live());
                 if *terminal {
-                    print_table(schema, &mut current)
+                    print_table(schema, &mut TableFormatter::cells(&result))
                 } else {
                     let mut out = Vec::new();
-                    for row in &current {
-                        let text: Vec<String> =
-                            row.iter().map(|c| csv_cell(c.as_deref().unwrap_or(""), c.as_deref() == Some(""))).collect();
-                        out.extend_from_slice(text.join(",").as_bytes());
-                        out.push(b'\n');
-                    }
+                    RowEncoder::new(&vstream_connectors::Format::Csv(Default::default()), schema).encode(&result, &mut out);
                     std::io::stdout().lock().write_all(&out)
                 }
             }
             SinkTarget::Capture { .. } | SinkTarget::Discard => Ok(()),
         }
     }
-}
-
-/// A CSV cell: quoted when it holds a delimiter, quote or line break, or is an empty string.
-fn csv_cell(text: &str, empty_string: bool) -> String {
-    if empty_string || text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
 }
 
 fn print_table(schema: &Schema, rows: &mut Vec<Vec<Option<String>>>) -> std::io::Result<()> {
