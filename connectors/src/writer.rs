@@ -106,41 +106,37 @@ impl RowEncoder {
             }
             RowEncoder::Debezium { keys } => {
                 for i in 0..batch.len {
-                    let row = |out: &mut Vec<u8>| {
-                        for (col, key) in batch.columns.iter().zip(keys) {
-                            out.extend_from_slice(key);
-                            write_json_value(col, i, out);
-                        }
-                        if batch.columns.is_empty() {
-                            out.push(b'{');
-                        }
-                        out.push(b'}');
-                    };
                     if batch.kind(i).diff() > 0 {
                         out.extend_from_slice(b"{\"before\":null,\"after\":");
-                        row(out);
+                        write_json_object(batch, i, keys, out);
                         out.extend_from_slice(b",\"op\":\"c\"}\n");
                     } else {
                         out.extend_from_slice(b"{\"before\":");
-                        row(out);
+                        write_json_object(batch, i, keys, out);
                         out.extend_from_slice(b",\"after\":null,\"op\":\"d\"}\n");
                     }
                 }
             }
             RowEncoder::Json { keys } => {
                 for i in 0..batch.len {
-                    for (col, key) in batch.columns.iter().zip(keys) {
-                        out.extend_from_slice(key);
-                        write_json_value(col, i, out);
-                    }
-                    if batch.columns.is_empty() {
-                        out.push(b'{');
-                    }
-                    out.extend_from_slice(b"}\n");
+                    write_json_object(batch, i, keys, out);
+                    out.push(b'\n');
                 }
             }
         }
     }
+}
+
+/// Row `i` as a JSON object; `keys` are the prepared `{"name":` / `,"name":` prefixes.
+fn write_json_object(batch: &Batch, i: usize, keys: &[Vec<u8>], out: &mut Vec<u8>) {
+    for (col, key) in batch.columns.iter().zip(keys) {
+        out.extend_from_slice(key);
+        write_json_value(col, i, out);
+    }
+    if batch.columns.is_empty() {
+        out.push(b'{');
+    }
+    out.push(b'}');
 }
 
 /// Quotes the field at `out[start..]` in place if it holds the delimiter, the quote, `\r` or `\n`.
