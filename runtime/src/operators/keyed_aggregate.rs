@@ -39,7 +39,7 @@ impl Routed {
     }
 }
 
-/// One group's state: its key, its accumulators, and the row last emitted for it.
+/// One group's state: its key, its accumulators, and the aggregate values last emitted for it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Group {
     key: Vec<Datum>,
@@ -212,23 +212,23 @@ pub fn keyed_aggregate<'scope>(
                 for k in changed {
                     let Some(g) = state.get_mut(&k) else { continue };
                     g.dirty = false;
-                    let mut row = g.key.clone();
-                    row.extend(g.accs.iter().map(Accumulator::value));
-                    match g.emitted.take() {
-                        Some(old) if old == row => g.emitted = Some(old),
+                    // Only the aggregate values are kept between emissions; the key is `g.key`.
+                    let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
+                    let row = |values: &[Datum]| g.key.iter().chain(values).cloned().collect::<Vec<Datum>>();
+                    match &g.emitted {
+                        Some(old) if *old == values => {}
                         Some(old) => {
-                            rows.push(old);
+                            rows.push(row(old));
                             kinds.push(RowKind::UpdateBefore);
-                            rows.push(row.clone());
+                            rows.push(row(&values));
                             kinds.push(RowKind::UpdateAfter);
-                            g.emitted = Some(row);
                         }
                         None => {
-                            rows.push(row.clone());
+                            rows.push(row(&values));
                             kinds.push(RowKind::Insert);
-                            g.emitted = Some(row);
                         }
                     }
+                    g.emitted = Some(values);
                 }
                 if !rows.is_empty() && !failed {
                     let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
