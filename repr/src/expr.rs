@@ -307,7 +307,7 @@ impl ScalarExpr {
                     let c = picker.eval_undecided(a, batch)?;
                     let last = k + 1 == args.len();
                     let take = picker.rows_where(|j| last || c.is_valid(j));
-                    picker.assign_column(c, take, batch)?;
+                    picker.assign_column(c, take)?;
                 }
                 Ok(picker.finish(*ty))
             }
@@ -370,7 +370,7 @@ impl Picker {
         Ok(())
     }
     /// Makes rows of `col` (computed on the undecided rows) the value of the rows of `take`.
-    fn assign_column(&mut self, col: Column, take: Vec<bool>, _batch: &Batch) -> Result<(), EvalError> {
+    fn assign_column(&mut self, col: Column, take: Vec<bool>) -> Result<(), EvalError> {
         // `col` has one row per undecided row; keep those of `take`.
         let undecided = self.undecided_mask();
         let sub: Vec<bool> = undecided.iter().zip(&take).filter(|(u, _)| **u).map(|(_, t)| *t).collect();
@@ -1100,19 +1100,8 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
-        // Evaluated lazily in `ScalarExpr::eval`; kept here so this match stays exhaustive.
-        Func::Coalesce => {
-            let mut picker = Picker::new(n);
-            for (k, c) in args.iter().enumerate() {
-                let last = k + 1 == args.len();
-                let take = picker.rows_where(|j| last || c.is_valid(j));
-                let sub = picker.undecided_mask();
-                let count = sub.iter().filter(|t| **t).count();
-                let col = if count == n { c.clone() } else { c.filter(&sub, count) };
-                picker.assign_column(col, take, &Batch::new(0, vec![]))?;
-            }
-            Ok(picker.finish(ty))
-        }
+        // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
+        Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);

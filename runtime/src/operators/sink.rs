@@ -100,22 +100,7 @@ impl SinkTarget {
                 Ok(())
             }
             SinkTarget::StdoutTable { schema, rows } => {
-                for i in 0..batch.len {
-                    rows.push(
-                        batch
-                            .columns
-                            .iter()
-                            .map(|c| {
-                                if !c.is_valid(i) {
-                                    return None;
-                                }
-                                buf.clear();
-                                c.write_text(i, buf);
-                                Some(String::from_utf8_lossy(buf).into_owned())
-                            })
-                            .collect(),
-                    );
-                }
+                rows.extend(TableFormatter::cells(batch));
                 if rows.len() >= TABLE_BLOCK_ROWS {
                     print_table(schema, rows)?;
                 }
