@@ -25,6 +25,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use vstream_planner::PlanOptions;
 use vstream_runtime::{Metrics, RunConfig, RunSummary, StdoutTarget};
 
 #[derive(Parser)]
@@ -62,7 +63,9 @@ struct RunArgs {
     #[arg(long)]
     changelog: bool,
     /// A run setting, KEY=VALUE. `emit.interval=N`: results lag the input by at most N rows per
-    /// worker (default: one update per chunk of input, a few MB).
+    /// worker (default: one update per chunk of input, a few MB). `emit.mode=changes`: window
+    /// aggregates emit a changelog while a window is open (EMIT CHANGES), instead of one row per
+    /// window and key when it closes (`emit.mode=final`, the default).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     settings: Vec<String>,
     /// Bytes per source chunk, the unit a worker reads at once (e.g. 4194304).
@@ -106,15 +109,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn plan(script: &PathBuf) -> anyhow::Result<(vstream_planner::Planned, PathBuf)> {
+fn plan(script: &PathBuf, options: &PlanOptions) -> anyhow::Result<(vstream_planner::Planned, PathBuf)> {
     let sql = std::fs::read_to_string(script).with_context(|| format!("cannot read {}", script.display()))?;
     let base = vstream_planner::script_dir(script);
-    let planned = vstream_planner::plan_script(&sql, &base).map_err(|e| anyhow::anyhow!(e.render(&sql, &script.display().to_string())))?;
+    let planned = vstream_planner::plan_script_with(&sql, &base, options)
+        .map_err(|e| anyhow::anyhow!(e.render(&sql, &script.display().to_string())))?;
     Ok((planned, base))
 }
 
 fn explain(script: PathBuf, dot: bool) -> anyhow::Result<()> {
-    let (planned, base) = plan(&script)?;
+    let (planned, base) = plan(&script, &PlanOptions::default())?;
     let text =
         if dot { vstream_planner::explain::explain_dot(&planned, &base) } else { vstream_planner::explain::explain_text(&planned, &base) };
     print!("{text}");
@@ -123,21 +127,22 @@ fn explain(script: PathBuf, dot: bool) -> anyhow::Result<()> {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let start = Instant::now();
-    let (planned, _base) = plan(&args.script)?;
+    let mut settings = Settings::default();
+    for setting in &args.settings {
+        apply_setting(&mut settings, setting)?;
+    }
+    let (planned, _base) = plan(&args.script, &settings.plan)?;
     let bytes_total = vstream_runtime::run::source_bytes(&planned.dataflow)?;
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
     let metrics = Arc::new(Metrics::new(bytes_total, sinks));
     let stdout = if std::io::stdout().is_terminal() { StdoutTarget::Terminal } else { StdoutTarget::Pipe };
-    let mut config = RunConfig {
+    let config = RunConfig {
         workers: args.workers as usize,
         stdout,
         chunk_size: args.chunk_size.max(1),
         stdout_changelog: args.changelog,
-        emit_interval: None,
+        emit_interval: settings.emit_interval,
     };
-    for setting in &args.settings {
-        apply_setting(&mut config, setting)?;
-    }
 
     let done = Arc::new(AtomicBool::new(false));
     let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| spawn_progress(metrics.clone(), done.clone()));
@@ -155,8 +160,15 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `--set` changes: how the script is planned, and how it runs.
+#[derive(Default)]
+struct Settings {
+    plan: PlanOptions,
+    emit_interval: Option<usize>,
+}
+
 /// Applies one `--set KEY=VALUE`; an unknown key or a bad value is an error, never ignored.
-fn apply_setting(config: &mut RunConfig, setting: &str) -> anyhow::Result<()> {
+fn apply_setting(config: &mut Settings, setting: &str) -> anyhow::Result<()> {
     let (key, value) = setting.split_once('=').ok_or_else(|| anyhow::anyhow!("--set {setting}: expected KEY=VALUE"))?;
     match key.trim() {
         "emit.interval" => {
@@ -170,7 +182,15 @@ fn apply_setting(config: &mut RunConfig, setting: &str) -> anyhow::Result<()> {
             config.emit_interval = Some(n);
             Ok(())
         }
-        other => anyhow::bail!("--set {other}: unknown setting (known: emit.interval)"),
+        "emit.mode" => {
+            config.plan.emit_changes = Some(match value.trim().to_ascii_lowercase().as_str() {
+                "changes" => true,
+                "final" => false,
+                _ => anyhow::bail!("--set emit.mode={value}: expected 'final' or 'changes'"),
+            });
+            Ok(())
+        }
+        other => anyhow::bail!("--set {other}: unknown setting (known: emit.interval, emit.mode)"),
     }
 }
 
@@ -179,6 +199,12 @@ fn summary_line(s: &RunSummary, workers: u16) -> String {
     let per_sink: Vec<String> = s.rows_out.iter().map(|(n, c)| format!("{n} {c}")).collect();
     let mut line = format!("vstream: {} rows in, {} rows out ({})", s.rows_in, s.total_out(), per_sink.join(", "));
     line.push_str(&format!(", {} rejected", s.rejected));
+    if s.null_event_time > 0 {
+        line.push_str(&format!(" ({} with a NULL event time)", s.null_event_time));
+    }
+    if s.late > 0 {
+        line.push_str(&format!(", {} late", s.late));
+    }
     line.push_str(&format!(
         ", {:.3} s, {:.0} events/s, {workers} worker{}",
         s.elapsed.as_secs_f64(),

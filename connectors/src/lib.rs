@@ -32,6 +32,6 @@ pub use csv::CsvDecoder;
 pub use decode::{DecodeOutput, Decoder, RecordDecoder, Reject};
 pub use error::SourceError;
 pub use json::JsonLinesDecoder;
-pub use spec::{CsvOptions, FileSink, FileSource, Format, OnError, OptionError, SinkSpec, SourceSpec, TableConnector};
+pub use spec::{CsvOptions, FileSink, FileSource, Format, LateRows, OnError, OptionError, SinkSpec, SourceSpec, TableConnector};
 pub use table::TableFormatter;
 pub use writer::RowEncoder;

@@ -132,6 +132,13 @@ impl SourceSpec {
     }
 }
 
+/// See [`TableConnector::late_rows`].
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct LateRows {
+    pub allowed_lateness: i64,
+    pub sink: Option<String>,
+}
+
 /// A table's connector, as its options declare it. A table may be read, written, or both; which
 /// options make sense depends on the use, so the planner asks for [`TableConnector::source`] or
 /// [`TableConnector::sink`].
@@ -157,6 +164,9 @@ const FILE_KEYS: &[&str] = &[
     "json.rejects",
     "sink.single-file",
     "sink.mode",
+    "late.policy",
+    "late.sink",
+    "late.allowed-lateness",
 ];
 
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
@@ -245,7 +255,7 @@ impl TableConnector {
                 });
                 return Err(e);
             }
-            let source_only = k.ends_with(".on-error") || k.ends_with(".rejects");
+            let source_only = k.ends_with(".on-error") || k.ends_with(".rejects") || k.starts_with("late.");
             let sink_only = k.starts_with("sink.");
             if (role == "sink" && source_only) || (role == "source" && sink_only) {
                 let what = if source_only { "reading" } else { "writing" };
@@ -315,6 +325,46 @@ impl TableConnector {
             // No key: the error is where the table is read, not in its declaration.
             other => Err(OptionError::new(None, format!("connector '{other}' cannot be read from, only written to"))),
         }
+    }
+
+    /// What happens to rows behind the table's watermark (`'late.*'` options): rows up to
+    /// `allowed_lateness` ms late still count, later ones are dropped, or written to `sink`.
+    pub fn late_rows(&self) -> Result<LateRows, OptionError> {
+        let allowed_lateness = match self.get("late.allowed-lateness") {
+            None => 0,
+            Some(v) => vstream_repr::window::parse_duration(v).filter(|ms| *ms >= 0).ok_or_else(|| {
+                let mut e = OptionError::new(
+                    Some("late.allowed-lateness"),
+                    format!("option 'late.allowed-lateness' must be a duration such as '5 s' or '500 ms', not '{v}'"),
+                );
+                e.hint = Some("units: ms, s, min, h, d".to_string());
+                e
+            })?,
+        };
+        let sink = match (self.get("late.policy"), self.get("late.sink")) {
+            (None | Some("drop"), None) => None,
+            (Some("side-output"), Some(sink)) => Some(sink.to_string()),
+            (Some("side-output"), None) => {
+                return Err(OptionError::new(Some("late.policy"), "'late.policy' = 'side-output' needs 'late.sink' = 'table'"));
+            }
+            (None | Some("drop"), Some(_)) => {
+                let mut e = OptionError::new(Some("late.sink"), "option 'late.sink' needs 'late.policy' = 'side-output'");
+                e.hint = Some("late rows are dropped and counted unless 'late.policy' = 'side-output'".to_string());
+                return Err(e);
+            }
+            (Some(other), _) => {
+                return Err(OptionError::new(
+                    Some("late.policy"),
+                    format!("option 'late.policy' must be 'drop' or 'side-output', not '{other}'"),
+                ));
+            }
+        };
+        Ok(LateRows { allowed_lateness, sink })
+    }
+
+    /// Whether any `'late.*'` option is given (they need a WATERMARK to mean anything).
+    pub fn late_option(&self) -> Option<&str> {
+        self.options.iter().map(|(k, _)| k.as_str()).find(|k| k.starts_with("late."))
     }
 
     /// The sink this table is when a query writes to it.

@@ -2,9 +2,9 @@
 //! catalog the script's `CREATE TABLE`s build, types every expression, and inserts the implicit
 //! casts, so later layers never look at SQL text again.
 
-use crate::dialect::{FlinkDialect, table_arg};
+use crate::dialect::{FlinkDialect, table_arg, watermark};
 use crate::error::{PlanError, did_you_mean};
-use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SinkPlan};
+use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SinkPlan, WINDOW_COLUMNS, WindowEmit};
 use sqlparser::ast::{
     self as ast, BinaryOperator, CastKind, CreateTableOptions, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
     ObjectName, SelectItem, SetExpr, Spanned, SqlOption, Statement, TableFactor, TableObject, TrimWhereField, UnaryOperator, Value,
@@ -17,7 +17,8 @@ use vstream_repr::agg::AggFunc;
 use vstream_repr::decimal;
 use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
 use vstream_repr::types::MAX_DECIMAL_PRECISION;
-use vstream_repr::{Batch, DataType, Datum, Field, ScalarExpr, Schema};
+use vstream_repr::window::{amount_millis, parse_duration, unit_millis};
+use vstream_repr::{Batch, DataType, Datum, EventTime, Field, ScalarExpr, Schema, WindowAssigner};
 
 type Result<T> = std::result::Result<T, PlanError>;
 
@@ -31,6 +32,8 @@ pub struct TableDef {
     pub span: Span,
     /// Where each option is written, so an option error points at it.
     pub option_spans: Vec<(String, Span)>,
+    /// `WATERMARK FOR ...`: the table's event time, and where its late rows go.
+    pub event_time: Option<EventTime>,
 }
 
 impl TableDef {
@@ -58,11 +61,25 @@ impl Catalog {
     }
 }
 
+/// Settings that change what a script plans to, from the command line (`--set emit.mode=...`);
+/// they override the script's own `SET` statements.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// EMIT CHANGES (`Some(true)`) or EMIT FINAL (`Some(false)`) for window aggregates.
+    pub emit_changes: Option<bool>,
+}
+
 /// Parses and binds a whole script. `base_dir` is where relative paths in options start.
 pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> {
+    bind_script_with(sql, base_dir, &PlanOptions::default())
+}
+
+/// [`bind_script`] with settings from the command line.
+pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<(Catalog, ScriptPlan)> {
     let statements =
         Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_statements()).map_err(PlanError::from_parser)?;
-    let mut binder = Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default() };
+    let mut binder =
+        Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default(), options: options.clone(), emit_changes: false };
     for s in &statements {
         binder.statement(s)?;
     }
@@ -76,6 +93,9 @@ struct Binder<'a> {
     catalog: Catalog,
     base_dir: &'a Path,
     plan: ScriptPlan,
+    options: PlanOptions,
+    /// `SET 'emit.mode' = 'changes'` seen so far in the script.
+    emit_changes: bool,
 }
 
 fn object_name(name: &ObjectName) -> String {
@@ -147,19 +167,40 @@ impl Binder<'_> {
                 let table = object_name(name);
                 let def = self.catalog.get(&table).cloned().ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
                 let query = self.query(source)?;
-                self.add_sink(&def, query, source.span())
+                self.add_sink(&def, query.clone(), source.span())?;
+                self.add_late_sinks(&query, source.span())
             }
             Statement::Query(q) => {
                 let query = self.query(q)?;
-                self.plan.sinks.push(SinkPlan { name: "stdout".into(), sink: SinkSpec::Stdout, query });
-                Ok(())
+                self.plan.sinks.push(SinkPlan { name: "stdout".into(), sink: SinkSpec::Stdout, query: query.clone() });
+                self.add_late_sinks(&query, q.span())
             }
+            Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => self.set(variable, values),
             other => {
                 let text = other.to_string();
                 let word: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
                 Err(PlanError::not_supported(format!("the statement `{word} ...`"), other.span())
                     .with_hint("a script holds CREATE TABLE, INSERT INTO ... SELECT and SELECT statements"))
             }
+        }
+    }
+
+    /// `SET 'key' = 'value'`, as Flink scripts write settings; it applies to the statements after it.
+    fn set(&mut self, variable: &ObjectName, values: &[Expr]) -> Result<()> {
+        let key = object_name(variable);
+        let span = variable.span();
+        let [value] = values else { return Err(PlanError::invalid(format!("SET '{key}' takes one value"), span)) };
+        let text = option_value(value)?;
+        match key.as_str() {
+            "emit.mode" => {
+                self.emit_changes = match text.to_ascii_lowercase().as_str() {
+                    "changes" => true,
+                    "final" => false,
+                    _ => return Err(PlanError::invalid(format!("'emit.mode' must be 'final' or 'changes', not '{text}'"), value.span())),
+                };
+                Ok(())
+            }
+            _ => Err(PlanError::invalid(format!("unknown setting '{key}'"), span).with_hint("known settings: 'emit.mode'")),
         }
     }
 
@@ -200,11 +241,75 @@ impl Binder<'_> {
             }
             fields.push(Field::new(c.name.value.clone(), data_type(&c.data_type, c.span())?));
         }
-        let def = TableDef { name: name.clone(), schema: Schema::new(fields), connector, span: ct.name.span(), option_spans: spans };
+        let schema = Schema::new(fields);
+        let mut event_time = None;
+        for c in &ct.constraints {
+            let Some((column, expr, at)) = watermark(c) else {
+                return Err(PlanError::not_supported("table constraints", c.span())
+                    .with_hint("vstream does not enforce keys or checks; remove the constraint"));
+            };
+            if event_time.is_some() {
+                return Err(PlanError::invalid(format!("table `{name}` has more than one WATERMARK"), at));
+            }
+            event_time = Some(bind_watermark(&schema, column, expr)?);
+        }
+        let late = connector.late_rows().map_err(|e| {
+            let span = e.key.as_ref().and_then(|k| spans.iter().find(|(n, _)| n == k)).map_or(ct.name.span(), |(_, s)| *s);
+            PlanError::invalid(e.message.clone(), span).with_hint_opt(e.hint.clone())
+        })?;
+        match &mut event_time {
+            Some(et) => {
+                et.allowed_lateness = late.allowed_lateness;
+                et.late_sink = late.sink;
+            }
+            None => {
+                if let Some(k) = connector.late_option() {
+                    let span = spans.iter().find(|(n, _)| n == k).map_or(ct.name.span(), |(_, s)| *s);
+                    return Err(PlanError::invalid(format!("option '{k}' needs an event time"), span)
+                        .with_hint("declare one in the column list: WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"));
+                }
+            }
+        }
+        let def = TableDef { name: name.clone(), schema, connector, span: ct.name.span(), option_spans: spans, event_time };
         self.catalog.tables.push(def.clone());
         if let Some(q) = &ct.query {
             let query = self.query(q)?;
-            self.add_sink(&def, query, q.span())?;
+            self.add_sink(&def, query.clone(), q.span())?;
+            self.add_late_sinks(&query, q.span())?;
+        }
+        Ok(())
+    }
+
+    /// For each table `query` reads whose late rows go to a `'late.sink'`: a query that writes
+    /// them there (once per table, however many queries read it).
+    fn add_late_sinks(&mut self, query: &LogicalPlan, span: Span) -> Result<()> {
+        let mut tables = Vec::new();
+        query.visit_scans(&mut |t| tables.push(t.to_string()));
+        for table in tables {
+            let Some(def) = self.catalog.get(&table).cloned() else { continue };
+            let Some(et) = &def.event_time else { continue };
+            let Some(sink_name) = &et.late_sink else { continue };
+            let already = self.plan.sinks.iter().any(|s| {
+                let mut late_of_this = false;
+                s.query.visit_late_scans(&mut |t| late_of_this |= t.eq_ignore_ascii_case(&def.name));
+                late_of_this
+            });
+            if already {
+                continue;
+            }
+            let span_of_option = def.option_spans.iter().find(|(k, _)| k == "late.sink").map_or(def.span, |(_, s)| *s);
+            let sink = self.catalog.get(sink_name).cloned().ok_or_else(|| self.catalog.unknown_table(sink_name, span_of_option))?;
+            let source = def.connector.source().map_err(|e| def.option_error(e, span))?;
+            let scan = LogicalPlan::Scan {
+                table: def.name.clone(),
+                source,
+                table_schema: def.schema.clone(),
+                projection: (0..def.schema.len()).collect(),
+                schema: def.schema.clone(),
+                event_time: def.event_time.clone(),
+                late: true,
+            };
+            self.add_sink(&sink, scan, span_of_option)?;
         }
         Ok(())
     }
@@ -286,6 +391,8 @@ impl Binder<'_> {
             return Err(PlanError::not_supported("JOIN", j.span()));
         }
         let (mut plan, scope) = self.relation(&from.relation)?;
+        // Window columns exist only per group of a window aggregate; rows before it have none.
+        let first_window_col = matches!(plan, LogicalPlan::Window { .. }).then(|| scope.schema.len() - WINDOW_COLUMNS.len());
         let group_exprs: &[Expr] = match &select.group_by {
             GroupByExpr::Expressions(e, modifiers) if modifiers.is_empty() => e,
             g => return Err(PlanError::not_supported("this form of GROUP BY", g.span())),
@@ -299,6 +406,14 @@ impl Binder<'_> {
             let predicate = bind_expr(pred, &scope)?;
             if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {
                 return Err(PlanError::invalid(format!("WHERE needs a BOOLEAN condition, not {}", predicate.ty()), pred.span()));
+            }
+            if let Some(first) = first_window_col {
+                let mut reads_window = false;
+                predicate.visit_columns(&mut |c| reads_window |= c >= first);
+                if reads_window {
+                    return Err(PlanError::not_supported("a WHERE condition on a window column", pred.span())
+                        .with_hint("filter the window's rows with HAVING"));
+                }
             }
             plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
         }
@@ -314,6 +429,10 @@ impl Binder<'_> {
             collect_aggregates(h, &mut calls);
         }
         let scope = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
+            if first_window_col.is_some() {
+                return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
+                    .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
+            }
             scope
         } else {
             if plan.is_changelog() {
@@ -321,6 +440,7 @@ impl Binder<'_> {
             }
             let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
             let (aggregated, agg_scope) = aggregate(plan, scope, &group_exprs, &calls)?;
+            self.check_window_aggregate(&aggregated, select)?;
             plan = aggregated;
             if let Some(h) = &select.having {
                 let predicate = bind_expr(h, &agg_scope)?;
@@ -391,7 +511,15 @@ impl Binder<'_> {
 
     fn relation(&self, rel: &TableFactor) -> Result<(LogicalPlan, Scope)> {
         match rel {
-            TableFactor::Table { name, alias, args: None, .. } => {
+            TableFactor::Table { name, alias, args: None, .. } => self.table_scan(name, alias.as_ref().map(|a| a.name.value.clone())),
+            TableFactor::TableFunction { expr, alias } => self.window_function(expr, alias.as_ref()),
+            other => Err(PlanError::not_supported(format!("`{}` in FROM", first_words(&other.to_string())), other.span())),
+        }
+    }
+
+    fn table_scan(&self, name: &ObjectName, alias: Option<String>) -> Result<(LogicalPlan, Scope)> {
+        {
+            {
                 let table = object_name(name);
                 let def = self.catalog.get(&table).ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
                 if def.schema.is_empty() {
@@ -399,43 +527,270 @@ impl Binder<'_> {
                         .with_hint("declare its columns in CREATE TABLE to use it as a source"));
                 }
                 let source = def.connector.source().map_err(|e| def.option_error(e, name.span()))?;
-                let scope = Scope {
-                    table: def.name.clone(),
-                    alias: alias.as_ref().map(|a| a.name.value.clone()),
-                    schema: def.schema.clone(),
-                    grouping: None,
-                    computed: Vec::new(),
-                };
+                let scope = Scope { table: def.name.clone(), alias, schema: def.schema.clone(), grouping: None, computed: Vec::new() };
                 let plan = LogicalPlan::Scan {
                     table: def.name.clone(),
                     source,
                     table_schema: def.schema.clone(),
                     projection: (0..def.schema.len()).collect(),
                     schema: def.schema.clone(),
+                    event_time: def.event_time.clone(),
+                    late: false,
                 };
                 Ok((plan, scope))
             }
-            TableFactor::TableFunction { expr, .. } => {
-                let name = match expr {
-                    Expr::Function(f) => object_name(&f.name).to_ascii_uppercase(),
-                    _ => "table function".to_string(),
-                };
-                if let Expr::Function(f) = expr
-                    && let FunctionArguments::List(list) = &f.args
-                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) = list.args.first()
-                    && let Some((t, _)) = table_arg(first)
-                {
-                    let t = object_name(&t);
-                    if self.catalog.get(&t).is_none() {
-                        return Err(self.catalog.unknown_table(&t, first.span()));
-                    }
-                }
-                Err(PlanError::not_supported(format!("the window table function {name}"), expr.span())
-                    .with_hint("TUMBLE, HOP and SESSION windows arrive with event-time support"))
-            }
-            other => Err(PlanError::not_supported(format!("`{}` in FROM", first_words(&other.to_string())), other.span())),
         }
     }
+}
+
+impl Binder<'_> {
+    /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)` and
+    /// `SESSION(TABLE t [PARTITION BY k], DESCRIPTOR(ts), gap)`: the table's columns and the
+    /// window columns.
+    fn window_function(&self, expr: &Expr, alias: Option<&ast::TableAlias>) -> Result<(LogicalPlan, Scope)> {
+        let Expr::Function(f) = expr else {
+            return Err(PlanError::not_supported(format!("the table function `{expr}`"), expr.span()));
+        };
+        let name = object_name(&f.name).to_ascii_uppercase();
+        let usage = match name.as_str() {
+            "TUMBLE" => "TUMBLE(TABLE t, DESCRIPTOR(ts), size)",
+            "HOP" => "HOP(TABLE t, DESCRIPTOR(ts), slide, size)",
+            "SESSION" => "SESSION(TABLE t [PARTITION BY k], DESCRIPTOR(ts), gap)",
+            _ => {
+                return Err(PlanError::invalid(format!("unknown table function {name}"), f.name.span())
+                    .with_hint("the window table functions are TUMBLE, HOP and SESSION"));
+            }
+        };
+        let FunctionArguments::List(list) = &f.args else {
+            return Err(PlanError::invalid(format!("{name} needs arguments: {usage}"), expr.span()));
+        };
+        let mut args = Vec::new();
+        for a in &list.args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(e),
+                other => return Err(PlanError::not_supported(format!("the argument `{other}`"), other.span()).with_hint(usage)),
+            }
+        }
+        let expected = if name == "HOP" { 4 } else { 3 };
+        if args.len() != expected {
+            return Err(PlanError::invalid(format!("{name} takes {expected} arguments, not {}", args.len()), expr.span()).with_hint(usage));
+        }
+        let (table, partition) = table_arg(args[0])
+            .ok_or_else(|| PlanError::invalid(format!("the first argument of {name} is `TABLE name`"), args[0].span()).with_hint(usage))?;
+        if let Some(p) = partition.first()
+            && name != "SESSION"
+        {
+            return Err(PlanError::invalid("PARTITION BY applies only to SESSION windows", p.span()));
+        }
+        let table_alias = alias.map(|a| a.name.value.clone());
+        let (input, input_scope) = self.table_scan(&table, table_alias)?;
+        let def = self.catalog.get(&object_name(&table)).cloned().ok_or_else(|| internal(args[0].span()))?;
+        let column = match args[1] {
+            Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
+                FunctionArguments::List(l) => match l.args.as_slice() {
+                    [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(c)))] => Some(c),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+        .ok_or_else(|| {
+            PlanError::invalid(format!("the second argument of {name} is DESCRIPTOR(time column)"), args[1].span()).with_hint(usage)
+        })?;
+        let time = input_scope.column(column)?;
+        let ScalarExpr::Column { index: time_col, .. } = time else { return Err(internal(column.span)) };
+        if time.ty() != DataType::Timestamp {
+            return Err(PlanError::invalid(
+                format!("{name} needs a TIMESTAMP(3) time column, but `{}` is {}", column.value, time.ty()),
+                column.span,
+            ));
+        }
+        let Some(event_time) = def.event_time.as_ref().filter(|et| et.column == time_col) else {
+            let hint = match &def.event_time {
+                Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
+                None => {
+                    format!("declare it in CREATE TABLE {}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", def.name, c = column.value)
+                }
+            };
+            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{}`", column.value, def.name), column.span)
+                .with_hint(hint));
+        };
+        let assigner = match name.as_str() {
+            "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(args[2], "TUMBLE size")? },
+            "HOP" => {
+                let slide = positive_interval(args[2], "HOP slide")?;
+                let size = positive_interval(args[3], "HOP size")?;
+                if size % slide != 0 {
+                    return Err(PlanError::invalid(
+                        format!("the HOP slide {} does not divide its size {}", args[2], args[3]),
+                        args[2].span(),
+                    )
+                    .with_hint("every row must be in the same number of windows: make the size a multiple of the slide"));
+                }
+                WindowAssigner::Hop { slide, size }
+            }
+            _ => WindowAssigner::Session { gap: positive_interval(args[2], "SESSION gap")? },
+        };
+        let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
+        let emit =
+            WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
+        if matches!(assigner, WindowAssigner::Session { .. }) && emit.is_changelog() {
+            let what = if emit.changes { "EMIT CHANGES ('emit.mode' = 'changes')" } else { "'late.allowed-lateness'" };
+            return Err(PlanError::not_supported(format!("{what} with SESSION windows"), expr.span())
+                .with_hint("SESSION windows emit each session once, when the watermark passes its end"));
+        }
+        let mut fields = input_scope.schema.fields.clone();
+        for w in WINDOW_COLUMNS {
+            if let Some(f) = fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
+                return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), args[0].span()));
+            }
+            fields.push(Field::new(w, DataType::Timestamp));
+        }
+        let schema = Schema::new(fields);
+        let plan = LogicalPlan::Window { input: Box::new(input), assigner, time_col, partition_by, emit, schema: schema.clone() };
+        let scope = Scope { table: input_scope.table, alias: input_scope.alias, schema, grouping: None, computed: Vec::new() };
+        Ok((plan, scope))
+    }
+
+    /// Checks what a window aggregate may read and group by: both window bounds, keys that are
+    /// not window columns (for SESSION, exactly its PARTITION BY keys), no window columns before
+    /// the aggregation.
+    fn check_window_aggregate(&self, plan: &LogicalPlan, select: &ast::Select) -> Result<()> {
+        let LogicalPlan::Aggregate { input, group_by, aggregates, .. } = plan else { return Ok(()) };
+        let Some((assigner, _)) = input.window() else { return Ok(()) };
+        let mut window = input.as_ref();
+        while let LogicalPlan::Filter { input, .. } = window {
+            window = input;
+        }
+        let LogicalPlan::Window { schema, partition_by, .. } = window else { return Ok(()) };
+        let first_window_col = schema.len() - WINDOW_COLUMNS.len();
+        let is_window_col = |e: &ScalarExpr, k: usize| matches!(e, ScalarExpr::Column { index, .. } if *index == first_window_col + k);
+        let group_span = match &select.group_by {
+            GroupByExpr::Expressions(e, _) if !e.is_empty() => e[0].span(),
+            _ => select.span(),
+        };
+        for (k, bound) in ["window_start", "window_end"].iter().enumerate() {
+            if !group_by.iter().any(|e| is_window_col(e, k)) {
+                return Err(PlanError::invalid(
+                    format!("a {} window aggregate must GROUP BY window_start, window_end", assigner.name()),
+                    group_span,
+                )
+                .with_hint(format!("add {bound} to GROUP BY")));
+            }
+        }
+        let mut keys = Vec::new();
+        for e in group_by {
+            if (0..WINDOW_COLUMNS.len()).any(|k| is_window_col(e, k)) {
+                continue;
+            }
+            let mut reads_window = false;
+            e.visit_columns(&mut |c| reads_window |= c >= first_window_col);
+            if reads_window {
+                return Err(PlanError::not_supported("a GROUP BY key computed from a window column", group_span)
+                    .with_hint("group by window_start, window_end (and window_time) as they are"));
+            }
+            keys.push(e);
+        }
+        for a in aggregates {
+            let mut reads_window = false;
+            a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= c >= first_window_col));
+            if reads_window {
+                return Err(PlanError::not_supported("an aggregate of a window column", select.span()));
+            }
+        }
+        if let WindowAssigner::Session { .. } = assigner {
+            let same = keys.len() == partition_by.len() && partition_by.iter().all(|p| keys.contains(&p));
+            if !same {
+                return Err(PlanError::not_supported("SESSION windows grouped by keys other than their PARTITION BY keys", group_span)
+                    .with_hint("sessions are formed per PARTITION BY key: group by window_start, window_end and exactly those keys"));
+            }
+            if aggregates.iter().any(|a| a.distinct) {
+                return Err(PlanError::not_supported("DISTINCT aggregates over SESSION windows", select.span()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `WATERMARK FOR column AS column [- INTERVAL ...]`: the table's event time.
+fn bind_watermark(schema: &Schema, column: &ast::Ident, expr: &Expr) -> Result<EventTime> {
+    let index = schema.index_of(&column.value).ok_or_else(|| {
+        PlanError::invalid(format!("unknown column `{}` in WATERMARK", column.value), column.span)
+            .with_hint_opt(did_you_mean(&column.value, schema.fields.iter().map(|f| f.name.as_str())))
+    })?;
+    let ty = schema.fields[index].ty;
+    if ty != DataType::Timestamp {
+        return Err(PlanError::invalid(format!("WATERMARK needs a TIMESTAMP(3) column, but `{}` is {ty}", column.value), column.span));
+    }
+    let form = || {
+        PlanError::not_supported(format!("the WATERMARK expression `{expr}`"), expr.span())
+            .with_hint(format!("write `{c}` or `{c} - INTERVAL '0.2' SECOND`", c = column.value))
+    };
+    let mut e = expr;
+    while let Expr::Nested(inner) = e {
+        e = inner;
+    }
+    let (base, delay) = match e {
+        Expr::Identifier(base) => (base, 0),
+        Expr::BinaryOp { left, op: BinaryOperator::Minus, right } => match left.as_ref() {
+            Expr::Identifier(base) => (base, interval_millis(right)?),
+            _ => return Err(form()),
+        },
+        _ => return Err(form()),
+    };
+    if !base.value.eq_ignore_ascii_case(&column.value) {
+        return Err(PlanError::invalid(
+            format!("the WATERMARK for `{}` must be computed from `{}`", column.value, column.value),
+            base.span,
+        ));
+    }
+    if delay < 0 {
+        return Err(PlanError::invalid("a WATERMARK delay cannot be negative", expr.span()));
+    }
+    Ok(EventTime { column: index, delay, allowed_lateness: 0, late_sink: None })
+}
+
+/// An `INTERVAL '0.2' SECOND` (or `INTERVAL '5 s'`) in milliseconds; negative amounts allowed.
+fn interval_millis(e: &Expr) -> Result<i64> {
+    let bad = || {
+        PlanError::invalid(format!("expected an interval such as INTERVAL '10' SECOND, not `{e}`"), e.span())
+            .with_hint("units: MILLISECOND, SECOND, MINUTE, HOUR, DAY")
+    };
+    let Expr::Interval(iv) = e else { return Err(bad()) };
+    if iv.last_field.is_some() {
+        return Err(PlanError::not_supported("an INTERVAL ... TO ... range", e.span()));
+    }
+    let text = match iv.value.as_ref() {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => s.clone(),
+            Value::Number(n, _) => n.clone(),
+            _ => return Err(bad()),
+        },
+        _ => return Err(bad()),
+    };
+    let (negative, amount) = match text.trim().strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, text.trim().to_string()),
+    };
+    let ms = match &iv.leading_field {
+        Some(field) => unit_millis(&field.to_string()).and_then(|u| amount_millis(&amount, u)),
+        None => parse_duration(&amount),
+    };
+    let ms = ms.ok_or_else(|| {
+        PlanError::invalid(format!("cannot read `{e}` as a whole number of milliseconds"), e.span())
+            .with_hint("units: MILLISECOND, SECOND, MINUTE, HOUR, DAY")
+    })?;
+    Ok(if negative { -ms } else { ms })
+}
+
+/// A window size, slide or gap: an interval above zero.
+fn positive_interval(e: &Expr, what: &str) -> Result<i64> {
+    let ms = interval_millis(e)?;
+    if ms <= 0 {
+        return Err(PlanError::invalid(format!("the {what} must be a positive interval, not `{e}`"), e.span()));
+    }
+    Ok(ms)
 }
 
 fn first_words(s: &str) -> String {

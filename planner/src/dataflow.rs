@@ -2,11 +2,11 @@
 //! between them. Nodes are kept in topological order and refer to their inputs by index, so the
 //! runtime renders them with one pass and one `match`.
 
-use crate::logical::{LogicalPlan, ScriptPlan};
+use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS, WindowEmit};
 use serde::{Deserialize, Serialize};
 use vstream_connectors::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
-use vstream_repr::{DataType, ScalarExpr, Schema};
+use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner};
 
 pub type NodeId = usize;
 
@@ -19,13 +19,30 @@ pub enum SinkExchange {
     Gather,
 }
 
+/// The event time of a source: which of its columns, and how its watermark and lateness are
+/// judged (see `vstream_repr::window::WatermarkTracker`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceEventTime {
+    /// Index into the source's output columns.
+    pub column: usize,
+    pub delay: i64,
+    pub allowed_lateness: i64,
+}
+
 /// One dataflow operator. Each variant's doc says what state and data movement it costs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Operator {
     /// Decodes a file into batches of `projection`'s columns (indices into `table_schema`).
     /// The file is cut into chunks at line boundaries; chunk k is read by worker k mod N, so all
     /// workers read in parallel and move through the file together. No state, no exchange.
-    Source { table: String, spec: SourceSpec, table_schema: Schema, projection: Vec<usize> },
+    ///
+    /// With an `event_time`, timely times are event times: each worker's capability follows its
+    /// own watermark, so the dataflow's frontier is the least watermark of all workers, and a
+    /// worker that has read all its chunks holds nothing back. Rows behind the watermark leave on
+    /// a second output (see `LateRows`) and never reach the first.
+    Source { table: String, spec: SourceSpec, table_schema: Schema, projection: Vec<usize>, event_time: Option<SourceEventTime> },
+    /// The rows `source` judged late (its second output), for a `'late.sink'`.
+    LateRows { source: NodeId },
     /// Per batch: keeps rows where `predicate` is TRUE, then computes `exprs` over the input's
     /// columns. No state, no exchange.
     MapFilterProject { input: NodeId, predicate: Option<ScalarExpr>, exprs: Vec<ScalarExpr> },
@@ -34,6 +51,14 @@ pub enum Operator {
     /// its aggregates' accumulators and the row last emitted, one entry per live key. Emits,
     /// per epoch and per changed key, `-U` of the old row and `+U` of the new (`+I` when new).
     KeyedAggregate { input: NodeId, key_len: usize, aggregates: Vec<AggregateSpec> },
+    /// A GROUP BY of windows: input column 0 is the event time, then `key_len` keys, then the
+    /// aggregates' arguments; output is `window_start, window_end, window_time`, the keys, the
+    /// aggregates. Rows move (`exchange`) by the hash of their keys. State: per worker, the open
+    /// windows, each a hash map from key to accumulators (SESSION: per key, its open sessions);
+    /// a window's state is dropped once the frontier passes its end (plus allowed lateness).
+    /// EMIT FINAL emits each window's rows once, when the frontier passes its end; EMIT CHANGES
+    /// emits a changelog per epoch while it is open.
+    WindowAggregate { input: NodeId, assigner: WindowAssigner, key_len: usize, aggregates: Vec<AggregateSpec>, emit: WindowEmit },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
     Sink { input: NodeId, name: String, spec: SinkSpec, exchange: SinkExchange, changelog: bool },
 }
@@ -77,21 +102,32 @@ struct Pending {
 /// decodes the union of the columns they read.
 pub fn lower(script: &ScriptPlan) -> DataflowPlan {
     let mut plan = DataflowPlan::default();
-    let mut sources: Vec<(String, NodeId, Vec<usize>)> = Vec::new();
-    // One source per table, reading every column any query reads from it.
-    let mut wanted: Vec<(String, SourceSpec, Schema, Vec<usize>)> = Vec::new();
+    // One source per table, reading every column any query reads from it (and its event time).
+    let mut wanted: Vec<WantedSource> = Vec::new();
     for s in &script.sinks {
         collect_scans(&s.query, &mut wanted);
     }
-    for (table, spec, table_schema, mut projection) in wanted {
+    let mut sources = Vec::new();
+    for WantedSource { table, spec, table_schema, mut projection, event_time } in wanted {
+        if let Some(et) = &event_time {
+            projection.push(et.column);
+        }
         projection.sort_unstable();
         projection.dedup();
         let schema = Schema::new(projection.iter().map(|i| table_schema.fields[*i].clone()).collect());
-        let id = plan.push(Operator::Source { table: table.clone(), spec, table_schema, projection: projection.clone() }, schema);
-        sources.push((table, id, projection));
+        let event_time = event_time.map(|et| SourceEventTime {
+            column: projection.iter().position(|c| *c == et.column).unwrap_or(0),
+            delay: et.delay,
+            allowed_lateness: et.allowed_lateness,
+        });
+        let id = plan.push(
+            Operator::Source { table: table.clone(), spec, table_schema, projection: projection.clone(), event_time },
+            schema.clone(),
+        );
+        sources.push(LoweredSource { table, node: id, columns: projection, late_node: None, schema });
     }
     for s in &script.sinks {
-        let pending = lower_query(&s.query, &sources, &mut plan);
+        let pending = lower_query(&s.query, &mut sources, &mut plan);
         let input = seal(&mut plan, pending);
         let exchange = match &s.sink {
             SinkSpec::Stdout | SinkSpec::File(FileSink { single_file: true, .. }) => SinkExchange::Gather,
@@ -104,28 +140,75 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
     plan
 }
 
-fn collect_scans(p: &LogicalPlan, out: &mut Vec<(String, SourceSpec, Schema, Vec<usize>)>) {
+/// A table some query reads, and the union of the columns read.
+struct WantedSource {
+    table: String,
+    spec: SourceSpec,
+    table_schema: Schema,
+    projection: Vec<usize>,
+    event_time: Option<EventTime>,
+}
+
+/// A table's source node, the table columns it emits, and its late rows' node once one is made.
+struct LoweredSource {
+    table: String,
+    node: NodeId,
+    columns: Vec<usize>,
+    late_node: Option<NodeId>,
+    schema: Schema,
+}
+
+fn collect_scans(p: &LogicalPlan, out: &mut Vec<WantedSource>) {
     match p {
-        LogicalPlan::Scan { table, source, table_schema, projection, .. } => match out.iter_mut().find(|(t, ..)| t == table) {
-            Some((_, _, _, cols)) => cols.extend(projection),
-            None => out.push((table.clone(), source.clone(), table_schema.clone(), projection.clone())),
+        LogicalPlan::Scan { table, source, table_schema, projection, event_time, .. } => match out.iter_mut().find(|w| w.table == *table) {
+            Some(w) => w.projection.extend(projection),
+            None => out.push(WantedSource {
+                table: table.clone(),
+                spec: source.clone(),
+                table_schema: table_schema.clone(),
+                projection: projection.clone(),
+                event_time: event_time.clone(),
+            }),
         },
-        LogicalPlan::Filter { input, .. } | LogicalPlan::Project { input, .. } | LogicalPlan::Aggregate { input, .. } => {
-            collect_scans(input, out)
-        }
+        LogicalPlan::Filter { input, .. }
+        | LogicalPlan::Project { input, .. }
+        | LogicalPlan::Aggregate { input, .. }
+        | LogicalPlan::Window { input, .. } => collect_scans(input, out),
     }
 }
 
-fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: &mut DataflowPlan) -> Pending {
+fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut DataflowPlan) -> Pending {
     match p {
-        LogicalPlan::Scan { table, projection, schema, .. } => {
-            let (_, node, source_cols) = sources.iter().find(|(t, ..)| t == table).expect("every scan has a source");
+        LogicalPlan::Scan { table, projection, schema, late, .. } => {
+            let source = sources.iter_mut().find(|s| s.table == *table).expect("every scan has a source");
+            let node = if *late {
+                match source.late_node {
+                    Some(n) => n,
+                    None => {
+                        let n = plan.push(Operator::LateRows { source: source.node }, source.schema.clone());
+                        source.late_node = Some(n);
+                        n
+                    }
+                }
+            } else {
+                source.node
+            };
             let exprs = projection
                 .iter()
                 .zip(&schema.fields)
-                .map(|(col, f)| ScalarExpr::column(source_cols.iter().position(|c| c == col).unwrap_or(0), f.ty))
+                .map(|(col, f)| ScalarExpr::column(source.columns.iter().position(|c| c == col).unwrap_or(0), f.ty))
                 .collect();
-            Pending { node: *node, predicate: None, exprs, schema: schema.clone() }
+            Pending { node, predicate: None, exprs, schema: schema.clone() }
+        }
+        LogicalPlan::Window { input, schema, .. } => {
+            // Only reached through the Aggregate over it (see `lower_window_aggregate`); the
+            // window columns have no per-row value, so they stand for NULLs nothing reads.
+            let mut pending = lower_query(input, sources, plan);
+            for _ in WINDOW_COLUMNS {
+                pending.exprs.push(ScalarExpr::literal(vstream_repr::Datum::Null, DataType::Timestamp));
+            }
+            pending.schema = schema.clone();
+            pending
         }
         LogicalPlan::Filter { input, predicate } => {
             let mut pending = lower_query(input, sources, plan);
@@ -147,39 +230,16 @@ fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: 
             pending.schema = schema.clone();
             pending
         }
+        LogicalPlan::Aggregate { input, group_by, aggregates, schema } if input.window().is_some() => {
+            lower_window_aggregate(input, group_by, aggregates, schema, sources, plan)
+        }
         LogicalPlan::Aggregate { input, group_by, aggregates, schema } => {
             // The keyed operator reads plain columns: first the keys, then each aggregate's
             // argument and filter, all computed by one MapFilterProject in front of it.
             let pending = lower_query(input, sources, plan);
-            let input_schema = pending.schema.clone();
             let mut exprs: Vec<ScalarExpr> = group_by.iter().map(|e| e.substitute(&pending.exprs)).collect();
-            let mut fields: Vec<vstream_repr::Field> = schema.fields[..group_by.len()].to_vec();
-            let mut specs = Vec::new();
-            let input_names: Vec<String> = input_schema.fields.iter().map(|f| f.name.clone()).collect();
-            for a in aggregates {
-                // One column per distinct argument or filter expression, named by its text.
-                let mut column = |e: &ScalarExpr| {
-                    let e = e.substitute(&pending.exprs);
-                    match exprs.iter().position(|x| *x == e) {
-                        Some(i) => i,
-                        None => {
-                            fields.push(vstream_repr::Field::new(e.display_with(&input_names).to_string(), e.ty()));
-                            exprs.push(e);
-                            exprs.len() - 1
-                        }
-                    }
-                };
-                let arg = a.arg.as_ref().map(&mut column);
-                let filter = a.filter.as_ref().map(&mut column);
-                specs.push(AggregateSpec {
-                    func: a.func,
-                    arg,
-                    distinct: a.distinct,
-                    filter,
-                    arg_type: a.arg.as_ref().map(ScalarExpr::ty),
-                    ty: a.ty,
-                });
-            }
+            let mut fields: Vec<Field> = schema.fields[..group_by.len()].to_vec();
+            let specs = aggregate_columns(aggregates, &pending, &mut exprs, &mut fields);
             let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
             let node = plan.push(Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs }, schema.clone());
             Pending {
@@ -190,6 +250,96 @@ fn lower_query(p: &LogicalPlan, sources: &[(String, NodeId, Vec<usize>)], plan: 
             }
         }
     }
+}
+
+/// Adds a column per distinct argument or filter of `aggregates` (over `pending`'s input) to
+/// `exprs`, named by its text, and returns the aggregates over those columns.
+fn aggregate_columns(
+    aggregates: &[AggregateCall],
+    pending: &Pending,
+    exprs: &mut Vec<ScalarExpr>,
+    fields: &mut Vec<Field>,
+) -> Vec<AggregateSpec> {
+    let input_names: Vec<String> = pending.schema.fields.iter().map(|f| f.name.clone()).collect();
+    let mut specs = Vec::new();
+    for a in aggregates {
+        let mut column = |e: &ScalarExpr| {
+            let e = e.substitute(&pending.exprs);
+            match exprs.iter().position(|x| *x == e) {
+                Some(i) => i,
+                None => {
+                    fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                    exprs.push(e);
+                    exprs.len() - 1
+                }
+            }
+        };
+        let arg = a.arg.as_ref().map(&mut column);
+        let filter = a.filter.as_ref().map(&mut column);
+        specs.push(AggregateSpec {
+            func: a.func,
+            arg,
+            distinct: a.distinct,
+            filter,
+            arg_type: a.arg.as_ref().map(ScalarExpr::ty),
+            ty: a.ty,
+        });
+    }
+    specs
+}
+
+/// An Aggregate over a window table function (through filters): one WindowAggregate, fed by a
+/// MapFilterProject that computes the event time, the keys and the aggregates' arguments.
+fn lower_window_aggregate(
+    input: &LogicalPlan,
+    group_by: &[ScalarExpr],
+    aggregates: &[AggregateCall],
+    schema: &Schema,
+    sources: &mut [LoweredSource],
+    plan: &mut DataflowPlan,
+) -> Pending {
+    let pending = lower_query(input, sources, plan);
+    let mut window = input;
+    while let LogicalPlan::Filter { input, .. } = window {
+        window = input;
+    }
+    let LogicalPlan::Window { assigner, time_col, emit, schema: window_schema, .. } = window else {
+        unreachable!("the caller checked that the aggregate reads a window")
+    };
+    let first_window_col = window_schema.len() - WINDOW_COLUMNS.len();
+    let window_col = |e: &ScalarExpr| match e {
+        ScalarExpr::Column { index, .. } if *index >= first_window_col => Some(*index - first_window_col),
+        _ => None,
+    };
+    let time = pending.exprs[*time_col].clone();
+    let mut exprs = vec![time];
+    let mut fields = vec![window_schema.fields[*time_col].clone()];
+    // Where each output column of the Aggregate comes from in the WindowAggregate's output.
+    let mut out_cols = Vec::new();
+    for (e, f) in group_by.iter().zip(&schema.fields) {
+        match window_col(e) {
+            Some(k) => out_cols.push(k),
+            None => {
+                out_cols.push(WINDOW_COLUMNS.len() + exprs.len() - 1);
+                exprs.push(e.substitute(&pending.exprs));
+                fields.push(f.clone());
+            }
+        }
+    }
+    let key_len = exprs.len() - 1;
+    let specs = aggregate_columns(aggregates, &pending, &mut exprs, &mut fields);
+    let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields.clone()) });
+    let mut out_fields: Vec<Field> = WINDOW_COLUMNS.iter().map(|w| Field::new(*w, DataType::Timestamp)).collect();
+    out_fields.extend(fields[1..=key_len].iter().cloned());
+    out_fields.extend(schema.fields[group_by.len()..].iter().cloned());
+    let out_schema = Schema::new(out_fields);
+    let node = plan
+        .push(Operator::WindowAggregate { input: pre, assigner: *assigner, key_len, aggregates: specs, emit: *emit }, out_schema.clone());
+    for a in 0..aggregates.len() {
+        out_cols.push(WINDOW_COLUMNS.len() + key_len + a);
+    }
+    let exprs = out_cols.iter().map(|c| ScalarExpr::column(*c, out_schema.fields[*c].ty)).collect();
+    Pending { node, predicate: None, exprs, schema: schema.clone() }
 }
 
 /// Emits a MapFilterProject for `p`, unless it would pass its input through unchanged.

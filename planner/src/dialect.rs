@@ -3,7 +3,8 @@
 //! Flink forms are parsed through sqlparser's dialect hooks rather than by rewriting the SQL text,
 //! so every error position still points into the script as the user wrote it.
 
-use sqlparser::ast::{Expr, Ident, ObjectName};
+use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
+use sqlparser::ast::{CheckConstraint, CreateTableOptions, Expr, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::dialect::{Dialect, GenericDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -11,6 +12,9 @@ use sqlparser::tokenizer::Token;
 
 /// Marks a `TABLE name [PARTITION BY ...]` argument of a window table function.
 pub const TABLE_ARG_MARKER: &str = "__vstream_table_arg";
+
+/// Names the CHECK constraint that carries a `WATERMARK FOR col AS expr` clause of CREATE TABLE.
+pub const WATERMARK_MARKER: &str = "__vstream_watermark";
 
 #[derive(Debug, Default)]
 pub struct FlinkDialect {
@@ -32,6 +36,17 @@ impl Dialect for FlinkDialect {
     }
     fn supports_group_by_expr(&self) -> bool {
         true
+    }
+
+    /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which
+    /// sqlparser does not know. Only a CREATE TABLE that holds a WATERMARK clause is parsed here
+    /// (column definitions and constraints by sqlparser's own methods); the clause comes back as
+    /// a CHECK constraint named [`WATERMARK_MARKER`] over `(column, expression)`; see [`watermark`].
+    fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
+        if !has_watermark_clause(parser) {
+            return None;
+        }
+        Some(parse_create_table_with_watermark(parser))
     }
 
     /// `TABLE bid` and `TABLE bid PARTITION BY k` as arguments of the window table functions
@@ -57,6 +72,86 @@ impl Dialect for FlinkDialect {
     }
 }
 
+/// Whether the tokens ahead are `CREATE TABLE name (...)` with a WATERMARK among its elements.
+fn has_watermark_clause(parser: &Parser) -> bool {
+    let word = |n: usize, k: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k);
+    if !(word(0, Keyword::CREATE) && word(1, Keyword::TABLE)) {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut previous_opens_element = false;
+    for n in 2.. {
+        let token = &parser.peek_nth_token_ref(n).token;
+        match token {
+            Token::EOF | Token::SemiColon => return false,
+            Token::LParen => depth += 1,
+            Token::RParen if depth <= 1 => return false,
+            Token::RParen => depth -= 1,
+            Token::Word(w) if depth == 1 && previous_opens_element && is_watermark(w) && word(n + 1, Keyword::FOR) => return true,
+            _ => {}
+        }
+        previous_opens_element = depth == 1 && matches!(token, Token::LParen | Token::Comma);
+    }
+    false
+}
+
+/// WATERMARK is no sqlparser keyword: the clause is the unquoted word followed by FOR.
+fn is_watermark(w: &sqlparser::tokenizer::Word) -> bool {
+    w.quote_style.is_none() && w.value.eq_ignore_ascii_case("WATERMARK")
+}
+
+fn parse_create_table_with_watermark(parser: &mut Parser) -> Result<Statement, ParserError> {
+    parser.expect_keyword(Keyword::CREATE)?;
+    parser.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    parser.expect_token(&Token::LParen)?;
+    let mut columns = Vec::new();
+    let mut constraints = Vec::new();
+    loop {
+        let is_for = matches!(&parser.peek_nth_token_ref(1).token, Token::Word(w) if w.keyword == Keyword::FOR);
+        if is_for && matches!(&parser.peek_token_ref().token, Token::Word(w) if is_watermark(w)) {
+            let at = parser.next_token().span;
+            parser.expect_keyword(Keyword::FOR)?;
+            let column = parser.parse_identifier()?;
+            parser.expect_keyword(Keyword::AS)?;
+            let expr = parser.parse_expr()?;
+            constraints.push(TableConstraint::Check(CheckConstraint {
+                name: Some(Ident::with_span(at, WATERMARK_MARKER)),
+                expr: Box::new(Expr::Tuple(vec![Expr::Identifier(column), expr])),
+                no_inherit: false,
+                enforced: None,
+            }));
+        } else if let Some(c) = parser.parse_optional_table_constraint()? {
+            constraints.push(c);
+        } else {
+            columns.push(parser.parse_column_def()?);
+        }
+        if !parser.consume_token(&Token::Comma) {
+            parser.expect_token(&Token::RParen)?;
+            break;
+        }
+    }
+    let options = parser.parse_options(Keyword::WITH)?;
+    let table_options = if options.is_empty() { CreateTableOptions::None } else { CreateTableOptions::With(options) };
+    let builder = CreateTableBuilder::new(name).if_not_exists(if_not_exists).columns(columns).constraints(constraints);
+    Ok(Statement::CreateTable(builder.table_options(table_options).build()))
+}
+
+/// The `WATERMARK FOR column AS expression` of a constraint made by [`FlinkDialect`], with the
+/// position of the WATERMARK keyword.
+pub fn watermark(c: &TableConstraint) -> Option<(&Ident, &Expr, sqlparser::tokenizer::Span)> {
+    let TableConstraint::Check(CheckConstraint { name: Some(name), expr, .. }) = c else { return None };
+    if name.value != WATERMARK_MARKER {
+        return None;
+    }
+    let Expr::Tuple(items) = expr.as_ref() else { return None };
+    match items.as_slice() {
+        [Expr::Identifier(column), e] => Some((column, e, name.span)),
+        _ => None,
+    }
+}
+
 /// The table and partition keys of a `TABLE name [PARTITION BY ...]` argument.
 pub fn table_arg(expr: &Expr) -> Option<(ObjectName, &[Expr])> {
     let Expr::Prefixed { prefix, value } = expr else { return None };
@@ -79,8 +174,28 @@ mod tests {
             "SELECT * FROM TABLE(HOP(TABLE bid, DESCRIPTOR(date_time), INTERVAL '2' SECOND, INTERVAL '10' SECOND))",
             "SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(date_time), INTERVAL '5' SECOND))",
             "SELECT COUNT(*) FILTER (WHERE price > 10) FROM bid",
+            "CREATE TABLE bid (a BIGINT, date_time TIMESTAMP(3), WATERMARK FOR date_time AS date_time - INTERVAL '0.2' SECOND) WITH ('connector' = 'file')",
+            "CREATE TABLE bid (date_time TIMESTAMP(3), WATERMARK FOR date_time AS date_time, PRIMARY KEY (date_time) NOT ENFORCED)",
         ] {
             Parser::parse_sql(&FlinkDialect::default(), sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
+    }
+
+    #[test]
+    fn watermark_clause_comes_back_as_a_marked_constraint() {
+        let sql =
+            "CREATE TABLE bid (a BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH ('connector' = 'file')";
+        let stmts = Parser::parse_sql(&FlinkDialect::default(), sql).unwrap();
+        let Statement::CreateTable(ct) = &stmts[0] else { panic!("not a CREATE TABLE") };
+        assert_eq!(ct.columns.len(), 2);
+        let (col, expr, _) = watermark(&ct.constraints[0]).expect("a watermark");
+        assert_eq!(col.value, "ts");
+        assert_eq!(expr.to_string(), "ts - INTERVAL '0.2' SECOND");
+        assert!(matches!(ct.table_options, CreateTableOptions::With(ref o) if o.len() == 1));
+        // A column named watermark is not the clause.
+        let plain = "CREATE TABLE t (watermark BIGINT) WITH ('connector' = 'file')";
+        assert!(Parser::parse_sql(&FlinkDialect::default(), plain).is_ok());
+        let bad = "CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts ts)";
+        assert!(Parser::parse_sql(&FlinkDialect::default(), bad).unwrap_err().to_string().contains("Expected: AS"));
     }
 }

@@ -3,6 +3,9 @@
 use crate::Planned;
 use crate::dataflow::{Operator, SinkExchange};
 use std::path::Path;
+use vstream_repr::WindowAssigner;
+use vstream_repr::agg::AggregateSpec;
+use vstream_repr::window::Millis;
 
 fn names(schema: &vstream_repr::Schema) -> Vec<String> {
     schema.fields.iter().map(|f| f.name.clone()).collect()
@@ -14,15 +17,53 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
     plan.nodes
         .iter()
         .map(|n| match &n.operator {
-            Operator::Source { table, spec, table_schema, projection } => {
+            Operator::Source { table, spec, table_schema, projection, event_time } => {
                 let cols: Vec<&str> = projection.iter().map(|i| table_schema.fields[*i].name.as_str()).collect();
-                format!(
-                    "{} Source {table}: {}; columns [{}] of {}; each worker reads every Nth chunk; state: none",
+                let mut s = format!(
+                    "{} Source {table}: {}; columns [{}] of {}; each worker reads every Nth chunk",
                     n.id,
                     spec.describe(),
                     cols.join(", "),
                     table_schema.len()
+                );
+                if let Some(et) = event_time {
+                    s.push_str(&format!(
+                        "; event time {}: each worker's watermark = its largest {} - {}, its times follow it; late rows (behind it{}) leave on a second output",
+                        cols[et.column],
+                        cols[et.column],
+                        Millis(et.delay),
+                        if et.allowed_lateness > 0 { format!(" by more than {}", Millis(et.allowed_lateness)) } else { String::new() }
+                    ));
+                }
+                s.push_str("; state: none");
+                s
+            }
+            Operator::LateRows { source } => format!("{} LateRows <- {source}: the rows behind the watermark; state: none", n.id),
+            Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[1..=*key_len];
+                let aggs = aggregate_texts(aggregates, &input_names);
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let state = match assigner {
+                    WindowAssigner::Session { .. } => "state: per key, its open sessions' accumulators",
+                    _ => "state: per open window, per key, the aggregates' accumulators",
+                };
+                let lateness = if emit.allowed_lateness > 0 { format!(" + {} allowed lateness", Millis(emit.allowed_lateness)) } else { String::new() };
+                let emits = if emit.changes {
+                    format!("emits a changelog per epoch while a window is open; drops a window when the watermark passes its end{lateness}")
+                } else if emit.allowed_lateness > 0 {
+                    format!("emits a window's rows when the watermark passes its end, corrections (-U/+U) for late rows until its end{lateness}")
+                } else {
+                    "emits a window's rows once, when the watermark passes its end, and drops it".to_string()
+                };
+                format!(
+                    "{} WindowAggregate <- {input}: {assigner} on {}; group [window_start, window_end, {}] aggregates [{}]; {exchange}; {state}; {emits}",
+                    n.id,
+                    input_names[0],
+                    keys.join(", "),
+                    aggs.join(", ")
                 )
+                .replace("[window_start, window_end, ]", "[window_start, window_end]")
             }
             Operator::MapFilterProject { input, predicate, exprs } => {
                 let input_names = names(&plan.nodes[*input].schema);
@@ -44,16 +85,7 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
             Operator::KeyedAggregate { input, key_len, aggregates } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];
-                let aggs: Vec<String> = aggregates
-                    .iter()
-                    .map(|a| {
-                        let mut t = a.to_string();
-                        for (i, n) in input_names.iter().enumerate().rev() {
-                            t = t.replace(&format!("#{i}"), n);
-                        }
-                        t
-                    })
-                    .collect();
+                let aggs = aggregate_texts(aggregates, &input_names);
                 let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
                 format!(
                     "{} KeyedAggregate <- {input}: group [{}] aggregates [{}]; {exchange}; state: per key, the aggregates' accumulators and the last row emitted; emits a changelog per epoch",
@@ -70,6 +102,20 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 let kind = if *changelog { " changelog (op column +I/-U/+U/-D);" } else { "" };
                 format!("{} Sink {name} <- {input}: {};{kind} {ex}", n.id, spec.describe())
             }
+        })
+        .collect()
+}
+
+/// Aggregates as SQL-ish text over the named input columns.
+fn aggregate_texts(aggregates: &[AggregateSpec], input_names: &[String]) -> Vec<String> {
+    aggregates
+        .iter()
+        .map(|a| {
+            let mut t = a.to_string();
+            for (i, n) in input_names.iter().enumerate().rev() {
+                t = t.replace(&format!("#{i}"), n);
+            }
+            t
         })
         .collect()
 }
@@ -102,7 +148,10 @@ pub fn explain_dot(planned: &Planned, base_dir: &Path) -> String {
         let (input, edge) = match &n.operator {
             Operator::Source { .. } => continue,
             Operator::MapFilterProject { input, .. } => (*input, String::new()),
-            Operator::KeyedAggregate { input, .. } => (*input, " [label=\"exchange by key\", style=bold]".to_string()),
+            Operator::KeyedAggregate { input, .. } | Operator::WindowAggregate { input, .. } => {
+                (*input, " [label=\"exchange by key\", style=bold]".to_string())
+            }
+            Operator::LateRows { source } => (*source, " [label=\"late rows\"]".to_string()),
             Operator::Sink { input, exchange, .. } => {
                 (*input, if *exchange == SinkExchange::Gather { " [label=\"gather\", style=bold]".to_string() } else { String::new() })
             }

@@ -9,7 +9,7 @@ pub mod error;
 pub mod explain;
 pub mod logical;
 
-pub use bind::Catalog;
+pub use bind::{Catalog, PlanOptions};
 pub use dataflow::{DataflowPlan, Node, NodeId, Operator};
 pub use error::{ErrorKind, PlanError, Position};
 pub use logical::{LogicalPlan, ScriptPlan, SinkPlan};
@@ -26,7 +26,12 @@ pub struct Planned {
 /// Plans a script: parses, binds, pushes projections into the scans, and lowers to a dataflow.
 /// `base_dir` is the script's folder, where relative paths in options start.
 pub fn plan_script(sql: &str, base_dir: &Path) -> Result<Planned, PlanError> {
-    let (_catalog, mut logical) = bind::bind_script(sql, base_dir)?;
+    plan_script_with(sql, base_dir, &PlanOptions::default())
+}
+
+/// [`plan_script`] with settings from the command line.
+pub fn plan_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<Planned, PlanError> {
+    let (_catalog, mut logical) = bind::bind_script_with(sql, base_dir, options)?;
     for sink in &mut logical.sinks {
         let all: Vec<usize> = (0..sink.query.schema().len()).collect();
         sink.query = sink.query.clone().prune(&all).0;

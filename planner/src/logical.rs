@@ -2,7 +2,8 @@
 
 use vstream_connectors::{SinkSpec, SourceSpec};
 use vstream_repr::agg::AggFunc;
-use vstream_repr::{DataType, ScalarExpr, Schema};
+use vstream_repr::window::Millis;
+use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner};
 
 /// One aggregate of a GROUP BY, over the columns of the Aggregate's input.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,13 +17,44 @@ pub struct AggregateCall {
     pub ty: DataType,
 }
 
+/// When a window aggregate emits its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WindowEmit {
+    /// EMIT CHANGES (`SET 'emit.mode' = 'changes'`): a changelog of each window's rows while it is
+    /// open. Otherwise EMIT FINAL: one row per window and key when the watermark passes its end.
+    pub changes: bool,
+    /// Windows stay this long past their end and emit corrections for late rows
+    /// (`'late.allowed-lateness'` of the table).
+    pub allowed_lateness: i64,
+}
+
+impl WindowEmit {
+    /// Whether rows, once emitted, may be retracted.
+    pub fn is_changelog(&self) -> bool {
+        self.changes || self.allowed_lateness > 0
+    }
+}
+
+/// The columns a window table function adds to its input's, in this order.
+pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
+
 /// A relational operator tree. One variant per operator; each lowers to dataflow operators in
 /// `dataflow::lower`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LogicalPlan {
     /// Reads the table's columns `projection` (indices into `table_schema`), in that order.
     /// Projection pushdown narrows `projection` so a source never decodes a column nobody reads.
-    Scan { table: String, source: SourceSpec, table_schema: Schema, projection: Vec<usize>, schema: Schema },
+    /// A table with a WATERMARK has an `event_time`; `late` scans read the rows it rejects as
+    /// late instead of the others (the rows of a `'late.sink'`).
+    Scan {
+        table: String,
+        source: SourceSpec,
+        table_schema: Schema,
+        projection: Vec<usize>,
+        schema: Schema,
+        event_time: Option<EventTime>,
+        late: bool,
+    },
     /// Keeps the rows where `predicate` is TRUE (not FALSE, not NULL).
     Filter { input: Box<LogicalPlan>, predicate: ScalarExpr },
     /// Computes one output column per expression.
@@ -31,12 +63,26 @@ pub enum LogicalPlan {
     /// one column per aggregate. Its output is a changelog: a group's row is retracted and
     /// re-emitted as the group changes.
     Aggregate { input: Box<LogicalPlan>, group_by: Vec<ScalarExpr>, aggregates: Vec<AggregateCall>, schema: Schema },
+    /// A window table function (TUMBLE, HOP, SESSION) over the event time `time_col`: the input's
+    /// columns and [`WINDOW_COLUMNS`]. Only an Aggregate grouped by `window_start, window_end`
+    /// reads it (the binder checks), and the two lower together into one window aggregate.
+    Window {
+        input: Box<LogicalPlan>,
+        assigner: WindowAssigner,
+        time_col: usize,
+        partition_by: Vec<ScalarExpr>,
+        emit: WindowEmit,
+        schema: Schema,
+    },
 }
 
 impl LogicalPlan {
     pub fn schema(&self) -> &Schema {
         match self {
-            LogicalPlan::Scan { schema, .. } | LogicalPlan::Project { schema, .. } | LogicalPlan::Aggregate { schema, .. } => schema,
+            LogicalPlan::Scan { schema, .. }
+            | LogicalPlan::Project { schema, .. }
+            | LogicalPlan::Aggregate { schema, .. }
+            | LogicalPlan::Window { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }
@@ -44,9 +90,46 @@ impl LogicalPlan {
     /// Whether the plan's output is a changelog (rows may be retracted) rather than inserts only.
     pub fn is_changelog(&self) -> bool {
         match self {
-            LogicalPlan::Scan { .. } => false,
-            LogicalPlan::Aggregate { .. } => true,
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => false,
+            LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             LogicalPlan::Filter { input, .. } | LogicalPlan::Project { input, .. } => input.is_changelog(),
+        }
+    }
+
+    /// The window table function this plan reads, through filters: its assigner and emit mode.
+    pub fn window(&self) -> Option<(WindowAssigner, WindowEmit)> {
+        match self {
+            LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
+            LogicalPlan::Filter { input, .. } => input.window(),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` with the table of every scan of live (not late) rows.
+    pub fn visit_scans(&self, f: &mut dyn FnMut(&str)) {
+        self.visit_all_scans(&mut |t, late| {
+            if !late {
+                f(t)
+            }
+        });
+    }
+
+    /// Calls `f` with the table of every scan of late rows.
+    pub fn visit_late_scans(&self, f: &mut dyn FnMut(&str)) {
+        self.visit_all_scans(&mut |t, late| {
+            if late {
+                f(t)
+            }
+        });
+    }
+
+    fn visit_all_scans(&self, f: &mut dyn FnMut(&str, bool)) {
+        match self {
+            LogicalPlan::Scan { table, late, .. } => f(table, *late),
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Project { input, .. }
+            | LogicalPlan::Aggregate { input, .. }
+            | LogicalPlan::Window { input, .. } => input.visit_all_scans(f),
         }
     }
 
@@ -58,7 +141,7 @@ impl LogicalPlan {
     /// Returns the new plan and, for each old output column, its new index if it is kept.
     pub fn prune(self, needed: &[usize]) -> (LogicalPlan, Vec<Option<usize>>) {
         match self {
-            LogicalPlan::Scan { table, source, table_schema, projection, schema } => {
+            LogicalPlan::Scan { table, source, table_schema, projection, schema, event_time, late } => {
                 let mut keep: Vec<usize> = needed.to_vec();
                 keep.sort_unstable();
                 keep.dedup();
@@ -68,7 +151,7 @@ impl LogicalPlan {
                 }
                 let projection: Vec<usize> = keep.iter().map(|i| projection[*i]).collect();
                 let schema = Schema::new(keep.iter().map(|i| schema.fields[*i].clone()).collect());
-                (LogicalPlan::Scan { table, source, table_schema, projection, schema }, map)
+                (LogicalPlan::Scan { table, source, table_schema, projection, schema, event_time, late }, map)
             }
             LogicalPlan::Filter { input, mut predicate } => {
                 let mut need = needed.to_vec();
@@ -95,6 +178,24 @@ impl LogicalPlan {
                 }
                 let map = (0..schema.len()).map(Some).collect();
                 (LogicalPlan::Aggregate { input: Box::new(input), group_by, aggregates, schema }, map)
+            }
+            LogicalPlan::Window { input, assigner, time_col, mut partition_by, emit, schema } => {
+                // The window columns are computed, not read: the input needs the event time, the
+                // partition keys, and what is needed of its own columns.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                need.push(time_col);
+                partition_by.iter().for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                let (input, inner) = input.prune(&need);
+                let remap = |c: usize| inner[c].unwrap_or(c);
+                partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
+                let time_col = remap(time_col);
+                let new_len = input.schema().len();
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                fields.extend(schema.fields[input_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = inner;
+                map.extend((0..WINDOW_COLUMNS.len()).map(|k| Some(new_len + k)));
+                (LogicalPlan::Window { input: Box::new(input), assigner, time_col, partition_by, emit, schema: Schema::new(fields) }, map)
             }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
@@ -124,9 +225,33 @@ impl LogicalPlan {
     pub fn explain_into(&self, depth: usize, out: &mut String) {
         let pad = "  ".repeat(depth);
         match self {
-            LogicalPlan::Scan { table, table_schema, schema, .. } => {
+            LogicalPlan::Scan { table, table_schema, schema, event_time, late, .. } => {
                 let cols: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
-                out.push_str(&format!("{pad}Scan {table} columns=[{}] of {}\n", cols.join(", "), table_schema.len()));
+                let rows = if *late { "late rows of " } else { "" };
+                out.push_str(&format!("{pad}Scan {rows}{table} columns=[{}] of {}", cols.join(", "), table_schema.len()));
+                if let Some(et) = event_time {
+                    let column = &table_schema.fields[et.column].name;
+                    out.push_str(&format!(" watermark={column}-{}", Millis(et.delay)));
+                    if et.allowed_lateness > 0 {
+                        out.push_str(&format!(" allowed-lateness={}", Millis(et.allowed_lateness)));
+                    }
+                    if let Some(sink) = &et.late_sink {
+                        out.push_str(&format!(" late-rows->{sink}"));
+                    }
+                }
+                out.push('\n');
+            }
+            LogicalPlan::Window { input, assigner, time_col, partition_by, emit, .. } => {
+                let names = input.names();
+                let mut text = format!("{pad}Window {assigner} time={}", names[*time_col]);
+                if !partition_by.is_empty() {
+                    let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
+                    text.push_str(&format!(" partition=[{}]", keys.join(", ")));
+                }
+                text.push_str(if emit.changes { " emit=changes" } else { " emit=final" });
+                out.push_str(&text);
+                out.push('\n');
+                input.explain_into(depth + 1, out);
             }
             LogicalPlan::Filter { input, predicate } => {
                 out.push_str(&format!("{pad}Filter {}\n", predicate.display_with(&input.names())));

@@ -15,9 +15,11 @@ pub mod decimal;
 pub mod expr;
 pub mod timestamp;
 pub mod types;
+pub mod window;
 
 pub use batch::{Batch, RowKind};
 pub use column::{Column, ColumnData, StringColumn};
 pub use datum::Datum;
 pub use expr::{BinaryOp, EvalError, Func, ScalarExpr, UnaryOp};
 pub use types::{DataType, Field, Schema};
+pub use window::{EventTime, WindowAssigner};

@@ -11,6 +11,10 @@ pub struct Metrics {
     pub bytes_read: AtomicU64,
     pub rows_in: AtomicU64,
     pub rejected: AtomicU64,
+    /// Rows behind their source's watermark (dropped, or written to a late sink).
+    pub late: AtomicU64,
+    /// Rows whose event time is NULL (also counted in `rejected`).
+    pub null_event_time: AtomicU64,
     /// Rows written, per sink in plan order.
     pub rows_out: Vec<(String, AtomicU64)>,
 }
@@ -32,6 +36,8 @@ impl Metrics {
             rows_in: Self::get(&self.rows_in),
             rows_out: self.rows_out.iter().map(|(n, c)| (n.clone(), Self::get(c))).collect(),
             rejected: Self::get(&self.rejected),
+            late: Self::get(&self.late),
+            null_event_time: Self::get(&self.null_event_time),
             bytes_read: Self::get(&self.bytes_read),
             elapsed,
         }
@@ -44,6 +50,8 @@ pub struct RunSummary {
     pub rows_in: u64,
     pub rows_out: Vec<(String, u64)>,
     pub rejected: u64,
+    pub late: u64,
+    pub null_event_time: u64,
     pub bytes_read: u64,
     pub elapsed: Duration,
 }

@@ -7,6 +7,7 @@ use crate::operators::keyed_aggregate::keyed_aggregate;
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, RejectsFile, file_source};
+use crate::operators::window_aggregate::window_aggregate;
 use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
@@ -36,11 +37,13 @@ pub struct WorkerContext {
 
 pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
     let mut streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
+    // Per source node: its second output, the rows behind its watermark.
+    let mut late_streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
     let mut sink_index = 0;
     for node in &plan.nodes {
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         let stream = match &node.operator {
-            Operator::Source { spec: SourceSpec::File(file), table_schema, projection, .. } => {
+            Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
                 let SourceShare { chunks, rejects } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = FileSourceConfig {
                     source: file.clone(),
@@ -49,9 +52,13 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     chunks,
                     rejects,
                     emit_interval: ctx.emit_interval,
+                    event_time: *event_time,
                 };
-                Some(file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone()))
+                let (rows, late) = file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
+                late_streams[node.id] = Some(late);
+                Some(rows)
             }
+            Operator::LateRows { source } => Some(late_streams[*source].clone().expect("sources precede their late rows")),
             Operator::MapFilterProject { input, predicate, exprs } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
@@ -61,6 +68,12 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(keyed_aggregate(input, &name, &query, *key_len, aggregates.clone(), node.schema.clone(), ctx.errors.clone()))
+            }
+            Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
+                let input = streams[*input].clone().expect("inputs precede their consumers");
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
+                let aggs = aggregates.clone();
+                Some(window_aggregate(input, &name, &query, *assigner, *key_len, aggs, *emit, node.schema.clone(), ctx.errors.clone()))
             }
             Operator::Sink { input, exchange, changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
@@ -81,10 +94,11 @@ fn query_name(plan: &DataflowPlan, id: usize) -> Option<String> {
     let mut at = id;
     loop {
         let next = plan.nodes.iter().find(|n| match &n.operator {
-            Operator::MapFilterProject { input, .. } | Operator::KeyedAggregate { input, .. } | Operator::Sink { input, .. } => {
-                *input == at
-            }
-            Operator::Source { .. } => false,
+            Operator::MapFilterProject { input, .. }
+            | Operator::KeyedAggregate { input, .. }
+            | Operator::WindowAggregate { input, .. }
+            | Operator::Sink { input, .. } => *input == at,
+            Operator::Source { .. } | Operator::LateRows { .. } => false,
         })?;
         if let Operator::Sink { name, .. } = &next.operator {
             return Some(format!("query into `{name}`"));
@@ -96,6 +110,8 @@ fn query_name(plan: &DataflowPlan, id: usize) -> Option<String> {
 fn operator_name(op: &Operator) -> String {
     match op {
         Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
+        Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
+        Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),

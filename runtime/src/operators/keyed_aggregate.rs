@@ -42,16 +42,16 @@ impl Routed {
 /// One group's state: its key, its accumulators, and the aggregate values last emitted for it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Group {
-    key: Vec<Datum>,
-    accs: Vec<Accumulator>,
-    emitted: Option<Vec<Datum>>,
+    pub(crate) key: Vec<Datum>,
+    pub(crate) accs: Vec<Accumulator>,
+    pub(crate) emitted: Option<Vec<Datum>>,
     /// Changed since the last emission (so a key touched many times in an epoch emits once).
-    dirty: bool,
+    pub(crate) dirty: bool,
 }
 
 /// The hasher that both picks a key's worker and indexes the state. Fixed seeds: every worker
 /// (and, later, every process) must route a key to the same owner.
-fn hasher() -> RandomState {
+pub(crate) fn hasher() -> RandomState {
     RandomState::with_seeds(0x5eed_0001, 0x5eed_0002, 0x5eed_0003, 0x5eed_0004)
 }
 
@@ -62,7 +62,7 @@ fn encode_key(batch: &Batch, key_len: usize, row: usize, buf: &mut Vec<u8>) {
     }
 }
 
-type GroupMap = HashMap<Vec<u8>, Group, RandomState>;
+pub(crate) type GroupMap = HashMap<Vec<u8>, Group, RandomState>;
 
 /// The group of `key` in `map`, created by `init` if new (one hash lookup either way; the key
 /// is copied only for a new group). `changed`, when tracked, gets the key the first time the
@@ -268,7 +268,7 @@ fn merge_groups(
 }
 
 /// `query into `out`: SUM overflows DECIMAL(38, 0) for the group ('a')`.
-fn overflow_message(label: &str, key: &[Datum], schema: &Schema, e: &AggError) -> String {
+pub(crate) fn overflow_message(label: &str, key: &[Datum], schema: &Schema, e: &AggError) -> String {
     let key: Vec<String> = key.iter().zip(&schema.fields).map(|(d, f)| datum_text(d, f.ty)).collect();
     let group = if key.is_empty() { "the global aggregate".to_string() } else { format!("the group ({})", key.join(", ")) };
     format!("{label}: {e} for {group}")

@@ -4,6 +4,7 @@ pub mod keyed_aggregate;
 pub mod map_filter_project;
 pub mod sink;
 pub mod source;
+pub mod window_aggregate;
 
 use std::sync::{Arc, Mutex};
 

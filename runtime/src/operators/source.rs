@@ -6,10 +6,14 @@ use std::fs::File;
 use std::io::Write;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
-use timely::dataflow::operators::generic::operator::source;
+use timely::dataflow::operators::Capability;
+use timely::dataflow::operators::generic::OutputBuilder;
+use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::{Scope, Stream};
 use vstream_connectors::{DecodeOutput, Decoder, FileSource, RecordDecoder};
-use vstream_repr::{Batch, Schema};
+use vstream_planner::dataflow::SourceEventTime;
+use vstream_repr::window::WatermarkTracker;
+use vstream_repr::{Batch, ColumnData, Schema};
 
 /// Where skipped records go: one file shared by all workers, written only on the error path.
 pub type RejectsFile = Arc<Mutex<std::io::BufWriter<File>>>;
@@ -25,26 +29,92 @@ pub struct FileSourceConfig {
     /// At most this many rows per epoch (`--set emit.interval=N`): results downstream then lag
     /// the input by at most N rows per worker. `None`: one epoch per chunk.
     pub emit_interval: Option<usize>,
+    /// The table's event time: times are then watermarks, not rounds.
+    pub event_time: Option<SourceEventTime>,
 }
 
-/// Times are `round * EPOCHS_PER_ROUND + sub-epoch`: workers still move through the file's
-/// rounds together, and a round can be cut into up to this many epochs.
+/// Without an event time, times are `round * EPOCHS_PER_ROUND + sub-epoch`: workers still move
+/// through the file's rounds together, and a round can be cut into up to this many epochs.
 pub const EPOCHS_PER_ROUND: u64 = 1 << 20;
 
-/// Emits the batches of this worker's chunks, one chunk per activation, at time = the chunk's
-/// round (`chunk index / peers`), so all workers advance through the file together.
+/// The timely time of an event time (epoch ms): order-preserving, so `i64::MIN` is time 0.
+pub fn time_of_event(ms: i64) -> u64 {
+    (ms as u64) ^ (1 << 63)
+}
+
+/// The event time (epoch ms) of a timely time; see [`time_of_event`].
+pub fn event_of_time(t: u64) -> i64 {
+    (t ^ (1 << 63)) as i64
+}
+
+/// The capabilities of the source's two outputs (rows; late rows), moved together.
+struct Caps {
+    rows: Capability<u64>,
+    late: Capability<u64>,
+}
+
+impl Caps {
+    fn advance(&mut self, t: u64) {
+        if *self.rows.time() < t {
+            self.rows.downgrade(&t);
+            self.late.downgrade(&t);
+        }
+    }
+}
+
+/// Splits a batch by the watermark, row by row in order: the rows on time, and those behind
+/// the watermark (late). Rows with a NULL event time are in neither; returns their count.
+fn split_late(batch: Batch, column: usize, tracker: &mut WatermarkTracker) -> (Batch, Option<Batch>, u64) {
+    let col = &batch.columns[column];
+    let ColumnData::Timestamp(ts) = &col.data else { return (batch, None, 0) };
+    // 0: on time, 1: late, 2: NULL; only made once a row is not on time.
+    let mut status: Option<Vec<u8>> = None;
+    for i in 0..batch.len {
+        let s = if !col.is_valid(i) {
+            2
+        } else if tracker.observe(ts[i]) {
+            0
+        } else {
+            1
+        };
+        if s != 0 {
+            status.get_or_insert_with(|| vec![0; batch.len])[i] = s;
+        }
+    }
+    let Some(status) = status else { return (batch, None, 0) };
+    let nulls = status.iter().filter(|s| **s == 2).count() as u64;
+    let late_mask: Vec<bool> = status.iter().map(|s| *s == 1).collect();
+    let late = late_mask.iter().any(|l| *l).then(|| batch.filter(&late_mask));
+    let on_time: Vec<bool> = status.iter().map(|s| *s == 0).collect();
+    (batch.filter(&on_time), late, nulls)
+}
+
+/// Emits the batches of this worker's chunks, one chunk per activation. Without an event time,
+/// at time = the chunk's round (`chunk index / peers`), so all workers advance through the file
+/// together. With one, at the worker's watermark before the batch: every row on time is at or
+/// after it, so a window is complete once the frontier (the least watermark of all workers)
+/// passes its end. The second stream holds the late rows.
 pub fn file_source<'scope>(
     scope: Scope<'scope, u64>,
     name: &str,
     config: FileSourceConfig,
     metrics: Arc<Metrics>,
     errors: SharedErrors,
-) -> Stream<'scope, u64, Vec<Batch>> {
+) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
     let worker = scope.index();
     let peers = scope.peers();
-    source(scope, name, move |capability, info| {
+    let mut builder = OperatorBuilder::new(name.to_owned(), scope);
+    let info = builder.operator_info();
+    let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
+    let (late_output, late_stream) = builder.new_output::<Vec<Batch>>();
+    let mut rows_output = OutputBuilder::from(rows_output);
+    let mut late_output = OutputBuilder::from(late_output);
+    builder.build(move |mut capabilities| {
         let activator = scope.activator_for(info.address);
-        let mut cap = Some(capability);
+        let late_cap = capabilities.pop().expect("one capability per output");
+        let rows_cap = capabilities.pop().expect("one capability per output");
+        let mut cap = Some(Caps { rows: rows_cap, late: late_cap });
+        let mut tracker = config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness));
         let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % peers == worker).collect();
         let mut next = 0;
         let mut file: Option<File> = None;
@@ -52,17 +122,19 @@ pub fn file_source<'scope>(
         let shown = FileSource { path: crate::run::display_path(&config.source.path), ..config.source.clone() };
         let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
-        move |output| {
+        move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
             if errors.failed() || next >= mine.len() {
                 cap = None;
                 return;
             }
+            let mut output = rows_output.activate();
+            let mut late_output = late_output.activate();
             let (k, range) = mine[next].clone();
             next += 1;
             let round = (k / peers) as u64 * EPOCHS_PER_ROUND;
-            if *c.time() < round {
-                c.downgrade(&round);
+            if tracker.is_none() {
+                c.advance(round);
             }
             if file.is_none() {
                 match File::open(&config.source.path) {
@@ -103,32 +175,48 @@ pub fn file_source<'scope>(
                 }
                 out.rejects.clear();
             }
-            let mut batches: Vec<Batch> = out.batches.drain(..).filter(|b| !b.is_empty()).collect();
-            match config.emit_interval {
-                None => {
-                    if !batches.is_empty() {
-                        output.session(&*c).give_container(&mut batches);
-                    }
-                }
-                Some(n) => {
-                    // Each slice of n rows is its own epoch, so downstream results move per n rows.
-                    let mut sub = 0u64;
-                    for b in batches {
-                        let mut start = 0;
-                        while start < b.len {
-                            let end = (start + n).min(b.len);
-                            let t = round + sub.min(EPOCHS_PER_ROUND - 1);
-                            if *c.time() < t {
-                                c.downgrade(&t);
+            let batches: Vec<Batch> = out.batches.drain(..).filter(|b| !b.is_empty()).collect();
+            // Each slice of emit.interval rows is its own epoch, so downstream results move per
+            // n rows; without it, a chunk is one epoch (or, with an event time, one per batch).
+            let slice = config.emit_interval.unwrap_or(usize::MAX);
+            let mut sub = 0u64;
+            for b in batches {
+                let mut start = 0;
+                while start < b.len {
+                    let end = start.saturating_add(slice).min(b.len);
+                    let part = if start == 0 && end == b.len { b.clone() } else { b.slice(start..end) };
+                    start = end;
+                    match (&mut tracker, config.event_time) {
+                        (Some(tracker), Some(et)) => {
+                            c.advance(time_of_event(tracker.watermark()));
+                            let (on_time, late, nulls) = split_late(part, et.column, tracker);
+                            Metrics::add(&metrics.rejected, nulls);
+                            if nulls > 0 {
+                                Metrics::add(&metrics.null_event_time, nulls);
                             }
-                            output.session(&*c).give_container(&mut vec![b.slice(start..end)]);
-                            start = end;
-                            sub += 1;
+                            if let Some(late) = late {
+                                Metrics::add(&metrics.late, late.len as u64);
+                                late_output.session(&c.late).give_container(&mut vec![late]);
+                            }
+                            if !on_time.is_empty() {
+                                output.session(&c.rows).give_container(&mut vec![on_time]);
+                            }
+                        }
+                        _ => {
+                            if config.emit_interval.is_some() {
+                                c.advance(round + sub.min(EPOCHS_PER_ROUND - 1));
+                                sub += 1;
+                            }
+                            output.session(&c.rows).give_container(&mut vec![part]);
                         }
                     }
                 }
             }
+            if let Some(tracker) = &tracker {
+                c.advance(time_of_event(tracker.watermark()));
+            }
             activator.activate();
         }
-    })
+    });
+    (rows_stream, late_stream)
 }

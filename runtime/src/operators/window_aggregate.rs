@@ -1,0 +1,560 @@
+//! GROUP BY over event-time windows (TUMBLE, HOP, SESSION): rows move to the worker that owns
+//! their key, which keeps one hash map of accumulators per open window and emits a window's rows
+//! when the frontier (the least watermark of all source workers) passes its end.
+//!
+//! Input column 0 is the event time, then `key_len` key columns, then the aggregates' arguments.
+//! Output: `window_start, window_end, window_time`, the keys, the aggregates.
+//!
+//! State is only the open windows: a window's map is dropped as soon as the frontier passes its
+//! end (plus the allowed lateness), so memory follows the watermark's spread, not the input's
+//! length. Times are event times (see `source::time_of_event`); every row that reaches this
+//! operator is on time (sources route late rows elsewhere), so its windows are still open.
+
+use crate::operators::SharedErrors;
+use crate::operators::keyed_aggregate::{Group, GroupMap, hasher, overflow_message};
+use crate::operators::source::event_of_time;
+use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use timely::dataflow::Stream;
+use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::dataflow::operators::Capability;
+use timely::dataflow::operators::generic::operator::Operator;
+use timely::progress::frontier::AntichainRef;
+use vstream_planner::logical::WindowEmit;
+use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
+use vstream_repr::{Batch, ColumnData, Datum, RowKind, Schema, WindowAssigner};
+
+/// What moves from a worker to a key's owner: rows, or one batch's partial state per window
+/// and key (`(window start, window end, key encoding, state)`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum WindowRouted {
+    Rows { target: u32, batch: Batch },
+    Partials { target: u32, partials: Vec<(i64, i64, Vec<u8>, Group)> },
+}
+
+impl WindowRouted {
+    fn target(&self) -> u32 {
+        match self {
+            WindowRouted::Rows { target, .. } | WindowRouted::Partials { target, .. } => *target,
+        }
+    }
+}
+
+/// What every stage needs to know about the aggregate.
+#[derive(Clone)]
+struct Spec {
+    key_len: usize,
+    aggs: Vec<AggregateSpec>,
+    schema: Schema,
+    /// The key columns' fields, to name a group in an error.
+    key_schema: Schema,
+    label: String,
+}
+
+impl Spec {
+    fn encode_key(&self, batch: &Batch, row: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+        for c in &batch.columns[1..=self.key_len] {
+            c.encode_key(row, buf);
+        }
+    }
+
+    fn new_group(&self, batch: &Batch, row: usize) -> Group {
+        Group {
+            key: batch.columns[1..=self.key_len].iter().map(|c| c.datum(row)).collect(),
+            accs: self.aggs.iter().map(Accumulator::new).collect(),
+            emitted: None,
+            dirty: false,
+        }
+    }
+
+    /// Adds row `row` of `batch` to `group`'s accumulators (FILTER conditions applied).
+    fn add_row(&self, batch: &Batch, row: usize, group: &mut Group) -> Result<(), (Vec<Datum>, AggError)> {
+        for (acc, spec) in group.accs.iter_mut().zip(&self.aggs) {
+            if let Some(f) = spec.filter {
+                let c = &batch.columns[f];
+                if !(c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])) {
+                    continue;
+                }
+            }
+            acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec).map_err(|e| (group.key.clone(), e))?;
+        }
+        Ok(())
+    }
+
+    fn merge(&self, into: &mut Group, partial: &Group) -> Result<(), (Vec<Datum>, AggError)> {
+        for ((acc, p), spec) in into.accs.iter_mut().zip(&partial.accs).zip(&self.aggs) {
+            acc.merge(p, spec).map_err(|e| (into.key.clone(), e))?;
+        }
+        Ok(())
+    }
+
+    fn fail(&self, errors: &SharedErrors, (key, e): (Vec<Datum>, AggError)) {
+        errors.fail(overflow_message(&self.label, &key, &self.key_schema, &e));
+    }
+
+    /// One output row: the window's columns, the key, the values.
+    fn row(&self, start: i64, end: i64, key: &[Datum], values: &[Datum]) -> Vec<Datum> {
+        let mut row = Vec::with_capacity(3 + key.len() + values.len());
+        row.extend([Datum::Timestamp(start), Datum::Timestamp(end), Datum::Timestamp(end - 1)]);
+        row.extend(key.iter().cloned());
+        row.extend(values.iter().cloned());
+        row
+    }
+}
+
+/// The event time of row `i` (column 0); `None` for NULL, which sources never let through.
+fn event_time(batch: &Batch, i: usize) -> Option<i64> {
+    let c = &batch.columns[0];
+    match &c.data {
+        ColumnData::Timestamp(v) if c.is_valid(i) => Some(v[i]),
+        _ => None,
+    }
+}
+
+/// The least event time the frontier may still bring; `i64::MAX` once it is empty.
+fn frontier_event_time(frontier: AntichainRef<'_, u64>) -> i64 {
+    frontier.iter().min().map_or(i64::MAX, |t| event_of_time(*t))
+}
+
+/// One batch's partial states per (window, key). Each row's key is encoded and hashed once, not
+/// once per window (a HOP row is in several), and a key's bytes are copied only for a new entry.
+#[derive(Default)]
+struct BatchPartials {
+    /// Indices into `entries`, by the hash of (key, window end).
+    table: hashbrown::HashTable<usize>,
+    entries: Vec<(i64, i64, std::ops::Range<usize>, u64, Group)>,
+    /// The entries' key bytes, one after another.
+    keys: Vec<u8>,
+}
+
+impl BatchPartials {
+    fn slot_hash(key_hash: u64, end: i64) -> u64 {
+        key_hash ^ (end as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn group(&mut self, start: i64, end: i64, key: &[u8], key_hash: u64, init: impl FnOnce() -> Group) -> &mut Group {
+        let hash = Self::slot_hash(key_hash, end);
+        let (entries, keys) = (&mut self.entries, &mut self.keys);
+        let found = self.table.find(hash, |&e| entries[e].1 == end && keys[entries[e].2.clone()] == *key).copied();
+        let index = match found {
+            Some(e) => e,
+            None => {
+                let at = keys.len();
+                keys.extend_from_slice(key);
+                entries.push((start, end, at..keys.len(), key_hash, init()));
+                let e = entries.len() - 1;
+                self.table.insert_unique(hash, e, |&x| Self::slot_hash(entries[x].3, entries[x].1));
+                e
+            }
+        };
+        &mut self.entries[index].4
+    }
+
+    /// The partials as (start, end, key, key hash, state), leaving the table empty for reuse.
+    fn drain(&mut self) -> impl Iterator<Item = (i64, i64, Vec<u8>, u64, Group)> + '_ {
+        self.table.clear();
+        let keys = &self.keys;
+        self.entries.drain(..).map(move |(start, end, range, key_hash, group)| (start, end, keys[range].to_vec(), key_hash, group))
+    }
+
+    fn clear(&mut self) {
+        self.table.clear();
+        self.entries.clear();
+        self.keys.clear();
+    }
+}
+
+/// Rows of one key's owner: route by the key's hash. Fixed windows pre-aggregate per batch,
+/// window and key when every aggregate's partial states merge (all but DISTINCT), so a window
+/// and key crosses workers once per batch.
+fn route<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    spec: Spec,
+    assigner: WindowAssigner,
+    errors: SharedErrors,
+) -> Stream<'scope, u64, Vec<WindowRouted>> {
+    let peers = input.scope().peers() as u64;
+    let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::mergeable);
+    input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
+        let hasher = hasher();
+        let mut buf = Vec::new();
+        let mut partials = BatchPartials::default();
+        move |input, output| {
+            input.for_each(|time, data| {
+                let mut out: Vec<WindowRouted> = Vec::new();
+                for batch in data.drain(..) {
+                    if pre_aggregate {
+                        partials.clear();
+                        for i in 0..batch.len {
+                            let Some(ts) = event_time(&batch, i) else { continue };
+                            spec.encode_key(&batch, i, &mut buf);
+                            let key_hash = hasher.hash_one(&buf[..]);
+                            let mut result = Ok(());
+                            assigner.for_each_window(ts, |start, end| {
+                                if result.is_ok() {
+                                    let group = partials.group(start, end, &buf, key_hash, || spec.new_group(&batch, i));
+                                    result = spec.add_row(&batch, i, group);
+                                }
+                            });
+                            if let Err(e) = result {
+                                spec.fail(&errors, e);
+                                return;
+                            }
+                        }
+                        let mut per_target: Vec<Vec<(i64, i64, Vec<u8>, Group)>> = (0..peers).map(|_| Vec::new()).collect();
+                        for (start, end, key, key_hash, group) in partials.drain() {
+                            let t = if peers == 1 { 0 } else { (key_hash % peers) as usize };
+                            per_target[t].push((start, end, key, group));
+                        }
+                        for (t, partials) in per_target.into_iter().enumerate() {
+                            if !partials.is_empty() {
+                                out.push(WindowRouted::Partials { target: t as u32, partials });
+                            }
+                        }
+                    } else if peers == 1 {
+                        out.push(WindowRouted::Rows { target: 0, batch });
+                    } else {
+                        let targets: Vec<u32> = (0..batch.len)
+                            .map(|i| {
+                                spec.encode_key(&batch, i, &mut buf);
+                                (hasher.hash_one(&buf[..]) % peers) as u32
+                            })
+                            .collect();
+                        for t in 0..peers as u32 {
+                            let mask: Vec<bool> = targets.iter().map(|x| *x == t).collect();
+                            if mask.iter().any(|m| *m) {
+                                out.push(WindowRouted::Rows { target: t, batch: batch.filter(&mask) });
+                            }
+                        }
+                    }
+                }
+                if !out.is_empty() {
+                    output.session(&time).give_container(&mut out);
+                }
+            });
+        }
+    })
+}
+
+/// The GROUP BY of TUMBLE and HOP windows.
+#[allow(clippy::too_many_arguments)]
+pub fn window_aggregate<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    query: &str,
+    assigner: WindowAssigner,
+    key_len: usize,
+    aggs: Vec<AggregateSpec>,
+    emit: WindowEmit,
+    schema: Schema,
+    errors: SharedErrors,
+) -> Stream<'scope, u64, Vec<Batch>> {
+    let key_schema = Schema::new(schema.fields[3..3 + key_len].to_vec());
+    let spec = Spec { key_len, aggs, schema, key_schema, label: query.to_string() };
+    if let WindowAssigner::Session { gap } = assigner {
+        return session_aggregate(input, name, spec, gap, errors);
+    }
+    let routed = route(input, name, spec.clone(), assigner, errors.clone());
+    // EMIT FINAL without lateness emits nothing before a window closes, so input is applied as
+    // it arrives; otherwise it is held per epoch and applied in epoch order, so the changes
+    // emitted at epoch t are exactly those of the input up to t.
+    let per_epoch = emit.is_changelog();
+    routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
+        // Open windows by end: key -> state.
+        let mut windows: BTreeMap<i64, (i64, GroupMap)> = BTreeMap::new();
+        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<WindowRouted>)> = BTreeMap::new();
+        // Held while there is state, at most the frontier: the time fired rows are emitted at.
+        let mut cap: Option<Capability<u64>> = None;
+        // Windows ending at or before this have emitted their final rows.
+        let mut fired_until = i64::MIN;
+        let mut failed = false;
+        let mut buf = Vec::new();
+        move |(input, frontier), output| {
+            let mut apply = |part: WindowRouted,
+                             windows: &mut BTreeMap<i64, (i64, GroupMap)>,
+                             changed: &mut Vec<(i64, Vec<u8>)>|
+             -> Result<(), (Vec<Datum>, AggError)> {
+                let mut touch = |end: i64, key: &[u8], group: &mut Group| {
+                    if per_epoch && !group.dirty {
+                        group.dirty = true;
+                        changed.push((end, key.to_vec()));
+                    }
+                };
+                match part {
+                    WindowRouted::Partials { partials, .. } => {
+                        for (start, end, key, partial) in partials {
+                            let (_, map) = windows.entry(end).or_insert_with(|| (start, GroupMap::with_hasher(hasher())));
+                            // A new group takes the partial as it is; an existing one merges it.
+                            let group = match map.entry_ref(&key[..]) {
+                                hashbrown::hash_map::EntryRef::Occupied(o) => {
+                                    let group = o.into_mut();
+                                    spec.merge(group, &partial)?;
+                                    group
+                                }
+                                hashbrown::hash_map::EntryRef::Vacant(v) => v.insert(partial),
+                            };
+                            touch(end, &key, group);
+                        }
+                    }
+                    WindowRouted::Rows { batch, .. } => {
+                        for i in 0..batch.len {
+                            let Some(ts) = event_time(&batch, i) else { continue };
+                            spec.encode_key(&batch, i, &mut buf);
+                            let mut result = Ok(());
+                            assigner.for_each_window(ts, |start, end| {
+                                if result.is_err() {
+                                    return;
+                                }
+                                let (_, map) = windows.entry(end).or_insert_with(|| (start, GroupMap::with_hasher(hasher())));
+                                let group = map.entry_ref(&buf[..]).or_insert_with(|| spec.new_group(&batch, i));
+                                result = spec.add_row(&batch, i, group);
+                                touch(end, &buf, group);
+                            });
+                            result?;
+                        }
+                    }
+                }
+                Ok(())
+            };
+            input.for_each(|time, data| {
+                let Some(c) = time.retain_least(0) else { return };
+                if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
+                    cap = Some(c.clone());
+                }
+                if per_epoch {
+                    stash.entry(*c.time()).or_insert_with(|| (c.clone(), Vec::new())).1.append(data);
+                } else {
+                    let mut unused = Vec::new();
+                    for part in data.drain(..) {
+                        if failed {
+                            break;
+                        }
+                        if let Err(e) = apply(part, &mut windows, &mut unused) {
+                            spec.fail(&errors, e);
+                            failed = true;
+                        }
+                    }
+                }
+            });
+            // Complete epochs, in order: apply, then emit the changes they made.
+            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
+                let Some((epoch_cap, parts)) = stash.remove(&t) else { break };
+                let mut changed = Vec::new();
+                for part in parts {
+                    if failed {
+                        break;
+                    }
+                    if let Err(e) = apply(part, &mut windows, &mut changed) {
+                        spec.fail(&errors, e);
+                        failed = true;
+                    }
+                }
+                let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                for (end, key) in changed {
+                    let Some((start, map)) = windows.get_mut(&end) else { continue };
+                    let Some(g) = map.get_mut(&key[..]) else { continue };
+                    g.dirty = false;
+                    // EMIT FINAL with lateness: only a fired window's corrections; the rest wait
+                    // for the window to close.
+                    if !emit.changes && end > fired_until {
+                        continue;
+                    }
+                    let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
+                    match &g.emitted {
+                        Some(old) if *old == values => {}
+                        Some(old) => {
+                            rows.push(spec.row(*start, end, &g.key, old));
+                            kinds.push(RowKind::UpdateBefore);
+                            rows.push(spec.row(*start, end, &g.key, &values));
+                            kinds.push(RowKind::UpdateAfter);
+                        }
+                        None => {
+                            rows.push(spec.row(*start, end, &g.key, &values));
+                            kinds.push(RowKind::Insert);
+                        }
+                    }
+                    g.emitted = Some(values);
+                }
+                if !rows.is_empty() && !failed {
+                    let batch = Batch::from_rows(&spec.schema, &rows);
+                    output.session(&epoch_cap).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
+                }
+            }
+            // Windows the frontier has passed: emit (EMIT FINAL), and drop those past lateness.
+            let watermark = frontier_event_time(frontier.frontier());
+            if let Some(c) = cap.as_ref() {
+                let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                if !emit.changes {
+                    for (end, (start, map)) in windows.range_mut(..=watermark) {
+                        if *end <= fired_until {
+                            continue;
+                        }
+                        for g in map.values_mut() {
+                            let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
+                            rows.push(spec.row(*start, *end, &g.key, &values));
+                            kinds.push(RowKind::Insert);
+                            g.emitted = Some(values);
+                        }
+                    }
+                }
+                fired_until = fired_until.max(watermark);
+                let expired: Vec<i64> = windows.range(..=watermark.saturating_sub(emit.allowed_lateness)).map(|(end, _)| *end).collect();
+                for end in expired {
+                    windows.remove(&end);
+                }
+                if !rows.is_empty() && !failed {
+                    let batch = Batch::from_rows(&spec.schema, &rows);
+                    output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
+                }
+            }
+            // Keep a capability only while there is something left to emit, at the frontier.
+            if windows.is_empty() && stash.is_empty() {
+                cap = None;
+            } else if let Some(c) = cap.as_mut()
+                && let Some(least) = frontier.frontier().iter().min()
+                && c.time() < least
+            {
+                c.downgrade(least);
+            }
+        }
+    })
+}
+
+/// One open session of a key: `[start, end)`, where `end` is its last row's time plus the gap.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Session {
+    start: i64,
+    end: i64,
+    accs: Vec<Accumulator>,
+}
+
+/// A key's open sessions, and the end it is scheduled to be looked at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SessionKey {
+    key: Vec<Datum>,
+    sessions: Vec<Session>,
+    scheduled: Option<i64>,
+}
+
+/// The GROUP BY of SESSION windows (EMIT FINAL): per key, rows at most `gap` apart merge into
+/// one session; a session is emitted once the frontier is past its end, when no row can join it.
+fn session_aggregate<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    spec: Spec,
+    gap: i64,
+    errors: SharedErrors,
+) -> Stream<'scope, u64, Vec<Batch>> {
+    let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, errors.clone());
+    routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
+        let mut keys: HashMap<Vec<u8>, SessionKey, ahash::RandomState> = HashMap::with_hasher(hasher());
+        // (end, key): when to look at a key's sessions again; stale entries are skipped.
+        let mut schedule: BinaryHeap<Reverse<(i64, Vec<u8>)>> = BinaryHeap::new();
+        let mut cap: Option<Capability<u64>> = None;
+        let mut failed = false;
+        let mut buf = Vec::new();
+        move |(input, frontier), output| {
+            input.for_each(|time, data| {
+                let Some(c) = time.retain_least(0) else { return };
+                if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
+                    cap = Some(c.clone());
+                }
+                for part in data.drain(..) {
+                    let WindowRouted::Rows { batch, .. } = part else { continue };
+                    for i in 0..batch.len {
+                        if failed {
+                            return;
+                        }
+                        let Some(ts) = event_time(&batch, i) else { continue };
+                        spec.encode_key(&batch, i, &mut buf);
+                        let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
+                            key: batch.columns[1..=spec.key_len].iter().map(|c| c.datum(i)).collect(),
+                            sessions: Vec::new(),
+                            scheduled: None,
+                        });
+                        // The row's own window [ts, ts + gap) absorbs every session it touches.
+                        let mut merged =
+                            Session { start: ts, end: ts.saturating_add(gap), accs: spec.aggs.iter().map(Accumulator::new).collect() };
+                        let mut g = Group { key: entry.key.clone(), accs: std::mem::take(&mut merged.accs), emitted: None, dirty: false };
+                        let mut result = spec.add_row(&batch, i, &mut g);
+                        let mut k = 0;
+                        while k < entry.sessions.len() && result.is_ok() {
+                            let s = &entry.sessions[k];
+                            if s.start <= merged.end && merged.start <= s.end {
+                                let s = entry.sessions.swap_remove(k);
+                                merged.start = merged.start.min(s.start);
+                                merged.end = merged.end.max(s.end);
+                                let other = Group { key: Vec::new(), accs: s.accs, emitted: None, dirty: false };
+                                result = spec.merge(&mut g, &other);
+                            } else {
+                                k += 1;
+                            }
+                        }
+                        if let Err(e) = result {
+                            spec.fail(&errors, e);
+                            failed = true;
+                            return;
+                        }
+                        merged.accs = g.accs;
+                        let end = merged.end;
+                        entry.sessions.push(merged);
+                        if entry.scheduled.is_none_or(|s| end < s) {
+                            entry.scheduled = Some(end);
+                            schedule.push(Reverse((end, buf.clone())));
+                        }
+                    }
+                }
+            });
+            let watermark = frontier_event_time(frontier.frontier());
+            // A session ending at `end` is complete once the frontier is past it: a row at
+            // exactly `end` would still join it.
+            let mut rows = Vec::new();
+            while let Some(Reverse((end, _))) = schedule.peek()
+                && *end < watermark
+            {
+                let Some(Reverse((end, key))) = schedule.pop() else { break };
+                let Some(entry) = keys.get_mut(&key[..]) else { continue };
+                if entry.scheduled != Some(end) {
+                    continue;
+                }
+                let mut k = 0;
+                while k < entry.sessions.len() {
+                    if entry.sessions[k].end < watermark {
+                        let s = entry.sessions.swap_remove(k);
+                        let values: Vec<Datum> = s.accs.iter().map(Accumulator::value).collect();
+                        rows.push(spec.row(s.start, s.end, &entry.key, &values));
+                    } else {
+                        k += 1;
+                    }
+                }
+                match entry.sessions.iter().map(|s| s.end).min() {
+                    None => {
+                        keys.remove(&key[..]);
+                    }
+                    Some(next) => {
+                        entry.scheduled = Some(next);
+                        schedule.push(Reverse((next, key)));
+                    }
+                }
+            }
+            if let Some(c) = cap.as_ref()
+                && !rows.is_empty()
+                && !failed
+            {
+                output.session(c).give_container(&mut vec![Batch::from_rows(&spec.schema, &rows)]);
+            }
+            if keys.is_empty() {
+                cap = None;
+            } else if let Some(c) = cap.as_mut()
+                && let Some(least) = frontier.frontier().iter().min()
+                && c.time() < least
+            {
+                c.downgrade(least);
+            }
+        }
+    })
+}
