@@ -418,6 +418,7 @@ fn bad_settings_are_refused() {
     let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));
     fx.vstream(&["run", "q.sql", "--set", "emit.interval=0"])
         .assert_error("error: --set emit.interval=0: expected a positive number of rows (e.g. 10000)");
-    fx.vstream(&["run", "q.sql", "--set", "emit.lag=3"]).assert_error("error: --set emit.lag: unknown setting (known: emit.interval, emit.mode)");
+    fx.vstream(&["run", "q.sql", "--set", "emit.lag=3"])
+        .assert_error("error: --set emit.lag: unknown setting (known: emit.interval, emit.mode)");
     fx.vstream(&["run", "q.sql", "--set", "emit.interval"]).assert_error("error: --set emit.interval: expected KEY=VALUE");
 }

@@ -239,7 +239,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let pending = lower_query(input, sources, plan);
             let mut exprs: Vec<ScalarExpr> = group_by.iter().map(|e| e.substitute(&pending.exprs)).collect();
             let mut fields: Vec<Field> = schema.fields[..group_by.len()].to_vec();
-            let specs = aggregate_columns(aggregates, &pending, &mut exprs, &mut fields);
+            let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
             let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
             let node = plan.push(Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs }, schema.clone());
             Pending {
@@ -257,10 +257,12 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
 fn aggregate_columns(
     aggregates: &[AggregateCall],
     pending: &Pending,
+    plan: &DataflowPlan,
     exprs: &mut Vec<ScalarExpr>,
     fields: &mut Vec<Field>,
 ) -> Vec<AggregateSpec> {
-    let input_names: Vec<String> = pending.schema.fields.iter().map(|f| f.name.clone()).collect();
+    // The expressions are over the pending node's columns: name them by those.
+    let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
     let mut specs = Vec::new();
     for a in aggregates {
         let mut column = |e: &ScalarExpr| {
@@ -327,7 +329,7 @@ fn lower_window_aggregate(
         }
     }
     let key_len = exprs.len() - 1;
-    let specs = aggregate_columns(aggregates, &pending, &mut exprs, &mut fields);
+    let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
     let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields.clone()) });
     let mut out_fields: Vec<Field> = WINDOW_COLUMNS.iter().map(|w| Field::new(*w, DataType::Timestamp)).collect();
     out_fields.extend(fields[1..=key_len].iter().cloned());

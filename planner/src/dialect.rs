@@ -64,8 +64,14 @@ impl Dialect for FlinkDialect {
         Some((|| {
             let name = parser.parse_object_name(false)?;
             let mut items = vec![Expr::CompoundIdentifier(name.0.iter().filter_map(|p| p.as_ident().cloned()).collect())];
+            // One key, or several in parentheses (`PARTITION BY (a, b)`): a bare comma ends the
+            // argument.
             if parser.parse_keywords(&[Keyword::PARTITION, Keyword::BY]) {
-                items.extend(parser.parse_comma_separated(Parser::parse_expr)?);
+                match parser.parse_expr()? {
+                    Expr::Tuple(keys) => items.extend(keys),
+                    Expr::Nested(key) => items.push(*key),
+                    key => items.push(key),
+                }
             }
             Ok(Expr::Prefixed { prefix: Ident::with_span(start, TABLE_ARG_MARKER), value: Box::new(Expr::Tuple(items)) })
         })())
@@ -173,11 +179,32 @@ mod tests {
             "SELECT window_start, window_end, auction, COUNT(*) AS bids FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, auction",
             "SELECT * FROM TABLE(HOP(TABLE bid, DESCRIPTOR(date_time), INTERVAL '2' SECOND, INTERVAL '10' SECOND))",
             "SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(date_time), INTERVAL '5' SECOND))",
+            "SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY (bidder, auction), DESCRIPTOR(date_time), INTERVAL '5' SECOND))",
             "SELECT COUNT(*) FILTER (WHERE price > 10) FROM bid",
             "CREATE TABLE bid (a BIGINT, date_time TIMESTAMP(3), WATERMARK FOR date_time AS date_time - INTERVAL '0.2' SECOND) WITH ('connector' = 'file')",
             "CREATE TABLE bid (date_time TIMESTAMP(3), WATERMARK FOR date_time AS date_time, PRIMARY KEY (date_time) NOT ENFORCED)",
         ] {
             Parser::parse_sql(&FlinkDialect::default(), sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
+    #[test]
+    fn partition_keys_end_at_the_comma() {
+        for (sql, keys) in [
+            ("SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(ts), INTERVAL '5' SECOND))", 1),
+            ("SELECT * FROM TABLE(SESSION(TABLE bid PARTITION BY (bidder, auction), DESCRIPTOR(ts), INTERVAL '5' SECOND))", 2),
+        ] {
+            let text = Parser::parse_sql(&FlinkDialect::default(), sql).unwrap()[0].to_string();
+            let args = text.matches("DESCRIPTOR").count();
+            assert_eq!(args, 1, "{text}");
+            let stmts = Parser::parse_sql(&FlinkDialect::default(), sql).unwrap();
+            let sqlparser::ast::Statement::Query(q) = &stmts[0] else { panic!() };
+            let sqlparser::ast::SetExpr::Select(s) = q.body.as_ref() else { panic!() };
+            let sqlparser::ast::TableFactor::TableFunction { expr: Expr::Function(f), .. } = &s.from[0].relation else { panic!() };
+            let sqlparser::ast::FunctionArguments::List(l) = &f.args else { panic!() };
+            assert_eq!(l.args.len(), 3, "{sql}");
+            let sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(first)) = &l.args[0] else { panic!() };
+            assert_eq!(table_arg(first).unwrap().1.len(), keys, "{sql}");
         }
     }
 

@@ -1,6 +1,6 @@
--- bench q5t (tumbling window count), the STREAMING SQL of shared/bench/queries.py: event-time
--- windows are not supported yet, so this must fail with a clear error.
+-- bench q5t (tumbling window count), the STREAMING SQL of shared/bench/queries.py with its 200 ms watermark.
 CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-                  date_time TIMESTAMP(3), extra VARCHAR)
+                  date_time TIMESTAMP(3), extra VARCHAR,
+                  WATERMARK FOR date_time AS date_time - INTERVAL '0.2' SECOND)
   WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
 SELECT window_start, window_end, auction, COUNT(*) AS bids FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, auction;

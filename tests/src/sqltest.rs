@@ -383,6 +383,9 @@ fn read_sink(dir: &Path, rel: &str, header: bool) -> Vec<String> {
 
 fn counts_body(summary: &vstream_runtime::RunSummary) -> Vec<String> {
     let mut out = vec![format!("in {}", summary.rows_in), format!("rejected {}", summary.rejected)];
+    if summary.late > 0 {
+        out.push(format!("late {}", summary.late));
+    }
     out.extend(summary.rows_out.iter().map(|(name, n)| format!("out {name} {n}")));
     out
 }

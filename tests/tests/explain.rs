@@ -120,16 +120,3 @@ fn examples_bids_sql_matches_its_golden() {
         "examples/bids.sql no longer plans as tests/explain/bids_example.sql: copy it there and rewrite the goldens"
     );
 }
-
-/// The window queries of the benchmark must fail with a "not supported yet" error (never plan
-/// to something that computes a wrong answer), whatever the golden files say.
-#[test]
-fn window_queries_are_not_supported_yet() {
-    let dir = explain_dir();
-    for name in ["q5t.sql", "q5h.sql"] {
-        let sql = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let e = vstream_planner::plan_script(&sql, &dir).err().unwrap_or_else(|| panic!("{name} plans, but it must not yet"));
-        assert_eq!(e.kind, vstream_planner::ErrorKind::NotSupported, "{name}: {e}");
-        assert!(e.message.contains("is not supported yet"), "{name}: {e}");
-    }
-}
