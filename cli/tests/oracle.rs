@@ -1,5 +1,6 @@
 //! vstream against DuckDB on the benchmark's queries: 100,000 bids from the project's generator
-//! (`vstream_bench::write_bids`, seed 42), the STREAMING SQL of q0, q1 and q2 run by the real
+//! (`vstream_bench::write_bids`, seed 42), the STREAMING SQL of q0, q1, q2, qagg, q5t, q5h and
+//! more GROUP BY and window queries run by the real
 //! binary into CSV file sinks at `-w 1` and `-w 2` (the latter with small chunks, so rows cross
 //! many chunk boundaries), each compared as a multiset with DuckDB's answer to the batch query
 //! (`tests/oracle/oracle.py`).
@@ -48,6 +49,55 @@ const QUERIES: &[(&str, &str, &str)] = &[
         "SELECT channel, SUM(0.908 * price) AS dollars, AVG(price) AS avg_price, SUM(price) FILTER (WHERE price > 5000) AS big \
          FROM bid GROUP BY channel",
     ),
+    // Event-time windows (EMIT FINAL: one row per window and key), over the table with the
+    // benchmark's 200 ms watermark; the generator's rows are at most 199 ms out of order, so
+    // none is late.
+    (
+        "q5t",
+        "SELECT window_start, window_end, auction, COUNT(*) AS bids FROM TABLE(\
+         TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, auction",
+        "SELECT ws AS window_start, ws + INTERVAL 10 SECOND AS window_end, auction, COUNT(*) AS bids FROM (SELECT \
+         time_bucket(INTERVAL 10 SECOND, date_time) AS ws, auction FROM bid) GROUP BY ALL",
+    ),
+    (
+        "q5h",
+        "SELECT window_start, window_end, auction, COUNT(*) AS bids FROM TABLE(\
+         HOP(TABLE bid, DESCRIPTOR(date_time), INTERVAL '2' SECOND, INTERVAL '10' SECOND)) GROUP BY window_start, window_end, auction",
+        "SELECT ws AS window_start, ws + INTERVAL 10 SECOND AS window_end, auction, COUNT(*) AS bids FROM (SELECT \
+         time_bucket(INTERVAL 2 SECOND, date_time) - k * INTERVAL 2 SECOND AS ws, auction FROM bid, range(5) AS r(k)) GROUP BY ALL",
+    ),
+    // The same as q5t, as EMIT CHANGES (see `extra_args`): a changelog whose fold is q5t's answer.
+    (
+        "q5t_changes",
+        "SELECT window_start, window_end, auction, COUNT(*) AS bids FROM TABLE(\
+         TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, auction",
+        "SELECT ws AS window_start, ws + INTERVAL 10 SECOND AS window_end, auction, COUNT(*) AS bids FROM (SELECT \
+         time_bucket(INTERVAL 10 SECOND, date_time) AS ws, auction FROM bid) GROUP BY ALL",
+    ),
+    (
+        "tumble_aggregates",
+        "SELECT window_start, window_end, window_time, channel, COUNT(*) AS n, COUNT(DISTINCT auction) AS auctions, \
+         SUM(0.908 * price) AS dollars, AVG(price) AS avg_price, MAX(price) FILTER (WHERE bidder % 2 = 0) AS top_even \
+         FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '5' SECOND)) WHERE price > 100 \
+         GROUP BY window_start, window_end, window_time, channel HAVING COUNT(*) > 10",
+        "SELECT ws AS window_start, ws + INTERVAL 5 SECOND AS window_end, ws + INTERVAL 5 SECOND - INTERVAL 1 MILLISECOND \
+         AS window_time, channel, COUNT(*) AS n, COUNT(DISTINCT auction) AS auctions, SUM(0.908 * price) AS dollars, \
+         AVG(price) AS avg_price, MAX(price) FILTER (WHERE bidder % 2 = 0) AS top_even FROM (SELECT \
+         time_bucket(INTERVAL 5 SECOND, date_time) AS ws, * FROM bid WHERE price > 100) GROUP BY ws, channel HAVING COUNT(*) > 10",
+    ),
+    // Sessions per bidder: rows at most 1 s apart share one; it ends 1 s after its last row.
+    (
+        "session",
+        "SELECT window_start, window_end, bidder, COUNT(*) AS n, SUM(price) AS spent FROM TABLE(\
+         SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(date_time), INTERVAL '1' SECOND)) \
+         GROUP BY window_start, window_end, bidder",
+        "WITH marked AS (SELECT bidder, price, date_time, CASE WHEN date_time - LAG(date_time) OVER \
+         (PARTITION BY bidder ORDER BY date_time) <= INTERVAL 1 SECOND THEN 0 ELSE 1 END AS starts FROM bid), \
+         numbered AS (SELECT *, SUM(starts) OVER (PARTITION BY bidder ORDER BY date_time, starts DESC \
+         ROWS UNBOUNDED PRECEDING) AS session FROM marked) \
+         SELECT MIN(date_time) AS window_start, MAX(date_time) + INTERVAL 1 SECOND AS window_end, bidder, \
+         COUNT(*) AS n, SUM(price) AS spent FROM numbered GROUP BY bidder, session",
+    ),
     (
         "global",
         "SELECT COUNT(*) AS n, SUM(price) AS total, MAX(date_time) AS last, MIN(url) AS first_url FROM bid",
@@ -57,7 +107,15 @@ const QUERIES: &[(&str, &str, &str)] = &[
 
 /// Queries whose output is a changelog (an `op` column), folded before comparing.
 fn is_changelog(name: &str) -> bool {
-    !matches!(name, "q0" | "q1" | "q2")
+    !matches!(name, "q0" | "q1" | "q2" | "q5t" | "q5h" | "tumble_aggregates" | "session")
+}
+
+/// Arguments a query's runs add.
+fn extra_args(name: &str) -> &'static [&'static str] {
+    match name {
+        "q5t_changes" => &["--set", "emit.mode=changes"],
+        _ => &[],
+    }
 }
 
 /// (arguments, label) of the vstream runs of each query.
@@ -131,9 +189,12 @@ fn bench_queries_match_duckdb() {
         );
         for (args, label) in RUNS {
             let sink = format!("out/{name}_{label}");
+            // Window queries read the table with the benchmark's watermark.
+            let watermark =
+                if streaming.contains("DESCRIPTOR(") { ",\n WATERMARK FOR date_time AS date_time - INTERVAL '0.2' SECOND" } else { "" };
             let script = format!(
                 "CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-                  date_time TIMESTAMP(3), extra VARCHAR)
+                  date_time TIMESTAMP(3), extra VARCHAR{watermark})
   WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
 CREATE TABLE out WITH ('connector' = 'file', 'path' = '{sink}', 'format' = 'csv');
 INSERT INTO out {streaming};\n"
@@ -145,6 +206,7 @@ INSERT INTO out {streaming};\n"
                     .arg("run")
                     .arg(&script_path)
                     .args(*args)
+                    .args(extra_args(name))
                     .current_dir(&dir)
                     .output()
                     .expect("run vstream");
@@ -156,6 +218,7 @@ INSERT INTO out {streaming};\n"
                 stderr_summary.contains(&format!("vstream: {ROWS} rows in, ")),
                 "vstream {name} {label}: the summary does not count {ROWS} rows in:\n{stderr_summary}"
             );
+            assert!(!stderr_summary.contains(" late"), "vstream {name} {label}: rows were late:\n{stderr_summary}");
             let out = Command::new(&python)
                 .arg(&oracle)
                 .arg("compare")
