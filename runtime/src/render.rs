@@ -6,7 +6,7 @@ use crate::operators::SharedErrors;
 use crate::operators::keyed_aggregate::keyed_aggregate;
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
-use crate::operators::source::{FileSourceConfig, RejectsFile, file_source};
+use crate::operators::source::{FileSourceConfig, ReadProgress, RejectsFile, file_source};
 use crate::operators::window_aggregate::window_aggregate;
 use std::ops::Range;
 use std::sync::Arc;
@@ -21,6 +21,8 @@ use vstream_repr::Batch;
 pub struct SourceShare {
     pub chunks: Vec<Range<u64>>,
     pub rejects: Option<RejectsFile>,
+    /// Per worker of this process: how many of its chunks it has read.
+    pub progress: ReadProgress,
 }
 
 /// What each worker needs beyond the plan: the sources' chunks and where sinks write.
@@ -44,13 +46,14 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
-                let SourceShare { chunks, rejects } = ctx.sources[node.id].take().unwrap_or_default();
+                let SourceShare { chunks, rejects, progress } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = FileSourceConfig {
                     source: file.clone(),
                     table_schema: table_schema.clone(),
                     projection: projection.clone(),
                     chunks,
                     rejects,
+                    progress,
                     emit_interval: ctx.emit_interval,
                     event_time: *event_time,
                 };

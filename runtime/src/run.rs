@@ -213,7 +213,8 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 }
                 None => None,
             };
-            sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects });
+            let progress = crate::operators::source::ReadProgress::new(config.workers.max(1));
+            sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects, progress });
         }
     }
     for n in &plan.nodes {

@@ -18,6 +18,33 @@ use vstream_repr::{Batch, ColumnData, Schema};
 /// Where skipped records go: one file shared by all workers, written only on the error path.
 pub type RejectsFile = Arc<Mutex<std::io::BufWriter<File>>>;
 
+/// How far each worker of this process has read a source (chunks read; `usize::MAX` once done).
+/// With an event time, a worker does not read more than [`MAX_LEAD`] chunks ahead of the
+/// slowest: the frontier is the least watermark of all workers, so every chunk one worker reads
+/// ahead of another keeps windows open (memory) that the slower one must first close.
+#[derive(Clone, Debug, Default)]
+pub struct ReadProgress(Arc<Vec<std::sync::atomic::AtomicUsize>>);
+
+/// See [`ReadProgress`].
+pub const MAX_LEAD: usize = 2;
+
+impl ReadProgress {
+    pub fn new(workers: usize) -> Self {
+        ReadProgress(Arc::new((0..workers).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect()))
+    }
+
+    fn set(&self, worker: usize, chunks_read: usize) {
+        if let Some(p) = self.0.get(worker) {
+            p.store(chunks_read, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// Whether `worker`, about to read its chunk number `next`, is too far ahead of another.
+    fn too_far_ahead(&self, worker: usize, next: usize) -> bool {
+        self.0.iter().enumerate().any(|(w, p)| w != worker && p.load(std::sync::atomic::Ordering::Acquire).saturating_add(MAX_LEAD) < next)
+    }
+}
+
 /// What a worker needs to read its part of a file.
 pub struct FileSourceConfig {
     pub source: FileSource,
@@ -26,6 +53,7 @@ pub struct FileSourceConfig {
     /// All chunks of the file; this worker reads those with `index % peers == worker`.
     pub chunks: Vec<Range<u64>>,
     pub rejects: Option<RejectsFile>,
+    pub progress: ReadProgress,
     /// At most this many rows per epoch (`--set emit.interval=N`): results downstream then lag
     /// the input by at most N rows per worker. `None`: one epoch per chunk.
     pub emit_interval: Option<usize>,
@@ -69,10 +97,10 @@ fn split_late(batch: Batch, column: usize, tracker: &mut WatermarkTracker) -> (B
     let ColumnData::Timestamp(ts) = &col.data else { return (batch, None, 0) };
     // 0: on time, 1: late, 2: NULL; only made once a row is not on time.
     let mut status: Option<Vec<u8>> = None;
-    for i in 0..batch.len {
+    for (i, t) in ts.iter().enumerate() {
         let s = if !col.is_valid(i) {
             2
-        } else if tracker.observe(ts[i]) {
+        } else if tracker.observe(*t) {
             0
         } else {
             1
@@ -125,13 +153,19 @@ pub fn file_source<'scope>(
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
             if errors.failed() || next >= mine.len() {
+                config.progress.set(worker, usize::MAX);
                 cap = None;
+                return;
+            }
+            if tracker.is_some() && config.progress.too_far_ahead(worker, next) {
+                activator.activate_after(std::time::Duration::from_micros(100));
                 return;
             }
             let mut output = rows_output.activate();
             let mut late_output = late_output.activate();
             let (k, range) = mine[next].clone();
             next += 1;
+            config.progress.set(worker, next);
             let round = (k / peers) as u64 * EPOCHS_PER_ROUND;
             if tracker.is_none() {
                 c.advance(round);

@@ -26,12 +26,14 @@ use vstream_planner::logical::WindowEmit;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, ColumnData, Datum, RowKind, Schema, WindowAssigner};
 
-/// What moves from a worker to a key's owner: rows, or one batch's partial state per window
-/// and key (`(window start, window end, key encoding, state)`).
+/// One batch's partial state of a window and key: (window start, window end, key encoding, state).
+pub type Partial = (i64, i64, Vec<u8>, Group);
+
+/// What moves from a worker to a key's owner: rows, or one batch's partial states.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum WindowRouted {
     Rows { target: u32, batch: Batch },
-    Partials { target: u32, partials: Vec<(i64, i64, Vec<u8>, Group)> },
+    Partials { target: u32, partials: Vec<Partial> },
 }
 
 impl WindowRouted {
@@ -205,7 +207,7 @@ fn route<'scope>(
                                 return;
                             }
                         }
-                        let mut per_target: Vec<Vec<(i64, i64, Vec<u8>, Group)>> = (0..peers).map(|_| Vec::new()).collect();
+                        let mut per_target: Vec<Vec<Partial>> = (0..peers).map(|_| Vec::new()).collect();
                         for (start, end, key, key_hash, group) in partials.drain() {
                             let t = if peers == 1 { 0 } else { (key_hash % peers) as usize };
                             per_target[t].push((start, end, key, group));
