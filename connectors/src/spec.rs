@@ -349,7 +349,7 @@ impl TableConnector {
             }
             (None | Some("drop"), Some(_)) => {
                 let mut e = OptionError::new(Some("late.sink"), "option 'late.sink' needs 'late.policy' = 'side-output'");
-                e.hint = Some("late rows are dropped and counted unless 'late.policy' = 'side-output'".to_string());
+                e.hint = Some("without it, late rows are dropped and counted".to_string());
                 return Err(e);
             }
             (Some(other), _) => {

@@ -679,18 +679,24 @@ impl Binder<'_> {
                 .with_hint(format!("add {bound} to GROUP BY")));
             }
         }
+        // The GROUP BY items as written, in the order of `group_by`, to point at one.
+        let group_items: &[Expr] = match &select.group_by {
+            GroupByExpr::Expressions(e, _) => e,
+            _ => &[],
+        };
+        let item_span = |i: usize| group_items.get(i).map_or(group_span, |e| e.span());
         let mut keys = Vec::new();
-        for e in group_by {
+        for (i, e) in group_by.iter().enumerate() {
             if (0..WINDOW_COLUMNS.len()).any(|k| is_window_col(e, k)) {
                 continue;
             }
             let mut reads_window = false;
             e.visit_columns(&mut |c| reads_window |= c >= first_window_col);
             if reads_window {
-                return Err(PlanError::not_supported("a GROUP BY key computed from a window column", group_span)
+                return Err(PlanError::not_supported("a GROUP BY key computed from a window column", item_span(i))
                     .with_hint("group by window_start, window_end (and window_time) as they are"));
             }
-            keys.push(e);
+            keys.push((i, e));
         }
         for a in aggregates {
             let mut reads_window = false;
@@ -700,13 +706,31 @@ impl Binder<'_> {
             }
         }
         if let WindowAssigner::Session { .. } = assigner {
-            let same = keys.len() == partition_by.len() && partition_by.iter().all(|p| keys.contains(&p));
-            if !same {
-                return Err(PlanError::not_supported("SESSION windows grouped by keys other than their PARTITION BY keys", group_span)
-                    .with_hint("sessions are formed per PARTITION BY key: group by window_start, window_end and exactly those keys"));
+            let hint = "sessions are formed per PARTITION BY key: group by window_start, window_end and exactly those keys";
+            if let Some((i, _)) = keys.iter().find(|(_, k)| !partition_by.contains(k)) {
+                return Err(PlanError::not_supported("grouping SESSION windows by a key that is not a PARTITION BY key", item_span(*i))
+                    .with_hint(hint));
+            }
+            if keys.len() != partition_by.len() {
+                return Err(
+                    PlanError::invalid("a SESSION window aggregate must GROUP BY every PARTITION BY key", group_span).with_hint(hint)
+                );
             }
             if aggregates.iter().any(|a| a.distinct) {
-                return Err(PlanError::not_supported("DISTINCT aggregates over SESSION windows", select.span()));
+                let mut calls = Vec::new();
+                for item in &select.projection {
+                    if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                        collect_aggregates(e, &mut calls);
+                    }
+                }
+                if let Some(h) = &select.having {
+                    collect_aggregates(h, &mut calls);
+                }
+                let distinct = calls.iter().find(|f| {
+                    matches!(&f.args, FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)))
+                });
+                let span = distinct.map_or(select.span(), |f| f.name.span());
+                return Err(PlanError::not_supported("a DISTINCT aggregate over SESSION windows", span));
             }
         }
         Ok(())

@@ -224,9 +224,11 @@ pub fn file_source<'scope>(
                         (Some(tracker), Some(et)) => {
                             c.advance(time_of_event(tracker.watermark()));
                             let (on_time, late, nulls) = split_late(part, et.column, tracker);
-                            Metrics::add(&metrics.rejected, nulls);
                             if nulls > 0 {
+                                // A reject, as a record that fails to decode is: not a row in.
+                                Metrics::add(&metrics.rejected, nulls);
                                 Metrics::add(&metrics.null_event_time, nulls);
+                                metrics.rows_in.fetch_sub(nulls, std::sync::atomic::Ordering::Relaxed);
                             }
                             if let Some(late) = late {
                                 Metrics::add(&metrics.late, late.len as u64);
