@@ -34,7 +34,7 @@ use std::path::Path;
 use vstream_tests::harness::{Outcome, run_script_with, temp_dir};
 
 const BASE_SEED: u64 = 0x0057_1DE0_0000;
-const DEFAULT_CASES: u64 = 300;
+const DEFAULT_CASES: u64 = 1000;
 
 /// The columns every query prints.
 const HEADER: &str = "window_start,window_end,k,n,s,lo,hi";
