@@ -12,7 +12,7 @@ use sqlparser::ast::{
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 use std::path::Path;
-use vstream_connectors::{SinkSpec, TableConnector};
+use vstream_connectors::{SinkSpec, SourceSpec, TableConnector};
 use vstream_repr::agg::AggFunc;
 use vstream_repr::decimal;
 use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
@@ -37,6 +37,19 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// A scan of all the table's columns: its rows, or (`late`) the rows its watermark rejects.
+    fn scan(&self, source: SourceSpec, late: bool) -> LogicalPlan {
+        LogicalPlan::Scan {
+            table: self.name.clone(),
+            source,
+            table_schema: self.schema.clone(),
+            projection: (0..self.schema.len()).collect(),
+            schema: self.schema.clone(),
+            event_time: self.event_time.clone(),
+            late,
+        }
+    }
+
     fn option_error(&self, e: vstream_connectors::OptionError, fallback: Span) -> PlanError {
         let span = e.key.as_ref().and_then(|k| self.option_spans.iter().find(|(n, _)| n == k)).map_or(fallback, |(_, s)| *s);
         PlanError::invalid(e.message, span).with_hint_opt(e.hint)
@@ -300,16 +313,7 @@ impl Binder<'_> {
             let span_of_option = def.option_spans.iter().find(|(k, _)| k == "late.sink").map_or(def.span, |(_, s)| *s);
             let sink = self.catalog.get(sink_name).cloned().ok_or_else(|| self.catalog.unknown_table(sink_name, span_of_option))?;
             let source = def.connector.source().map_err(|e| def.option_error(e, span))?;
-            let scan = LogicalPlan::Scan {
-                table: def.name.clone(),
-                source,
-                table_schema: def.schema.clone(),
-                projection: (0..def.schema.len()).collect(),
-                schema: def.schema.clone(),
-                event_time: def.event_time.clone(),
-                late: true,
-            };
-            self.add_sink(&sink, scan, span_of_option)?;
+            self.add_sink(&sink, def.scan(source, true), span_of_option)?;
         }
         Ok(())
     }
@@ -528,16 +532,7 @@ impl Binder<'_> {
                 }
                 let source = def.connector.source().map_err(|e| def.option_error(e, name.span()))?;
                 let scope = Scope { table: def.name.clone(), alias, schema: def.schema.clone(), grouping: None, computed: Vec::new() };
-                let plan = LogicalPlan::Scan {
-                    table: def.name.clone(),
-                    source,
-                    table_schema: def.schema.clone(),
-                    projection: (0..def.schema.len()).collect(),
-                    schema: def.schema.clone(),
-                    event_time: def.event_time.clone(),
-                    late: false,
-                };
-                Ok((plan, scope))
+                Ok((def.scan(source, false), scope))
             }
         }
     }

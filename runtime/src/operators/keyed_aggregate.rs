@@ -96,17 +96,43 @@ fn add_rows(
             dirty: false,
         };
         let group = group_of(map, buf, init, changed.as_deref_mut());
-        for (acc, spec) in group.accs.iter_mut().zip(aggs) {
-            if let Some(f) = spec.filter {
-                let c = &batch.columns[f];
-                if !(c.is_valid(i) && matches!(&c.data, ColumnData::Bool(v) if v[i])) {
-                    continue;
-                }
-            }
-            acc.add(spec.arg.map(|a| &batch.columns[a]), i, spec).map_err(|e| (group.key.clone(), e))?;
-        }
+        add_row(&mut group.accs, aggs, batch, i).map_err(|e| (group.key.clone(), e))?;
     }
     Ok(())
+}
+
+/// Adds row `row` of `batch` to one group's accumulators, skipping aggregates whose FILTER
+/// column is not TRUE there.
+pub(crate) fn add_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
+    for (acc, spec) in accs.iter_mut().zip(aggs) {
+        if let Some(f) = spec.filter {
+            let c = &batch.columns[f];
+            if !(c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])) {
+                continue;
+            }
+        }
+        acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+    }
+    Ok(())
+}
+
+/// Folds a partial state of the same aggregates into `accs`.
+pub(crate) fn merge_accs(accs: &mut [Accumulator], partial: &[Accumulator], aggs: &[AggregateSpec]) -> Result<(), AggError> {
+    for ((acc, p), spec) in accs.iter_mut().zip(partial).zip(aggs) {
+        acc.merge(p, spec)?;
+    }
+    Ok(())
+}
+
+/// Splits `batch` by the worker that owns each row (`owner(row)`): one batch per worker with rows.
+pub(crate) fn split_by_owner(batch: &Batch, peers: u32, owner: impl FnMut(usize) -> u32) -> Vec<(u32, Batch)> {
+    let owners: Vec<u32> = (0..batch.len).map(owner).collect();
+    (0..peers)
+        .filter_map(|t| {
+            let mask: Vec<bool> = owners.iter().map(|x| *x == t).collect();
+            mask.iter().any(|m| *m).then(|| (t, batch.filter(&mask)))
+        })
+        .collect()
 }
 
 /// Groups by the first `key_len` columns of the input and computes `aggs` over the rest.
@@ -152,17 +178,12 @@ pub fn keyed_aggregate<'scope>(
                     } else if peers == 1 {
                         out.push(Routed::Rows { target: 0, batch });
                     } else {
-                        let targets: Vec<u32> = (0..batch.len)
-                            .map(|i| {
-                                encode_key(&batch, key_len, i, &mut buf);
-                                (hasher.hash_one(&buf[..]) % peers as u64) as u32
-                            })
-                            .collect();
-                        for t in 0..peers as u32 {
-                            let mask: Vec<bool> = targets.iter().map(|x| *x == t).collect();
-                            if mask.iter().any(|m| *m) {
-                                out.push(Routed::Rows { target: t, batch: batch.filter(&mask) });
-                            }
+                        let owner = |i| {
+                            encode_key(&batch, key_len, i, &mut buf);
+                            (hasher.hash_one(&buf[..]) % peers as u64) as u32
+                        };
+                        for (target, batch) in split_by_owner(&batch, peers as u32, owner) {
+                            out.push(Routed::Rows { target, batch });
                         }
                     }
                 }
@@ -260,9 +281,7 @@ fn merge_groups(
         let key = partial.key.clone();
         let init = || Group { key, accs: aggs.iter().map(Accumulator::new).collect(), emitted: None, dirty: false };
         let group = group_of(state, &k, init, Some(&mut *changed));
-        for ((acc, p), spec) in group.accs.iter_mut().zip(&partial.accs).zip(aggs) {
-            acc.merge(p, spec).map_err(|e| (group.key.clone(), e))?;
-        }
+        merge_accs(&mut group.accs, &partial.accs, aggs).map_err(|e| (group.key.clone(), e))?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! operator is on time (sources route late rows elsewhere), so its windows are still open.
 
 use crate::operators::SharedErrors;
-use crate::operators::keyed_aggregate::{Group, GroupMap, hasher, overflow_message};
+use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, hasher, merge_accs, overflow_message, split_by_owner};
 use crate::operators::source::event_of_time;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -72,25 +72,13 @@ impl Spec {
         }
     }
 
-    /// Adds row `row` of `batch` to `group`'s accumulators (FILTER conditions applied).
+    /// Adds row `row` of `batch` to `group`'s accumulators; an overflow names the group.
     fn add_row(&self, batch: &Batch, row: usize, group: &mut Group) -> Result<(), (Vec<Datum>, AggError)> {
-        for (acc, spec) in group.accs.iter_mut().zip(&self.aggs) {
-            if let Some(f) = spec.filter {
-                let c = &batch.columns[f];
-                if !(c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])) {
-                    continue;
-                }
-            }
-            acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec).map_err(|e| (group.key.clone(), e))?;
-        }
-        Ok(())
+        add_row(&mut group.accs, &self.aggs, batch, row).map_err(|e| (group.key.clone(), e))
     }
 
     fn merge(&self, into: &mut Group, partial: &Group) -> Result<(), (Vec<Datum>, AggError)> {
-        for ((acc, p), spec) in into.accs.iter_mut().zip(&partial.accs).zip(&self.aggs) {
-            acc.merge(p, spec).map_err(|e| (into.key.clone(), e))?;
-        }
-        Ok(())
+        merge_accs(&mut into.accs, &partial.accs, &self.aggs).map_err(|e| (into.key.clone(), e))
     }
 
     fn fail(&self, errors: &SharedErrors, (key, e): (Vec<Datum>, AggError)) {
@@ -220,17 +208,12 @@ fn route<'scope>(
                     } else if peers == 1 {
                         out.push(WindowRouted::Rows { target: 0, batch });
                     } else {
-                        let targets: Vec<u32> = (0..batch.len)
-                            .map(|i| {
-                                spec.encode_key(&batch, i, &mut buf);
-                                (hasher.hash_one(&buf[..]) % peers) as u32
-                            })
-                            .collect();
-                        for t in 0..peers as u32 {
-                            let mask: Vec<bool> = targets.iter().map(|x| *x == t).collect();
-                            if mask.iter().any(|m| *m) {
-                                out.push(WindowRouted::Rows { target: t, batch: batch.filter(&mask) });
-                            }
+                        let owner = |i| {
+                            spec.encode_key(&batch, i, &mut buf);
+                            (hasher.hash_one(&buf[..]) % peers) as u32
+                        };
+                        for (target, batch) in split_by_owner(&batch, peers as u32, owner) {
+                            out.push(WindowRouted::Rows { target, batch });
                         }
                     }
                 }
@@ -481,8 +464,8 @@ fn session_aggregate<'scope>(
                         // The row's own window [ts, ts + gap) absorbs every session it touches.
                         let mut merged =
                             Session { start: ts, end: ts.saturating_add(gap), accs: spec.aggs.iter().map(Accumulator::new).collect() };
-                        let mut g = Group { key: entry.key.clone(), accs: std::mem::take(&mut merged.accs), emitted: None, dirty: false };
-                        let mut result = spec.add_row(&batch, i, &mut g);
+                        // The key is cloned for an error message only, not per row.
+                        let mut result = add_row(&mut merged.accs, &spec.aggs, &batch, i);
                         let mut k = 0;
                         while k < entry.sessions.len() && result.is_ok() {
                             let s = &entry.sessions[k];
@@ -490,18 +473,16 @@ fn session_aggregate<'scope>(
                                 let s = entry.sessions.swap_remove(k);
                                 merged.start = merged.start.min(s.start);
                                 merged.end = merged.end.max(s.end);
-                                let other = Group { key: Vec::new(), accs: s.accs, emitted: None, dirty: false };
-                                result = spec.merge(&mut g, &other);
+                                result = merge_accs(&mut merged.accs, &s.accs, &spec.aggs);
                             } else {
                                 k += 1;
                             }
                         }
                         if let Err(e) = result {
-                            spec.fail(&errors, e);
+                            spec.fail(&errors, (entry.key.clone(), e));
                             failed = true;
                             return;
                         }
-                        merged.accs = g.accs;
                         let end = merged.end;
                         entry.sessions.push(merged);
                         if entry.scheduled.is_none_or(|s| end < s) {
