@@ -68,7 +68,7 @@ struct RunArgs {
     /// window and key when it closes (`emit.mode=final`, the default).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     settings: Vec<String>,
-    /// Bytes per source chunk, the unit a worker reads at once (e.g. 4194304).
+    /// Bytes per source chunk, the unit a worker reads at once (e.g. 524288).
     #[arg(long, default_value_t = vstream_connectors::DEFAULT_CHUNK_SIZE, hide = true)]
     chunk_size: u64,
 }

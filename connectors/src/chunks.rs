@@ -14,9 +14,15 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// Bytes per chunk unless told otherwise: large enough that per-chunk costs vanish, small enough
-/// that workers share a file evenly.
-pub const DEFAULT_CHUNK_SIZE: u64 = 4 << 20;
+/// Bytes per chunk unless told otherwise: large enough that per-chunk costs vanish (a read, an
+/// epoch), small enough that workers share a file evenly and stay close in event time. Workers
+/// read chunks in turn, so with an event time the frontier (the slowest worker's watermark) lags
+/// the newest row read by a few chunks' worth of event time, and every window in that span is
+/// open state. Measured on 10M bids (about 50k rows and 50 s of event time per 4 MiB): 4 MiB
+/// chunks made HOP windows at `-w 2` hold three times the state of `-w 1` and run 1.4x faster
+/// than `-w 1`; 512 KiB chunks ran 1.8x faster, with a third of the memory, and no query of the
+/// bench was slower at `-w 1`.
+pub const DEFAULT_CHUNK_SIZE: u64 = 512 << 10;
 
 /// Cuts `[0, len)` into consecutive ranges of `chunk_size` bytes (the last one shorter).
 /// No ranges for an empty file; a `chunk_size` of 0 means [`DEFAULT_CHUNK_SIZE`].

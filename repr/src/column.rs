@@ -233,6 +233,29 @@ impl Column {
         Column::new(self.ty, data, self.validity.as_ref().map(|v| v[range].to_vec()))
     }
 
+    /// The rows at `indices`, in that order (a gather).
+    pub fn take(&self, indices: &[u32]) -> Column {
+        fn pick<T: Copy>(v: &[T], indices: &[u32]) -> Vec<T> {
+            indices.iter().map(|&i| v[i as usize]).collect()
+        }
+        let data = match &self.data {
+            ColumnData::Bool(v) => ColumnData::Bool(pick(v, indices)),
+            ColumnData::Int(v) => ColumnData::Int(pick(v, indices)),
+            ColumnData::Double(v) => ColumnData::Double(pick(v, indices)),
+            ColumnData::Decimal(v) => ColumnData::Decimal(pick(v, indices)),
+            ColumnData::Timestamp(v) => ColumnData::Timestamp(pick(v, indices)),
+            ColumnData::Str(v) => {
+                let mut out = StringColumn::with_capacity(indices.len(), 0);
+                for &i in indices {
+                    out.push(v.get_bytes(i as usize));
+                }
+                ColumnData::Str(out)
+            }
+        };
+        let validity = self.validity.as_ref().map(|v| pick(v, indices));
+        Column::new(self.ty, data, validity)
+    }
+
     /// The rows where `mask` is true, in order.
     pub fn filter(&self, mask: &[bool], selected: usize) -> Column {
         fn pick<T: Copy>(v: &[T], mask: &[bool], n: usize) -> Vec<T> {

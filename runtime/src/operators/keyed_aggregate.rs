@@ -13,6 +13,7 @@
 //! whose partial sets cannot be merged, rows cross as they are.
 
 use crate::operators::SharedErrors;
+use crate::operators::partials::{PartialBuilder, PartialStates};
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ use vstream_repr::{Batch, Column, ColumnData, Datum, RowKind, Schema};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Routed {
     Rows { target: u32, batch: Batch },
-    Groups { target: u32, groups: Vec<(Vec<u8>, Group)> },
+    Groups { target: u32, groups: PartialStates },
 }
 
 impl Routed {
@@ -65,13 +66,11 @@ fn encode_key(batch: &Batch, key_len: usize, row: usize, buf: &mut Vec<u8>) {
 pub(crate) type GroupMap = HashMap<Vec<u8>, Group, RandomState>;
 
 /// The group of `key` in `map`, created by `init` if new (one hash lookup either way; the key
-/// is copied only for a new group). `changed`, when tracked, gets the key the first time the
-/// group is touched since its last emission.
-fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group, changed: Option<&mut Vec<Vec<u8>>>) -> &'m mut Group {
+/// is copied only for a new group). `changed` gets the key the first time the group is touched
+/// since its last emission.
+fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group, changed: &mut Vec<Vec<u8>>) -> &'m mut Group {
     let group = map.entry_ref(key).or_insert_with(init);
-    if let Some(changed) = changed
-        && !group.dirty
-    {
+    if !group.dirty {
         group.dirty = true;
         changed.push(key.to_vec());
     }
@@ -84,7 +83,7 @@ fn add_rows(
     key_len: usize,
     aggs: &[AggregateSpec],
     map: &mut GroupMap,
-    mut changed: Option<&mut Vec<Vec<u8>>>,
+    changed: &mut Vec<Vec<u8>>,
     buf: &mut Vec<u8>,
 ) -> Result<(), (Vec<Datum>, AggError)> {
     for i in 0..batch.len {
@@ -95,7 +94,7 @@ fn add_rows(
             emitted: None,
             dirty: false,
         };
-        let group = group_of(map, buf, init, changed.as_deref_mut());
+        let group = group_of(map, buf, init, changed);
         add_row(&mut group.accs, aggs, batch, i).map_err(|e| (group.key.clone(), e))?;
     }
     Ok(())
@@ -153,25 +152,26 @@ pub fn keyed_aggregate<'scope>(
     let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let hasher = hasher();
         let mut buf = Vec::new();
+        let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(false)).collect();
         move |input, output| {
             input.for_each(|time, data| {
                 let mut out: Vec<Routed> = Vec::new();
                 for batch in data.drain(..) {
                     if pre_aggregate {
                         // One partial state per key of the batch, sent to the key's owner.
-                        let mut local: GroupMap = HashMap::with_capacity_and_hasher(1024, hasher.clone());
-                        if let Err((key, e)) = add_rows(&batch, key_len, &route_aggs, &mut local, None, &mut buf) {
-                            route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
-                            return;
+                        for i in 0..batch.len {
+                            encode_key(&batch, key_len, i, &mut buf);
+                            let key_hash = hasher.hash_one(&buf[..]);
+                            let t = if peers == 1 { 0 } else { (key_hash % peers as u64) as usize };
+                            let accs = builders[t].accs((0, 0), &buf, key_hash, i, &route_aggs);
+                            if let Err(e) = add_row(accs, &route_aggs, &batch, i) {
+                                let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
+                                route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
+                                return;
+                            }
                         }
-                        let mut per_target: Vec<Vec<(Vec<u8>, Group)>> = (0..peers).map(|_| Vec::new()).collect();
-                        for (k, mut g) in local {
-                            g.dirty = false;
-                            let t = if peers == 1 { 0 } else { (hasher.hash_one(&k[..]) % peers as u64) as usize };
-                            per_target[t].push((k, g));
-                        }
-                        for (t, groups) in per_target.into_iter().enumerate() {
-                            if !groups.is_empty() {
+                        for (t, builder) in builders.iter_mut().enumerate() {
+                            if let Some(groups) = builder.finish(&batch, 0..key_len, route_aggs.len()) {
                                 out.push(Routed::Groups { target: t as u32, groups });
                             }
                         }
@@ -219,8 +219,8 @@ pub fn keyed_aggregate<'scope>(
                         break;
                     }
                     let result = match part {
-                        Routed::Rows { batch, .. } => add_rows(&batch, key_len, &aggs, &mut state, Some(&mut changed), &mut buf),
-                        Routed::Groups { groups, .. } => merge_groups(groups, &aggs, &mut state, &mut changed),
+                        Routed::Rows { batch, .. } => add_rows(&batch, key_len, &aggs, &mut state, &mut changed, &mut buf),
+                        Routed::Groups { groups, .. } => merge_groups(&groups, &aggs, &mut state, &mut changed),
                     };
                     if let Err((key, e)) = result {
                         errors.fail(overflow_message(&label, &key, &schema, &e));
@@ -270,18 +270,24 @@ pub fn keyed_aggregate<'scope>(
     })
 }
 
-/// Merges partial groups (one batch's, from one worker) into the owner's state.
+/// Merges partial groups (one batch's, from one worker) into the owner's state. A new group
+/// takes its partial state as it is.
 fn merge_groups(
-    groups: Vec<(Vec<u8>, Group)>,
+    groups: &PartialStates,
     aggs: &[AggregateSpec],
     state: &mut GroupMap,
     changed: &mut Vec<Vec<u8>>,
 ) -> Result<(), (Vec<Datum>, AggError)> {
-    for (k, partial) in groups {
-        let key = partial.key.clone();
-        let init = || Group { key, accs: aggs.iter().map(Accumulator::new).collect(), emitted: None, dirty: false };
-        let group = group_of(state, &k, init, Some(&mut *changed));
-        merge_accs(&mut group.accs, &partial.accs, aggs).map_err(|e| (group.key.clone(), e))?;
+    for entry in groups.entries() {
+        let mut fresh = false;
+        let init = || {
+            fresh = true;
+            Group { key: groups.key_datums(entry.index), accs: entry.accs.to_vec(), emitted: None, dirty: false }
+        };
+        let group = group_of(state, entry.key, init, changed);
+        if !fresh {
+            merge_accs(&mut group.accs, entry.accs, aggs).map_err(|e| (group.key.clone(), e))?;
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod keyed_aggregate;
 pub mod map_filter_project;
+pub mod partials;
 pub mod sink;
 pub mod source;
 pub mod window_aggregate;

@@ -12,6 +12,7 @@
 
 use crate::operators::SharedErrors;
 use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, hasher, merge_accs, overflow_message, split_by_owner};
+use crate::operators::partials::{PartialBuilder, PartialStates};
 use crate::operators::source::event_of_time;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -26,14 +27,11 @@ use vstream_planner::logical::WindowEmit;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, ColumnData, Datum, RowKind, Schema, WindowAssigner};
 
-/// One batch's partial state of a window and key: (window start, window end, key encoding, state).
-pub type Partial = (i64, i64, Vec<u8>, Group);
-
 /// What moves from a worker to a key's owner: rows, or one batch's partial states.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum WindowRouted {
     Rows { target: u32, batch: Batch },
-    Partials { target: u32, partials: Vec<Partial> },
+    Partials { target: u32, partials: PartialStates },
 }
 
 impl WindowRouted {
@@ -77,8 +75,8 @@ impl Spec {
         add_row(&mut group.accs, &self.aggs, batch, row).map_err(|e| (group.key.clone(), e))
     }
 
-    fn merge(&self, into: &mut Group, partial: &Group) -> Result<(), (Vec<Datum>, AggError)> {
-        merge_accs(&mut into.accs, &partial.accs, &self.aggs).map_err(|e| (into.key.clone(), e))
+    fn merge(&self, into: &mut Group, partial: &[Accumulator]) -> Result<(), (Vec<Datum>, AggError)> {
+        merge_accs(&mut into.accs, partial, &self.aggs).map_err(|e| (into.key.clone(), e))
     }
 
     fn fail(&self, errors: &SharedErrors, (key, e): (Vec<Datum>, AggError)) {
@@ -109,54 +107,6 @@ fn frontier_event_time(frontier: AntichainRef<'_, u64>) -> i64 {
     frontier.iter().min().map_or(i64::MAX, |t| event_of_time(*t))
 }
 
-/// One batch's partial states per (window, key). Each row's key is encoded and hashed once, not
-/// once per window (a HOP row is in several), and a key's bytes are copied only for a new entry.
-#[derive(Default)]
-struct BatchPartials {
-    /// Indices into `entries`, by the hash of (key, window end).
-    table: hashbrown::HashTable<usize>,
-    entries: Vec<(i64, i64, std::ops::Range<usize>, u64, Group)>,
-    /// The entries' key bytes, one after another.
-    keys: Vec<u8>,
-}
-
-impl BatchPartials {
-    fn slot_hash(key_hash: u64, end: i64) -> u64 {
-        key_hash ^ (end as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-    }
-
-    fn group(&mut self, start: i64, end: i64, key: &[u8], key_hash: u64, init: impl FnOnce() -> Group) -> &mut Group {
-        let hash = Self::slot_hash(key_hash, end);
-        let (entries, keys) = (&mut self.entries, &mut self.keys);
-        let found = self.table.find(hash, |&e| entries[e].1 == end && keys[entries[e].2.clone()] == *key).copied();
-        let index = match found {
-            Some(e) => e,
-            None => {
-                let at = keys.len();
-                keys.extend_from_slice(key);
-                entries.push((start, end, at..keys.len(), key_hash, init()));
-                let e = entries.len() - 1;
-                self.table.insert_unique(hash, e, |&x| Self::slot_hash(entries[x].3, entries[x].1));
-                e
-            }
-        };
-        &mut self.entries[index].4
-    }
-
-    /// The partials as (start, end, key, key hash, state), leaving the table empty for reuse.
-    fn drain(&mut self) -> impl Iterator<Item = (i64, i64, Vec<u8>, u64, Group)> + '_ {
-        self.table.clear();
-        let keys = &self.keys;
-        self.entries.drain(..).map(move |(start, end, range, key_hash, group)| (start, end, keys[range].to_vec(), key_hash, group))
-    }
-
-    fn clear(&mut self) {
-        self.table.clear();
-        self.entries.clear();
-        self.keys.clear();
-    }
-}
-
 /// Rows of one key's owner: route by the key's hash. Fixed windows pre-aggregate per batch,
 /// window and key when every aggregate's partial states merge (all but DISTINCT), so a window
 /// and key crosses workers once per batch.
@@ -172,36 +122,32 @@ fn route<'scope>(
     input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let hasher = hasher();
         let mut buf = Vec::new();
-        let mut partials = BatchPartials::default();
+        let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(true)).collect();
         move |input, output| {
             input.for_each(|time, data| {
                 let mut out: Vec<WindowRouted> = Vec::new();
                 for batch in data.drain(..) {
                     if pre_aggregate {
-                        partials.clear();
+                        // Each row's key is encoded and hashed once, not once per window (a HOP
+                        // row is in several).
                         for i in 0..batch.len {
                             let Some(ts) = event_time(&batch, i) else { continue };
                             spec.encode_key(&batch, i, &mut buf);
                             let key_hash = hasher.hash_one(&buf[..]);
+                            let builder = &mut builders[if peers == 1 { 0 } else { (key_hash % peers) as usize }];
                             let mut result = Ok(());
                             assigner.for_each_window(ts, |start, end| {
                                 if result.is_ok() {
-                                    let group = partials.group(start, end, &buf, key_hash, || spec.new_group(&batch, i));
-                                    result = spec.add_row(&batch, i, group);
+                                    result = add_row(builder.accs((start, end), &buf, key_hash, i, &spec.aggs), &spec.aggs, &batch, i);
                                 }
                             });
                             if let Err(e) = result {
-                                spec.fail(&errors, e);
+                                spec.fail(&errors, (spec.new_group(&batch, i).key, e));
                                 return;
                             }
                         }
-                        let mut per_target: Vec<Vec<Partial>> = (0..peers).map(|_| Vec::new()).collect();
-                        for (start, end, key, key_hash, group) in partials.drain() {
-                            let t = if peers == 1 { 0 } else { (key_hash % peers) as usize };
-                            per_target[t].push((start, end, key, group));
-                        }
-                        for (t, partials) in per_target.into_iter().enumerate() {
-                            if !partials.is_empty() {
+                        for (t, builder) in builders.iter_mut().enumerate() {
+                            if let Some(partials) = builder.finish(&batch, 1..1 + spec.key_len, spec.aggs.len()) {
                                 out.push(WindowRouted::Partials { target: t as u32, partials });
                             }
                         }
@@ -271,18 +217,24 @@ pub fn window_aggregate<'scope>(
                 };
                 match part {
                     WindowRouted::Partials { partials, .. } => {
-                        for (start, end, key, partial) in partials {
+                        for entry in partials.entries() {
+                            let (start, end) = entry.window;
                             let (_, map) = windows.entry(end).or_insert_with(|| (start, GroupMap::with_hasher(hasher())));
-                            // A new group takes the partial as it is; an existing one merges it.
-                            let group = match map.entry_ref(&key[..]) {
+                            // A new group takes the partial state as it is; an existing one merges it.
+                            let group = match map.entry_ref(entry.key) {
                                 hashbrown::hash_map::EntryRef::Occupied(o) => {
                                     let group = o.into_mut();
-                                    spec.merge(group, &partial)?;
+                                    spec.merge(group, entry.accs)?;
                                     group
                                 }
-                                hashbrown::hash_map::EntryRef::Vacant(v) => v.insert(partial),
+                                hashbrown::hash_map::EntryRef::Vacant(v) => v.insert(Group {
+                                    key: partials.key_datums(entry.index),
+                                    accs: entry.accs.to_vec(),
+                                    emitted: None,
+                                    dirty: false,
+                                }),
                             };
-                            touch(end, &key, group);
+                            touch(end, entry.key, group);
                         }
                     }
                     WindowRouted::Rows { batch, .. } => {
