@@ -630,11 +630,6 @@ impl Binder<'_> {
         let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
         let emit =
             WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
-        if matches!(assigner, WindowAssigner::Session { .. }) && emit.is_changelog() {
-            let what = if emit.changes { "EMIT CHANGES ('emit.mode' = 'changes')" } else { "'late.allowed-lateness'" };
-            return Err(PlanError::not_supported(format!("{what} with SESSION windows"), expr.span())
-                .with_hint("SESSION windows emit each session once, when the watermark passes its end"));
-        }
         let mut fields = input_scope.schema.fields.clone();
         for w in WINDOW_COLUMNS {
             if let Some(f) = fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
@@ -710,22 +705,6 @@ impl Binder<'_> {
                 return Err(
                     PlanError::invalid("a SESSION window aggregate must GROUP BY every PARTITION BY key", group_span).with_hint(hint)
                 );
-            }
-            if aggregates.iter().any(|a| a.distinct) {
-                let mut calls = Vec::new();
-                for item in &select.projection {
-                    if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
-                        collect_aggregates(e, &mut calls);
-                    }
-                }
-                if let Some(h) = &select.having {
-                    collect_aggregates(h, &mut calls);
-                }
-                let distinct = calls.iter().find(|f| {
-                    matches!(&f.args, FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)))
-                });
-                let span = distinct.map_or(select.span(), |f| f.name.span());
-                return Err(PlanError::not_supported("a DISTINCT aggregate over SESSION windows", span));
             }
         }
         Ok(())

@@ -208,8 +208,8 @@ impl Accumulator {
         Ok(())
     }
 
-    /// Whether partial states of this aggregate can be merged (all but DISTINCT, whose partial
-    /// sets would need the values themselves).
+    /// Whether a worker should pre-aggregate this aggregate before the exchange: all but
+    /// DISTINCT, whose partial state is the set of its values, as large as the rows it saw.
     pub fn mergeable(spec: &AggregateSpec) -> bool {
         !spec.distinct
     }
@@ -240,8 +240,19 @@ impl Accumulator {
                 }
             }
             (Accumulator::Extreme { .. }, Accumulator::Extreme { best: None, .. }) => {}
-            // Partial DISTINCT states are never produced (see `mergeable`); two different kinds
-            // of state for one aggregate would be a planner bug.
+            // SESSION windows merge: each value the other state saw and this one did not is
+            // added (decoded from its key encoding).
+            (Accumulator::Distinct(d), Accumulator::Distinct(other)) => {
+                let ty = spec.arg_type.ok_or_else(overflow)?;
+                for k in &other.seen {
+                    if !d.seen.contains(k) {
+                        let value = Column::decode_key(ty, k).ok_or_else(overflow)?;
+                        d.inner.add(Some(&Column::from_datums(ty, &[value])), 0, spec)?;
+                        d.seen.insert(k.clone());
+                    }
+                }
+            }
+            // Two different kinds of state for one aggregate would be a planner bug.
             _ => return Err(overflow()),
         }
         Ok(())
@@ -317,6 +328,29 @@ mod tests {
             a.add(Some(&c), i, &s).unwrap();
         }
         assert_eq!(a.value(), Datum::Int(2));
+    }
+
+    #[test]
+    fn distinct_states_merge_as_the_union_of_their_values() {
+        let c = Column::new(DataType::Varchar, ColumnData::Str(["a", "b", "a", "c"].iter().map(|s| s.to_string()).collect()), None);
+        let n = Column::new(DataType::Decimal { precision: 4, scale: 1 }, ColumnData::Decimal(vec![10, 20, 10, 35]), None);
+        for (col, func, want) in [
+            (&c, AggFunc::Count, Datum::Int(3)),
+            (&c, AggFunc::Max, Datum::Str("c".into())),
+            (&n, AggFunc::Sum, Datum::Decimal(65)),
+            (&n, AggFunc::Count, Datum::Int(3)),
+        ] {
+            let s = spec(func, col.ty, true);
+            let (mut a, mut b) = (Accumulator::new(&s), Accumulator::new(&s));
+            for i in 0..2 {
+                a.add(Some(col), i, &s).unwrap();
+            }
+            for i in 2..4 {
+                b.add(Some(col), i, &s).unwrap();
+            }
+            a.merge(&b, &s).unwrap();
+            assert_eq!(a.value(), want, "{func:?} DISTINCT");
+        }
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub fn window_aggregate<'scope>(
     let key_schema = Schema::new(schema.fields[3..3 + key_len].to_vec());
     let spec = Spec { key_len, aggs, schema, key_schema, label: query.to_string() };
     if let WindowAssigner::Session { gap } = assigner {
-        return session_aggregate(input, name, spec, gap, errors);
+        return session_aggregate(input, name, spec, gap, emit, errors);
     }
     let routed = route(input, name, spec.clone(), assigner, errors.clone());
     // EMIT FINAL without lateness emits nothing before a window closes, so input is applied as
@@ -367,122 +367,215 @@ struct Session {
     start: i64,
     end: i64,
     accs: Vec<Accumulator>,
+    /// The row last emitted for this session (changelog output only).
+    emitted: Option<Vec<Datum>>,
 }
 
-/// A key's open sessions, and the end it is scheduled to be looked at.
+/// A key's open sessions, and the event time it is scheduled to be looked at.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct SessionKey {
     key: Vec<Datum>,
     sessions: Vec<Session>,
+    /// Rows emitted for sessions that have since merged into another: to retract.
+    stale: Vec<Vec<Datum>>,
     scheduled: Option<i64>,
+    /// Touched since it was last refreshed (changelog output only).
+    dirty: bool,
 }
 
-/// The GROUP BY of SESSION windows (EMIT FINAL): per key, rows at most `gap` apart merge into
-/// one session; a session is emitted once the frontier is past its end, when no row can join it.
+impl SessionKey {
+    /// Adds row `i` of `batch`, at event time `ts`: its own window `[ts, ts + gap)` absorbs every
+    /// session it touches, and what was emitted for those becomes stale.
+    fn add(&mut self, spec: &Spec, gap: i64, batch: &Batch, i: usize, ts: i64) -> Result<(), AggError> {
+        let mut merged =
+            Session { start: ts, end: ts.saturating_add(gap), accs: spec.aggs.iter().map(Accumulator::new).collect(), emitted: None };
+        add_row(&mut merged.accs, &spec.aggs, batch, i)?;
+        let mut k = 0;
+        while k < self.sessions.len() {
+            let s = &self.sessions[k];
+            if s.start <= merged.end && merged.start <= s.end {
+                let s = self.sessions.swap_remove(k);
+                merged.start = merged.start.min(s.start);
+                merged.end = merged.end.max(s.end);
+                merge_accs(&mut merged.accs, &s.accs, &spec.aggs)?;
+                self.stale.extend(s.emitted);
+            } else {
+                k += 1;
+            }
+        }
+        self.sessions.push(merged);
+        Ok(())
+    }
+
+    /// When the key needs looking at next: an unemitted session under EMIT FINAL when the
+    /// frontier passes its end (to emit it), any other when no row can join it any more.
+    fn next_wake(&self, emit: WindowEmit) -> Option<i64> {
+        let wake = |s: &Session| if !emit.changes && s.emitted.is_none() { s.end } else { s.end.saturating_add(emit.allowed_lateness) };
+        self.sessions.iter().map(wake).min()
+    }
+
+    /// Emits what changed for this key with the frontier at `watermark`: retractions of stale
+    /// rows, then each visible session's row if new or changed (visible: always under EMIT
+    /// CHANGES, once complete under EMIT FINAL), and drops the sessions no row can join.
+    fn refresh(&mut self, spec: &Spec, emit: WindowEmit, watermark: i64, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+        self.dirty = false;
+        let mut stale = std::mem::take(&mut self.stale);
+        let mut updates = Vec::new();
+        for s in &mut self.sessions {
+            // A session row is complete once the frontier is past its end: a row at exactly
+            // `end` would still join it.
+            if !emit.changes && s.end >= watermark {
+                continue;
+            }
+            let values: Vec<Datum> = s.accs.iter().map(Accumulator::value).collect();
+            let row = spec.row(s.start, s.end, &self.key, &values);
+            let old = match s.emitted.take() {
+                Some(old) if old == row => {
+                    s.emitted = Some(old);
+                    continue;
+                }
+                // A stale row of the same bounds is this session's before it grew: an update.
+                None => stale.iter().position(|r| r[..2] == row[..2]).map(|p| stale.swap_remove(p)),
+                old => old,
+            };
+            match old {
+                Some(old) => {
+                    updates.push((old, RowKind::UpdateBefore));
+                    updates.push((row.clone(), RowKind::UpdateAfter));
+                }
+                None => updates.push((row.clone(), RowKind::Insert)),
+            }
+            s.emitted = Some(row);
+        }
+        for row in stale {
+            rows.push(row);
+            kinds.push(RowKind::Delete);
+        }
+        for (row, kind) in updates {
+            rows.push(row);
+            kinds.push(kind);
+        }
+        self.sessions.retain(|s| s.end.saturating_add(emit.allowed_lateness) >= watermark);
+    }
+}
+
+/// The GROUP BY of SESSION windows: per key, rows at most `gap` apart merge into one session.
+/// EMIT FINAL emits a session once the frontier is past its end, when no row can join it; with
+/// an allowed lateness it is kept that much longer, and a late row that joins it retracts the
+/// emitted row and emits the grown session. EMIT CHANGES emits every session as it grows, and
+/// retracts the sessions that merge.
 fn session_aggregate<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     spec: Spec,
     gap: i64,
+    emit: WindowEmit,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, errors.clone());
+    // As for fixed windows: a changelog is computed per epoch, in epoch order.
+    let per_epoch = emit.is_changelog();
     routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
         let mut keys: HashMap<Vec<u8>, SessionKey, ahash::RandomState> = HashMap::with_hasher(hasher());
-        // (end, key): when to look at a key's sessions again; stale entries are skipped.
+        // (time, key): when to look at a key again (`SessionKey::next_wake`); stale entries are skipped.
         let mut schedule: BinaryHeap<Reverse<(i64, Vec<u8>)>> = BinaryHeap::new();
+        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<WindowRouted>)> = BTreeMap::new();
         let mut cap: Option<Capability<u64>> = None;
         let mut failed = false;
         let mut buf = Vec::new();
         move |(input, frontier), output| {
+            // Adds a part's rows to their keys; `touched` gets each key first made dirty.
+            let mut apply = |part: WindowRouted,
+                             keys: &mut HashMap<Vec<u8>, SessionKey, ahash::RandomState>,
+                             schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
+                             touched: &mut Vec<Vec<u8>>|
+             -> Result<(), (Vec<Datum>, AggError)> {
+                let WindowRouted::Rows { batch, .. } = part else { return Ok(()) };
+                for i in 0..batch.len {
+                    let Some(ts) = event_time(&batch, i) else { continue };
+                    spec.encode_key(&batch, i, &mut buf);
+                    let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
+                        key: batch.columns[1..=spec.key_len].iter().map(|c| c.datum(i)).collect(),
+                        sessions: Vec::new(),
+                        stale: Vec::new(),
+                        scheduled: None,
+                        dirty: false,
+                    });
+                    // The key is cloned for an error message only, not per row.
+                    entry.add(&spec, gap, &batch, i, ts).map_err(|e| (entry.key.clone(), e))?;
+                    if per_epoch && !entry.dirty {
+                        entry.dirty = true;
+                        touched.push(buf.clone());
+                    }
+                    if let Some(wake) = entry.next_wake(emit)
+                        && entry.scheduled.is_none_or(|s| wake < s)
+                    {
+                        entry.scheduled = Some(wake);
+                        schedule.push(Reverse((wake, buf.clone())));
+                    }
+                }
+                Ok(())
+            };
             input.for_each(|time, data| {
                 let Some(c) = time.retain_least(0) else { return };
                 if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
                     cap = Some(c.clone());
                 }
+                if per_epoch {
+                    stash.entry(*c.time()).or_insert_with(|| (c.clone(), Vec::new())).1.append(data);
+                    return;
+                }
+                let mut untracked = Vec::new();
                 for part in data.drain(..) {
-                    let WindowRouted::Rows { batch, .. } = part else { continue };
-                    for i in 0..batch.len {
-                        if failed {
-                            return;
-                        }
-                        let Some(ts) = event_time(&batch, i) else { continue };
-                        spec.encode_key(&batch, i, &mut buf);
-                        let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
-                            key: batch.columns[1..=spec.key_len].iter().map(|c| c.datum(i)).collect(),
-                            sessions: Vec::new(),
-                            scheduled: None,
-                        });
-                        // The row's own window [ts, ts + gap) absorbs every session it touches.
-                        let mut merged =
-                            Session { start: ts, end: ts.saturating_add(gap), accs: spec.aggs.iter().map(Accumulator::new).collect() };
-                        // The key is cloned for an error message only, not per row.
-                        let mut result = add_row(&mut merged.accs, &spec.aggs, &batch, i);
-                        let mut k = 0;
-                        while k < entry.sessions.len() && result.is_ok() {
-                            let s = &entry.sessions[k];
-                            if s.start <= merged.end && merged.start <= s.end {
-                                let s = entry.sessions.swap_remove(k);
-                                merged.start = merged.start.min(s.start);
-                                merged.end = merged.end.max(s.end);
-                                result = merge_accs(&mut merged.accs, &s.accs, &spec.aggs);
-                            } else {
-                                k += 1;
-                            }
-                        }
-                        if let Err(e) = result {
-                            spec.fail(&errors, (entry.key.clone(), e));
-                            failed = true;
-                            return;
-                        }
-                        let end = merged.end;
-                        entry.sessions.push(merged);
-                        if entry.scheduled.is_none_or(|s| end < s) {
-                            entry.scheduled = Some(end);
-                            schedule.push(Reverse((end, buf.clone())));
-                        }
+                    if failed {
+                        return;
+                    }
+                    if let Err(e) = apply(part, &mut keys, &mut schedule, &mut untracked) {
+                        spec.fail(&errors, e);
+                        failed = true;
                     }
                 }
             });
             let watermark = frontier_event_time(frontier.frontier());
-            // A session ending at `end` is complete once the frontier is past it: a row at
-            // exactly `end` would still join it.
-            let mut rows = Vec::new();
-            while let Some(Reverse((end, _))) = schedule.peek()
-                && *end < watermark
-            {
-                let Some(Reverse((end, key))) = schedule.pop() else { break };
-                let Some(entry) = keys.get_mut(&key[..]) else { continue };
-                if entry.scheduled != Some(end) {
-                    continue;
-                }
-                let mut k = 0;
-                while k < entry.sessions.len() {
-                    if entry.sessions[k].end < watermark {
-                        let s = entry.sessions.swap_remove(k);
-                        let values: Vec<Datum> = s.accs.iter().map(Accumulator::value).collect();
-                        rows.push(spec.row(s.start, s.end, &entry.key, &values));
-                    } else {
-                        k += 1;
+            // Complete epochs, in order: apply, then emit the changes of the keys they touched.
+            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
+                let Some((epoch_cap, parts)) = stash.remove(&t) else { break };
+                let mut touched = Vec::new();
+                for part in parts {
+                    if failed {
+                        break;
+                    }
+                    if let Err(e) = apply(part, &mut keys, &mut schedule, &mut touched) {
+                        spec.fail(&errors, e);
+                        failed = true;
                     }
                 }
-                match entry.sessions.iter().map(|s| s.end).min() {
-                    None => {
-                        keys.remove(&key[..]);
+                // The epochs still stashed are yet to come as far as this one is concerned: their
+                // rows may join sessions, so the watermark of this epoch's changes is at most theirs.
+                let as_of = stash.keys().next().map_or(watermark, |next| watermark.min(event_of_time(*next)));
+                let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                for k in touched {
+                    if let Some(entry) = keys.get_mut(&k[..]) {
+                        entry.refresh(&spec, emit, as_of, &mut rows, &mut kinds);
                     }
-                    Some(next) => {
-                        entry.scheduled = Some(next);
-                        schedule.push(Reverse((next, key)));
-                    }
+                }
+                refresh_due(&mut keys, &mut schedule, &spec, emit, as_of, &mut rows, &mut kinds);
+                if !rows.is_empty() && !failed {
+                    let batch = Batch::from_rows(&spec.schema, &rows).with_kinds(Some(kinds));
+                    output.session(&epoch_cap).give_container(&mut vec![batch]);
                 }
             }
+            // Keys due: sessions to emit (EMIT FINAL) or to drop.
+            let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+            refresh_due(&mut keys, &mut schedule, &spec, emit, watermark, &mut rows, &mut kinds);
             if let Some(c) = cap.as_ref()
                 && !rows.is_empty()
                 && !failed
             {
-                output.session(c).give_container(&mut vec![Batch::from_rows(&spec.schema, &rows)]);
+                let batch = Batch::from_rows(&spec.schema, &rows);
+                output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
             }
-            if keys.is_empty() {
+            if keys.is_empty() && stash.is_empty() {
                 cap = None;
             } else if let Some(c) = cap.as_mut()
                 && let Some(least) = frontier.frontier().iter().min()
@@ -492,4 +585,36 @@ fn session_aggregate<'scope>(
             }
         }
     })
+}
+
+/// Refreshes the keys due before `watermark` (`SessionKey::next_wake`), and schedules each again
+/// or forgets it when it has no sessions left.
+fn refresh_due(
+    keys: &mut HashMap<Vec<u8>, SessionKey, ahash::RandomState>,
+    schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
+    spec: &Spec,
+    emit: WindowEmit,
+    watermark: i64,
+    rows: &mut Vec<Vec<Datum>>,
+    kinds: &mut Vec<RowKind>,
+) {
+    while let Some(Reverse((wake, _))) = schedule.peek()
+        && *wake < watermark
+    {
+        let Some(Reverse((wake, key))) = schedule.pop() else { break };
+        let Some(entry) = keys.get_mut(&key[..]) else { continue };
+        if entry.scheduled != Some(wake) {
+            continue;
+        }
+        entry.refresh(spec, emit, watermark, rows, kinds);
+        match entry.next_wake(emit) {
+            None => {
+                keys.remove(&key[..]);
+            }
+            Some(next) => {
+                entry.scheduled = Some(next);
+                schedule.push(Reverse((next, key)));
+            }
+        }
+    }
 }
