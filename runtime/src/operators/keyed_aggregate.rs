@@ -13,14 +13,13 @@
 //! whose partial sets cannot be merged, rows cross as they are.
 
 use crate::operators::SharedErrors;
+use crate::operators::epochs::EpochStash;
 use crate::operators::partials::{PartialBuilder, PartialStates};
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
-use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, Column, ColumnData, Datum, RowKind, Schema};
@@ -197,10 +196,7 @@ pub fn keyed_aggregate<'scope>(
     let global_owner = (hasher().hash_one(&[][..] as &[u8]) % peers as u64) as usize == worker;
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |cap, _info| {
         let mut state: GroupMap = HashMap::with_hasher(hasher());
-        // Input is held per epoch until the frontier passes it, then applied in epoch order, so the
-        // rows emitted at epoch t are the result as of t exactly (not including later input that
-        // arrived early). Memory: what the epochs still open hold, typically one or two.
-        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<Routed>)> = BTreeMap::new();
+        let mut stash: EpochStash<Routed> = EpochStash::default();
         let mut empty_input_cap = (key_len == 0 && global_owner).then_some(cap);
         let mut buf = Vec::new();
         let mut failed = false;
@@ -208,11 +204,9 @@ pub fn keyed_aggregate<'scope>(
             input.for_each(|time, data| {
                 // Times are totally ordered (epochs), so a message's stamp has one least time.
                 let Some(cap) = time.retain_least(0) else { return };
-                let entry = stash.entry(*cap.time()).or_insert_with(|| (cap.clone(), Vec::new()));
-                entry.1.append(data);
+                stash.push(&cap, data);
             });
-            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
-                let Some((cap, parts)) = stash.remove(&t) else { break };
+            while let Some((cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut changed: Vec<Vec<u8>> = Vec::new();
                 for part in parts {
                     if failed {

@@ -1,5 +1,6 @@
 //! The timely operators vstream renders plans into, one per file.
 
+pub mod epochs;
 pub mod keyed_aggregate;
 pub mod map_filter_project;
 pub mod partials;

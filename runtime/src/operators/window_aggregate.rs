@@ -11,6 +11,7 @@
 //! operator is on time (sources route late rows elsewhere), so its windows are still open.
 
 use crate::operators::SharedErrors;
+use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, hasher, merge_accs, overflow_message, split_by_owner};
 use crate::operators::partials::{PartialBuilder, PartialStates};
 use crate::operators::source::event_of_time;
@@ -20,7 +21,6 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
-use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::operator::Operator;
 use timely::progress::frontier::AntichainRef;
 use vstream_planner::logical::WindowEmit;
@@ -197,9 +197,9 @@ pub fn window_aggregate<'scope>(
     routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
         // Open windows by end: key -> state.
         let mut windows: BTreeMap<i64, (i64, GroupMap)> = BTreeMap::new();
-        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<WindowRouted>)> = BTreeMap::new();
+        let mut stash: EpochStash<WindowRouted> = EpochStash::default();
         // Held while there is state, at most the frontier: the time fired rows are emitted at.
-        let mut cap: Option<Capability<u64>> = None;
+        let mut cap = HeldCapability::default();
         // Windows ending at or before this have emitted their final rows.
         let mut fired_until = i64::MIN;
         let mut failed = false;
@@ -259,11 +259,9 @@ pub fn window_aggregate<'scope>(
             };
             input.for_each(|time, data| {
                 let Some(c) = time.retain_least(0) else { return };
-                if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
-                    cap = Some(c.clone());
-                }
+                cap.hold(&c);
                 if per_epoch {
-                    stash.entry(*c.time()).or_insert_with(|| (c.clone(), Vec::new())).1.append(data);
+                    stash.push(&c, data);
                 } else {
                     let mut unused = Vec::new();
                     for part in data.drain(..) {
@@ -278,8 +276,7 @@ pub fn window_aggregate<'scope>(
                 }
             });
             // Complete epochs, in order: apply, then emit the changes they made.
-            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
-                let Some((epoch_cap, parts)) = stash.remove(&t) else { break };
+            while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut changed = Vec::new();
                 for part in parts {
                     if failed {
@@ -323,7 +320,7 @@ pub fn window_aggregate<'scope>(
             }
             // Windows the frontier has passed: emit (EMIT FINAL), and drop those past lateness.
             let watermark = frontier_event_time(frontier.frontier());
-            if let Some(c) = cap.as_ref() {
+            if let Some(c) = cap.get() {
                 let (mut rows, mut kinds) = (Vec::new(), Vec::new());
                 if !emit.changes {
                     for (end, (start, map)) in windows.range_mut(..=watermark) {
@@ -348,15 +345,7 @@ pub fn window_aggregate<'scope>(
                     output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
                 }
             }
-            // Keep a capability only while there is something left to emit, at the frontier.
-            if windows.is_empty() && stash.is_empty() {
-                cap = None;
-            } else if let Some(c) = cap.as_mut()
-                && let Some(least) = frontier.frontier().iter().min()
-                && c.time() < least
-            {
-                c.downgrade(least);
-            }
+            cap.settle(!windows.is_empty() || !stash.is_empty(), frontier.frontier());
         }
     })
 }
@@ -479,8 +468,8 @@ fn session_aggregate<'scope>(
         let mut keys: HashMap<Vec<u8>, SessionKey, ahash::RandomState> = HashMap::with_hasher(hasher());
         // (time, key): when to look at a key again (`SessionKey::next_wake`); stale entries are skipped.
         let mut schedule: BinaryHeap<Reverse<(i64, Vec<u8>)>> = BinaryHeap::new();
-        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<WindowRouted>)> = BTreeMap::new();
-        let mut cap: Option<Capability<u64>> = None;
+        let mut stash: EpochStash<WindowRouted> = EpochStash::default();
+        let mut cap = HeldCapability::default();
         let mut failed = false;
         let mut buf = Vec::new();
         move |(input, frontier), output| {
@@ -518,11 +507,9 @@ fn session_aggregate<'scope>(
             };
             input.for_each(|time, data| {
                 let Some(c) = time.retain_least(0) else { return };
-                if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
-                    cap = Some(c.clone());
-                }
+                cap.hold(&c);
                 if per_epoch {
-                    stash.entry(*c.time()).or_insert_with(|| (c.clone(), Vec::new())).1.append(data);
+                    stash.push(&c, data);
                     return;
                 }
                 let mut untracked = Vec::new();
@@ -538,8 +525,7 @@ fn session_aggregate<'scope>(
             });
             let watermark = frontier_event_time(frontier.frontier());
             // Complete epochs, in order: apply, then emit the changes of the keys they touched.
-            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
-                let Some((epoch_cap, parts)) = stash.remove(&t) else { break };
+            while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut touched = Vec::new();
                 for part in parts {
                     if failed {
@@ -552,7 +538,7 @@ fn session_aggregate<'scope>(
                 }
                 // The epochs still stashed are yet to come as far as this one is concerned: their
                 // rows may join sessions, so the watermark of this epoch's changes is at most theirs.
-                let as_of = stash.keys().next().map_or(watermark, |next| watermark.min(event_of_time(*next)));
+                let as_of = stash.next_epoch().map_or(watermark, |next| watermark.min(event_of_time(next)));
                 let (mut rows, mut kinds) = (Vec::new(), Vec::new());
                 for k in touched {
                     if let Some(entry) = keys.get_mut(&k[..]) {
@@ -568,21 +554,14 @@ fn session_aggregate<'scope>(
             // Keys due: sessions to emit (EMIT FINAL) or to drop.
             let (mut rows, mut kinds) = (Vec::new(), Vec::new());
             refresh_due(&mut keys, &mut schedule, &spec, emit, watermark, &mut rows, &mut kinds);
-            if let Some(c) = cap.as_ref()
+            if let Some(c) = cap.get()
                 && !rows.is_empty()
                 && !failed
             {
                 let batch = Batch::from_rows(&spec.schema, &rows);
                 output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
             }
-            if keys.is_empty() && stash.is_empty() {
-                cap = None;
-            } else if let Some(c) = cap.as_mut()
-                && let Some(least) = frontier.frontier().iter().min()
-                && c.time() < least
-            {
-                c.downgrade(least);
-            }
+            cap.settle(!keys.is_empty() || !stash.is_empty(), frontier.frontier());
         }
     })
 }
