@@ -277,7 +277,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
             let per_process = processes > 1
                 && matches!(&original.nodes[n.id].operator, Operator::Source { spec: SourceSpec::File(o), .. } if is_per_process(&o.path));
             if !per_process {
-                shared_sources.push(format!("{}={len}", display_path(&f.path).display()));
+                shared_sources.push(format!("{}={len}", f.path.display()));
             }
             let rejects = match &f.rejects {
                 Some(p) => {
