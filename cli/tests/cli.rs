@@ -190,10 +190,24 @@ fn explain_prints_both_plans_and_dot() {
     out.assert_ok();
     assert!(out.stdout.starts_with("== logical plan ==\nSink stdout (auction BIGINT, price BIGINT)\n"), "{}", out.stdout);
     assert!(
-        out.stdout.contains("== dataflow ==\n0 Source bid: file path=bids.csv format=csv; columns [auction, price] of 7;"),
+        out.stdout.contains(
+            "== dataflow on 1 process x 1 worker ==\n0 Source bid: file path=bids.csv format=csv; columns [auction, price] of 7;"
+        ),
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout
+            .ends_with("== edges ==\n0 -> 1: pipeline: rows stay on their worker\n1 -> 2: gather to worker 0: stays on the one worker\n"),
+        "{}",
+        out.stdout
+    );
+    // On a cluster: the hostfile's lines are the processes; the gather crosses them.
+    std::fs::write(fx.path("hosts.txt"), "127.0.0.1:2101\n127.0.0.1:2102\n127.0.0.1:2103\n").expect("write hosts.txt");
+    let out = fx.vstream(&["explain", "q.sql", "--hostfile", "hosts.txt", "--processes", "2", "-w", "4"]);
+    out.assert_ok();
+    assert!(out.stdout.contains("== dataflow on 2 processes x 4 workers = 8 workers ==\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 -> 2: gather to worker 0: crosses processes"), "{}", out.stdout);
     let out = fx.vstream(&["explain", "--dot", "q.sql"]);
     out.assert_ok();
     assert!(out.stdout.starts_with("digraph vstream {") && out.stdout.trim_end().ends_with('}'), "{}", out.stdout);

@@ -23,6 +23,19 @@ pub struct SourceShare {
     pub rejects: Option<RejectsFile>,
     /// Per worker of this process: how many of its chunks it has read.
     pub progress: ReadProgress,
+    pub split: SourceSplit,
+}
+
+/// Which workers share a source's chunks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SourceSplit {
+    /// The global index of this process's first worker.
+    pub first_worker: usize,
+    /// Workers per process.
+    pub local_workers: usize,
+    /// The file is this process's own (`{process}` in its path): only its workers share it.
+    /// Otherwise every worker of every process reads its share.
+    pub per_process: bool,
 }
 
 /// What each worker needs beyond the plan: the sources' chunks and where sinks write.
@@ -35,6 +48,8 @@ pub struct WorkerContext {
     pub errors: SharedErrors,
     /// See `FileSourceConfig::emit_interval`.
     pub emit_interval: Option<usize>,
+    /// See `FileSourceConfig::chunk_delay`.
+    pub chunk_delay: Option<std::time::Duration>,
 }
 
 pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
@@ -46,7 +61,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
-                let SourceShare { chunks, rejects, progress } = ctx.sources[node.id].take().unwrap_or_default();
+                let SourceShare { chunks, rejects, progress, split } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = FileSourceConfig {
                     source: file.clone(),
                     table_schema: table_schema.clone(),
@@ -54,8 +69,10 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     chunks,
                     rejects,
                     progress,
+                    split,
                     emit_interval: ctx.emit_interval,
                     event_time: *event_time,
+                    chunk_delay: ctx.chunk_delay,
                 };
                 let (rows, late) = file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
                 late_streams[node.id] = Some(late);
