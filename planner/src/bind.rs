@@ -439,9 +439,6 @@ impl Binder<'_> {
             }
             scope
         } else {
-            if plan.is_changelog() {
-                return Err(not_over_changelog("GROUP BY", select.span()));
-            }
             let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
             let (aggregated, agg_scope) = aggregate(plan, scope, &group_exprs, &calls)?;
             self.check_window_aggregate(&aggregated, select)?;
@@ -502,7 +499,6 @@ impl Binder<'_> {
         match &select.distinct {
             None | Some(ast::Distinct::All) => Ok(project),
             // SELECT DISTINCT is a GROUP BY of every output column, with no aggregates.
-            Some(ast::Distinct::Distinct) if project.is_changelog() => Err(not_over_changelog("SELECT DISTINCT", select.span())),
             Some(ast::Distinct::Distinct) => Ok(LogicalPlan::Aggregate {
                 input: Box::new(project),
                 group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
@@ -517,6 +513,19 @@ impl Binder<'_> {
         match rel {
             TableFactor::Table { name, alias, args: None, .. } => self.table_scan(name, alias.as_ref().map(|a| a.name.value.clone())),
             TableFactor::TableFunction { expr, alias } => self.window_function(expr, alias.as_ref()),
+            // A subquery's rows (a changelog if it aggregates) under its alias.
+            TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
+                let plan = self.query(subquery)?;
+                let alias = alias.as_ref().map(|a| a.name.value.clone());
+                let scope = Scope {
+                    table: alias.clone().unwrap_or_default(),
+                    alias,
+                    schema: plan.schema().clone(),
+                    grouping: None,
+                    computed: Vec::new(),
+                };
+                Ok((plan, scope))
+            }
             other => Err(PlanError::not_supported(format!("`{}` in FROM", first_words(&other.to_string())), other.span())),
         }
     }
@@ -1549,13 +1558,6 @@ fn call_span(f: &ast::Function) -> Span {
         span.end.column += 1;
     }
     span
-}
-
-/// The keyed operator takes inserts only; grouping a changelog (a GROUP BY of a GROUP BY, or
-/// DISTINCT over one) needs accumulators that undo a retracted row, which it does not have yet.
-fn not_over_changelog(what: &str, span: Span) -> PlanError {
-    PlanError::not_supported(format!("{what} over the result of a GROUP BY"), span)
-        .with_hint("aggregate the source rows directly, or write the grouped result to a sink and read it from there")
 }
 
 /// `GROUP BY 2` means the second select item, as in DuckDB and Postgres.

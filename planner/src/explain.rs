@@ -82,13 +82,18 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 s.push_str(&format!(" project {}; state: none", items.join(", ")));
                 s
             }
-            Operator::KeyedAggregate { input, key_len, aggregates } => {
+            Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];
                 let aggs = aggregate_texts(aggregates, &input_names);
                 let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let (input_kind, state) = if *retractions {
+                    (" takes retractions;", "per key, its row count, the aggregates' accumulators (MIN/MAX: every value with its count) and the last row emitted")
+                } else {
+                    ("", "per key, the aggregates' accumulators and the last row emitted")
+                };
                 format!(
-                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}]; {exchange}; state: per key, the aggregates' accumulators and the last row emitted; emits a changelog per epoch",
+                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}];{input_kind} {exchange}; state: {state}; emits a changelog per epoch",
                     n.id,
                     keys.join(", "),
                     aggs.join(", ")

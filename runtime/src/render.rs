@@ -3,7 +3,7 @@
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
-use crate::operators::keyed_aggregate::keyed_aggregate;
+use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, ReadProgress, RejectsFile, file_source};
@@ -84,10 +84,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
             }
-            Operator::KeyedAggregate { input, key_len, aggregates } => {
+            Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                Some(keyed_aggregate(input, &name, &query, *key_len, aggregates.clone(), node.schema.clone(), ctx.errors.clone()))
+                let spec = KeyedAggregateSpec { key_len: *key_len, aggs: aggregates.clone(), retractions: *retractions };
+                Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), ctx.errors.clone()))
             }
             Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");

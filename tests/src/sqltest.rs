@@ -58,8 +58,8 @@
 //!
 //! Every file runs in [`CONFIGS`]: 1 and 3 workers, each with a tiny chunk size (so every input
 //! is cut into many chunks, dealt round-robin to the workers, most of them starting mid-line)
-//! and with the default one; and at 2 workers with one row per epoch. Every run starts from a fresh folder and must give what the file
-//! expects. `VSTREAM_TEST_FILTER=substring` runs only the files whose name holds it.
+//! and with the default one; and at 2 workers with one row per epoch. Every run starts from a
+//! fresh folder and must give what the file expects. `VSTREAM_TEST_FILTER=substring` runs only the files whose name holds it.
 //!
 //! With `VSTREAM_REWRITE=1`, each file's expected sections are rewritten from the first
 //! configuration's actual output (an `error` section replaces the `expect` sections if it

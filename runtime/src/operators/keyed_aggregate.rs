@@ -47,6 +47,17 @@ pub struct Group {
     pub(crate) emitted: Option<Vec<Datum>>,
     /// Changed since the last emission (so a key touched many times in an epoch emits once).
     pub(crate) dirty: bool,
+    /// Rows added less rows retracted (kept only over a changelog: the group ends at zero).
+    pub(crate) rows: i64,
+}
+
+/// What the keyed operator computes: `aggs` grouped by the first `key_len` input columns; with
+/// `retractions`, over a changelog.
+#[derive(Clone, Debug)]
+pub struct KeyedAggregateSpec {
+    pub key_len: usize,
+    pub aggs: Vec<AggregateSpec>,
+    pub retractions: bool,
 }
 
 /// The hasher that both picks a key's worker and indexes the state. Fixed seeds: every worker
@@ -76,25 +87,48 @@ fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group,
     group
 }
 
-/// Adds every row of `batch` to its group in `map`. On an overflow, the error names the group.
+/// Adds every row of `batch` to its group in `map`, or takes it back for a `-U`/`-D` row of a
+/// changelog. On an overflow, the error names the group.
 fn add_rows(
     batch: &Batch,
-    key_len: usize,
-    aggs: &[AggregateSpec],
+    spec: &KeyedAggregateSpec,
     map: &mut GroupMap,
     changed: &mut Vec<Vec<u8>>,
     buf: &mut Vec<u8>,
 ) -> Result<(), (Vec<Datum>, AggError)> {
+    let (key_len, aggs) = (spec.key_len, &spec.aggs[..]);
     for i in 0..batch.len {
         encode_key(batch, key_len, i, buf);
         let init = || Group {
             key: batch.columns[..key_len].iter().map(|c| c.datum(i)).collect(),
-            accs: aggs.iter().map(Accumulator::new).collect(),
+            accs: aggs.iter().map(|a| Accumulator::with_retractions(a, spec.retractions)).collect(),
             emitted: None,
             dirty: false,
+            rows: 0,
         };
         let group = group_of(map, buf, init, changed);
-        add_row(&mut group.accs, aggs, batch, i).map_err(|e| (group.key.clone(), e))?;
+        let diff = batch.kind(i).diff();
+        group.rows += diff;
+        let result = if diff > 0 { add_row(&mut group.accs, aggs, batch, i) } else { retract_row(&mut group.accs, aggs, batch, i) };
+        result.map_err(|e| (group.key.clone(), e))?;
+    }
+    Ok(())
+}
+
+/// Whether aggregate `spec` takes row `row` (its FILTER column, if any, is TRUE there).
+fn passes_filter(spec: &AggregateSpec, batch: &Batch, row: usize) -> bool {
+    spec.filter.is_none_or(|f| {
+        let c = &batch.columns[f];
+        c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])
+    })
+}
+
+/// Takes row `row` of `batch` back from one group's accumulators (the inverse of `add_row`).
+fn retract_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
+    for (acc, spec) in accs.iter_mut().zip(aggs) {
+        if passes_filter(spec, batch, row) {
+            acc.retract(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+        }
     }
     Ok(())
 }
@@ -103,13 +137,9 @@ fn add_rows(
 /// column is not TRUE there.
 pub(crate) fn add_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
     for (acc, spec) in accs.iter_mut().zip(aggs) {
-        if let Some(f) = spec.filter {
-            let c = &batch.columns[f];
-            if !(c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])) {
-                continue;
-            }
+        if passes_filter(spec, batch, row) {
+            acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
         }
-        acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
     }
     Ok(())
 }
@@ -138,14 +168,15 @@ pub fn keyed_aggregate<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     query: &str,
-    key_len: usize,
-    aggs: Vec<AggregateSpec>,
+    spec: KeyedAggregateSpec,
     schema: Schema,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let peers = input.scope().peers();
     let worker = input.scope().index();
-    let pre_aggregate = aggs.iter().all(Accumulator::mergeable);
+    let (key_len, aggs) = (spec.key_len, spec.aggs.clone());
+    // Over a changelog, rows cross as they are: a partial state would have to carry retractions.
+    let pre_aggregate = !spec.retractions && aggs.iter().all(Accumulator::mergeable);
     let label = query.to_string();
     let (route_aggs, route_errors, route_label, route_schema) = (aggs.clone(), errors.clone(), label.clone(), schema.clone());
     let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
@@ -213,7 +244,7 @@ pub fn keyed_aggregate<'scope>(
                         break;
                     }
                     let result = match part {
-                        Routed::Rows { batch, .. } => add_rows(&batch, key_len, &aggs, &mut state, &mut changed, &mut buf),
+                        Routed::Rows { batch, .. } => add_rows(&batch, &spec, &mut state, &mut changed, &mut buf),
                         Routed::Groups { groups, .. } => merge_groups(&groups, &aggs, &mut state, &mut changed),
                     };
                     if let Err((key, e)) = result {
@@ -227,6 +258,16 @@ pub fn keyed_aggregate<'scope>(
                 for k in changed {
                     let Some(g) = state.get_mut(&k) else { continue };
                     g.dirty = false;
+                    // Over a changelog, a group whose rows are all retracted is gone (a global
+                    // aggregate always has its one row).
+                    if spec.retractions && key_len > 0 && g.rows == 0 {
+                        if let Some(old) = g.emitted.take() {
+                            rows.push(g.key.iter().chain(&old).cloned().collect());
+                            kinds.push(RowKind::Delete);
+                        }
+                        state.remove(&k);
+                        continue;
+                    }
                     // Only the aggregate values are kept between emissions; the key is `g.key`.
                     let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
                     let row = |values: &[Datum]| g.key.iter().chain(values).cloned().collect::<Vec<Datum>>();
@@ -276,7 +317,7 @@ fn merge_groups(
         let mut fresh = false;
         let init = || {
             fresh = true;
-            Group { key: groups.key_datums(entry.index), accs: entry.accs.to_vec(), emitted: None, dirty: false }
+            Group { key: groups.key_datums(entry.index), accs: entry.accs.to_vec(), emitted: None, dirty: false, rows: 0 }
         };
         let group = group_of(state, entry.key, init, changed);
         if !fresh {

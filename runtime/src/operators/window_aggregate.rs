@@ -67,6 +67,7 @@ impl Spec {
             accs: self.aggs.iter().map(Accumulator::new).collect(),
             emitted: None,
             dirty: false,
+            rows: 0,
         }
     }
 
@@ -232,6 +233,7 @@ pub fn window_aggregate<'scope>(
                                     accs: entry.accs.to_vec(),
                                     emitted: None,
                                     dirty: false,
+                                    rows: 0,
                                 }),
                             };
                             touch(end, entry.key, group);
