@@ -34,8 +34,10 @@ fn configure_allocator() {
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
         libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        // Arguments 3 to 5 must be zero as unsigned longs. A kernel without the switch returns
+        // -1: the run is then only larger, not wrong.
         #[cfg(target_os = "linux")]
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong);
     }
 }
 

@@ -346,7 +346,7 @@ impl Accumulator {
 
     /// Whether a worker should pre-aggregate this aggregate before the exchange: all but
     /// DISTINCT, whose partial state is the set of its values, as large as the rows it saw.
-    pub fn mergeable(spec: &AggregateSpec) -> bool {
+    pub fn pre_aggregates(spec: &AggregateSpec) -> bool {
         !spec.distinct
     }
 

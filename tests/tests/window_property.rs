@@ -1,4 +1,4 @@
-//! Property test of event-time windows (EMIT FINAL) and late rows: random event times with
+//! Property test of event-time windows (EMIT FINAL and CHANGES) and late rows: random event times with
 //! bounded disorder, a random watermark delay, random worker counts, chunk sizes and emit
 //! intervals. Per case, one script runs TUMBLE, HOP and SESSION aggregates (a random subset, each
 //! into its own file sink, or one of them to stdout) over a table whose late rows go to a side
@@ -13,7 +13,10 @@
 //!    scratch over the input rows less the late ones (and less the rows with a NULL time, which
 //!    are rejected): windows half-open and aligned to the epoch, sessions per key of rows at most
 //!    `gap` apart, one row per window and key;
-//! 5. the run's counters agree: rows in, rejected (NULL times), late, rows out per sink.
+//! 5. the run's counters agree: rows in, rejected (NULL times), late, rows out per sink;
+//! 6. with EMIT CHANGES or an allowed lateness the output is a changelog, folded for (4), and no
+//!    row is retracted before it was emitted; under EMIT FINAL, when no row is behind the
+//!    watermark, none is retracted at all (nothing is emitted before its window closes).
 //!
 //! Deterministic input: case `i` uses seed `BASE_SEED + i` (which rows a worker judges late
 //! depends on the chunking, not on thread timing). A failure prints the seed, the parameters,
@@ -571,6 +574,7 @@ fn check_case(case: &Case) -> Report {
 
     // (4) Each query's output is the batch evaluation over the rows that were not late.
     let (on_time, _) = multiset_minus(rows, &late);
+    let no_row_behind_watermark = rows.iter().zip(max_before(rows)).all(|(r, m)| !behind(r.ts, m, case.delay));
     let timed: Vec<&Row> = on_time.iter().filter(|r| r.ts.is_some()).collect();
     let mut rows_out: BTreeMap<String, u64> = BTreeMap::new();
     rows_out.insert("late_t".to_string(), late.len() as u64);
@@ -588,6 +592,14 @@ fn check_case(case: &Case) -> Report {
             }
         };
         rows_out.insert(q.sink.clone().unwrap_or_else(|| "stdout".to_string()), lines.len() as u64);
+        // EMIT FINAL corrects an emitted row only for a row behind the watermark (within the
+        // allowed lateness): with none such, no row may be retracted (nothing emitted early).
+        if !case.changes
+            && no_row_behind_watermark
+            && let Some(l) = lines.iter().find(|l| l.starts_with("-U,") || l.starts_with("-D,"))
+        {
+            problems.push(format!("query {i}: EMIT FINAL retracted a row though no row is behind the watermark: {l}"));
+        }
         let mut actual = if case.changelog() { fold(&lines, &format!("query {i}"), &mut problems) } else { lines };
         actual.sort();
         let expected = evaluate(q.window, &timed);

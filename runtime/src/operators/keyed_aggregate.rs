@@ -9,8 +9,9 @@
 //!
 //! Local pre-aggregation: before the exchange, each worker folds a batch into one partial state
 //! per key, so a key crosses workers once per batch rather than once per row. It pays whenever
-//! keys repeat within a batch (a hot auction, 408 weather stations); with DISTINCT aggregates,
-//! whose partial sets cannot be merged, rows cross as they are.
+//! keys repeat within a batch (a hot auction, 408 weather stations). With DISTINCT aggregates,
+//! whose partial state is the set of values (as large as the rows), and over a changelog, rows
+//! cross as they are.
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::EpochStash;
@@ -176,15 +177,21 @@ pub fn keyed_aggregate<'scope>(
     let worker = input.scope().index();
     let (key_len, aggs) = (spec.key_len, spec.aggs.clone());
     // Over a changelog, rows cross as they are: a partial state would have to carry retractions.
-    let pre_aggregate = !spec.retractions && aggs.iter().all(Accumulator::mergeable);
+    let pre_aggregate = !spec.retractions && aggs.iter().all(Accumulator::pre_aggregates);
     let label = query.to_string();
     let (route_aggs, route_errors, route_label, route_schema) = (aggs.clone(), errors.clone(), label.clone(), schema.clone());
     let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let hasher = hasher();
         let mut buf = Vec::new();
         let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(false)).collect();
+        let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
+                // After an error the run is ending: later input is dropped, not half-aggregated.
+                if failed {
+                    data.clear();
+                    return;
+                }
                 let mut out: Vec<Routed> = Vec::new();
                 for batch in data.drain(..) {
                     if pre_aggregate {
@@ -197,6 +204,8 @@ pub fn keyed_aggregate<'scope>(
                             if let Err(e) = add_row(accs, &route_aggs, &batch, i) {
                                 let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
                                 route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
+                                builders.iter_mut().for_each(PartialBuilder::clear);
+                                failed = true;
                                 return;
                             }
                         }

@@ -61,14 +61,13 @@ impl Spec {
         }
     }
 
+    /// The key values of row `row`.
+    fn key_of(&self, batch: &Batch, row: usize) -> Vec<Datum> {
+        batch.columns[1..=self.key_len].iter().map(|c| c.datum(row)).collect()
+    }
+
     fn new_group(&self, batch: &Batch, row: usize) -> Group {
-        Group {
-            key: batch.columns[1..=self.key_len].iter().map(|c| c.datum(row)).collect(),
-            accs: self.aggs.iter().map(Accumulator::new).collect(),
-            emitted: None,
-            dirty: false,
-            rows: 0,
-        }
+        Group { key: self.key_of(batch, row), accs: self.aggs.iter().map(Accumulator::new).collect(), emitted: None, dirty: false, rows: 0 }
     }
 
     /// Adds row `row` of `batch` to `group`'s accumulators; an overflow names the group.
@@ -109,8 +108,8 @@ fn frontier_event_time(frontier: AntichainRef<'_, u64>) -> i64 {
 }
 
 /// Rows of one key's owner: route by the key's hash. Fixed windows pre-aggregate per batch,
-/// window and key when every aggregate's partial states merge (all but DISTINCT), so a window
-/// and key crosses workers once per batch.
+/// window and key when every aggregate pre-aggregates (all but DISTINCT, whose partial state is
+/// as large as its rows), so a window and key crosses workers once per batch.
 fn route<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
@@ -119,13 +118,19 @@ fn route<'scope>(
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<WindowRouted>> {
     let peers = input.scope().peers() as u64;
-    let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::mergeable);
+    let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::pre_aggregates);
     input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let hasher = hasher();
         let mut buf = Vec::new();
         let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(true)).collect();
+        let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
+                // After an error the run is ending: later input is dropped, not half-aggregated.
+                if failed {
+                    data.clear();
+                    return;
+                }
                 let mut out: Vec<WindowRouted> = Vec::new();
                 for batch in data.drain(..) {
                     if pre_aggregate {
@@ -143,7 +148,9 @@ fn route<'scope>(
                                 }
                             });
                             if let Err(e) = result {
-                                spec.fail(&errors, (spec.new_group(&batch, i).key, e));
+                                spec.fail(&errors, (spec.key_of(&batch, i), e));
+                                builders.iter_mut().for_each(PartialBuilder::clear);
+                                failed = true;
                                 return;
                             }
                         }
@@ -338,7 +345,10 @@ pub fn window_aggregate<'scope>(
                     }
                 }
                 fired_until = fired_until.max(watermark);
-                let expired: Vec<i64> = windows.range(..=watermark.saturating_sub(emit.allowed_lateness)).map(|(end, _)| *end).collect();
+                // At the end of the input every window goes, even one whose end plus the lateness
+                // would pass `i64::MAX`.
+                let expire_to = if frontier.is_empty() { i64::MAX } else { watermark.saturating_sub(emit.allowed_lateness) };
+                let expired: Vec<i64> = windows.range(..=expire_to).map(|(end, _)| *end).collect();
                 for end in expired {
                     windows.remove(&end);
                 }
@@ -376,25 +386,34 @@ struct SessionKey {
 
 impl SessionKey {
     /// Adds row `i` of `batch`, at event time `ts`: its own window `[ts, ts + gap)` absorbs every
-    /// session it touches, and what was emitted for those becomes stale.
+    /// session it touches, and what was emitted for those becomes stale. The row goes into the
+    /// first session it touches and the others (rarely any) merge into that one, so a row costs
+    /// one accumulator update, not a copy of its session's state (a DISTINCT set, say). Sessions
+    /// never touch each other, so the sessions the merged one covers are exactly those.
     fn add(&mut self, spec: &Spec, gap: i64, batch: &Batch, i: usize, ts: i64) -> Result<(), AggError> {
-        let mut merged =
-            Session { start: ts, end: ts.saturating_add(gap), accs: spec.aggs.iter().map(Accumulator::new).collect(), emitted: None };
-        add_row(&mut merged.accs, &spec.aggs, batch, i)?;
-        let mut k = 0;
-        while k < self.sessions.len() {
-            let s = &self.sessions[k];
-            if s.start <= merged.end && merged.start <= s.end {
-                let s = self.sessions.swap_remove(k);
-                merged.start = merged.start.min(s.start);
-                merged.end = merged.end.max(s.end);
-                merge_accs(&mut merged.accs, &s.accs, &spec.aggs)?;
-                self.stale.extend(s.emitted);
-            } else {
-                k += 1;
-            }
+        let (start, end) = (ts, ts.saturating_add(gap));
+        let mut touching = (0..self.sessions.len()).filter(|&k| self.sessions[k].start <= end && start <= self.sessions[k].end);
+        let Some(first) = touching.next() else {
+            let mut s = Session { start, end, accs: spec.aggs.iter().map(Accumulator::new).collect(), emitted: None };
+            add_row(&mut s.accs, &spec.aggs, batch, i)?;
+            self.sessions.push(s);
+            return Ok(());
+        };
+        let others: Vec<usize> = touching.collect();
+        let base = &mut self.sessions[first];
+        base.start = base.start.min(start);
+        base.end = base.end.max(end);
+        self.stale.extend(base.emitted.take());
+        add_row(&mut base.accs, &spec.aggs, batch, i)?;
+        // Highest index first: `swap_remove` then moves only sessions already looked at.
+        for k in others.into_iter().rev() {
+            let s = self.sessions.swap_remove(k);
+            let base = &mut self.sessions[first];
+            base.start = base.start.min(s.start);
+            base.end = base.end.max(s.end);
+            merge_accs(&mut base.accs, &s.accs, &spec.aggs)?;
+            self.stale.extend(s.emitted);
         }
-        self.sessions.push(merged);
         Ok(())
     }
 
@@ -405,17 +424,15 @@ impl SessionKey {
         self.sessions.iter().map(wake).min()
     }
 
-    /// Emits what changed for this key with the frontier at `watermark`: retractions of stale
-    /// rows, then each visible session's row if new or changed (visible: always under EMIT
-    /// CHANGES, once complete under EMIT FINAL), and drops the sessions no row can join.
-    fn refresh(&mut self, spec: &Spec, emit: WindowEmit, watermark: i64, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+    /// Emits what changed for this key as of `progress`: retractions of stale rows, then each
+    /// visible session's row if new or changed (visible: always under EMIT CHANGES, once
+    /// complete under EMIT FINAL), and drops the sessions no row can join.
+    fn refresh(&mut self, spec: &Spec, emit: WindowEmit, progress: Progress, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
         self.dirty = false;
         let mut stale = std::mem::take(&mut self.stale);
         let mut updates = Vec::new();
         for s in &mut self.sessions {
-            // A session row is complete once the frontier is past its end: a row at exactly
-            // `end` would still join it.
-            if !emit.changes && s.end >= watermark {
+            if !emit.changes && !progress.passed(s.end) {
                 continue;
             }
             let values: Vec<Datum> = s.accs.iter().map(Accumulator::value).collect();
@@ -436,7 +453,11 @@ impl SessionKey {
                 }
                 None => updates.push((row.clone(), RowKind::Insert)),
             }
-            s.emitted = Some(row);
+            // Without a changelog an emitted session is complete and dropped below: nothing
+            // will retract its row.
+            if emit.is_changelog() {
+                s.emitted = Some(row);
+            }
         }
         for row in stale {
             rows.push(row);
@@ -446,7 +467,23 @@ impl SessionKey {
             rows.push(row);
             kinds.push(kind);
         }
-        self.sessions.retain(|s| s.end.saturating_add(emit.allowed_lateness) >= watermark);
+        self.sessions.retain(|s| !progress.passed(s.end.saturating_add(emit.allowed_lateness)));
+    }
+}
+
+/// How far the input has come, for sessions: the frontier's event time, and whether the input
+/// has ended (then every session is complete, even one whose end saturated at `i64::MAX`).
+#[derive(Clone, Copy, Debug)]
+struct Progress {
+    watermark: i64,
+    done: bool,
+}
+
+impl Progress {
+    /// Whether no row still to come is at `time` or before it. A session ending at `end` is
+    /// complete once this holds for `end`: a row at exactly `end` would still join it.
+    fn passed(self, time: i64) -> bool {
+        self.done || time < self.watermark
     }
 }
 
@@ -486,7 +523,7 @@ fn session_aggregate<'scope>(
                     let Some(ts) = event_time(&batch, i) else { continue };
                     spec.encode_key(&batch, i, &mut buf);
                     let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
-                        key: batch.columns[1..=spec.key_len].iter().map(|c| c.datum(i)).collect(),
+                        key: spec.key_of(&batch, i),
                         sessions: Vec::new(),
                         stale: Vec::new(),
                         scheduled: None,
@@ -544,10 +581,10 @@ fn session_aggregate<'scope>(
                 let (mut rows, mut kinds) = (Vec::new(), Vec::new());
                 for k in touched {
                     if let Some(entry) = keys.get_mut(&k[..]) {
-                        entry.refresh(&spec, emit, as_of, &mut rows, &mut kinds);
+                        entry.refresh(&spec, emit, Progress { watermark: as_of, done: false }, &mut rows, &mut kinds);
                     }
                 }
-                refresh_due(&mut keys, &mut schedule, &spec, emit, as_of, &mut rows, &mut kinds);
+                refresh_due(&mut keys, &mut schedule, &spec, emit, Progress { watermark: as_of, done: false }, &mut rows, &mut kinds);
                 if !rows.is_empty() && !failed {
                     let batch = Batch::from_rows(&spec.schema, &rows).with_kinds(Some(kinds));
                     output.session(&epoch_cap).give_container(&mut vec![batch]);
@@ -555,7 +592,8 @@ fn session_aggregate<'scope>(
             }
             // Keys due: sessions to emit (EMIT FINAL) or to drop.
             let (mut rows, mut kinds) = (Vec::new(), Vec::new());
-            refresh_due(&mut keys, &mut schedule, &spec, emit, watermark, &mut rows, &mut kinds);
+            let progress = Progress { watermark, done: frontier.is_empty() };
+            refresh_due(&mut keys, &mut schedule, &spec, emit, progress, &mut rows, &mut kinds);
             if let Some(c) = cap.get()
                 && !rows.is_empty()
                 && !failed
@@ -568,26 +606,26 @@ fn session_aggregate<'scope>(
     })
 }
 
-/// Refreshes the keys due before `watermark` (`SessionKey::next_wake`), and schedules each again
-/// or forgets it when it has no sessions left.
+/// Refreshes the keys due as of `progress` (`SessionKey::next_wake`), and schedules each again or
+/// forgets it when it has no sessions left.
 fn refresh_due(
     keys: &mut HashMap<Vec<u8>, SessionKey, ahash::RandomState>,
     schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
     spec: &Spec,
     emit: WindowEmit,
-    watermark: i64,
+    progress: Progress,
     rows: &mut Vec<Vec<Datum>>,
     kinds: &mut Vec<RowKind>,
 ) {
     while let Some(Reverse((wake, _))) = schedule.peek()
-        && *wake < watermark
+        && progress.passed(*wake)
     {
         let Some(Reverse((wake, key))) = schedule.pop() else { break };
         let Some(entry) = keys.get_mut(&key[..]) else { continue };
         if entry.scheduled != Some(wake) {
             continue;
         }
-        entry.refresh(spec, emit, watermark, rows, kinds);
+        entry.refresh(spec, emit, progress, rows, kinds);
         match entry.next_wake(emit) {
             None => {
                 keys.remove(&key[..]);
