@@ -277,23 +277,7 @@ pub fn keyed_aggregate<'scope>(
                         state.remove(&k);
                         continue;
                     }
-                    // Only the aggregate values are kept between emissions; the key is `g.key`.
-                    let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
-                    let row = |values: &[Datum]| g.key.iter().chain(values).cloned().collect::<Vec<Datum>>();
-                    match &g.emitted {
-                        Some(old) if *old == values => {}
-                        Some(old) => {
-                            rows.push(row(old));
-                            kinds.push(RowKind::UpdateBefore);
-                            rows.push(row(&values));
-                            kinds.push(RowKind::UpdateAfter);
-                        }
-                        None => {
-                            rows.push(row(&values));
-                            kinds.push(RowKind::Insert);
-                        }
-                    }
-                    g.emitted = Some(values);
+                    emit_change(&g.accs, &mut g.emitted, |values| g.key.iter().chain(values).cloned().collect(), &mut rows, &mut kinds);
                 }
                 if !rows.is_empty() && !failed {
                     let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
@@ -312,6 +296,33 @@ pub fn keyed_aggregate<'scope>(
             }
         }
     })
+}
+
+/// The change of one group since its last emission: nothing if its values are the same, else a
+/// retraction of the old row (`-U`) and the new row (`+U`), or `+I` if none was emitted. Only
+/// the aggregate values are kept between emissions; `row` makes the whole row from them.
+pub(crate) fn emit_change(
+    accs: &[Accumulator],
+    emitted: &mut Option<Vec<Datum>>,
+    row: impl Fn(&[Datum]) -> Vec<Datum>,
+    rows: &mut Vec<Vec<Datum>>,
+    kinds: &mut Vec<RowKind>,
+) {
+    let values: Vec<Datum> = accs.iter().map(Accumulator::value).collect();
+    match emitted {
+        Some(old) if *old == values => return,
+        Some(old) => {
+            rows.push(row(old));
+            kinds.push(RowKind::UpdateBefore);
+            rows.push(row(&values));
+            kinds.push(RowKind::UpdateAfter);
+        }
+        None => {
+            rows.push(row(&values));
+            kinds.push(RowKind::Insert);
+        }
+    }
+    *emitted = Some(values);
 }
 
 /// Merges partial groups (one batch's, from one worker) into the owner's state. A new group

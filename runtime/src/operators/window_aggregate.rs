@@ -12,7 +12,7 @@
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
-use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, hasher, merge_accs, overflow_message, split_by_owner};
+use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, emit_change, hasher, merge_accs, overflow_message, split_by_owner};
 use crate::operators::partials::{PartialBuilder, PartialStates};
 use crate::operators::source::event_of_time;
 use hashbrown::HashMap;
@@ -306,21 +306,7 @@ pub fn window_aggregate<'scope>(
                     if !emit.changes && end > fired_until {
                         continue;
                     }
-                    let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
-                    match &g.emitted {
-                        Some(old) if *old == values => {}
-                        Some(old) => {
-                            rows.push(spec.row(*start, end, &g.key, old));
-                            kinds.push(RowKind::UpdateBefore);
-                            rows.push(spec.row(*start, end, &g.key, &values));
-                            kinds.push(RowKind::UpdateAfter);
-                        }
-                        None => {
-                            rows.push(spec.row(*start, end, &g.key, &values));
-                            kinds.push(RowKind::Insert);
-                        }
-                    }
-                    g.emitted = Some(values);
+                    emit_change(&g.accs, &mut g.emitted, |values| spec.row(*start, end, &g.key, values), &mut rows, &mut kinds);
                 }
                 if !rows.is_empty() && !failed {
                     let batch = Batch::from_rows(&spec.schema, &rows);
