@@ -363,6 +363,10 @@ impl Binder<'_> {
                 LogicalPlan::Project { input: Box::new(query), exprs, schema: def.schema.clone() }
             }
         };
+        let sink = match sink {
+            SinkSpec::Kafka(k) => SinkSpec::Kafka(Box::new(kafka_sink_keys(*k, &query, &def.name, span)?)),
+            other => other,
+        };
         self.plan.sinks.push(SinkPlan { name: def.name.clone(), sink, query });
         Ok(())
     }
@@ -1599,4 +1603,35 @@ fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<V
             }
         })
         .collect()
+}
+
+/// Checks a Kafka sink's `'key.fields'` against the written columns, and gives an upsert sink
+/// without them the GROUP BY key: the message key of each row.
+fn kafka_sink_keys(
+    mut k: vstream_connectors::kafka::KafkaSink,
+    query: &LogicalPlan,
+    table: &str,
+    span: Span,
+) -> Result<vstream_connectors::kafka::KafkaSink> {
+    let schema = query.schema();
+    for f in &k.key_fields {
+        if !schema.fields.iter().any(|c| c.name.eq_ignore_ascii_case(f)) {
+            let names: Vec<&str> = schema.fields.iter().map(|c| c.name.as_str()).collect();
+            return Err(PlanError::invalid(format!("'key.fields' of `{table}` names `{f}`, which the query does not write"), span)
+                .with_hint(format!("written columns: {}", names.join(", "))));
+        }
+    }
+    if k.upsert && k.key_fields.is_empty() {
+        match query.upsert_key() {
+            Some(key) => k.upsert_key = Some(key),
+            None => {
+                return Err(PlanError::invalid(
+                    format!("upsert sink `{table}` needs a key: the query's GROUP BY columns among the written ones, or 'key.fields'"),
+                    span,
+                )
+                .with_hint("write every GROUP BY column, or name the key with 'key.fields' = 'a;b'"));
+            }
+        }
+    }
+    Ok(k)
 }

@@ -140,11 +140,13 @@ fn sink_target(
             SinkSpec::Stdout => !folded,
             SinkSpec::File(f) => !f.upsert && f.format != Format::DebeziumJson,
             SinkSpec::Blackhole => false,
+            SinkSpec::Kafka(_) => false,
         };
     let plain_schema = schema;
     let schema = &written_schema(schema, op_column);
     Ok(match spec {
-        SinkSpec::Blackhole => SinkTarget::Discard,
+        // Kafka sinks are operators of their own (`operators::kafka_sink`), which make their producer.
+        SinkSpec::Blackhole | SinkSpec::Kafka(_) => SinkTarget::Discard,
         SinkSpec::File(f) => {
             if f.single_file && worker != 0 {
                 return Ok(SinkTarget::Discard);
@@ -215,6 +217,9 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
             };
             let progress = crate::operators::source::ReadProgress::new(config.workers.max(1));
             sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects, progress });
+        }
+        if let Operator::Source { spec: SourceSpec::Kafka(k), .. } = &n.operator {
+            sources[n.id] = Some(crate::operators::kafka_source::share(k, config.workers.max(1), &mut rejects_files)?);
         }
     }
     for n in &plan.nodes {
