@@ -300,3 +300,145 @@ fn unreachable_broker_fails_within_the_timeout() {
     assert!(stderr.contains(&format!("cannot reach Kafka at {brokers} within 2 s")), "{stderr}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+#[test]
+fn metadata_columns_and_keyed_rows() {
+    let Some(brokers) = broker() else { return };
+    let d = dir();
+    let t = json_topic(&brokers, JSON_LINES, 2);
+    let (keyed, changes) = (topic("keyed"), topic("changes"));
+    let script = format!(
+        "CREATE TABLE bid (auction BIGINT, price BIGINT, ts TIMESTAMP(3) METADATA FROM 'timestamp', p INT METADATA FROM 'partition' VIRTUAL,
+  `offset` BIGINT METADATA) WITH ('connector' = 'kafka', 'topic' = '{t}', 'properties.bootstrap.servers' = '{brokers}',
+  'format' = 'json', 'scan.bounded.mode' = 'latest-offset', 'json.on-error' = 'skip');
+CREATE TABLE meta WITH ('connector' = 'file', 'path' = 'meta.csv', 'format' = 'csv', 'sink.single-file' = 'true');
+INSERT INTO meta SELECT p, `offset`, auction, ts > TIMESTAMP '2020-01-01 00:00:00' AS recent FROM bid;
+CREATE TABLE keyed WITH ('connector' = 'kafka', 'topic' = '{keyed}', 'properties.bootstrap.servers' = '{brokers}',
+  'format' = 'csv', 'key.fields' = 'auction', 'key.format' = 'csv', 'sink.create-topic' = 'true');
+INSERT INTO keyed SELECT auction, price FROM bid;
+CREATE TABLE changes WITH ('connector' = 'kafka', 'topic' = '{changes}', 'properties.bootstrap.servers' = '{brokers}',
+  'format' = 'debezium-json', 'sink.create-topic' = 'true');
+INSERT INTO changes SELECT MOD(auction, 2) AS k, COUNT(*) AS n FROM bid GROUP BY MOD(auction, 2);
+"
+    );
+    let (ok, stderr) = vstream(&d.path, &script, &["-w", "2"]);
+    assert!(ok, "vstream failed:\n{stderr}");
+    // Line i of JSON_LINES is at partition i % 2, offset i / 2; lines 2 and 4 are bad.
+    let meta = std::fs::read_to_string(d.path.join("meta.csv")).expect("meta.csv");
+    let mut rows: Vec<&str> = meta.lines().skip(1).collect();
+    rows.sort_unstable();
+    assert_eq!(rows, vec!["0,0,1,true", "1,0,2,true", "1,1,4,true", "1,2,6,true"]);
+
+    let mut kv: Vec<(String, String)> = vstream_bench::kafka::read_all(&brokers, &keyed)
+        .expect("read the keyed topic")
+        .into_iter()
+        .map(|r| {
+            (
+                String::from_utf8(r.key.unwrap_or_default()).unwrap_or_default(),
+                String::from_utf8(r.value.unwrap_or_default()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    kv.sort();
+    let want: Vec<(String, String)> =
+        [(1, 10), (2, 20), (4, 40), (6, 60)].iter().map(|(a, p)| (a.to_string(), format!("{a},{p}"))).collect();
+    assert_eq!(kv, want);
+
+    // The Debezium changelog folds to the result: creates add `after`, deletes remove `before`.
+    let mut live: Vec<serde_json::Value> = Vec::new();
+    for r in vstream_bench::kafka::read_all(&brokers, &changes).expect("read the changelog topic") {
+        let v: serde_json::Value = serde_json::from_slice(&r.value.expect("a value")).expect("JSON");
+        match v["op"].as_str() {
+            Some("c") => live.push(v["after"].clone()),
+            Some("d") => {
+                let at = live.iter().position(|x| *x == v["before"]).expect("a delete of a live row");
+                live.remove(at);
+            }
+            other => panic!("unexpected op {other:?} in {v}"),
+        }
+    }
+    live.sort_by_key(|v| v["k"].as_i64());
+    assert_eq!(live, vec![serde_json::json!({"k": 0, "n": 3}), serde_json::json!({"k": 1, "n": 1})]);
+}
+
+/// Reads the child's stdout until `want` lines (after the header) came or `wait` passed, then
+/// stops it; the lines seen.
+fn lines_within(mut child: std::process::Child, want: usize, wait: Duration) -> Vec<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + wait;
+    let mut lines = Vec::new();
+    while lines.len() < want + 1 {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(l) => lines.push(l),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines.into_iter().skip(1).collect()
+}
+
+#[test]
+fn an_idle_partition_does_not_hold_the_watermark_back() {
+    let Some(brokers) = broker() else { return };
+    let d = dir();
+    // Partition 0 holds 6 s of events, partition 1 nothing; the source is unbounded.
+    let t = topic("idle");
+    vstream_bench::kafka::create_topic(&brokers, &t, 2).expect("create the topic");
+    let lines: Vec<String> = (0..60).map(|i| format!("{i},2025-01-01 00:00:{:02}.{:03}", i / 10, (i % 10) * 100)).collect();
+    vstream_bench::kafka::produce_lines(&brokers, &t, 1, lines.join("\n").as_bytes(), false).expect("produce");
+    let script = |idle: &str| {
+        format!(
+            "CREATE TABLE ev (n BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = '{t}',
+  'properties.bootstrap.servers' = '{brokers}', 'format' = 'csv'{idle});
+SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;
+"
+        )
+    };
+    let spawn = |text: String| {
+        std::fs::write(d.path.join("q.sql"), text).expect("write the script");
+        Command::new(env!("CARGO_BIN_EXE_vstream"))
+            .args(["run", "q.sql", "-w", "1"])
+            .current_dir(&d.path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start vstream")
+    };
+    // With the idle timeout, the five complete windows close while the job runs.
+    let rows = lines_within(spawn(script(", 'source.idle-timeout' = '300 ms'")), 5, Duration::from_secs(15));
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert!(rows.iter().all(|r| r.ends_with(",10")), "{rows:?}");
+    // Without it, the empty partition holds every window open.
+    let rows = lines_within(spawn(script("")), 1, Duration::from_millis(1500));
+    assert!(rows.is_empty(), "{rows:?}");
+}
+
+#[test]
+fn metadata_errors() {
+    let d = dir();
+    let (ok, stderr) = vstream(
+        &d.path,
+        "CREATE TABLE t (a BIGINT, k VARCHAR METADATA FROM 'key') WITH ('connector' = 'kafka', 'topic' = 't',
+  'properties.bootstrap.servers' = '127.0.0.1:1');\nSELECT a FROM t;\n",
+        &[],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("unknown metadata key 'key' of column `k`"), "{stderr}");
+    let (ok, stderr) = vstream(
+        &d.path,
+        "CREATE TABLE t (a BIGINT, ts TIMESTAMP(3) METADATA FROM 'timestamp') WITH ('connector' = 'file', 'path' = 'x.csv');\nSELECT a FROM t;\n",
+        &[],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("metadata column `ts` needs 'connector' = 'kafka'"), "{stderr}");
+}
