@@ -346,7 +346,12 @@ INSERT INTO changes SELECT MOD(auction, 2) AS k, COUNT(*) AS n FROM bid GROUP BY
 
     // The Debezium changelog folds to the result: creates add `after`, deletes remove `before`.
     let mut live: Vec<serde_json::Value> = Vec::new();
-    for r in vstream_bench::kafka::read_all(&brokers, &changes).expect("read the changelog topic") {
+    let records = vstream_bench::kafka::read_all(&brokers, &changes).expect("read the changelog topic");
+    let shown: Vec<String> = records
+        .iter()
+        .map(|r| format!("{}@{}: {}", r.partition, r.offset, String::from_utf8_lossy(r.value.as_deref().unwrap_or_default())))
+        .collect();
+    for r in records {
         let v: serde_json::Value = serde_json::from_slice(&r.value.expect("a value")).expect("JSON");
         match v["op"].as_str() {
             Some("c") => live.push(v["after"].clone()),
@@ -358,7 +363,7 @@ INSERT INTO changes SELECT MOD(auction, 2) AS k, COUNT(*) AS n FROM bid GROUP BY
         }
     }
     live.sort_by_key(|v| v["k"].as_i64());
-    assert_eq!(live, vec![serde_json::json!({"k": 0, "n": 3}), serde_json::json!({"k": 1, "n": 1})]);
+    assert_eq!(live, vec![serde_json::json!({"k": 0, "n": 3}), serde_json::json!({"k": 1, "n": 1})], "the changelog {changes}: {shown:#?}");
 }
 
 /// Reads the child's stdout until `want` lines (after the header) came or `wait` passed, then
@@ -404,22 +409,26 @@ SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), I
 "
         )
     };
-    let spawn = |text: String| {
+    let spawn = |text: String, workers: &str| {
         std::fs::write(d.path.join("q.sql"), text).expect("write the script");
         Command::new(env!("CARGO_BIN_EXE_vstream"))
-            .args(["run", "q.sql", "-w", "1"])
+            .args(["run", "q.sql", "-w", workers])
             .current_dir(&d.path)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start vstream")
     };
-    // With the idle timeout, the five complete windows close while the job runs.
-    let rows = lines_within(spawn(script(", 'source.idle-timeout' = '300 ms'")), 5, Duration::from_secs(15));
-    assert_eq!(rows.len(), 5, "{rows:?}");
-    assert!(rows.iter().all(|r| r.ends_with(",10")), "{rows:?}");
+    // With the idle timeout, the five complete windows close while the job runs: at -w 1 the
+    // worker leaves its idle partition out; at -w 2 the worker of the empty partition follows the
+    // other.
+    for workers in ["1", "2"] {
+        let rows = lines_within(spawn(script(", 'source.idle-timeout' = '300 ms'"), workers), 5, Duration::from_secs(15));
+        assert_eq!(rows.len(), 5, "-w {workers}: {rows:?}");
+        assert!(rows.iter().all(|r| r.ends_with(",10")), "-w {workers}: {rows:?}");
+    }
     // Without it, the empty partition holds every window open.
-    let rows = lines_within(spawn(script("")), 1, Duration::from_millis(1500));
+    let rows = lines_within(spawn(script(""), "1"), 1, Duration::from_millis(1500));
     assert!(rows.is_empty(), "{rows:?}");
 }
 

@@ -64,12 +64,13 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 Some(rows)
             }
             Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, .. } => {
-                let rejects = ctx.sources[node.id].take().and_then(|s| s.rejects);
+                let SourceShare { rejects, progress, .. } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = KafkaSourceConfig {
                     source: (**kafka).clone(),
                     table_schema: table_schema.clone(),
                     projection: projection.clone(),
                     rejects,
+                    watermarks: progress,
                     event_time: *event_time,
                 };
                 let (rows, late) = kafka_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());

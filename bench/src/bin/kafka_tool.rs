@@ -2,6 +2,7 @@
 //!
 //!   kafka_tool produce --brokers 127.0.0.1:9092 --topic bids --partitions 4 bids.csv
 //!   kafka_tool consume --brokers 127.0.0.1:9092 --topic bids
+//!   kafka_tool dump --brokers 127.0.0.1:9092 --topic bids
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -25,6 +26,13 @@ enum Command {
         partitions: i32,
         file: std::path::PathBuf,
     },
+    /// Prints every message of the topic: partition, offset, key and value, tab-separated.
+    Dump {
+        #[arg(long)]
+        brokers: String,
+        #[arg(long)]
+        topic: String,
+    },
     /// Reads the whole topic with a plain consumer and prints messages/s.
     Consume {
         #[arg(long)]
@@ -46,6 +54,12 @@ fn main() -> Result<()> {
             let n = vstream_bench::kafka::produce_lines(&brokers, &topic, partitions, input, true)?;
             let secs = start.elapsed().as_secs_f64();
             println!("produced {n} messages to {topic} in {secs:.2} s ({:.0} msg/s)", n as f64 / secs);
+        }
+        Command::Dump { brokers, topic } => {
+            let show = |b: Option<Vec<u8>>| b.map_or("(null)".to_string(), |b| String::from_utf8_lossy(&b).into_owned());
+            for r in vstream_bench::kafka::read_all(&brokers, &topic)? {
+                println!("{}\t{}\t{}\t{}", r.partition, r.offset, show(r.key), show(r.value));
+            }
         }
         Command::Consume { brokers, topic } => {
             let (n, bytes, secs) = vstream_bench::kafka::consume(&brokers, &topic, |_| {})?;

@@ -40,14 +40,18 @@ pub struct TopicWriter {
 }
 
 impl TopicWriter {
-    /// Connects (failing within the sink's connect timeout) and checks the topic is there, or
-    /// creates it when the sink says so.
-    pub fn open(sink: &KafkaSink) -> Result<Self, KafkaError> {
+    /// Connects (failing within the sink's connect timeout) and checks the topic is there. A
+    /// missing topic is created when the sink says so, by the writer with `creator` set (one per
+    /// job: concurrent creations of one topic race in some brokers, and tansu was seen to lose
+    /// the first messages of a partition so); the others wait for it to appear.
+    pub fn open(sink: &KafkaSink, creator: bool) -> Result<Self, KafkaError> {
         let timeout = sink.connect_timeout_ms;
         match topic_partitions(&sink.properties, &sink.topic, timeout) {
             Ok(_) => {}
             Err(KafkaError::MissingTopic { .. }) if sink.create_topic => {
-                create_topic(&sink.properties, &sink.topic, sink.partitions, timeout)?;
+                if creator {
+                    create_topic(&sink.properties, &sink.topic, sink.partitions, timeout)?;
+                }
                 // Metadata may lag the creation for a moment.
                 let deadline = Instant::now() + Duration::from_millis(timeout);
                 loop {

@@ -125,6 +125,8 @@ pub fn kafka_sink<'scope>(
     errors: SharedErrors,
 ) {
     let SinkWiring { name, changelog, index: sink_index, .. } = wiring;
+    // Worker 0 (of all processes) creates a missing topic; see `TopicWriter::open`.
+    let creator = input.scope().index() == 0;
     let label = name.clone();
     let mut writer: Option<TopicWriter> = None;
     let mut encoding: Option<Encoding> = None;
@@ -140,7 +142,7 @@ pub fn kafka_sink<'scope>(
         }
         if writer.is_none() {
             // Connecting waits up to the connect timeout, once, on the first activation.
-            match (TopicWriter::open(&spec), Encoding::new(&spec, &schema, changelog)) {
+            match (TopicWriter::open(&spec, creator), Encoding::new(&spec, &schema, changelog)) {
                 (Ok(w), Ok(e)) => {
                     writer = Some(w);
                     encoding = Some(e);

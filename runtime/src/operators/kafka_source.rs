@@ -5,12 +5,14 @@
 //! workers that read at different speeds still close epochs together. With one, it is the
 //! worker's watermark: the least of its partitions' watermarks (each partition's largest event
 //! time minus the delay), leaving out partitions read to their end and partitions idle for
-//! `'source.idle-timeout'`; rows behind it are late (second output). Offsets read are kept per
-//! epoch ([`EpochOffsets`]) for checkpoints.
+//! `'source.idle-timeout'`; rows behind it are late (second output). A worker whose partitions
+//! are all idle follows the other workers of its process ([`follow_others`]), and a worker with
+//! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
+//! are kept per epoch ([`EpochOffsets`]) for checkpoints.
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
-use crate::operators::source::{RejectsFile, time_of_event};
+use crate::operators::source::{ReadProgress, RejectsFile, event_of_time, time_of_event};
 use crate::render::SourceShare;
 use crate::run::RunError;
 use std::collections::VecDeque;
@@ -43,7 +45,32 @@ pub struct KafkaSourceConfig {
     pub table_schema: Schema,
     pub projection: Vec<usize>,
     pub rejects: Option<RejectsFile>,
+    /// Per worker of this process: its watermark as a timely time with the lowest bit set while
+    /// all its partitions are idle, or [`DONE`] once it reads nothing more. See
+    /// [`follow_others`].
+    pub watermarks: ReadProgress,
     pub event_time: Option<SourceEventTime>,
+}
+
+/// See [`KafkaSourceConfig::watermarks`].
+const DONE: usize = usize::MAX;
+
+/// A worker's published watermark: the time, less its lowest bit (so at most 1 ms early, never
+/// late), which says whether all its partitions are idle.
+fn publish(watermarks: &ReadProgress, worker: usize, watermark: i64, idle: bool) {
+    watermarks.set(worker, ((time_of_event(watermark) & !1) | idle as u64) as usize);
+}
+
+/// The watermark of a worker whose partitions are all idle (`own`): the least of the workers
+/// (of this process) that are not idle, so it holds none of them back; when every worker is
+/// idle, the largest of theirs (all have read what there was).
+fn follow_others(watermarks: &ReadProgress, worker: usize, own: i64) -> i64 {
+    let others: Vec<(i64, bool)> =
+        watermarks.others(worker).into_iter().filter(|v| *v != DONE).map(|v| (event_of_time(v as u64 & !1), v & 1 == 1)).collect();
+    match others.iter().filter(|(_, idle)| !idle).map(|(t, _)| *t).min() {
+        Some(least_active) => own.max(least_active),
+        None => others.iter().map(|(t, _)| *t).fold(own, i64::max),
+    }
 }
 
 /// The share of a Kafka source that all workers use: its rejects file, made before they start.
@@ -225,6 +252,13 @@ pub fn kafka_source<'scope>(
                 }
             }
             let Some(st) = state.as_mut() else { return };
+            if st.reader.parts.is_empty() {
+                // More workers than partitions: nothing to read, ever (partitions added later are
+                // not picked up), so this worker holds nothing back.
+                config.watermarks.set(worker, DONE);
+                cap = None;
+                return;
+            }
             let polled = match st.reader.poll(POLL_MESSAGES, POLL_BYTES) {
                 Ok(n) => n,
                 Err(e) => {
@@ -294,12 +328,16 @@ pub fn kafka_source<'scope>(
                 }
             }
             if let Some(et) = config.event_time {
-                st.watermark = st.watermark.max(worker_watermark(st, et.delay, config.source.idle_timeout_ms));
+                let (own, all_idle) = worker_watermark(st, et.delay, config.source.idle_timeout_ms);
+                publish(&config.watermarks, worker, own, all_idle);
+                let wm = if all_idle { follow_others(&config.watermarks, worker, own) } else { own };
+                st.watermark = st.watermark.max(wm);
                 c.advance(time_of_event(st.watermark));
             }
             drop(output);
             drop(late_output);
             if st.reader.all_done() {
+                config.watermarks.set(worker, DONE);
                 cap = None;
                 return;
             }
@@ -314,8 +352,8 @@ pub fn kafka_source<'scope>(
 }
 
 /// The least watermark of the worker's partitions that still count: not read to their end, not
-/// idle. When every remaining one is idle, the largest of theirs (the worker's own progress).
-fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> i64 {
+/// idle; and whether every remaining partition is idle (then the largest of their watermarks).
+fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> (i64, bool) {
     let now = Instant::now();
     let mut active: Option<i64> = None;
     let mut idle: Option<i64> = None;
@@ -331,7 +369,11 @@ fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> i6
             active = Some(active.map_or(wm, |w| w.min(wm)));
         }
     }
-    active.or(idle).unwrap_or(st.watermark)
+    match (active, idle) {
+        (Some(a), _) => (a, false),
+        (None, Some(i)) => (i, true),
+        (None, None) => (st.watermark, false),
+    }
 }
 
 /// Splits a partition's rows by the worker's watermark: rows on time, rows behind it (late;
