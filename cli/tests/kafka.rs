@@ -451,3 +451,29 @@ fn metadata_errors() {
     assert!(!ok);
     assert!(stderr.contains("metadata column `ts` needs 'connector' = 'kafka'"), "{stderr}");
 }
+
+#[test]
+fn startup_modes() {
+    let Some(brokers) = broker() else { return };
+    let d = dir();
+    // Line i at partition i % 2, offset i / 2.
+    let lines: Vec<String> = (0..6).map(|i| format!(r#"{{"auction": {i}, "price": {}}}"#, i * 10)).collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let t = json_topic(&brokers, &lines, 2);
+    let run = |options: &str| {
+        let (ok, stderr) = vstream(&d.path, &json_script(&brokers, &t, options), &["-w", "2"]);
+        assert!(ok, "vstream ({options}) failed:\n{stderr}");
+        let out = std::fs::read_to_string(d.path.join("out.csv")).expect("out.csv");
+        let mut rows: Vec<String> = out.lines().skip(1).map(str::to_string).collect();
+        rows.sort_unstable();
+        rows
+    };
+    assert_eq!(run(", 'scan.startup.mode' = 'earliest-offset'").len(), 6);
+    // Partition 0 from offset 2 (line 4), partition 1 from offset 1 (lines 3 and 5).
+    assert_eq!(
+        run(", 'scan.startup.mode' = 'specific-offsets', 'scan.startup.specific-offsets' = 'partition:0,offset:2;partition:1,offset:1'"),
+        vec!["3,30", "4,40", "5,50"]
+    );
+    // From the end, a bounded job reads nothing and finishes.
+    assert!(run(", 'scan.startup.mode' = 'latest-offset'").is_empty());
+}

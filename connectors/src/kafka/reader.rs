@@ -27,6 +27,10 @@ pub struct PartitionState {
     pub last_message: Instant,
     /// The client said it reached the end of the partition (as of some fetch response).
     eof: bool,
+    /// `'latest-offset'` startup: messages below this offset (the high watermark of the first
+    /// fetch response) are from before the start and are dropped. The client starts at the
+    /// broker's ListOffsets(latest) answer, which some brokers (tansu) give a batch early.
+    floor: Option<i64>,
 }
 
 /// Offsets a worker had read when an epoch ended: per partition, the next offset to read. The
@@ -205,7 +209,15 @@ impl TopicReader {
         let now = Instant::now();
         let parts = mine
             .iter()
-            .map(|&partition| PartitionState { partition, next_offset: None, stop: None, done: false, last_message: now, eof: false })
+            .map(|&partition| PartitionState {
+                partition,
+                next_offset: None,
+                stop: None,
+                done: false,
+                last_message: now,
+                eof: false,
+                floor: None,
+            })
             .collect();
         let buffers = mine.iter().map(|_| MessageBuffer::new(&source.format)).collect();
         let topic_c = CString::new(source.topic.clone()).map_err(|_| KafkaError::MissingTopic {
@@ -277,8 +289,19 @@ impl TopicReader {
                 }
                 Some(Ok(m)) => {
                     let Some(i) = self.index_of(m.partition()) else { continue };
-                    let part = &mut self.parts[i];
                     let offset = m.offset();
+                    if self.source.startup == StartupMode::Latest {
+                        // Known by now: the client handles a fetch response's high watermark
+                        // before handing out its messages.
+                        if self.parts[i].floor.is_none() {
+                            self.parts[i].floor = self.cached_high_watermark(self.parts[i].partition);
+                        }
+                        if self.parts[i].floor.is_some_and(|f| offset < f) {
+                            self.parts[i].next_offset = Some(offset + 1);
+                            continue;
+                        }
+                    }
+                    let part = &mut self.parts[i];
                     if part.done || part.stop.is_some_and(|s| offset >= s) {
                         // Past the end of a bounded partition.
                         part.done = true;
@@ -291,6 +314,14 @@ impl TopicReader {
                     bytes += value.map_or(0, <[u8]>::len);
                     self.buffers[i].push(value, offset, m.timestamp().to_millis());
                     n += 1;
+                }
+            }
+        }
+        if self.source.startup == StartupMode::Latest {
+            // As early as the client knows it, so the floor is the first response's.
+            for i in 0..self.parts.len() {
+                if self.parts[i].floor.is_none() {
+                    self.parts[i].floor = self.cached_high_watermark(self.parts[i].partition);
                 }
             }
         }

@@ -429,3 +429,43 @@ fn write_rejects(rf: &RejectsFile, topic: &str, partition: i32, rejects: &[Kafka
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vstream_repr::{Datum, Field};
+
+    #[test]
+    fn idle_workers_follow_the_others() {
+        let w = ReadProgress::new(3);
+        // Worker 1 is active at 1000, worker 2 idle at 5000: idle worker 0 follows the active one.
+        publish(&w, 1, 1000, false);
+        publish(&w, 2, 5000, true);
+        assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
+        // Never behind its own watermark.
+        assert_eq!(follow_others(&w, 0, 2000), 2000);
+        // All idle: the largest; a finished worker counts for nothing.
+        publish(&w, 1, 1000, true);
+        w.set(2, DONE);
+        assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
+        // Published watermarks are at most 1 ms early.
+        publish(&w, 1, 1001, false);
+        assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
+    }
+
+    #[test]
+    fn rows_behind_the_worker_watermark_are_late() {
+        let schema = Schema::new(vec![Field::new("ts", DataType::Timestamp)]);
+        let rows: Vec<Vec<Datum>> =
+            [Some(100), Some(40), None, Some(60), Some(200)].iter().map(|t| vec![t.map_or(Datum::Null, Datum::Timestamp)]).collect();
+        let mut time = PartitionTime::default();
+        let (on_time, late, nulls) = split_late(Batch::from_rows(&schema, &rows), 0, 50, 0, &mut time);
+        assert_eq!(on_time.expect("rows on time").len, 3);
+        assert_eq!(late.expect("late rows").row(0), vec![Datum::Timestamp(40)]);
+        assert_eq!(nulls, 1);
+        assert_eq!(time.max_seen, Some(200));
+        // Allowed lateness keeps rows that far behind.
+        let (on_time, late, _) = split_late(Batch::from_rows(&schema, &rows[1..2]), 0, 50, 10, &mut time);
+        assert!(on_time.is_some() && late.is_none());
+    }
+}
