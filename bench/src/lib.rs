@@ -21,6 +21,8 @@
 //! timestamp formatting, no `fmt` machinery on the hot path) and hand it to the
 //! output in large chunks, so the output needs no extra buffering.
 
+pub mod kafka;
+
 use std::io::{self, Write};
 
 use rand::{Rng, SeedableRng};

@@ -288,7 +288,7 @@ fn missing_input_file() {
 fn unknown_connector() {
     let script = "CREATE TABLE t (a INT) WITH ('connector' = 'kafak', 'path' = 'x');\nSELECT a FROM t;\n";
     let out = Fixture::new(script, None).vstream(&["run", "q.sql"]);
-    out.assert_error("error: unknown connector 'kafak'; known connectors: file, blackhole, print");
+    out.assert_error("error: unknown connector 'kafak'; did you mean 'kafka'? known connectors: file, kafka, blackhole, print");
     assert!(out.stderr.contains("  --> q.sql:1:30\n"), "{}", out.stderr);
 }
 

@@ -9,7 +9,9 @@
 //! returns at once when it is already there). If it cannot be made this test fails: it never
 //! passes without having compared anything.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{oracle_python, run_checked, workspace_root};
 use std::process::Command;
 
 const ROWS: u64 = 100_000;
@@ -128,44 +130,6 @@ const RUNS: &[(&[&str], &str)] = &[
     // Small chunks: many epochs, so GROUP BY emits many updates and retractions.
     (&["-w", "4", "--chunk-size", "65536"], "w4"),
 ];
-
-fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::canonicalize(&root).unwrap_or(root)
-}
-
-/// The venv's python, after making sure the venv has DuckDB; panics with the reason otherwise.
-fn oracle_python(root: &Path) -> PathBuf {
-    let venv = root.join("target").join("oracle-venv");
-    let setup = root.join("tests").join("oracle").join("setup_venv.sh");
-    let out = Command::new("bash")
-        .arg(&setup)
-        .arg(&venv)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run bash {}: {e} (the DuckDB oracle needs bash and python3)", setup.display()));
-    assert!(
-        out.status.success(),
-        "cannot set up the DuckDB oracle venv at {} with {} (exit {:?}); it needs python3 with venv and \
-         pip, and PyPI to install duckdb the first time.\nstdout:\n{}\nstderr:\n{}",
-        venv.display(),
-        setup.display(),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let python = venv.join("bin").join("python");
-    assert!(python.exists(), "{} does not exist after setup_venv.sh succeeded", python.display());
-    python
-}
-
-fn run_checked(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{what} failed (exit {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status.code());
-    assert!(!stderr.contains("panicked"), "{what} panicked:\n{stderr}");
-    stdout
-}
 
 #[test]
 fn bench_queries_match_duckdb() {

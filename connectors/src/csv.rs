@@ -15,7 +15,7 @@
 //! string in a VARCHAR column.
 
 use crate::chunks::{ChunkReader, LineCounter, OwnedLines};
-use crate::decode::{BadRecords, ColBuilder, DecodeOutput, Decoder, NO_SLOT, Projection, SizeHint, parse_message};
+use crate::decode::{BadRecords, ColBuilder, DecodeOutput, Decoder, NO_SLOT, Place, Projection, SizeHint, parse_message};
 use crate::error::SourceError;
 use crate::scan::Matches2;
 use crate::spec::{FileSource, Format, OnError};
@@ -92,31 +92,55 @@ impl CsvDecoder {
             splitter,
         } = self;
         let chunk = reader.read(file, range).map_err(|e| SourceError::io(&*path, e))?;
+        let from = if *header && chunk.offset == 0 { memchr::memchr(b'\n', chunk.bytes).map_or(chunk.bytes.len(), |i| i + 1) } else { 0 };
+        let bad = BadRecords { path, on_error: *on_error, place: Place::File { file, lines } };
+        let parts = Parts { delimiter: *delimiter, quote: *quote, null_literal, nfields: *nfields, proj, hint, spans, quoted, splitter };
+        parts.decode(&chunk, from, bad, out)
+    }
+
+    /// See [`crate::RecordDecoder::decode_records`].
+    pub fn decode_records(&mut self, bytes: &[u8], starts: &[usize], out: &mut DecodeOutput) {
+        let CsvDecoder { path, delimiter, quote, null_literal, nfields, proj, hint, spans, quoted, splitter, .. } = self;
+        let chunk = OwnedLines { offset: 0, bytes };
+        let bad = BadRecords { path, on_error: OnError::Skip, place: Place::Records { starts } };
+        let parts = Parts { delimiter: *delimiter, quote: *quote, null_literal, nfields: *nfields, proj, hint, spans, quoted, splitter };
+        // Under `OnError::Skip` a bad record is a reject, never an error.
+        let _ = parts.decode(&chunk, 0, bad, out);
+    }
+}
+
+/// The decoder's parts that decoding lines needs, borrowed apart from its reader.
+struct Parts<'a> {
+    delimiter: u8,
+    quote: u8,
+    null_literal: &'a Option<Vec<u8>>,
+    nfields: usize,
+    proj: &'a Projection,
+    hint: &'a mut SizeHint,
+    spans: &'a mut Vec<(usize, usize)>,
+    quoted: &'a mut Vec<bool>,
+    splitter: &'a mut QuotedSplitter,
+}
+
+impl Parts<'_> {
+    /// Decodes the lines of `chunk` from byte `from` into one batch.
+    fn decode(self, chunk: &OwnedLines<'_>, from: usize, bad: BadRecords<'_>, out: &mut DecodeOutput) -> Result<(), SourceError> {
+        let Parts { delimiter, quote, null_literal, nfields, proj, hint, spans, quoted, splitter } = self;
         out.bytes += chunk.bytes.len() as u64;
         if chunk.bytes.is_empty() {
             return Ok(());
         }
-        let from = if *header && chunk.offset == 0 { memchr::memchr(b'\n', chunk.bytes).map_or(chunk.bytes.len(), |i| i + 1) } else { 0 };
         let mut builders = proj.builders(hint, chunk.bytes.len());
         // One UTF-8 check of the chunk instead of one per string field (a chunk that fails it is
         // checked field by field, so the bad record is still found and named).
         if builders.iter().any(ColBuilder::is_str) && simdutf8::basic::from_utf8(&chunk.bytes[from..]).is_ok() {
             builders.iter_mut().for_each(|b| b.utf8_checked = true);
         }
-        let mut ctx = Ctx {
-            delimiter: *delimiter,
-            quote: *quote,
-            null_literal: null_literal.as_deref(),
-            nfields: *nfields,
-            proj,
-            spans,
-            quoted,
-            bad: BadRecords { path, on_error: *on_error, file, lines },
-        };
-        let rows = if memchr::memchr(*quote, &chunk.bytes[from..]).is_none() {
-            ctx.decode_plain(&chunk, from, &mut builders, out)?
+        let mut ctx = Ctx { delimiter, quote, null_literal: null_literal.as_deref(), nfields, proj, spans, quoted, bad };
+        let rows = if memchr::memchr(quote, &chunk.bytes[from..]).is_none() {
+            ctx.decode_plain(chunk, from, &mut builders, out)?
         } else {
-            ctx.decode_quoted(&chunk, from, &mut builders, splitter, out)?
+            ctx.decode_quoted(chunk, from, &mut builders, splitter, out)?
         };
         if rows > 0 {
             out.rows += rows as u64;

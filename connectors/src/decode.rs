@@ -80,6 +80,20 @@ impl RecordDecoder {
     }
 }
 
+impl RecordDecoder {
+    /// Decodes records laid out one per line in `bytes` (`starts[i]`: where record `i` begins;
+    /// no record holds a `'\n'`, none is blank) into one batch, as a chunk of a file would be.
+    /// A bad record is always skipped into `out.rejects` whatever the source's policy, with its
+    /// index in `starts` as `line`: the caller names its place (a topic, partition and offset).
+    /// Many records per call, so the per-call costs (builders, UTF-8 check) are shared.
+    pub fn decode_records(&mut self, bytes: &[u8], starts: &[usize], out: &mut DecodeOutput) {
+        match self {
+            RecordDecoder::Csv(d) => d.decode_records(bytes, starts, out),
+            RecordDecoder::Json(d) => d.decode_records(bytes, starts, out),
+        }
+    }
+}
+
 impl Decoder for RecordDecoder {
     fn decode_chunk(&mut self, file: &File, range: Range<u64>, out: &mut DecodeOutput) -> Result<(), SourceError> {
         match self {
@@ -508,12 +522,20 @@ pub(crate) fn parse_message(name: &str, ty: DataType, text: &[u8]) -> String {
     }
 }
 
+/// Where a decoder's input came from, to name a bad record's place.
+pub(crate) enum Place<'a> {
+    /// A chunk of a file: a bad record is named by its 1-based line number.
+    File { file: &'a File, lines: &'a mut LineCounter },
+    /// Records (Kafka messages) laid out one per line in a buffer: a bad record is named by its
+    /// index among them; `starts[i]` is where record `i` begins.
+    Records { starts: &'a [usize] },
+}
+
 /// What a decoder needs to report a bad record.
 pub(crate) struct BadRecords<'a> {
     pub path: &'a Path,
     pub on_error: OnError,
-    pub file: &'a File,
-    pub lines: &'a mut LineCounter,
+    pub place: Place<'a>,
 }
 
 impl BadRecords<'_> {
@@ -522,8 +544,14 @@ impl BadRecords<'_> {
     #[cold]
     #[inline(never)]
     pub fn bad(&mut self, chunk: &OwnedLines<'_>, line: Range<usize>, message: String, out: &mut DecodeOutput) -> Result<(), SourceError> {
-        let offset = chunk.offset + line.start as u64;
-        let number = self.lines.line_at_in(self.file, offset, chunk).map_err(|e| SourceError::io(self.path, e))?;
+        let number = match &mut self.place {
+            Place::File { file, lines } => {
+                let offset = chunk.offset + line.start as u64;
+                lines.line_at_in(file, offset, chunk).map_err(|e| SourceError::io(self.path, e))?
+            }
+            // The record whose start is the last at or before the line's.
+            Place::Records { starts } => starts.partition_point(|s| *s <= line.start).saturating_sub(1) as u64,
+        };
         match self.on_error {
             OnError::Fail => Err(SourceError::BadRecord { path: self.path.to_path_buf(), line: number, message }),
             OnError::Skip => {

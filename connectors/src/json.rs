@@ -8,8 +8,8 @@
 //! type are accepted too (`"price": "12"`); a non-string into VARCHAR is kept as its JSON text.
 //! Anything else is a bad record, as is a line that is not a JSON object.
 
-use crate::chunks::{ChunkReader, LineCounter};
-use crate::decode::{BadRecords, ColBuilder, DecodeOutput, Decoder, Projection, SizeHint, show};
+use crate::chunks::{ChunkReader, LineCounter, OwnedLines};
+use crate::decode::{BadRecords, ColBuilder, DecodeOutput, Decoder, Place, Projection, SizeHint, show};
 use crate::error::SourceError;
 use crate::spec::{FileSource, OnError};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -59,38 +59,59 @@ impl JsonLinesDecoder {
     pub fn decode_chunk(&mut self, file: &File, range: Range<u64>, out: &mut DecodeOutput) -> Result<(), SourceError> {
         let JsonLinesDecoder { path, on_error, proj, keys, reader, lines, hint, spans } = self;
         let chunk = reader.read(file, range).map_err(|e| SourceError::io(&*path, e))?;
-        out.bytes += chunk.bytes.len() as u64;
-        if chunk.bytes.is_empty() {
-            return Ok(());
-        }
-        let mut bad = BadRecords { path, on_error: *on_error, file, lines };
-        let mut builders = proj.builders(hint, chunk.bytes.len());
-        let bytes = chunk.bytes;
-        let mut rows = 0usize;
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            let next = end + 1;
-            let line = &bytes[start..end];
-            if line.iter().all(|b| b.is_ascii_whitespace()) {
-                start = next;
-                continue;
-            }
-            match decode_line(line, keys, spans, proj, &mut builders) {
-                Ok(()) => rows += 1,
-                Err(message) => {
-                    builders.iter_mut().for_each(|b| b.truncate(rows));
-                    bad.bad(&chunk, start..end, message, out)?;
-                }
-            }
-            start = next;
-        }
-        if rows > 0 {
-            out.rows += rows as u64;
-            out.batches.push(proj.finish(builders, rows, hint, bytes.len()));
-        }
-        Ok(())
+        let bad = BadRecords { path, on_error: *on_error, place: Place::File { file, lines } };
+        decode_lines(&chunk, keys, spans, proj, hint, bad, out)
     }
+
+    /// See [`crate::RecordDecoder::decode_records`].
+    pub fn decode_records(&mut self, bytes: &[u8], starts: &[usize], out: &mut DecodeOutput) {
+        let JsonLinesDecoder { path, proj, keys, hint, spans, .. } = self;
+        let bad = BadRecords { path, on_error: OnError::Skip, place: Place::Records { starts } };
+        // Under `OnError::Skip` a bad record is a reject, never an error.
+        let _ = decode_lines(&OwnedLines { offset: 0, bytes }, keys, spans, proj, hint, bad, out);
+    }
+}
+
+/// Decodes the lines of `chunk` into one batch.
+fn decode_lines(
+    chunk: &OwnedLines<'_>,
+    keys: &[(String, usize)],
+    spans: &mut [Option<(usize, usize)>],
+    proj: &Projection,
+    hint: &mut SizeHint,
+    mut bad: BadRecords<'_>,
+    out: &mut DecodeOutput,
+) -> Result<(), SourceError> {
+    out.bytes += chunk.bytes.len() as u64;
+    if chunk.bytes.is_empty() {
+        return Ok(());
+    }
+    let mut builders = proj.builders(hint, chunk.bytes.len());
+    let bytes = chunk.bytes;
+    let mut rows = 0usize;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let next = end + 1;
+        let line = &bytes[start..end];
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            start = next;
+            continue;
+        }
+        match decode_line(line, keys, spans, proj, &mut builders) {
+            Ok(()) => rows += 1,
+            Err(message) => {
+                builders.iter_mut().for_each(|b| b.truncate(rows));
+                bad.bad(chunk, start..end, message, out)?;
+            }
+        }
+        start = next;
+    }
+    if rows > 0 {
+        out.rows += rows as u64;
+        out.batches.push(proj.finish(builders, rows, hint, bytes.len()));
+    }
+    Ok(())
 }
 
 impl Decoder for JsonLinesDecoder {

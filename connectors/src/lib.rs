@@ -22,6 +22,7 @@ pub mod csv;
 pub mod decode;
 pub mod error;
 pub mod json;
+pub mod kafka;
 mod scan;
 pub mod spec;
 pub mod table;

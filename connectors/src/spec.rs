@@ -17,7 +17,7 @@ pub struct OptionError {
 }
 
 impl OptionError {
-    fn new(key: Option<&str>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(key: Option<&str>, message: impl Into<String>) -> Self {
         OptionError { key: key.map(str::to_string), message: message.into(), hint: None }
     }
 }
@@ -82,6 +82,8 @@ pub struct FileSource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceSpec {
     File(FileSource),
+    /// A Kafka topic; see [`crate::kafka`]. Boxed: it is much larger than a file source.
+    Kafka(Box<crate::kafka::KafkaSource>),
 }
 
 /// A file sink. `path` is a folder of part files, one per worker, unless `single_file`.
@@ -103,6 +105,8 @@ pub enum SinkSpec {
     Stdout,
     /// Discards rows and counts them (Flink's `blackhole`), for benchmarks.
     Blackhole,
+    /// A Kafka topic; see [`crate::kafka`]. Boxed: it is much larger than the others.
+    Kafka(Box<crate::kafka::KafkaSink>),
 }
 
 impl SinkSpec {
@@ -114,6 +118,7 @@ impl SinkSpec {
             }
             SinkSpec::Stdout => "stdout".to_string(),
             SinkSpec::Blackhole => "blackhole".to_string(),
+            SinkSpec::Kafka(k) => k.describe(),
         }
     }
 }
@@ -128,6 +133,7 @@ impl SourceSpec {
                 }
                 s
             }
+            SourceSpec::Kafka(k) => k.describe(),
         }
     }
 }
@@ -149,7 +155,7 @@ pub struct TableConnector {
     base_dir: PathBuf,
 }
 
-const CONNECTORS: &[&str] = &["file", "filesystem", "blackhole", "print", "stdout"];
+const CONNECTORS: &[&str] = &["file", "filesystem", "kafka", "blackhole", "print", "stdout"];
 const FILE_KEYS: &[&str] = &[
     "connector",
     "path",
@@ -184,17 +190,20 @@ impl TableConnector {
         if !CONNECTORS.contains(&connector.as_str()) {
             let mut e = OptionError::new(Some("connector"), format!("unknown connector '{connector}'"));
             e.hint = Some(match closest(&connector, CONNECTORS) {
-                Some(c) => format!("did you mean '{c}'? known connectors: file, blackhole, print"),
-                None => "known connectors: file, blackhole, print".to_string(),
+                Some(c) => format!("did you mean '{c}'? known connectors: file, kafka, blackhole, print"),
+                None => "known connectors: file, kafka, blackhole, print".to_string(),
             });
             return Err(e);
         }
         let allowed: &[&str] = match connector.as_str() {
             "file" | "filesystem" => FILE_KEYS,
+            "kafka" => crate::kafka::KAFKA_KEYS,
             _ => &["connector"],
         };
         for (k, _) in options {
-            if !allowed.contains(&k.as_str()) {
+            // `properties.*` go to the Kafka client as they are (librdkafka checks them).
+            let passthrough = connector == "kafka" && k.starts_with("properties.");
+            if !passthrough && !allowed.contains(&k.as_str()) {
                 let mut e = OptionError::new(Some(k), format!("unknown option '{k}' for connector '{connector}'"));
                 e.hint = closest(k, allowed).map(|c| format!("did you mean '{c}'?"));
                 return Err(e);
@@ -209,11 +218,15 @@ impl TableConnector {
         Ok(TableConnector { connector, options: options.to_vec(), base_dir: base_dir.to_path_buf() })
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn options(&self) -> &[(String, String)] {
+        &self.options
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
-    fn flag(&self, key: &str, default: bool) -> Result<bool, OptionError> {
+    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, OptionError> {
         match self.get(key).map(|v| v.to_ascii_lowercase()) {
             None => Ok(default),
             Some(v) if v == "true" => Ok(true),
@@ -239,7 +252,7 @@ impl TableConnector {
     /// Refuses options that do not apply: those of the other format, and those of the other role
     /// (a sink's `sink.*` on a source, a source's `*.on-error`/`*.rejects` on a sink). An option that
     /// would be ignored is an error, never a silent no-op.
-    fn check_applicable(&self, format: &Format, role: &str) -> Result<(), OptionError> {
+    pub(crate) fn check_applicable(&self, format: &Format, role: &str) -> Result<(), OptionError> {
         let other = match format {
             Format::Csv(_) => "json.",
             Format::JsonLines | Format::DebeziumJson => "csv.",
@@ -248,14 +261,14 @@ impl TableConnector {
             if k.starts_with(other) {
                 let mut e = OptionError::new(Some(k), format!("option '{k}' does not apply to format '{}'", format.name()));
                 let twin = format!("{}.{}", format.name(), k.strip_prefix(other).unwrap_or(k));
-                e.hint = Some(if FILE_KEYS.contains(&twin.as_str()) {
+                e.hint = Some(if FILE_KEYS.contains(&twin.as_str()) || crate::kafka::KAFKA_KEYS.contains(&twin.as_str()) {
                     format!("did you mean '{twin}'?")
                 } else {
                     format!("options of format '{}' start with '{}.'", format.name(), format.name())
                 });
                 return Err(e);
             }
-            let source_only = k.ends_with(".on-error") || k.ends_with(".rejects") || k.starts_with("late.");
+            let source_only = k.ends_with(".on-error") || k.ends_with(".rejects") || k.starts_with("late.") || k.starts_with("scan.");
             let sink_only = k.starts_with("sink.");
             if (role == "sink" && source_only) || (role == "source" && sink_only) {
                 let what = if source_only { "reading" } else { "writing" };
@@ -265,8 +278,9 @@ impl TableConnector {
         Ok(())
     }
 
-    fn format(&self) -> Result<Format, OptionError> {
-        let format = self.get("format").unwrap_or("csv");
+    pub(crate) fn format(&self) -> Result<Format, OptionError> {
+        // `'value.format'` is how Kafka tables may name it (only they accept the key).
+        let format = self.get("format").or(self.get("value.format")).unwrap_or("csv");
         match format {
             "csv" => {
                 let opts = CsvOptions {
@@ -299,6 +313,24 @@ impl TableConnector {
         }
     }
 
+    /// A source's `'csv.on-error'`/`'json.on-error'` and `'*.rejects'` (resolved against the
+    /// script's folder).
+    pub(crate) fn on_error(&self, format: &Format) -> Result<(OnError, Option<PathBuf>), OptionError> {
+        let prefix = if matches!(format, Format::Csv(_)) { "csv" } else { "json" };
+        let on_error = match self.get(&format!("{prefix}.on-error")) {
+            None | Some("fail") => OnError::Fail,
+            Some("skip") => OnError::Skip,
+            Some(v) => {
+                return Err(OptionError::new(
+                    Some(&format!("{prefix}.on-error")),
+                    format!("option '{prefix}.on-error' must be 'fail' or 'skip', not '{v}'"),
+                ));
+            }
+        };
+        let rejects = self.get(&format!("{prefix}.rejects")).map(|p| self.base_dir.join(p));
+        Ok((on_error, rejects))
+    }
+
     /// The source this table is when a query reads it.
     pub fn source(&self) -> Result<SourceSpec, OptionError> {
         match self.connector.as_str() {
@@ -308,20 +340,10 @@ impl TableConnector {
                 if format == Format::DebeziumJson {
                     return Err(OptionError::new(Some("format"), "format 'debezium-json' can only be written by sinks, not read, for now"));
                 }
-                let prefix = if matches!(format, Format::Csv(_)) { "csv" } else { "json" };
-                let on_error = match self.get(&format!("{prefix}.on-error")) {
-                    None | Some("fail") => OnError::Fail,
-                    Some("skip") => OnError::Skip,
-                    Some(v) => {
-                        return Err(OptionError::new(
-                            Some(&format!("{prefix}.on-error")),
-                            format!("option '{prefix}.on-error' must be 'fail' or 'skip', not '{v}'"),
-                        ));
-                    }
-                };
-                let rejects = self.get(&format!("{prefix}.rejects")).map(|p| self.base_dir.join(p));
+                let (on_error, rejects) = self.on_error(&format)?;
                 Ok(SourceSpec::File(FileSource { path: self.path("path")?, format, on_error, rejects }))
             }
+            "kafka" => Ok(SourceSpec::Kafka(Box::new(crate::kafka::KafkaSource::from_table(self)?))),
             // No key: the error is where the table is read, not in its declaration.
             other => Err(OptionError::new(None, format!("connector '{other}' cannot be read from, only written to"))),
         }
@@ -392,6 +414,7 @@ impl TableConnector {
                     }
                 },
             })),
+            "kafka" => Ok(SinkSpec::Kafka(Box::new(crate::kafka::KafkaSink::from_table(self)?))),
             "blackhole" => Ok(SinkSpec::Blackhole),
             _ => Ok(SinkSpec::Stdout),
         }
@@ -420,7 +443,7 @@ mod tests {
             Path::new("/base"),
         )
         .unwrap();
-        let SourceSpec::File(f) = t.source().unwrap();
+        let SourceSpec::File(f) = t.source().unwrap() else { panic!("not a file source") };
         assert_eq!(f.path, PathBuf::from("/base/x.csv"));
         assert_eq!(f.on_error, OnError::Skip);
         assert!(matches!(f.format, Format::Csv(CsvOptions { delimiter: b';', .. })));

@@ -81,6 +81,21 @@ impl RowEncoder {
 
     /// Appends every row of `batch`, each ending with `\n`.
     pub fn encode(&self, batch: &Batch, out: &mut Vec<u8>) {
+        self.encode_rows(batch, out, None)
+    }
+
+    /// As [`Self::encode`], and pushes where each row ends (after its `\n`) to `ends`: one
+    /// message per row (Kafka), encoded in one pass over the batch.
+    pub fn encode_each(&self, batch: &Batch, out: &mut Vec<u8>, ends: &mut Vec<usize>) {
+        self.encode_rows(batch, out, Some(ends))
+    }
+
+    fn encode_rows(&self, batch: &Batch, out: &mut Vec<u8>, mut ends: Option<&mut Vec<usize>>) {
+        let mut row_end = |out: &Vec<u8>| {
+            if let Some(e) = ends.as_deref_mut() {
+                e.push(out.len());
+            }
+        };
         match self {
             RowEncoder::Csv { opts, check_all, .. } => {
                 let check: Vec<bool> = batch.columns.iter().map(|c| *check_all || c.ty == DataType::Varchar).collect();
@@ -102,6 +117,7 @@ impl RowEncoder {
                         }
                     }
                     out.push(b'\n');
+                    row_end(out);
                 }
             }
             RowEncoder::Debezium { keys } => {
@@ -110,10 +126,12 @@ impl RowEncoder {
                         out.extend_from_slice(b"{\"before\":null,\"after\":");
                         write_json_object(batch, i, keys, out);
                         out.extend_from_slice(b",\"op\":\"c\"}\n");
+                        row_end(out);
                     } else {
                         out.extend_from_slice(b"{\"before\":");
                         write_json_object(batch, i, keys, out);
                         out.extend_from_slice(b",\"after\":null,\"op\":\"d\"}\n");
+                        row_end(out);
                     }
                 }
             }
@@ -121,6 +139,7 @@ impl RowEncoder {
                 for i in 0..batch.len {
                     write_json_object(batch, i, keys, out);
                     out.push(b'\n');
+                    row_end(out);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! catalog the script's `CREATE TABLE`s build, types every expression, and inserts the implicit
 //! casts, so later layers never look at SQL text again.
 
-use crate::dialect::{FlinkDialect, table_arg, watermark};
+use crate::dialect::{FlinkDialect, metadata_column, table_arg, watermark};
 use crate::error::{PlanError, did_you_mean};
 use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SinkPlan, WINDOW_COLUMNS, WindowEmit};
 use sqlparser::ast::{
@@ -34,6 +34,8 @@ pub struct TableDef {
     pub option_spans: Vec<(String, Span)>,
     /// `WATERMARK FOR ...`: the table's event time, and where its late rows go.
     pub event_time: Option<EventTime>,
+    /// Columns read from the record's metadata (`METADATA FROM 'timestamp'`), Kafka tables only.
+    pub metadata: Vec<(usize, vstream_connectors::kafka::MetadataField)>,
 }
 
 impl TableDef {
@@ -48,6 +50,15 @@ impl TableDef {
             event_time: self.event_time.clone(),
             late,
         }
+    }
+
+    /// The source this table is when read, with its metadata columns.
+    fn source(&self) -> std::result::Result<SourceSpec, vstream_connectors::OptionError> {
+        let mut source = self.connector.source()?;
+        if let SourceSpec::Kafka(k) = &mut source {
+            k.metadata = self.metadata.clone();
+        }
+        Ok(source)
     }
 
     fn option_error(&self, e: vstream_connectors::OptionError, fallback: Span) -> PlanError {
@@ -243,6 +254,7 @@ impl Binder<'_> {
             PlanError::invalid(e.message.clone(), span).with_hint_opt(e.hint.clone())
         })?;
         let mut fields = Vec::new();
+        let mut metadata = Vec::new();
         for c in &ct.columns {
             if fields.iter().any(|f: &Field| f.name.eq_ignore_ascii_case(&c.name.value)) {
                 return Err(PlanError::invalid(format!("column `{}` is declared twice", c.name.value), c.name.span));
@@ -252,7 +264,31 @@ impl Binder<'_> {
                 return Err(PlanError::not_supported(format!("NOT NULL on column `{}`", c.name.value), o.span())
                     .with_hint("vstream does not enforce NOT NULL yet; remove it, or filter with WHERE col IS NOT NULL"));
             }
-            fields.push(Field::new(c.name.value.clone(), data_type(&c.data_type, c.span())?));
+            let ty = data_type(&c.data_type, c.span())?;
+            for o in &c.options {
+                let Some(key) = metadata_column(&o.option) else { continue };
+                let key = key.unwrap_or(&c.name.value);
+                let Some(field) = vstream_connectors::kafka::MetadataField::from_key(key) else {
+                    return Err(PlanError::invalid(format!("unknown metadata key '{key}' of column `{}`", c.name.value), o.span())
+                        .with_hint("Kafka tables have metadata 'timestamp', 'partition' and 'offset'"));
+                };
+                if connector.connector != "kafka" {
+                    return Err(PlanError::invalid(format!("metadata column `{}` needs 'connector' = 'kafka'", c.name.value), o.span()));
+                }
+                if !field.fits(ty) {
+                    let want = match field {
+                        vstream_connectors::kafka::MetadataField::Timestamp => "TIMESTAMP(3)",
+                        vstream_connectors::kafka::MetadataField::Partition => "INT or BIGINT",
+                        vstream_connectors::kafka::MetadataField::Offset => "BIGINT",
+                    };
+                    return Err(PlanError::invalid(
+                        format!("metadata '{}' is {want}, but column `{}` is {ty}", field.key(), c.name.value),
+                        c.span(),
+                    ));
+                }
+                metadata.push((fields.len(), field));
+            }
+            fields.push(Field::new(c.name.value.clone(), ty));
         }
         let schema = Schema::new(fields);
         let mut event_time = None;
@@ -283,7 +319,7 @@ impl Binder<'_> {
                 }
             }
         }
-        let def = TableDef { name: name.clone(), schema, connector, span: ct.name.span(), option_spans: spans, event_time };
+        let def = TableDef { name: name.clone(), schema, connector, span: ct.name.span(), option_spans: spans, event_time, metadata };
         self.catalog.tables.push(def.clone());
         if let Some(q) = &ct.query {
             let query = self.query(q)?;
@@ -312,7 +348,7 @@ impl Binder<'_> {
             }
             let span_of_option = def.option_spans.iter().find(|(k, _)| k == "late.sink").map_or(def.span, |(_, s)| *s);
             let sink = self.catalog.get(sink_name).cloned().ok_or_else(|| self.catalog.unknown_table(sink_name, span_of_option))?;
-            let source = def.connector.source().map_err(|e| def.option_error(e, span))?;
+            let source = def.source().map_err(|e| def.option_error(e, span))?;
             self.add_sink(&sink, def.scan(source, true), span_of_option)?;
         }
         Ok(())
@@ -362,6 +398,10 @@ impl Binder<'_> {
             } else {
                 LogicalPlan::Project { input: Box::new(query), exprs, schema: def.schema.clone() }
             }
+        };
+        let sink = match sink {
+            SinkSpec::Kafka(k) => SinkSpec::Kafka(Box::new(kafka_sink_keys(*k, &query, &def.name, span)?)),
+            other => other,
         };
         self.plan.sinks.push(SinkPlan { name: def.name.clone(), sink, query });
         Ok(())
@@ -539,7 +579,7 @@ impl Binder<'_> {
                     return Err(PlanError::invalid(format!("table `{}` has no columns to read", def.name), name.span())
                         .with_hint("declare its columns in CREATE TABLE to use it as a source"));
                 }
-                let source = def.connector.source().map_err(|e| def.option_error(e, name.span()))?;
+                let source = def.source().map_err(|e| def.option_error(e, name.span()))?;
                 let scope = Scope { table: def.name.clone(), alias, schema: def.schema.clone(), grouping: None, computed: Vec::new() };
                 Ok((def.scan(source, false), scope))
             }
@@ -1580,4 +1620,35 @@ fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<V
             }
         })
         .collect()
+}
+
+/// Checks a Kafka sink's `'key.fields'` against the written columns, and gives an upsert sink
+/// without them the GROUP BY key: the message key of each row.
+fn kafka_sink_keys(
+    mut k: vstream_connectors::kafka::KafkaSink,
+    query: &LogicalPlan,
+    table: &str,
+    span: Span,
+) -> Result<vstream_connectors::kafka::KafkaSink> {
+    let schema = query.schema();
+    for f in &k.key_fields {
+        if !schema.fields.iter().any(|c| c.name.eq_ignore_ascii_case(f)) {
+            let names: Vec<&str> = schema.fields.iter().map(|c| c.name.as_str()).collect();
+            return Err(PlanError::invalid(format!("'key.fields' of `{table}` names `{f}`, which the query does not write"), span)
+                .with_hint(format!("written columns: {}", names.join(", "))));
+        }
+    }
+    if k.upsert && k.key_fields.is_empty() {
+        match query.upsert_key() {
+            Some(key) => k.upsert_key = Some(key),
+            None => {
+                return Err(PlanError::invalid(
+                    format!("upsert sink `{table}` needs a key: the query's GROUP BY columns among the written ones, or 'key.fields'"),
+                    span,
+                )
+                .with_hint("write every GROUP BY column, or name the key with 'key.fields' = 'a;b'"));
+            }
+        }
+    }
+    Ok(k)
 }

@@ -134,7 +134,9 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
         let input = seal(&mut plan, pending);
         let exchange = match &s.sink {
             SinkSpec::Stdout | SinkSpec::File(FileSink { single_file: true, .. }) => SinkExchange::Gather,
-            SinkSpec::File(_) | SinkSpec::Blackhole => SinkExchange::PerWorker,
+            // Kafka: each worker writes its rows; a key's changes all come from the worker that
+            // owns the key, so they reach its partition in order.
+            SinkSpec::File(_) | SinkSpec::Blackhole | SinkSpec::Kafka(_) => SinkExchange::PerWorker,
         };
         let schema = plan.nodes[input].schema.clone();
         let changelog = s.query.is_changelog();

@@ -4,7 +4,7 @@
 //! so every error position still points into the script as the user wrote it.
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
-use sqlparser::ast::{CheckConstraint, CreateTableOptions, Expr, Ident, ObjectName, Statement, TableConstraint};
+use sqlparser::ast::{CheckConstraint, ColumnOption, CreateTableOptions, Expr, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::dialect::{Dialect, GenericDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -53,6 +53,31 @@ impl Dialect for FlinkDialect {
     /// (`TUMBLE(TABLE bid, DESCRIPTOR(ts), ...)`), which sqlparser does not know. They come back as
     /// `Expr::Prefixed { prefix: TABLE_ARG_MARKER, value: Tuple[name, partition keys...] }`; see
     /// [`table_arg`].
+    /// Flink's metadata columns: `ts TIMESTAMP(3) METADATA [FROM 'key'] [VIRTUAL]`, kept as a
+    /// dialect-specific column option whose tokens are `METADATA`, the key (a string, absent
+    /// without FROM) and `VIRTUAL` if given; [`metadata_column`] reads it back.
+    fn parse_column_option(&self, parser: &mut Parser) -> Result<Option<Result<Option<ColumnOption>, ParserError>>, ParserError> {
+        if !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("METADATA"))
+        {
+            return Ok(None);
+        }
+        let mut tokens = vec![parser.next_token().token];
+        if parser.parse_keyword(Keyword::FROM) {
+            match parser.next_token().token {
+                t @ Token::SingleQuotedString(_) => tokens.push(t),
+                other => {
+                    return Ok(Some(Err(ParserError::ParserError(format!(
+                        "Expected: a quoted metadata key after METADATA FROM, found: {other}"
+                    )))));
+                }
+            }
+        }
+        if matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::VIRTUAL) {
+            tokens.push(parser.next_token().token);
+        }
+        Ok(Some(Ok(Some(ColumnOption::DialectSpecific(tokens)))))
+    }
+
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         let is_table = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::TABLE);
         let next_is_name = matches!(&parser.peek_nth_token(1).token, Token::Word(_));
@@ -159,6 +184,19 @@ pub fn watermark(c: &TableConstraint) -> Option<(&Ident, &Expr, sqlparser::token
 }
 
 /// The table and partition keys of a `TABLE name [PARTITION BY ...]` argument.
+/// A `METADATA [FROM 'key'] [VIRTUAL]` column option (see `FlinkDialect::parse_column_option`):
+/// the key, if given.
+pub fn metadata_column(option: &ColumnOption) -> Option<Option<&str>> {
+    let ColumnOption::DialectSpecific(tokens) = option else { return None };
+    match tokens.as_slice() {
+        [Token::Word(w), rest @ ..] if w.value.eq_ignore_ascii_case("METADATA") => Some(match rest.first() {
+            Some(Token::SingleQuotedString(key)) => Some(key.as_str()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
 pub fn table_arg(expr: &Expr) -> Option<(ObjectName, &[Expr])> {
     let Expr::Prefixed { prefix, value } = expr else { return None };
     let Expr::Tuple(items) = value.as_ref() else { return None };

@@ -19,16 +19,17 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
         .map(|n| match &n.operator {
             Operator::Source { table, spec, table_schema, projection, event_time } => {
                 let cols: Vec<&str> = projection.iter().map(|i| table_schema.fields[*i].name.as_str()).collect();
-                let mut s = format!(
-                    "{} Source {table}: {}; columns [{}] of {}; each worker reads every Nth chunk",
-                    n.id,
-                    spec.describe(),
-                    cols.join(", "),
-                    table_schema.len()
-                );
+                let (share, largest) = match spec {
+                    vstream_connectors::SourceSpec::File(_) => ("each worker reads every Nth chunk", "its largest"),
+                    vstream_connectors::SourceSpec::Kafka(_) => {
+                        ("each worker reads partitions p with p % workers = its index", "the least over its partitions of their largest")
+                    }
+                };
+                let mut s =
+                    format!("{} Source {table}: {}; columns [{}] of {}; {share}", n.id, spec.describe(), cols.join(", "), table_schema.len());
                 if let Some(et) = event_time {
                     s.push_str(&format!(
-                        "; event time {}: each worker's watermark = its largest {} - {}, its times follow it; late rows (behind it{}) leave on a second output",
+                        "; event time {}: each worker's watermark = {largest} {} - {}, its times follow it; late rows (behind it{}) leave on a second output",
                         cols[et.column],
                         cols[et.column],
                         Millis(et.delay),
@@ -100,11 +101,19 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 )
             }
             Operator::Sink { input, name, spec, exchange, changelog } => {
-                let ex = match exchange {
-                    SinkExchange::PerWorker => "exchange: none (each worker writes its own part)",
-                    SinkExchange::Gather => "exchange: gather to worker 0",
+                let ex = match (exchange, spec) {
+                    (SinkExchange::PerWorker, vstream_connectors::SinkSpec::Kafka(_)) => "exchange: none (each worker produces its rows)",
+                    (SinkExchange::PerWorker, _) => "exchange: none (each worker writes its own part)",
+                    (SinkExchange::Gather, _) => "exchange: gather to worker 0",
                 };
-                let kind = if *changelog { " changelog (op column +I/-U/+U/-D);" } else { "" };
+                let kind = match spec {
+                    _ if !*changelog => "",
+                    vstream_connectors::SinkSpec::Kafka(k) if k.upsert => " changelog (per key and epoch: its newest row, or a tombstone);",
+                    vstream_connectors::SinkSpec::Kafka(k) if k.format == vstream_connectors::Format::DebeziumJson => {
+                        " changelog (Debezium events);"
+                    }
+                    _ => " changelog (op column +I/-U/+U/-D);",
+                };
                 format!("{} Sink {name} <- {input}: {};{kind} {ex}", n.id, spec.describe())
             }
         })

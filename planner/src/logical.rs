@@ -96,6 +96,23 @@ impl LogicalPlan {
         }
     }
 
+    /// The output columns that are the GROUP BY key of the aggregate this plan ends in (through
+    /// filters and projections that keep every key column as it is): each key value has at most
+    /// one live row, so it can key an upsert sink. `None` if the plan does not end in a GROUP BY
+    /// or a key column is not written.
+    pub fn upsert_key(&self) -> Option<Vec<usize>> {
+        match self {
+            LogicalPlan::Aggregate { group_by, .. } => Some((0..group_by.len()).collect()),
+            LogicalPlan::Filter { input, .. } => input.upsert_key(),
+            LogicalPlan::Project { input, exprs, .. } => input
+                .upsert_key()?
+                .into_iter()
+                .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
+                .collect(),
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => None,
+        }
+    }
+
     /// The window table function this plan reads, through filters: its assigner and emit mode.
     pub fn window(&self) -> Option<(WindowAssigner, WindowEmit)> {
         match self {

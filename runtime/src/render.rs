@@ -3,6 +3,8 @@
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::kafka_sink::kafka_sink;
+use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
@@ -11,7 +13,7 @@ use crate::operators::window_aggregate::window_aggregate;
 use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
-use vstream_connectors::SourceSpec;
+use vstream_connectors::{SinkSpec, SourceSpec};
 use vstream_planner::dataflow::SinkExchange;
 use vstream_planner::{DataflowPlan, Operator};
 use vstream_repr::Batch;
@@ -78,6 +80,21 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 late_streams[node.id] = Some(late);
                 Some(rows)
             }
+            Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, .. } => {
+                let SourceShare { rejects, progress, split, .. } = ctx.sources[node.id].take().unwrap_or_default();
+                let config = KafkaSourceConfig {
+                    source: (**kafka).clone(),
+                    table_schema: table_schema.clone(),
+                    projection: projection.clone(),
+                    rejects,
+                    watermarks: progress,
+                    first_worker: split.first_worker,
+                    event_time: *event_time,
+                };
+                let (rows, late) = kafka_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
+                late_streams[node.id] = Some(late);
+                Some(rows)
+            }
             Operator::LateRows { source } => Some(late_streams[*source].clone().expect("sources precede their late rows")),
             Operator::MapFilterProject { input, predicate, exprs } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
@@ -95,6 +112,14 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 let aggs = aggregates.clone();
                 Some(window_aggregate(input, &name, &query, *assigner, *key_len, aggs, *emit, node.schema.clone(), ctx.errors.clone()))
+            }
+            Operator::Sink { input, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
+                let input = streams[*input].clone().expect("inputs precede their consumers");
+                let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
+                let schema = plan.nodes[node.id].schema.clone();
+                kafka_sink(input, wiring, (**kafka).clone(), schema, ctx.metrics.clone(), ctx.errors.clone());
+                sink_index += 1;
+                None
             }
             Operator::Sink { input, exchange, changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");

@@ -202,11 +202,13 @@ fn sink_target(
             SinkSpec::Stdout => !folded,
             SinkSpec::File(f) => !f.upsert && f.format != Format::DebeziumJson,
             SinkSpec::Blackhole => false,
+            SinkSpec::Kafka(_) => false,
         };
     let plain_schema = schema;
     let schema = &written_schema(schema, op_column);
     Ok(match spec {
-        SinkSpec::Blackhole => SinkTarget::Discard,
+        // Kafka sinks are operators of their own (`operators::kafka_sink`), which make their producer.
+        SinkSpec::Blackhole | SinkSpec::Kafka(_) => SinkTarget::Discard,
         SinkSpec::File(f) => {
             if f.single_file && worker != 0 {
                 return Ok(SinkTarget::Discard);
@@ -294,6 +296,12 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
             // across this process's workers.
             let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process };
             sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects, progress, split });
+        }
+        if let Operator::Source { spec: SourceSpec::Kafka(k), .. } = &n.operator {
+            let mut share = crate::operators::kafka_source::share(k, workers, &mut rejects_files)?;
+            // Partitions go to the workers of all processes; watermarks are shared in a process.
+            share.split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process: false };
+            sources[n.id] = Some(share);
         }
     }
     // Connect to the other processes before touching any sink: a run refused at the handshake

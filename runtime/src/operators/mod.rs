@@ -1,6 +1,8 @@
 //! The timely operators vstream renders plans into, one per file.
 
 pub mod epochs;
+pub mod kafka_sink;
+pub mod kafka_source;
 pub mod keyed_aggregate;
 pub mod map_filter_project;
 pub mod partials;

@@ -33,10 +33,15 @@ impl ReadProgress {
         ReadProgress(Arc::new((0..workers).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect()))
     }
 
-    fn set(&self, worker: usize, chunks_read: usize) {
+    pub(crate) fn set(&self, worker: usize, chunks_read: usize) {
         if let Some(p) = self.0.get(worker) {
             p.store(chunks_read, std::sync::atomic::Ordering::Release);
         }
+    }
+
+    /// The values of the workers other than `worker` (Kafka sources publish their watermarks here).
+    pub(crate) fn others(&self, worker: usize) -> Vec<usize> {
+        self.0.iter().enumerate().filter(|(w, _)| *w != worker).map(|(_, p)| p.load(std::sync::atomic::Ordering::Acquire)).collect()
     }
 
     /// Whether `worker`, about to read its chunk number `next`, is too far ahead of another.

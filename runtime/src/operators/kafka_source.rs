@@ -1,0 +1,480 @@
+//! The Kafka source: each worker reads its share of a topic's partitions (partition `p` on
+//! worker `p % peers`) and decodes the polled messages of each partition in one call.
+//!
+//! Times: without an event time, a worker's time is the wall clock in [`EPOCH_MS`] steps, so
+//! workers that read at different speeds still close epochs together. With one, it is the
+//! worker's watermark: the least of its partitions' watermarks (each partition's largest event
+//! time minus the delay), leaving out partitions read to their end and partitions idle for
+//! `'source.idle-timeout'`; rows behind it are late (second output). A worker whose partitions
+//! are all idle follows the other workers of its process ([`follow_others`]), and a worker with
+//! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
+//! are kept per epoch ([`EpochOffsets`]) for checkpoints.
+
+use crate::metrics::Metrics;
+use crate::operators::SharedErrors;
+use crate::operators::source::{ReadProgress, RejectsFile, event_of_time, time_of_event};
+use crate::render::SourceShare;
+use crate::run::RunError;
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use timely::dataflow::operators::Capability;
+use timely::dataflow::operators::generic::OutputBuilder;
+use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+use timely::dataflow::{Scope, Stream};
+use vstream_connectors::kafka::{DecodedPartition, EpochOffsets, KafkaError, KafkaReject, KafkaSource, MetadataField, TopicReader};
+use vstream_connectors::{FileSource, OnError, RecordDecoder};
+use vstream_planner::dataflow::SourceEventTime;
+use vstream_repr::{Batch, Column, ColumnData, DataType, Field, Schema};
+
+/// Without an event time, one epoch per this many milliseconds of wall clock.
+pub const EPOCH_MS: u64 = 100;
+/// At most this many messages (or [`POLL_BYTES`]) per activation, so other operators of the
+/// worker get their turn and epochs stay bounded.
+const POLL_MESSAGES: usize = 100_000;
+const POLL_BYTES: usize = 8 << 20;
+/// How long a worker with nothing polled waits before polling again.
+const IDLE_POLL: Duration = Duration::from_millis(5);
+/// Epochs of offsets kept (a checkpoint commits a completed one).
+const OFFSET_EPOCHS: usize = 64;
+
+/// What a worker needs to read its partitions.
+pub struct KafkaSourceConfig {
+    pub source: KafkaSource,
+    pub table_schema: Schema,
+    pub projection: Vec<usize>,
+    pub rejects: Option<RejectsFile>,
+    /// Per worker of this process: its watermark as a timely time with the lowest bit set while
+    /// all its partitions are idle, or [`DONE`] once it reads nothing more. See
+    /// [`follow_others`].
+    pub watermarks: ReadProgress,
+    /// The global index of this process's first worker: `watermarks` is indexed from it.
+    pub first_worker: usize,
+    pub event_time: Option<SourceEventTime>,
+}
+
+/// See [`KafkaSourceConfig::watermarks`].
+const DONE: usize = usize::MAX;
+
+/// A worker's published watermark: the time, less its lowest bit (so at most 1 ms early, never
+/// late), which says whether all its partitions are idle.
+fn publish(watermarks: &ReadProgress, worker: usize, watermark: i64, idle: bool) {
+    watermarks.set(worker, ((time_of_event(watermark) & !1) | idle as u64) as usize);
+}
+
+/// The watermark of a worker whose partitions are all idle (`own`): the least of the workers
+/// (of this process) that are not idle, so it holds none of them back; when every worker is
+/// idle, the largest of theirs (all have read what there was).
+fn follow_others(watermarks: &ReadProgress, worker: usize, own: i64) -> i64 {
+    let others: Vec<(i64, bool)> =
+        watermarks.others(worker).into_iter().filter(|v| *v != DONE).map(|v| (event_of_time(v as u64 & !1), v & 1 == 1)).collect();
+    match others.iter().filter(|(_, idle)| !idle).map(|(t, _)| *t).min() {
+        Some(least_active) => own.max(least_active),
+        None => others.iter().map(|(t, _)| *t).fold(own, i64::max),
+    }
+}
+
+/// The share of a Kafka source that all workers use: its rejects file, made before they start.
+pub fn share(source: &KafkaSource, workers: usize, rejects_files: &mut Vec<RejectsFile>) -> Result<SourceShare, RunError> {
+    let rejects = match &source.rejects {
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(|error| RunError::SinkSetup {
+                name: "rejects".into(),
+                path: crate::run::display_path(p),
+                error,
+            })?;
+            let w = Arc::new(Mutex::new(std::io::BufWriter::new(file)));
+            rejects_files.push(w.clone());
+            Some(w)
+        }
+        None => None,
+    };
+    Ok(SourceShare {
+        chunks: Vec::new(),
+        rejects,
+        progress: crate::operators::source::ReadProgress::new(workers),
+        split: Default::default(),
+    })
+}
+
+/// The table's columns that come from the message value, and how the output columns are made:
+/// per projection entry, a value column (its index in the decoder's output) or a metadata field.
+struct Layout {
+    value_schema: Schema,
+    value_projection: Vec<usize>,
+    outputs: Vec<Out>,
+}
+
+enum Out {
+    Value(usize),
+    Meta(MetadataField, DataType),
+}
+
+impl Layout {
+    fn new(config: &KafkaSourceConfig) -> Self {
+        let meta = |c: usize| config.source.metadata.iter().find(|(i, _)| *i == c).map(|(_, f)| *f);
+        // Table column -> value column.
+        let mut value_index = vec![usize::MAX; config.table_schema.len()];
+        let mut fields: Vec<Field> = Vec::new();
+        for (c, f) in config.table_schema.fields.iter().enumerate() {
+            if meta(c).is_none() {
+                value_index[c] = fields.len();
+                fields.push(f.clone());
+            }
+        }
+        let mut value_projection = Vec::new();
+        let mut outputs = Vec::new();
+        for &c in &config.projection {
+            match meta(c) {
+                Some(m) => outputs.push(Out::Meta(m, config.table_schema.fields[c].ty)),
+                None => {
+                    outputs.push(Out::Value(value_projection.len()));
+                    value_projection.push(value_index[c]);
+                }
+            }
+        }
+        Layout { value_schema: Schema::new(fields), value_projection, outputs }
+    }
+
+    fn wants_metadata(&self) -> bool {
+        self.outputs.iter().any(|o| matches!(o, Out::Meta(..)))
+    }
+
+    /// The output batch of a partition's decoded rows.
+    fn assemble(&self, partition: i32, decoded: &mut DecodedPartition) -> Option<Batch> {
+        let batch = decoded.batch.take()?;
+        if !self.wants_metadata() {
+            return Some(batch);
+        }
+        let n = batch.len;
+        let mut columns = Vec::with_capacity(self.outputs.len());
+        for o in &self.outputs {
+            columns.push(match o {
+                Out::Value(i) => batch.columns[*i].clone(),
+                Out::Meta(MetadataField::Partition, ty) => Column::new(*ty, ColumnData::Int(vec![partition as i64; n]), None),
+                Out::Meta(MetadataField::Offset, ty) => Column::new(*ty, ColumnData::Int(decoded.row_offsets.clone()), None),
+                Out::Meta(MetadataField::Timestamp, ty) => {
+                    let ts: Vec<i64> = decoded.row_timestamps.iter().map(|t| t.unwrap_or(0)).collect();
+                    let valid = decoded
+                        .row_timestamps
+                        .iter()
+                        .any(Option::is_none)
+                        .then(|| decoded.row_timestamps.iter().map(Option::is_some).collect());
+                    Column::new(*ty, ColumnData::Timestamp(ts), valid)
+                }
+            });
+        }
+        Some(Batch::new(n, columns))
+    }
+}
+
+/// The capabilities of the two outputs (rows; late rows), moved together.
+struct Caps {
+    rows: Capability<u64>,
+    late: Capability<u64>,
+}
+
+impl Caps {
+    fn advance(&mut self, t: u64) {
+        if *self.rows.time() < t {
+            self.rows.downgrade(&t);
+            self.late.downgrade(&t);
+        }
+    }
+}
+
+/// Per partition: the largest event time read (event-time sources).
+#[derive(Clone, Copy, Default)]
+struct PartitionTime {
+    max_seen: Option<i64>,
+}
+
+/// The state of one worker's reader, made on its first activation (connecting may take up to
+/// the connect timeout, and must not hold up the dataflow's construction).
+struct Reader {
+    reader: TopicReader,
+    decoder: RecordDecoder,
+    times: Vec<PartitionTime>,
+    /// The worker's watermark (event-time sources), `i64::MIN` before any.
+    watermark: i64,
+    /// Offsets read as of each recent epoch.
+    offsets: VecDeque<EpochOffsets>,
+}
+
+fn now_epoch() -> u64 {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    ms / EPOCH_MS
+}
+
+/// Reads this worker's partitions; see the module docs. The second stream holds late rows.
+pub fn kafka_source<'scope>(
+    scope: Scope<'scope, u64>,
+    name: &str,
+    config: KafkaSourceConfig,
+    metrics: Arc<Metrics>,
+    errors: SharedErrors,
+) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
+    let worker = scope.index();
+    let peers = scope.peers();
+    // This worker's slot among its process's workers, where it publishes its watermark.
+    let local = worker.saturating_sub(config.first_worker);
+    let mut builder = OperatorBuilder::new(name.to_owned(), scope);
+    let info = builder.operator_info();
+    let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
+    let (late_output, late_stream) = builder.new_output::<Vec<Batch>>();
+    let mut rows_output = OutputBuilder::from(rows_output);
+    let mut late_output = OutputBuilder::from(late_output);
+    builder.build(move |mut capabilities| {
+        let activator = scope.activator_for(info.address);
+        let late_cap = capabilities.pop().expect("one capability per output");
+        let rows_cap = capabilities.pop().expect("one capability per output");
+        let mut cap = Some(Caps { rows: rows_cap, late: late_cap });
+        let layout = Layout::new(&config);
+        let mut state: Option<Reader> = None;
+        let topic = config.source.topic.clone();
+        move |_frontiers| {
+            let Some(c) = cap.as_mut() else { return };
+            if errors.failed() {
+                cap = None;
+                return;
+            }
+            if state.is_none() {
+                match TopicReader::open(&config.source, worker, peers) {
+                    Ok(reader) => {
+                        // The decoders take a file source; messages are named by the topic.
+                        let src = FileSource {
+                            path: topic.clone().into(),
+                            format: config.source.format.clone(),
+                            on_error: OnError::Skip,
+                            rejects: None,
+                        };
+                        let decoder = RecordDecoder::new(&src, &layout.value_schema, &layout.value_projection);
+                        let times = vec![PartitionTime::default(); reader.parts.len()];
+                        state = Some(Reader { reader, decoder, times, watermark: i64::MIN, offsets: VecDeque::new() });
+                    }
+                    Err(e) => {
+                        errors.fail(e.to_string());
+                        cap = None;
+                        return;
+                    }
+                }
+            }
+            let Some(st) = state.as_mut() else { return };
+            if st.reader.parts.is_empty() {
+                // More workers than partitions: nothing to read, ever (partitions added later are
+                // not picked up), so this worker holds nothing back.
+                config.watermarks.set(local, DONE);
+                cap = None;
+                return;
+            }
+            let polled = match st.reader.poll(POLL_MESSAGES, POLL_BYTES) {
+                Ok(n) => n,
+                Err(e) => {
+                    errors.fail(e.to_string());
+                    cap = None;
+                    return;
+                }
+            };
+            if config.event_time.is_none() {
+                c.advance(now_epoch());
+            }
+            let mut output = rows_output.activate();
+            let mut late_output = late_output.activate();
+            let wants_meta = layout.wants_metadata();
+            let mut emitted = false;
+            for i in 0..st.reader.parts.len() {
+                if st.reader.buffers[i].is_empty() {
+                    continue;
+                }
+                let partition = st.reader.parts[i].partition;
+                let mut decoded = st.reader.buffers[i].decode(&mut st.decoder, wants_meta);
+                Metrics::add(&metrics.bytes_read, decoded.bytes);
+                if !decoded.rejects.is_empty() {
+                    if config.source.on_error == OnError::Fail {
+                        let r = &decoded.rejects[0];
+                        errors.fail(
+                            KafkaError::BadRecord { topic: topic.clone(), partition, offset: r.offset, message: r.message.clone() }
+                                .to_string(),
+                        );
+                        cap = None;
+                        return;
+                    }
+                    Metrics::add(&metrics.rejected, decoded.rejects.len() as u64);
+                    if let Some(rf) = &config.rejects
+                        && let Err(e) = write_rejects(rf, &topic, partition, &decoded.rejects)
+                    {
+                        errors.fail(format!("cannot write the rejects file: {e}"));
+                    }
+                }
+                let Some(batch) = layout.assemble(partition, &mut decoded) else { continue };
+                Metrics::add(&metrics.rows_in, batch.len as u64);
+                emitted = true;
+                match config.event_time {
+                    None => output.session(&c.rows).give_container(&mut vec![batch]),
+                    Some(et) => {
+                        let (on_time, late, nulls) = split_late(batch, et.column, st.watermark, et.allowed_lateness, &mut st.times[i]);
+                        if nulls > 0 {
+                            // A reject, as a record that fails to decode is: not a row in.
+                            Metrics::add(&metrics.rejected, nulls);
+                            Metrics::add(&metrics.null_event_time, nulls);
+                            metrics.rows_in.fetch_sub(nulls, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        if let Some(late) = late {
+                            Metrics::add(&metrics.late, late.len as u64);
+                            late_output.session(&c.late).give_container(&mut vec![late]);
+                        }
+                        if let Some(on_time) = on_time {
+                            output.session(&c.rows).give_container(&mut vec![on_time]);
+                        }
+                    }
+                }
+            }
+            if emitted {
+                st.offsets.push_back(EpochOffsets { time: *c.rows.time(), offsets: st.reader.positions() });
+                while st.offsets.len() > OFFSET_EPOCHS {
+                    st.offsets.pop_front();
+                }
+            }
+            if let Some(et) = config.event_time {
+                let (own, all_idle) = worker_watermark(st, et.delay, config.source.idle_timeout_ms);
+                publish(&config.watermarks, local, own, all_idle);
+                let wm = if all_idle { follow_others(&config.watermarks, local, own) } else { own };
+                st.watermark = st.watermark.max(wm);
+                c.advance(time_of_event(st.watermark));
+            }
+            drop(output);
+            drop(late_output);
+            if st.reader.all_done() {
+                config.watermarks.set(local, DONE);
+                cap = None;
+                return;
+            }
+            if polled > 0 {
+                activator.activate();
+            } else {
+                activator.activate_after(IDLE_POLL);
+            }
+        }
+    });
+    (rows_stream, late_stream)
+}
+
+/// The least watermark of the worker's partitions that still count: not read to their end, not
+/// idle; and whether every remaining partition is idle (then the largest of their watermarks).
+fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> (i64, bool) {
+    let now = Instant::now();
+    let mut active: Option<i64> = None;
+    let mut idle: Option<i64> = None;
+    for (p, t) in st.reader.parts.iter().zip(&st.times) {
+        if p.done {
+            continue;
+        }
+        let wm = t.max_seen.map_or(i64::MIN, |m| m.saturating_sub(delay));
+        let is_idle = idle_timeout_ms.is_some_and(|ms| now.duration_since(p.last_message) >= Duration::from_millis(ms));
+        if is_idle {
+            idle = Some(idle.map_or(wm, |w| w.max(wm)));
+        } else {
+            active = Some(active.map_or(wm, |w| w.min(wm)));
+        }
+    }
+    match (active, idle) {
+        (Some(a), _) => (a, false),
+        (None, Some(i)) => (i, true),
+        (None, None) => (st.watermark, false),
+    }
+}
+
+/// Splits a partition's rows by the worker's watermark: rows on time, rows behind it (late;
+/// `allowed_lateness` ms behind still count), and the count of rows with a NULL event time (in
+/// neither). Updates the partition's largest event time.
+fn split_late(
+    batch: Batch,
+    column: usize,
+    watermark: i64,
+    allowed_lateness: i64,
+    time: &mut PartitionTime,
+) -> (Option<Batch>, Option<Batch>, u64) {
+    let col = &batch.columns[column];
+    let ColumnData::Timestamp(ts) = &col.data else { return (Some(batch), None, 0) };
+    let bound = watermark.saturating_sub(allowed_lateness);
+    // 0: on time, 1: late, 2: NULL; only made once a row is not on time.
+    let mut status: Option<Vec<u8>> = None;
+    for (i, t) in ts.iter().enumerate() {
+        let s = if !col.is_valid(i) {
+            2
+        } else if *t >= bound {
+            if time.max_seen.is_none_or(|m| *t > m) {
+                time.max_seen = Some(*t);
+            }
+            0
+        } else {
+            1
+        };
+        if s != 0 {
+            status.get_or_insert_with(|| vec![0; batch.len])[i] = s;
+        }
+    }
+    let Some(status) = status else { return (Some(batch), None, 0) };
+    let nulls = status.iter().filter(|s| **s == 2).count() as u64;
+    let late_mask: Vec<bool> = status.iter().map(|s| *s == 1).collect();
+    let late = late_mask.iter().any(|l| *l).then(|| batch.filter(&late_mask));
+    let on_mask: Vec<bool> = status.iter().map(|s| *s == 0).collect();
+    let on_time = on_mask.iter().any(|l| *l).then(|| batch.filter(&on_mask));
+    (on_time, late, nulls)
+}
+
+fn write_rejects(rf: &RejectsFile, topic: &str, partition: i32, rejects: &[KafkaReject]) -> std::io::Result<()> {
+    let mut w = rf.lock().map_err(|_| std::io::Error::other("rejects file lock poisoned"))?;
+    for r in rejects {
+        let rec = serde_json::json!({
+            "topic": topic,
+            "partition": partition,
+            "offset": r.offset,
+            "error": r.message,
+            "record": String::from_utf8_lossy(&r.text),
+        });
+        writeln!(w, "{rec}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vstream_repr::{Datum, Field};
+
+    #[test]
+    fn idle_workers_follow_the_others() {
+        let w = ReadProgress::new(3);
+        // Worker 1 is active at 1000, worker 2 idle at 5000: idle worker 0 follows the active one.
+        publish(&w, 1, 1000, false);
+        publish(&w, 2, 5000, true);
+        assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
+        // Never behind its own watermark.
+        assert_eq!(follow_others(&w, 0, 2000), 2000);
+        // All idle: the largest; a finished worker counts for nothing.
+        publish(&w, 1, 1000, true);
+        w.set(2, DONE);
+        assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
+        // Published watermarks are at most 1 ms early.
+        publish(&w, 1, 1001, false);
+        assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
+    }
+
+    #[test]
+    fn rows_behind_the_worker_watermark_are_late() {
+        let schema = Schema::new(vec![Field::new("ts", DataType::Timestamp)]);
+        let rows: Vec<Vec<Datum>> =
+            [Some(100), Some(40), None, Some(60), Some(200)].iter().map(|t| vec![t.map_or(Datum::Null, Datum::Timestamp)]).collect();
+        let mut time = PartitionTime::default();
+        let (on_time, late, nulls) = split_late(Batch::from_rows(&schema, &rows), 0, 50, 0, &mut time);
+        assert_eq!(on_time.expect("rows on time").len, 3);
+        assert_eq!(late.expect("late rows").row(0), vec![Datum::Timestamp(40)]);
+        assert_eq!(nulls, 1);
+        assert_eq!(time.max_seen, Some(200));
+        // Allowed lateness keeps rows that far behind.
+        let (on_time, late, _) = split_late(Batch::from_rows(&schema, &rows[1..2]), 0, 50, 10, &mut time);
+        assert!(on_time.is_some() && late.is_none());
+    }
+}
