@@ -18,5 +18,5 @@ cd "$ROOT"
 source tests/kafka/broker.sh
 
 status=0
-cargo test --workspace "$@" || status=$?
+cargo test --workspace --no-fail-fast "$@" || status=$?
 exit "$status"

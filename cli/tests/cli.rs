@@ -190,10 +190,24 @@ fn explain_prints_both_plans_and_dot() {
     out.assert_ok();
     assert!(out.stdout.starts_with("== logical plan ==\nSink stdout (auction BIGINT, price BIGINT)\n"), "{}", out.stdout);
     assert!(
-        out.stdout.contains("== dataflow ==\n0 Source bid: file path=bids.csv format=csv; columns [auction, price] of 7;"),
+        out.stdout.contains(
+            "== dataflow on 1 process x 1 worker ==\n0 Source bid: file path=bids.csv format=csv; columns [auction, price] of 7;"
+        ),
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout
+            .ends_with("== edges ==\n0 -> 1: pipeline: rows stay on their worker\n1 -> 2: gather to worker 0: stays on the one worker\n"),
+        "{}",
+        out.stdout
+    );
+    // On a cluster: the hostfile's lines are the processes; the gather crosses them.
+    std::fs::write(fx.path("hosts.txt"), "127.0.0.1:2101\n127.0.0.1:2102\n127.0.0.1:2103\n").expect("write hosts.txt");
+    let out = fx.vstream(&["explain", "q.sql", "--hostfile", "hosts.txt", "--processes", "2", "-w", "4"]);
+    out.assert_ok();
+    assert!(out.stdout.contains("== dataflow on 2 processes x 4 workers = 8 workers ==\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 -> 2: gather to worker 0: crosses processes"), "{}", out.stdout);
     let out = fx.vstream(&["explain", "--dot", "q.sql"]);
     out.assert_ok();
     assert!(out.stdout.starts_with("digraph vstream {") && out.stdout.trim_end().ends_with('}'), "{}", out.stdout);
@@ -421,4 +435,22 @@ fn bad_settings_are_refused() {
     fx.vstream(&["run", "q.sql", "--set", "emit.lag=3"])
         .assert_error("error: --set emit.lag: unknown setting (known: emit.interval, emit.mode)");
     fx.vstream(&["run", "q.sql", "--set", "emit.interval"]).assert_error("error: --set emit.interval: expected KEY=VALUE");
+}
+
+#[test]
+fn overflow_mid_epoch_then_more_input() {
+    // The overflow comes at the third row of a three-row epoch; the next epoch must not reuse
+    // the failed epoch's half-built partial states (it once indexed rows that were not there).
+    let fx = Fixture::new(
+        "CREATE TABLE t (k VARCHAR, d DECIMAL(38,0))\n  WITH ('connector' = 'file', 'path' = 't.csv', 'format' = 'csv', \
+         'csv.header' = 'true');\nSELECT k, SUM(d) AS s FROM t GROUP BY k;\n",
+        None,
+    );
+    let big = "99999999999999999999999999999999999999";
+    std::fs::write(fx.path("t.csv"), format!("k,d\nbig,{big}\nok,5\nbig,1\nok,-{big}\n")).expect("write t.csv");
+    for interval in ["1", "2", "3"] {
+        let out = fx.vstream(&["run", "q.sql", "--set", &format!("emit.interval={interval}")]);
+        out.assert_error("error: query into `stdout`: SUM overflows DECIMAL(38, 0) for the group ('big')");
+        assert!(!out.stderr.contains("internal error"), "{}", out.stderr);
+    }
 }

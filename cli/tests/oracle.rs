@@ -1,6 +1,6 @@
 //! vstream against DuckDB on the benchmark's queries: 100,000 bids from the project's generator
 //! (`vstream_bench::write_bids`, seed 42), the STREAMING SQL of q0, q1, q2, qagg, q5t, q5h and
-//! more GROUP BY and window queries run by the real
+//! more GROUP BY (one over another's changelog) and window queries run by the real
 //! binary into CSV file sinks at `-w 1` and `-w 2` (the latter with small chunks, so rows cross
 //! many chunk boundaries), each compared as a multiset with DuckDB's answer to the batch query
 //! (`tests/oracle/oracle.py`).
@@ -93,6 +93,15 @@ const QUERIES: &[(&str, &str, &str)] = &[
          ROWS UNBOUNDED PRECEDING) AS session FROM marked) \
          SELECT MIN(date_time) AS window_start, MAX(date_time) + INTERVAL 1 SECOND AS window_end, bidder, \
          COUNT(*) AS n, SUM(price) AS spent FROM numbered GROUP BY bidder, session",
+    ),
+    // A GROUP BY over a GROUP BY's changelog: per number of bids, how many auctions have it, and
+    // the extremes of their top prices (retracted and re-found as auctions move between counts).
+    (
+        "group_by_of_group_by",
+        "SELECT bids, COUNT(*) AS auctions, MAX(top) AS best, MIN(top) AS worst, COUNT(DISTINCT top) AS tops \
+         FROM (SELECT auction, COUNT(*) AS bids, MAX(price) AS top FROM bid GROUP BY auction) GROUP BY bids",
+        "SELECT bids, COUNT(*) AS auctions, MAX(top) AS best, MIN(top) AS worst, COUNT(DISTINCT top) AS tops \
+         FROM (SELECT auction, COUNT(*) AS bids, MAX(price) AS top FROM bid GROUP BY auction) GROUP BY bids",
     ),
     (
         "global",

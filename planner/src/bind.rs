@@ -479,9 +479,6 @@ impl Binder<'_> {
             }
             scope
         } else {
-            if plan.is_changelog() {
-                return Err(not_over_changelog("GROUP BY", select.span()));
-            }
             let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
             let (aggregated, agg_scope) = aggregate(plan, scope, &group_exprs, &calls)?;
             self.check_window_aggregate(&aggregated, select)?;
@@ -542,7 +539,6 @@ impl Binder<'_> {
         match &select.distinct {
             None | Some(ast::Distinct::All) => Ok(project),
             // SELECT DISTINCT is a GROUP BY of every output column, with no aggregates.
-            Some(ast::Distinct::Distinct) if project.is_changelog() => Err(not_over_changelog("SELECT DISTINCT", select.span())),
             Some(ast::Distinct::Distinct) => Ok(LogicalPlan::Aggregate {
                 input: Box::new(project),
                 group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
@@ -557,6 +553,19 @@ impl Binder<'_> {
         match rel {
             TableFactor::Table { name, alias, args: None, .. } => self.table_scan(name, alias.as_ref().map(|a| a.name.value.clone())),
             TableFactor::TableFunction { expr, alias } => self.window_function(expr, alias.as_ref()),
+            // A subquery's rows (a changelog if it aggregates) under its alias.
+            TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
+                let plan = self.query(subquery)?;
+                let alias = alias.as_ref().map(|a| a.name.value.clone());
+                let scope = Scope {
+                    table: alias.clone().unwrap_or_default(),
+                    alias,
+                    schema: plan.schema().clone(),
+                    grouping: None,
+                    computed: Vec::new(),
+                };
+                Ok((plan, scope))
+            }
             other => Err(PlanError::not_supported(format!("`{}` in FROM", first_words(&other.to_string())), other.span())),
         }
     }
@@ -670,11 +679,6 @@ impl Binder<'_> {
         let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
         let emit =
             WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
-        if matches!(assigner, WindowAssigner::Session { .. }) && emit.is_changelog() {
-            let what = if emit.changes { "EMIT CHANGES ('emit.mode' = 'changes')" } else { "'late.allowed-lateness'" };
-            return Err(PlanError::not_supported(format!("{what} with SESSION windows"), expr.span())
-                .with_hint("SESSION windows emit each session once, when the watermark passes its end"));
-        }
         let mut fields = input_scope.schema.fields.clone();
         for w in WINDOW_COLUMNS {
             if let Some(f) = fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
@@ -750,22 +754,6 @@ impl Binder<'_> {
                 return Err(
                     PlanError::invalid("a SESSION window aggregate must GROUP BY every PARTITION BY key", group_span).with_hint(hint)
                 );
-            }
-            if aggregates.iter().any(|a| a.distinct) {
-                let mut calls = Vec::new();
-                for item in &select.projection {
-                    if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
-                        collect_aggregates(e, &mut calls);
-                    }
-                }
-                if let Some(h) = &select.having {
-                    collect_aggregates(h, &mut calls);
-                }
-                let distinct = calls.iter().find(|f| {
-                    matches!(&f.args, FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)))
-                });
-                let span = distinct.map_or(select.span(), |f| f.name.span());
-                return Err(PlanError::not_supported("a DISTINCT aggregate over SESSION windows", span));
             }
         }
         Ok(())
@@ -1610,13 +1598,6 @@ fn call_span(f: &ast::Function) -> Span {
         span.end.column += 1;
     }
     span
-}
-
-/// The keyed operator takes inserts only; grouping a changelog (a GROUP BY of a GROUP BY, or
-/// DISTINCT over one) needs accumulators that undo a retracted row, which it does not have yet.
-fn not_over_changelog(what: &str, span: Span) -> PlanError {
-    PlanError::not_supported(format!("{what} over the result of a GROUP BY"), span)
-        .with_hint("aggregate the source rows directly, or write the grouped result to a sink and read it from there")
 }
 
 /// `GROUP BY 2` means the second select item, as in DuckDB and Postgres.

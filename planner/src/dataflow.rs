@@ -50,7 +50,10 @@ pub enum Operator {
     /// their key, the first `key_len` input columns. State: per worker, a hash map from key to
     /// its aggregates' accumulators and the row last emitted, one entry per live key. Emits,
     /// per epoch and per changed key, `-U` of the old row and `+U` of the new (`+I` when new).
-    KeyedAggregate { input: NodeId, key_len: usize, aggregates: Vec<AggregateSpec> },
+    /// With `retractions` (its input is a changelog, e.g. a GROUP BY of a GROUP BY), `-U`/`-D`
+    /// rows are taken back: each key also counts its rows, MIN and MAX keep every value, and a
+    /// key whose rows are all retracted is deleted (`-D`) and its state freed.
+    KeyedAggregate { input: NodeId, key_len: usize, aggregates: Vec<AggregateSpec>, retractions: bool },
     /// A GROUP BY of windows: input column 0 is the event time, then `key_len` keys, then the
     /// aggregates' arguments; output is `window_start, window_end, window_time`, the keys, the
     /// aggregates. Rows move (`exchange`) by the hash of their keys. State: per worker, the open
@@ -243,7 +246,9 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let mut fields: Vec<Field> = schema.fields[..group_by.len()].to_vec();
             let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
             let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
-            let node = plan.push(Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs }, schema.clone());
+            let retractions = input.is_changelog();
+            let node =
+                plan.push(Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs, retractions }, schema.clone());
             Pending {
                 node,
                 predicate: None,

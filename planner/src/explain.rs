@@ -83,13 +83,18 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 s.push_str(&format!(" project {}; state: none", items.join(", ")));
                 s
             }
-            Operator::KeyedAggregate { input, key_len, aggregates } => {
+            Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];
                 let aggs = aggregate_texts(aggregates, &input_names);
                 let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let (input_kind, state) = if *retractions {
+                    (" takes retractions;", "per key, its row count, the aggregates' accumulators (MIN/MAX: every value with its count) and the last row emitted")
+                } else {
+                    ("", "per key, the aggregates' accumulators and the last row emitted")
+                };
                 format!(
-                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}]; {exchange}; state: per key, the aggregates' accumulators and the last row emitted; emits a changelog per epoch",
+                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}];{input_kind} {exchange}; state: {state}; emits a changelog per epoch",
                     n.id,
                     keys.join(", "),
                     aggs.join(", ")
@@ -129,13 +134,116 @@ fn aggregate_texts(aggregates: &[AggregateSpec], input_names: &[String]) -> Vec<
         .collect()
 }
 
-/// The text `vstream-plan explain` prints. Paths under `base_dir` print relative to it, so the
-/// output does not depend on where the project is checked out.
+/// Where a plan runs: how many processes (a cluster's hostfile lines), each with how many
+/// workers (`-w`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parallelism {
+    pub processes: usize,
+    /// Workers per process.
+    pub workers: usize,
+}
+
+impl Default for Parallelism {
+    fn default() -> Self {
+        Parallelism { processes: 1, workers: 1 }
+    }
+}
+
+impl std::fmt::Display for Parallelism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize, word: &str, many: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {many}") };
+        write!(f, "{} x {}", plural(self.processes, "process", "processes"), plural(self.workers, "worker", "workers"))?;
+        if self.processes > 1 {
+            write!(f, " = {} workers", self.processes * self.workers)?;
+        }
+        Ok(())
+    }
+}
+
+/// How rows move along one edge of the dataflow.
+enum Move {
+    /// Each worker hands its rows to its own next operator.
+    Pipeline,
+    /// Rows go to the worker that owns their key (`by` says what the key is).
+    Exchange { by: String },
+    /// Rows go to worker 0.
+    Gather,
+}
+
+/// The dataflow's edges, `from -> to: how rows move`, and whether they cross workers or
+/// processes when the plan runs `on` that many.
+pub fn edge_lines(planned: &Planned, on: Parallelism) -> Vec<String> {
+    let plan = &planned.dataflow;
+    let mut out = Vec::new();
+    for n in &plan.nodes {
+        let (input, how) = match &n.operator {
+            Operator::Source { .. } => continue,
+            Operator::MapFilterProject { input, .. } => (*input, Move::Pipeline),
+            Operator::LateRows { source } => (*source, Move::Pipeline),
+            Operator::KeyedAggregate { input, key_len, .. } => {
+                let names = names(&plan.nodes[*input].schema);
+                (*input, Move::Exchange { by: names[..*key_len].join(", ") })
+            }
+            Operator::WindowAggregate { input, key_len, .. } => {
+                let names = names(&plan.nodes[*input].schema);
+                (*input, Move::Exchange { by: names[1..=*key_len].join(", ") })
+            }
+            Operator::Sink { input, exchange, .. } => {
+                (*input, if *exchange == SinkExchange::Gather { Move::Gather } else { Move::Pipeline })
+            }
+        };
+        let total = on.processes * on.workers;
+        let text = match how {
+            Move::Pipeline => "pipeline: rows stay on their worker".to_string(),
+            Move::Exchange { by } => {
+                let what =
+                    if by.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange by hash({by})") };
+                if on.processes > 1 {
+                    if by.is_empty() {
+                        format!("{what}: crosses processes (the rows of all other processes go over the network)")
+                    } else {
+                        format!("{what}: crosses processes (about {} of {} rows go over the network)", on.processes - 1, on.processes)
+                    }
+                } else if total > 1 {
+                    format!("{what}: crosses workers, within the process")
+                } else {
+                    format!("{what}: stays on the one worker")
+                }
+            }
+            Move::Gather => {
+                if on.processes > 1 {
+                    "gather to worker 0: crosses processes (the rows of processes 1.. go over the network to process 0)".to_string()
+                } else if total > 1 {
+                    "gather to worker 0: crosses workers, within the process".to_string()
+                } else {
+                    "gather to worker 0: stays on the one worker".to_string()
+                }
+            }
+        };
+        out.push(format!("{input} -> {}: {text}", n.id));
+    }
+    out
+}
+
+/// The text `vstream-plan explain` prints, for one process with one worker. Paths under
+/// `base_dir` print relative to it, so the output does not depend on where the project is
+/// checked out.
 pub fn explain_text(planned: &Planned, base_dir: &Path) -> String {
+    explain_text_on(planned, base_dir, Parallelism::default())
+}
+
+/// [`explain_text`] for a run `on` that many processes and workers: the edges say which
+/// cross workers and which cross processes.
+pub fn explain_text_on(planned: &Planned, base_dir: &Path, on: Parallelism) -> String {
     let mut out = String::from("== logical plan ==\n");
     out.push_str(&planned.logical.explain());
-    out.push_str("== dataflow ==\n");
+    out.push_str(&format!("== dataflow on {on} ==\n"));
     for l in dataflow_lines(planned) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push_str("== edges ==\n");
+    for l in edge_lines(planned, on) {
         out.push_str(&l);
         out.push('\n');
     }
@@ -150,7 +258,15 @@ fn relativize(text: &str, base_dir: &Path) -> String {
 /// The dataflow as a Graphviz digraph: one box per operator, edges labelled where rows move
 /// between workers.
 pub fn explain_dot(planned: &Planned, base_dir: &Path) -> String {
+    explain_dot_on(planned, base_dir, Parallelism::default())
+}
+
+/// [`explain_dot`] for a run `on` that many processes and workers: edges that cross processes
+/// say so.
+pub fn explain_dot_on(planned: &Planned, base_dir: &Path, on: Parallelism) -> String {
     let mut out = String::from("digraph vstream {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
+    out.push_str(&format!("  label=\"{on}\";\n"));
+    let across = if on.processes > 1 { ", crosses processes" } else { "" };
     for (n, line) in planned.dataflow.nodes.iter().zip(dataflow_lines(planned)) {
         let label = line.replace('\\', "\\\\").replace('"', "\\\"").replace("; ", "\\n");
         out.push_str(&format!("  n{} [label=\"{}\"];\n", n.id, label));
@@ -158,11 +274,11 @@ pub fn explain_dot(planned: &Planned, base_dir: &Path) -> String {
             Operator::Source { .. } => continue,
             Operator::MapFilterProject { input, .. } => (*input, String::new()),
             Operator::KeyedAggregate { input, .. } | Operator::WindowAggregate { input, .. } => {
-                (*input, " [label=\"exchange by key\", style=bold]".to_string())
+                (*input, format!(" [label=\"exchange by key{across}\", style=bold]"))
             }
             Operator::LateRows { source } => (*source, " [label=\"late rows\"]".to_string()),
             Operator::Sink { input, exchange, .. } => {
-                (*input, if *exchange == SinkExchange::Gather { " [label=\"gather\", style=bold]".to_string() } else { String::new() })
+                (*input, if *exchange == SinkExchange::Gather { format!(" [label=\"gather{across}\", style=bold]") } else { String::new() })
             }
         };
         out.push_str(&format!("  n{input} -> n{}{edge};\n", n.id));

@@ -9,7 +9,7 @@ use crate::datum::Datum;
 use crate::decimal;
 use crate::types::DataType;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,10 +76,13 @@ impl fmt::Display for AggregateSpec {
 
 /// An aggregate that cannot be computed for a group.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{func} overflows {ty}")]
-pub struct AggError {
-    pub func: &'static str,
-    pub ty: DataType,
+pub enum AggError {
+    #[error("{func} overflows {ty}")]
+    Overflow { func: &'static str, ty: DataType },
+    /// A retraction reached a state built for inserts only, or two partial states of different
+    /// kinds met: the planner chose the state wrongly.
+    #[error("{func}: internal error: incompatible aggregate state")]
+    Incompatible { func: &'static str },
 }
 
 /// The running state of one aggregate in one group.
@@ -100,6 +103,12 @@ pub enum Accumulator {
         best: Option<Datum>,
         max: bool,
     },
+    /// MIN or MAX over a changelog: every value with the number of rows that hold it, so that
+    /// retracting the best value finds the next one.
+    Extremes {
+        values: BTreeMap<SortedDatum, i64>,
+        max: bool,
+    },
     /// AVG from an exact sum (integers, DECIMAL at `scale`) or a DOUBLE sum.
     AvgExact {
         sum: i128,
@@ -115,19 +124,95 @@ pub enum Accumulator {
     Distinct(Box<DistinctState>),
 }
 
+/// Adds `delta` to the count of `key` (an entry at zero is removed) and returns the new count.
+/// Counts may dip below zero within an epoch, when a retraction is applied before the row it
+/// takes back; a value is held while its count is positive.
+fn add_count<K, M: CountMap<K>>(map: &mut M, key: K, delta: i64) -> i64 {
+    map.add(key, delta)
+}
+
+/// The two maps of counts that accumulators keep.
+trait CountMap<K> {
+    fn add(&mut self, key: K, delta: i64) -> i64;
+}
+
+impl<K: Ord> CountMap<K> for BTreeMap<K, i64> {
+    fn add(&mut self, key: K, delta: i64) -> i64 {
+        match self.entry(key) {
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                *o.get_mut() += delta;
+                let n = *o.get();
+                if n == 0 {
+                    o.remove();
+                }
+                n
+            }
+            std::collections::btree_map::Entry::Vacant(v) => *v.insert(delta),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> CountMap<K> for HashMap<K, i64> {
+    fn add(&mut self, key: K, delta: i64) -> i64 {
+        match self.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                *o.get_mut() += delta;
+                let n = *o.get();
+                if n == 0 {
+                    o.remove();
+                }
+                n
+            }
+            std::collections::hash_map::Entry::Vacant(v) => *v.insert(delta),
+        }
+    }
+}
+
+/// A value ordered as SQL orders it (within one type), to key [`Accumulator::Extremes`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SortedDatum(pub Datum);
+
+impl PartialEq for SortedDatum {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl Eq for SortedDatum {}
+impl PartialOrd for SortedDatum {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for SortedDatum {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        compare_datums(&self.0, &other.0)
+    }
+}
+
 /// See [`Accumulator::Distinct`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DistinctState {
-    pub seen: HashSet<Vec<u8>>,
+    /// Each distinct value (as its key encoding) with the number of rows that hold it.
+    pub seen: HashMap<Vec<u8>, i64>,
     pub inner: Accumulator,
 }
 
 impl Accumulator {
+    /// The empty state of `spec` over insert-only input.
     pub fn new(spec: &AggregateSpec) -> Self {
+        Self::with_retractions(spec, false)
+    }
+
+    /// The empty state of `spec`; with `retractions`, one that can also take rows back
+    /// ([`Accumulator::retract`]): MIN and MAX then keep every value.
+    pub fn with_retractions(spec: &AggregateSpec, retractions: bool) -> Self {
         let base = match (spec.func, spec.arg_type) {
             (AggFunc::Count, _) => Accumulator::Count(0),
             (AggFunc::Sum, Some(DataType::Double)) => Accumulator::SumDouble { sum: 0.0, n: 0 },
             (AggFunc::Sum, _) => Accumulator::SumExact { sum: 0, n: 0 },
+            (AggFunc::Min | AggFunc::Max, _) if retractions => {
+                Accumulator::Extremes { values: BTreeMap::new(), max: spec.func == AggFunc::Max }
+            }
             (AggFunc::Min, _) => Accumulator::Extreme { best: None, max: false },
             (AggFunc::Max, _) => Accumulator::Extreme { best: None, max: true },
             (AggFunc::Avg, Some(DataType::Double)) => Accumulator::AvgDouble { sum: 0.0, n: 0 },
@@ -135,7 +220,7 @@ impl Accumulator {
                 Accumulator::AvgExact { sum: 0, n: 0, scale: if let Some(DataType::Decimal { scale, .. }) = t { scale } else { 0 } }
             }
         };
-        if spec.distinct { Accumulator::Distinct(Box::new(DistinctState { seen: HashSet::new(), inner: base })) } else { base }
+        if spec.distinct { Accumulator::Distinct(Box::new(DistinctState { seen: HashMap::new(), inner: base })) } else { base }
     }
 
     /// Adds row `i` of `arg` (`None`: COUNT(*)). NULLs are skipped, as SQL aggregates do.
@@ -149,7 +234,7 @@ impl Accumulator {
         if !col.is_valid(i) {
             return Ok(());
         }
-        let overflow = || AggError { func: spec.func.name(), ty: spec.ty };
+        let overflow = || AggError::Overflow { func: spec.func.name(), ty: spec.ty };
         match self {
             Accumulator::Count(n) => *n += 1,
             Accumulator::SumExact { sum, n } | Accumulator::AvgExact { sum, n, .. } => {
@@ -197,10 +282,13 @@ impl Accumulator {
                     *best = Some(v);
                 }
             }
+            Accumulator::Extremes { values, .. } => {
+                add_count(values, SortedDatum(col.datum(i)), 1);
+            }
             Accumulator::Distinct(d) => {
                 let mut key = Vec::new();
                 col.encode_key(i, &mut key);
-                if d.seen.insert(key) {
+                if add_count(&mut d.seen, key, 1) == 1 {
                     d.inner.add(Some(col), i, spec)?;
                 }
             }
@@ -208,16 +296,64 @@ impl Accumulator {
         Ok(())
     }
 
-    /// Whether partial states of this aggregate can be merged (all but DISTINCT, whose partial
-    /// sets would need the values themselves).
-    pub fn mergeable(spec: &AggregateSpec) -> bool {
+    /// Takes back row `i` of `arg`, added before (a retraction in a changelog).
+    pub fn retract(&mut self, arg: Option<&Column>, i: usize, spec: &AggregateSpec) -> Result<(), AggError> {
+        let Some(col) = arg else {
+            if let Accumulator::Count(n) = self {
+                *n -= 1;
+            }
+            return Ok(());
+        };
+        if !col.is_valid(i) {
+            return Ok(());
+        }
+        let overflow = || AggError::Overflow { func: spec.func.name(), ty: spec.ty };
+        match self {
+            Accumulator::Count(n) => *n -= 1,
+            Accumulator::SumExact { sum, n } | Accumulator::AvgExact { sum, n, .. } => {
+                let v = match &col.data {
+                    ColumnData::Int(v) => v[i] as i128,
+                    ColumnData::Decimal(v) => v[i],
+                    _ => return Ok(()),
+                };
+                *sum = sum.checked_sub(v).filter(|s| decimal::fits(*s, 38)).ok_or_else(overflow)?;
+                *n -= 1;
+            }
+            Accumulator::SumDouble { sum, n } | Accumulator::AvgDouble { sum, n } => {
+                if let ColumnData::Double(v) = &col.data {
+                    *sum -= v[i];
+                    *n -= 1;
+                    if *n == 0 {
+                        // No rounding error left behind once the last value is gone.
+                        *sum = 0.0;
+                    }
+                }
+            }
+            Accumulator::Extremes { values, .. } => {
+                add_count(values, SortedDatum(col.datum(i)), -1);
+            }
+            Accumulator::Extreme { .. } => return Err(AggError::Incompatible { func: spec.func.name() }),
+            Accumulator::Distinct(d) => {
+                let mut key = Vec::new();
+                col.encode_key(i, &mut key);
+                if add_count(&mut d.seen, key, -1) == 0 {
+                    d.inner.retract(Some(col), i, spec)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a worker should pre-aggregate this aggregate before the exchange: all but
+    /// DISTINCT, whose partial state is the set of its values, as large as the rows it saw.
+    pub fn pre_aggregates(spec: &AggregateSpec) -> bool {
         !spec.distinct
     }
 
     /// Folds another partial state of the same aggregate into this one (local pre-aggregation:
     /// each worker aggregates a batch, the key's owner merges the partials).
     pub fn merge(&mut self, other: &Accumulator, spec: &AggregateSpec) -> Result<(), AggError> {
-        let overflow = || AggError { func: spec.func.name(), ty: spec.ty };
+        let overflow = || AggError::Overflow { func: spec.func.name(), ty: spec.ty };
         match (self, other) {
             (Accumulator::Count(a), Accumulator::Count(b)) => *a += b,
             (Accumulator::SumExact { sum, n }, Accumulator::SumExact { sum: s2, n: n2 })
@@ -240,9 +376,30 @@ impl Accumulator {
                 }
             }
             (Accumulator::Extreme { .. }, Accumulator::Extreme { best: None, .. }) => {}
-            // Partial DISTINCT states are never produced (see `mergeable`); two different kinds
-            // of state for one aggregate would be a planner bug.
-            _ => return Err(overflow()),
+            // SESSION windows merge: each value the other state saw and this one did not is
+            // added (decoded from its key encoding).
+            (Accumulator::Extremes { values, .. }, Accumulator::Extremes { values: other, .. }) => {
+                for (v, n) in other {
+                    *values.entry(v.clone()).or_insert(0) += n;
+                }
+                values.retain(|_, n| *n != 0);
+            }
+            (Accumulator::Distinct(d), Accumulator::Distinct(other)) => {
+                let incompatible = || AggError::Incompatible { func: spec.func.name() };
+                let ty = spec.arg_type.ok_or_else(incompatible)?;
+                for (k, n) in &other.seen {
+                    match d.seen.get_mut(k) {
+                        Some(mine) => *mine += n,
+                        None => {
+                            let value = Column::decode_key(ty, k).ok_or_else(incompatible)?;
+                            d.inner.add(Some(&Column::from_datums(ty, &[value])), 0, spec)?;
+                            d.seen.insert(k.clone(), *n);
+                        }
+                    }
+                }
+            }
+            // Two different kinds of state for one aggregate would be a planner bug.
+            _ => return Err(AggError::Incompatible { func: spec.func.name() }),
         }
         Ok(())
     }
@@ -256,6 +413,10 @@ impl Accumulator {
             Accumulator::SumExact { sum, .. } => Datum::Decimal(*sum),
             Accumulator::SumDouble { sum, .. } => Datum::Double(*sum),
             Accumulator::Extreme { best, .. } => best.clone().unwrap_or(Datum::Null),
+            Accumulator::Extremes { values, max } => {
+                let best = if *max { values.iter().rev().find(|(_, n)| **n > 0) } else { values.iter().find(|(_, n)| **n > 0) };
+                best.map_or(Datum::Null, |(v, _)| v.0.clone())
+            }
             // The exact sum divided once, so AVG has no accumulated rounding error.
             Accumulator::AvgExact { sum, n, scale } => Datum::Double(decimal::to_f64(*sum, *scale) / *n as f64),
             Accumulator::AvgDouble { sum, n } => Datum::Double(sum / *n as f64),
@@ -317,6 +478,60 @@ mod tests {
             a.add(Some(&c), i, &s).unwrap();
         }
         assert_eq!(a.value(), Datum::Int(2));
+    }
+
+    #[test]
+    fn distinct_states_merge_as_the_union_of_their_values() {
+        let c = Column::new(DataType::Varchar, ColumnData::Str(["a", "b", "a", "c"].iter().map(|s| s.to_string()).collect()), None);
+        let n = Column::new(DataType::Decimal { precision: 4, scale: 1 }, ColumnData::Decimal(vec![10, 20, 10, 35]), None);
+        for (col, func, want) in [
+            (&c, AggFunc::Count, Datum::Int(3)),
+            (&c, AggFunc::Max, Datum::Str("c".into())),
+            (&n, AggFunc::Sum, Datum::Decimal(65)),
+            (&n, AggFunc::Count, Datum::Int(3)),
+        ] {
+            let s = spec(func, col.ty, true);
+            let (mut a, mut b) = (Accumulator::new(&s), Accumulator::new(&s));
+            for i in 0..2 {
+                a.add(Some(col), i, &s).unwrap();
+            }
+            for i in 2..4 {
+                b.add(Some(col), i, &s).unwrap();
+            }
+            a.merge(&b, &s).unwrap();
+            assert_eq!(a.value(), want, "{func:?} DISTINCT");
+        }
+    }
+
+    #[test]
+    fn retractions_take_rows_back() {
+        let c = Column::new(DataType::BigInt, ColumnData::Int(vec![5, 9, 5, 1]), None);
+        for (func, distinct, after_adds, after_retracting_9_and_one_5) in [
+            (AggFunc::Max, false, Datum::Int(9), Datum::Int(5)),
+            (AggFunc::Min, false, Datum::Int(1), Datum::Int(1)),
+            (AggFunc::Sum, false, Datum::Decimal(20), Datum::Decimal(6)),
+            (AggFunc::Count, true, Datum::Int(3), Datum::Int(2)),
+            (AggFunc::Max, true, Datum::Int(9), Datum::Int(5)),
+        ] {
+            let s = spec(func, DataType::BigInt, distinct);
+            let mut a = Accumulator::with_retractions(&s, true);
+            for i in 0..4 {
+                a.add(Some(&c), i, &s).unwrap();
+            }
+            assert_eq!(a.value(), after_adds, "{func:?} distinct={distinct}");
+            a.retract(Some(&c), 1, &s).unwrap();
+            a.retract(Some(&c), 0, &s).unwrap();
+            assert_eq!(a.value(), after_retracting_9_and_one_5, "{func:?} distinct={distinct}");
+        }
+        // A retraction applied before the row it takes back leaves nothing behind.
+        let s = spec(AggFunc::Max, DataType::BigInt, false);
+        let mut a = Accumulator::with_retractions(&s, true);
+        a.retract(Some(&c), 1, &s).unwrap();
+        assert_eq!(a.value(), Datum::Null);
+        a.add(Some(&c), 1, &s).unwrap();
+        assert_eq!(a.value(), Datum::Null);
+        // An insert-only MIN/MAX state cannot take a row back.
+        assert!(Accumulator::new(&s).retract(Some(&c), 0, &s).is_err());
     }
 
     #[test]

@@ -199,6 +199,28 @@ impl Column {
         }
     }
 
+    /// The value that `encode_key` wrote as `bytes` for a column of type `ty`; `None` if the
+    /// bytes are not such an encoding.
+    pub fn decode_key(ty: DataType, bytes: &[u8]) -> Option<Datum> {
+        let (&tag, rest) = bytes.split_first()?;
+        if tag == 0 {
+            return Some(Datum::Null);
+        }
+        let i64_of = |b: &[u8]| b.try_into().ok().map(i64::from_le_bytes);
+        Some(match ColumnData::empty(ty, 0) {
+            ColumnData::Bool(_) => Datum::Bool(*rest.first()? != 0),
+            ColumnData::Int(_) => Datum::Int(i64_of(rest)?),
+            ColumnData::Timestamp(_) => Datum::Timestamp(i64_of(rest)?),
+            ColumnData::Double(_) => Datum::Double(f64::from_bits(u64::from_le_bytes(rest.try_into().ok()?))),
+            ColumnData::Decimal(_) => Datum::Decimal(i128::from_le_bytes(rest.try_into().ok()?)),
+            ColumnData::Str(_) => {
+                let (len, text) = rest.split_at_checked(4)?;
+                let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
+                Datum::Str(String::from_utf8(text.get(..len)?.to_vec()).ok()?)
+            }
+        })
+    }
+
     /// The value at row `i`.
     pub fn datum(&self, i: usize) -> Datum {
         if !self.is_valid(i) {

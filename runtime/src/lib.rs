@@ -5,6 +5,7 @@
 //! few thousand rows, never one per row. Nothing on the data path takes a lock: each worker owns
 //! its operators' state; the run's counters are atomics updated once per batch.
 
+pub mod cluster;
 pub mod metrics;
 pub mod operators;
 pub mod render;

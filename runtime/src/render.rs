@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
-use crate::operators::keyed_aggregate::keyed_aggregate;
+use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, ReadProgress, RejectsFile, file_source};
@@ -25,6 +25,19 @@ pub struct SourceShare {
     pub rejects: Option<RejectsFile>,
     /// Per worker of this process: how many of its chunks it has read.
     pub progress: ReadProgress,
+    pub split: SourceSplit,
+}
+
+/// Which workers share a source's chunks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SourceSplit {
+    /// The global index of this process's first worker.
+    pub first_worker: usize,
+    /// Workers per process.
+    pub local_workers: usize,
+    /// The file is this process's own (`{process}` in its path): only its workers share it.
+    /// Otherwise every worker of every process reads its share.
+    pub per_process: bool,
 }
 
 /// What each worker needs beyond the plan: the sources' chunks and where sinks write.
@@ -37,6 +50,8 @@ pub struct WorkerContext {
     pub errors: SharedErrors,
     /// See `FileSourceConfig::emit_interval`.
     pub emit_interval: Option<usize>,
+    /// See `FileSourceConfig::chunk_delay`.
+    pub chunk_delay: Option<std::time::Duration>,
 }
 
 pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
@@ -48,7 +63,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
-                let SourceShare { chunks, rejects, progress } = ctx.sources[node.id].take().unwrap_or_default();
+                let SourceShare { chunks, rejects, progress, split } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = FileSourceConfig {
                     source: file.clone(),
                     table_schema: table_schema.clone(),
@@ -56,21 +71,24 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     chunks,
                     rejects,
                     progress,
+                    split,
                     emit_interval: ctx.emit_interval,
                     event_time: *event_time,
+                    chunk_delay: ctx.chunk_delay,
                 };
                 let (rows, late) = file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
                 late_streams[node.id] = Some(late);
                 Some(rows)
             }
             Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, .. } => {
-                let SourceShare { rejects, progress, .. } = ctx.sources[node.id].take().unwrap_or_default();
+                let SourceShare { rejects, progress, split, .. } = ctx.sources[node.id].take().unwrap_or_default();
                 let config = KafkaSourceConfig {
                     source: (**kafka).clone(),
                     table_schema: table_schema.clone(),
                     projection: projection.clone(),
                     rejects,
                     watermarks: progress,
+                    first_worker: split.first_worker,
                     event_time: *event_time,
                 };
                 let (rows, late) = kafka_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
@@ -83,10 +101,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
             }
-            Operator::KeyedAggregate { input, key_len, aggregates } => {
+            Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                Some(keyed_aggregate(input, &name, &query, *key_len, aggregates.clone(), node.schema.clone(), ctx.errors.clone()))
+                let spec = KeyedAggregateSpec { key_len: *key_len, aggs: aggregates.clone(), retractions: *retractions };
+                Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), ctx.errors.clone()))
             }
             Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");

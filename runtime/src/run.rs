@@ -1,12 +1,14 @@
 //! Running a planned script: prepare sources and sinks, start the workers, wait, report.
 
+use crate::cluster::{ClusterConfig, ClusterError, Fingerprint, LinkWatch};
 use crate::metrics::Metrics;
 use crate::operators::ErrorSlot;
 use crate::operators::sink::SinkTarget;
-use crate::render::{SourceShare, WorkerContext, render};
+use crate::render::{SourceShare, SourceSplit, WorkerContext, render};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use vstream_connectors::{FileSink, Format, RowEncoder, SinkSpec, SourceSpec, plan_chunks};
@@ -27,6 +29,8 @@ pub enum StdoutTarget {
 pub struct RunConfig {
     /// Worker threads in this process.
     pub workers: usize,
+    /// Several processes from a hostfile; `None`: this process alone.
+    pub cluster: Option<ClusterConfig>,
     pub stdout: StdoutTarget,
     /// Bytes per source chunk (the unit of work a worker reads at once).
     pub chunk_size: u64,
@@ -36,16 +40,21 @@ pub struct RunConfig {
     /// At most this many input rows per worker between result updates (`--set emit.interval=N`);
     /// `None`: one update per chunk of input.
     pub emit_interval: Option<usize>,
+    /// A pause between a worker's chunks (hidden `--chunk-delay-ms`, for tests of faults
+    /// mid-run).
+    pub chunk_delay: Option<std::time::Duration>,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
             workers: 1,
+            cluster: None,
             stdout: StdoutTarget::Pipe,
             chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE,
             stdout_changelog: false,
             emit_interval: None,
+            chunk_delay: None,
         }
     }
 }
@@ -61,6 +70,39 @@ pub enum RunError {
     Failed(String),
     #[error("cannot start the workers: {0}")]
     Start(String),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("lost {peer} mid-run: {why}; this process's output is incomplete (if that process failed, its own error says why)")]
+    LostPeer { peer: String, why: String },
+}
+
+/// The text in a source or rejects path that each process replaces with its index, so each
+/// reads (or writes) its own file.
+pub const PROCESS_PATTERN: &str = "{process}";
+
+fn for_process(path: &Path, process: usize) -> PathBuf {
+    match path.to_str() {
+        Some(s) if s.contains(PROCESS_PATTERN) => PathBuf::from(s.replace(PROCESS_PATTERN, &process.to_string())),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Whether a source's file is per process (its path holds `{process}`).
+fn is_per_process(path: &Path) -> bool {
+    path.to_str().is_some_and(|s| s.contains(PROCESS_PATTERN))
+}
+
+/// The plan as process `process` runs it: `{process}` in source and rejects paths replaced by
+/// its index. (The plan hash that processes compare is taken before, so they agree.)
+pub fn localize(plan: &DataflowPlan, process: usize) -> DataflowPlan {
+    let mut plan = plan.clone();
+    for n in &mut plan.nodes {
+        if let Operator::Source { spec: SourceSpec::File(f), .. } = &mut n.operator {
+            f.path = for_process(&f.path, process);
+            f.rejects = f.rejects.as_deref().map(|r| for_process(r, process));
+        }
+    }
+    plan
 }
 
 /// A path as the user would write it: relative to the current folder when under it.
@@ -83,9 +125,29 @@ pub fn source_bytes(plan: &DataflowPlan) -> Result<u64, RunError> {
     Ok(total)
 }
 
+/// Which part files of a sink folder this process clears before it writes: its own workers'
+/// (global indexes `first..first + workers`), and on process 0 also those of workers the run does
+/// not have. Processes sharing a folder (on one host) thus never remove each other's new parts.
+struct PartOwner {
+    first: usize,
+    workers: usize,
+    total: usize,
+}
+
+impl PartOwner {
+    fn owns(&self, file_name: &str) -> bool {
+        let index = file_name.strip_prefix("part-").and_then(|r| r.split('.').next()).and_then(|n| n.parse::<usize>().ok());
+        match index {
+            Some(i) => (self.first..self.first + self.workers).contains(&i) || (self.first == 0 && i >= self.total),
+            // Not a part file vstream names; process 0 clears it as a single process does.
+            None => self.first == 0,
+        }
+    }
+}
+
 /// The part files a sink folder holds from earlier runs are removed, so a run with fewer workers
 /// leaves no stale parts behind.
-fn prepare_sink_dir(name: &str, sink: &FileSink) -> Result<(), RunError> {
+fn prepare_sink_dir(name: &str, sink: &FileSink, owner: &PartOwner) -> Result<(), RunError> {
     let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&sink.path), error };
     if sink.single_file {
         if let Some(parent) = sink.path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -96,7 +158,7 @@ fn prepare_sink_dir(name: &str, sink: &FileSink) -> Result<(), RunError> {
     std::fs::create_dir_all(&sink.path).map_err(err)?;
     for entry in std::fs::read_dir(&sink.path).map_err(err)? {
         let path = entry.map_err(err)?.path();
-        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-")) {
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-") && owner.owns(n)) {
             std::fs::remove_file(&path).map_err(err)?;
         }
     }
@@ -195,16 +257,30 @@ fn sink_target(
     })
 }
 
-/// Runs a plan to completion on `config.workers` threads. Metrics are live while it runs (for a
-/// progress line) and summarised at the end.
+/// Runs a plan to completion on `config.workers` threads, and with `config.cluster` on every
+/// process of the cluster together. Metrics are live while it runs (for a progress line) and
+/// summarised at the end; in a cluster they count this process's share.
 pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Result<crate::RunSummary, RunError> {
     let start = Instant::now();
+    let workers = config.workers.max(1);
+    let (process, processes) = config.cluster.as_ref().map(|c| (c.process, c.processes())).unwrap_or((0, 1));
+    // The plan hash is of the plan as written, before each process puts in its own paths.
+    let plan_hash = crate::cluster::plan_hash(plan);
+    let original = plan;
+    let local_plan = localize(plan, process);
+    let plan = &local_plan;
     // Sources: check the files and cut them into chunks once, before any worker starts.
     let mut rejects_files = Vec::new();
+    let mut shared_sources = Vec::new();
     let mut sources: Vec<Option<SourceShare>> = vec![None; plan.nodes.len()];
     for n in plan.sources() {
         if let Operator::Source { spec: SourceSpec::File(f), .. } = &n.operator {
             let len = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?.len();
+            let per_process = processes > 1
+                && matches!(&original.nodes[n.id].operator, Operator::Source { spec: SourceSpec::File(o), .. } if is_per_process(&o.path));
+            if !per_process {
+                shared_sources.push(format!("{}={len}", f.path.display()));
+            }
             let rejects = match &f.rejects {
                 Some(p) => {
                     let file =
@@ -215,16 +291,51 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 }
                 None => None,
             };
-            let progress = crate::operators::source::ReadProgress::new(config.workers.max(1));
-            sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects, progress });
+            let progress = crate::operators::source::ReadProgress::new(workers);
+            // A file all processes share is split across all their workers; a per-process file
+            // across this process's workers.
+            let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process };
+            sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects, progress, split });
         }
         if let Operator::Source { spec: SourceSpec::Kafka(k), .. } = &n.operator {
-            sources[n.id] = Some(crate::operators::kafka_source::share(k, config.workers.max(1), &mut rejects_files)?);
+            let mut share = crate::operators::kafka_source::share(k, workers, &mut rejects_files)?;
+            // Partitions go to the workers of all processes; watermarks are shared in a process.
+            share.split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process: false };
+            sources[n.id] = Some(share);
         }
     }
+    // Connect to the other processes before touching any sink: a run refused at the handshake
+    // leaves the outputs of the last good run alone.
+    let mut links = None;
+    if let Some(cluster) = &config.cluster {
+        let mut settings = vec![format!("chunk_size={}", config.chunk_size)];
+        if let Some(n) = config.emit_interval {
+            settings.push(format!("emit.interval={n}"));
+        }
+        let fingerprint = Fingerprint {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            processes,
+            workers,
+            addresses: cluster.addresses.clone(),
+            plan: plan_hash.clone(),
+            settings,
+            sources: shared_sources,
+        };
+        let connecting = Instant::now();
+        let sockets = crate::cluster::connect(cluster, &fingerprint)?;
+        if cluster.announce {
+            eprintln!(
+                "vstream: process {process} of {processes} ({}) connected to its peers in {:.1} s",
+                cluster.addresses[process],
+                connecting.elapsed().as_secs_f64()
+            );
+        }
+        links = Some(sockets);
+    }
+    let owner = PartOwner { first: process * workers, workers, total: processes * workers };
     for n in &plan.nodes {
         if let Operator::Sink { name, spec: SinkSpec::File(f), .. } = &n.operator {
-            prepare_sink_dir(name, f)?;
+            prepare_sink_dir(name, f, &owner)?;
         }
     }
     let errors = Arc::new(ErrorSlot::default());
@@ -232,8 +343,11 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let shared = Arc::new((sources, config.stdout.clone()));
     let stdout_changelog = config.stdout_changelog;
     let emit_interval = config.emit_interval;
-    let (m, e) = (metrics.clone(), errors.clone());
-    let guards = timely::execute(timely::Config::process(config.workers.max(1)), move |worker| {
+    let chunk_delay = config.chunk_delay;
+    // Workers that ran their dataflow to its end (not stopped by a broken link).
+    let finished = Arc::new(AtomicUsize::new(0));
+    let (m, e, done) = (metrics.clone(), errors.clone(), finished.clone());
+    let body = move |worker: &mut timely::worker::Worker| {
         let index = worker.index();
         let mut sink_targets = Vec::with_capacity(plan.nodes.len());
         for n in &plan.nodes {
@@ -250,14 +364,45 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 _ => None,
             });
         }
-        let ctx = WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone(), emit_interval };
+        let ctx =
+            WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone(), emit_interval, chunk_delay };
         worker.dataflow::<u64, _, _>(|scope| render(scope, &plan, ctx));
-    })
-    .map_err(RunError::Start)?;
-    let results = guards.join();
-    for r in results {
-        if let Err(panic) = r {
-            errors.fail(format!("a worker stopped unexpectedly: {panic}"));
+        // Stepped here rather than by timely after this returns, so that reaching the end is
+        // counted: a worker stopped by a lost peer panics out of this loop instead.
+        while worker.has_dataflows() {
+            worker.step_or_park(None);
+        }
+        done.fetch_add(1, Ordering::AcqRel);
+    };
+    let watch = Arc::new(LinkWatch::default());
+    let guards = match links {
+        None => timely::execute(timely::Config::process(workers), body).map_err(RunError::Start)?,
+        Some(sockets) => {
+            // A process that fails cuts its links, so its peers stop too rather than finish
+            // with a part of the input and report success.
+            errors.cut_links_on_fail(watch.clone());
+            let sockets = watch.wrap(sockets).map_err(ClusterError::Network)?;
+            let hooks = timely::communication::Hooks::default();
+            let local =
+                timely::communication::allocator::ProcessBuilder::new_typed_vector(workers, hooks.refill.clone(), hooks.spill.clone());
+            let (builders, comms) = timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets(
+                local, sockets, process, workers, hooks,
+            )
+            .map_err(ClusterError::Network)?;
+            let builders = builders.into_iter().map(timely::communication::AllocatorBuilder::Tcp).collect();
+            timely::execute::execute_from(builders, Box::new(comms), timely::WorkerConfig::default(), body).map_err(RunError::Start)?
+        }
+    };
+    // Joining also joins timely's network threads, which panic when a link breaks, after the
+    // workers (a peer that goes away at the very end): that is judged below, not a crash here.
+    let joined = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guards.join()));
+    if let Ok(results) = joined {
+        for r in results {
+            if let Err(panic) = r
+                && !watch.is_down()
+            {
+                errors.fail(format!("a worker stopped unexpectedly: {panic}"));
+            }
         }
     }
     for r in &rejects_files {
@@ -267,6 +412,12 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     }
     if let Some(msg) = errors.take() {
         return Err(RunError::Failed(msg));
+    }
+    if finished.load(Ordering::Acquire) < workers {
+        if let (Some(cluster), Some((peer, why))) = (&config.cluster, watch.lost()) {
+            return Err(RunError::LostPeer { peer: cluster.describe(peer), why });
+        }
+        return Err(RunError::Failed("a worker stopped unexpectedly".into()));
     }
     Ok(metrics.summary(start.elapsed()))
 }

@@ -1,4 +1,4 @@
--- bench qagg (continuous GROUP BY): not supported yet, a clear error.
+-- bench qagg (continuous GROUP BY): per auction, a changelog.
 CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
                   date_time TIMESTAMP(3), extra VARCHAR)
   WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');

@@ -64,7 +64,14 @@ fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_siz
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
     let metrics = Arc::new(Metrics::new(bytes_total, sinks));
     let buffer = Arc::new(Mutex::new(Vec::new()));
-    let config = RunConfig { emit_interval, stdout_changelog: true, workers, stdout: StdoutTarget::Capture(buffer.clone()), chunk_size };
+    let config = RunConfig {
+        emit_interval,
+        stdout_changelog: true,
+        workers,
+        stdout: StdoutTarget::Capture(buffer.clone()),
+        chunk_size,
+        ..Default::default()
+    };
     match vstream_runtime::run(&planned.dataflow, config, metrics) {
         Ok(summary) => {
             let bytes = buffer.lock().map(|b| b.clone()).unwrap_or_default();

@@ -58,8 +58,8 @@
 //!
 //! Every file runs in [`CONFIGS`]: 1 and 3 workers, each with a tiny chunk size (so every input
 //! is cut into many chunks, dealt round-robin to the workers, most of them starting mid-line)
-//! and with the default one. Every run starts from a fresh folder and must give what the file
-//! expects. `VSTREAM_TEST_FILTER=substring` runs only the files whose name holds it.
+//! and with the default one; and at 2 workers with one row per epoch. Every run starts from a
+//! fresh folder and must give what the file expects. `VSTREAM_TEST_FILTER=substring` runs only the files whose name holds it.
 //!
 //! With `VSTREAM_REWRITE=1`, each file's expected sections are rewritten from the first
 //! configuration's actual output (an `error` section replaces the `expect` sections if it
@@ -67,7 +67,7 @@
 //! `expect counts` when nothing printed), and the file is then checked in every configuration.
 //! Review the diff: a rewrite records what the engine does, right or wrong.
 
-use crate::harness::{Outcome, relativize, run_script, temp_dir};
+use crate::harness::{Outcome, relativize, run_script_with, temp_dir};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -79,22 +79,31 @@ pub const SCRIPT_NAME: &str = "test.sql";
 pub struct Config {
     pub workers: usize,
     pub chunk_size: u64,
+    /// `--set emit.interval=N`: at most N rows per worker per epoch.
+    pub emit_interval: Option<usize>,
 }
 
 /// A chunk shorter than almost every line: most chunks begin mid-line and own no line start.
 pub const TINY_CHUNK: u64 = 13;
 
 /// Every file runs in each of these.
-pub const CONFIGS: [Config; 4] = [
-    Config { workers: 1, chunk_size: TINY_CHUNK },
-    Config { workers: 3, chunk_size: TINY_CHUNK },
-    Config { workers: 1, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE },
-    Config { workers: 3, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE },
+pub const CONFIGS: [Config; 5] = [
+    Config { workers: 1, chunk_size: TINY_CHUNK, emit_interval: None },
+    Config { workers: 3, chunk_size: TINY_CHUNK, emit_interval: None },
+    Config { workers: 1, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE, emit_interval: None },
+    Config { workers: 3, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE, emit_interval: None },
+    // One row per epoch, all read at once: many epochs complete together, so an operator sees
+    // the frontier jump past epochs it has not applied yet.
+    Config { workers: 2, chunk_size: vstream_connectors::DEFAULT_CHUNK_SIZE, emit_interval: Some(1) },
 ];
 
 impl std::fmt::Display for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "-w {}, chunk {} B", self.workers, self.chunk_size)
+        write!(f, "-w {}, chunk {} B", self.workers, self.chunk_size)?;
+        match self.emit_interval {
+            Some(n) => write!(f, ", emit.interval={n}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -402,7 +411,7 @@ pub fn observe(tf: &TestFile, config: Config) -> Observation {
             counts: vec![],
         };
     }
-    let outcome = run_script(&tf.script(), &dir, SCRIPT_NAME, config.workers, config.chunk_size);
+    let outcome = run_script_with(&tf.script(), &dir, SCRIPT_NAME, config.workers, config.chunk_size, config.emit_interval);
     let (stdout, counts) = match &outcome {
         Outcome::Ok { stdout, summary } => (canonical(stdout.lines().map(str::to_string).collect(), true), counts_body(summary)),
         _ => (vec![], vec![]),

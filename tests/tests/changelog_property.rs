@@ -1,5 +1,5 @@
-//! Property test of GROUP BY's changelog: random inputs, cut into random chunk sizes and run on
-//! random worker counts, must give (a) a changelog whose fold is the batch result, computed here
+//! Property test of GROUP BY's changelog (and of a GROUP BY over that changelog): random inputs,
+//! cut into random chunk sizes and run on random worker counts, must give (a) a changelog whose fold is the batch result, computed here
 //! from scratch in plain Rust, and (b) a changelog that is valid read in the order it was
 //! captured: no row is retracted (-U/-D) that is not in the result at that point, and no group
 //! key ever has two live rows.
@@ -228,7 +228,31 @@ fn eval_global(rows: &[Row]) -> Vec<Vec<Cell>> {
     ]]
 }
 
-const QUERIES: [Query; 3] = [
+/// An aggregate over the changelog of another: per key, its row count mod 3 and SUM(v); then per
+/// count class, over the keys' (changing) rows.
+fn eval_nested(rows: &[Row]) -> Vec<Vec<Cell>> {
+    let mut classes: BTreeMap<usize, Vec<Option<i128>>> = BTreeMap::new();
+    for rs in groups(rows).into_values() {
+        classes.entry(rs.len() % 3).or_default().push(sum_i128(rs.iter().filter_map(|r| r.v).map(i128::from)));
+    }
+    classes
+        .into_iter()
+        .map(|(class, sums)| {
+            let known = || sums.iter().flatten().copied();
+            let distinct: BTreeSet<i128> = known().collect();
+            vec![
+                exact(Some(class)),
+                exact(Some(sums.len())),
+                exact(known().min()),
+                exact(known().max()),
+                exact(sum_i128(known())),
+                exact(Some(distinct.len())),
+            ]
+        })
+        .collect()
+}
+
+const QUERIES: [Query; 4] = [
     Query {
         name: "basic",
         sql: "SELECT k, COUNT(*), COUNT(v), SUM(v), MIN(v), MAX(v), SUM(d), AVG(v), COUNT(DISTINCT s) FROM t GROUP BY k;",
@@ -251,6 +275,14 @@ const QUERIES: [Query; 3] = [
         header: "op,n,sv,md,mk,dk,ad,nx",
         keyed: false,
         eval: eval_global,
+    },
+    Query {
+        name: "nested",
+        sql: "SELECT c, COUNT(*) AS keys, MIN(sv) AS lo, MAX(sv) AS hi, SUM(sv) AS total, COUNT(DISTINCT sv) AS dsv \
+              FROM (SELECT k, COUNT(*) % 3 AS c, SUM(v) AS sv FROM t GROUP BY k) GROUP BY c;",
+        header: "op,c,keys,lo,hi,total,dsv",
+        keyed: true,
+        eval: eval_nested,
     },
 ];
 

@@ -3,6 +3,8 @@
 //!
 //! * `NAME.explain` must hold `explain_text` of the plan (paths relative to the folder);
 //! * `NAME.dot`, where it exists, must hold `explain_dot` of the plan;
+//! * a script whose first line is `-- explain on: P processes x W workers` is explained for a
+//!   run on that many (which edges cross workers and processes);
 //! * a script that must not plan has `NAME.error` instead: its error rendered as `vstream`
 //!   prints it (`error: ...`, `  --> NAME.sql:L:C`, the line and a marker).
 //!
@@ -44,6 +46,23 @@ fn absent(path: &Path, why: &str, rewrite: bool) -> Option<String> {
     Some(format!("{}: exists, but {why}", path.display()))
 }
 
+/// The parallelism a script's first line asks for (`-- explain on: 2 processes x 2 workers`).
+fn parallelism(sql: &str) -> vstream_planner::explain::Parallelism {
+    let mut on = vstream_planner::explain::Parallelism::default();
+    if let Some(spec) = sql.lines().next().and_then(|l| l.strip_prefix("-- explain on:")) {
+        for part in spec.split('x') {
+            let mut words = part.split_whitespace();
+            let n: usize = words.next().and_then(|n| n.parse().ok()).expect("`-- explain on: P processes x W workers`");
+            match words.next() {
+                Some(w) if w.starts_with("process") => on.processes = n,
+                Some(w) if w.starts_with("worker") => on.workers = n,
+                _ => panic!("`-- explain on: P processes x W workers`, not {spec}"),
+            }
+        }
+    }
+    on
+}
+
 fn check_script(sql_path: &Path, dir: &Path, rewrite: bool) -> Vec<String> {
     let sql = match std::fs::read_to_string(sql_path) {
         Ok(s) => s,
@@ -54,9 +73,10 @@ fn check_script(sql_path: &Path, dir: &Path, rewrite: bool) -> Vec<String> {
     let mut problems = Vec::new();
     match vstream_planner::plan_script(&sql, dir) {
         Ok(planned) => {
-            problems.extend(golden(&explain, &vstream_planner::explain::explain_text(&planned, dir), rewrite));
+            let on = parallelism(&sql);
+            problems.extend(golden(&explain, &vstream_planner::explain::explain_text_on(&planned, dir, on), rewrite));
             if dot.exists() {
-                problems.extend(golden(&dot, &vstream_planner::explain::explain_dot(&planned, dir), rewrite));
+                problems.extend(golden(&dot, &vstream_planner::explain::explain_dot_on(&planned, dir, on), rewrite));
             }
             problems.extend(absent(&error, "the script plans without error", rewrite));
         }

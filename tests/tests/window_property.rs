@@ -1,4 +1,4 @@
-//! Property test of event-time windows (EMIT FINAL) and late rows: random event times with
+//! Property test of event-time windows (EMIT FINAL and CHANGES) and late rows: random event times with
 //! bounded disorder, a random watermark delay, random worker counts, chunk sizes and emit
 //! intervals. Per case, one script runs TUMBLE, HOP and SESSION aggregates (a random subset, each
 //! into its own file sink, or one of them to stdout) over a table whose late rows go to a side
@@ -13,7 +13,10 @@
 //!    scratch over the input rows less the late ones (and less the rows with a NULL time, which
 //!    are rejected): windows half-open and aligned to the epoch, sessions per key of rows at most
 //!    `gap` apart, one row per window and key;
-//! 5. the run's counters agree: rows in, rejected (NULL times), late, rows out per sink.
+//! 5. the run's counters agree: rows in, rejected (NULL times), late, rows out per sink;
+//! 6. with EMIT CHANGES or an allowed lateness the output is a changelog, folded for (4), and no
+//!    row is retracted before it was emitted; under EMIT FINAL, when no row is behind the
+//!    watermark, none is retracted at all (nothing is emitted before its window closes).
 //!
 //! Deterministic input: case `i` uses seed `BASE_SEED + i` (which rows a worker judges late
 //! depends on the chunking, not on thread timing). A failure prints the seed, the parameters,
@@ -213,12 +216,28 @@ struct Case {
     seed: u64,
     input: Input,
     delay: i64,
+    /// `'late.allowed-lateness'`: windows stay open this much longer, and emit corrections.
+    lateness: i64,
+    /// `SET 'emit.mode' = 'changes'`: early results as a changelog.
+    changes: bool,
     workers: usize,
     chunk_size: u64,
     /// `--set emit.interval`: epochs of at most this many rows.
     emit_interval: Option<usize>,
     queries: Vec<Query>,
     script: String,
+}
+
+impl Case {
+    /// How far behind the largest time before it a row must be to be late.
+    fn late_after(&self) -> i64 {
+        self.delay + self.lateness
+    }
+
+    /// Whether the queries write a changelog (an `op` column), folded before comparing.
+    fn changelog(&self) -> bool {
+        self.changes || self.lateness > 0
+    }
 }
 
 fn gen_case(seed: u64) -> Case {
@@ -233,6 +252,8 @@ fn gen_case(seed: u64) -> Case {
     } else {
         rng.random_range(0..d)
     };
+    let lateness = if rng.random_bool(0.3) { [1, 10, 100, 1000, 5000][rng.random_range(0..5)] } else { 0 };
+    let changes = rng.random_bool(0.35);
     let workers = rng.random_range(1..=4);
     let chunk_size = if rng.random_bool(0.15) { 4 << 20 } else { rng.random_range(13..=200) };
     let emit_interval = rng.random_bool(0.5).then(|| rng.random_range(1..=20));
@@ -252,10 +273,14 @@ fn gen_case(seed: u64) -> Case {
     let mut script = format!(
         "CREATE TABLE t (k VARCHAR, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - {})\n  \
          WITH ('connector' = 'file', 'path' = 't.csv', 'format' = 'csv', 'csv.header' = 'true',\n        \
-         'late.policy' = 'side-output', 'late.sink' = 'late_t');\n\
+         'late.policy' = 'side-output', 'late.sink' = 'late_t'{});\n\
          CREATE TABLE late_t WITH ('connector' = 'file', 'path' = 'late_t', 'format' = 'csv');\n",
-        interval(delay, &mut rng)
+        interval(delay, &mut rng),
+        if lateness > 0 { format!(", 'late.allowed-lateness' = '{lateness} ms'") } else { String::new() }
     );
+    if changes {
+        script.push_str("SET 'emit.mode' = 'changes';\n");
+    }
     for q in &queries {
         if let Some(sink) = &q.sink {
             let _ = writeln!(script, "CREATE TABLE {sink} WITH ('connector' = 'file', 'path' = '{sink}', 'format' = 'csv');");
@@ -271,7 +296,7 @@ fn gen_case(seed: u64) -> Case {
             }
         }
     }
-    Case { seed, input, delay, workers, chunk_size, emit_interval, queries, script }
+    Case { seed, input, delay, lateness, changes, workers, chunk_size, emit_interval, queries, script }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,6 +449,27 @@ fn read_folder(dir: &Path, header: &str, problems: &mut Vec<String>) -> Vec<Stri
     lines
 }
 
+/// The rows a changelog (`op,row` lines) leaves; a retraction of a row not emitted before it is
+/// a problem.
+fn fold(lines: &[String], what: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let mut rows: HashMap<&str, usize> = HashMap::new();
+    for line in lines {
+        let Some((op, row)) = line.split_once(',') else {
+            problems.push(format!("{what}: a changelog line without an op: {line:?}"));
+            continue;
+        };
+        match op {
+            "+I" | "+U" => *rows.entry(row).or_insert(0) += 1,
+            "-U" | "-D" => match rows.get_mut(row) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => problems.push(format!("{what}: {op} of a row not emitted before: {row}")),
+            },
+            _ => problems.push(format!("{what}: unknown op in {line:?}")),
+        }
+    }
+    rows.into_iter().flat_map(|(row, n)| std::iter::repeat_n(row.to_string(), n)).collect()
+}
+
 /// A late sink line `k,v,ts` back into a row.
 fn parse_late(line: &str) -> Option<Row> {
     let mut f = line.split(',');
@@ -480,7 +526,7 @@ fn check_case(case: &Case) -> Report {
     // late copies than copies of it that could be late).
     let mut could_be_late: HashMap<&Row, usize> = HashMap::new();
     for (r, m) in rows.iter().zip(max_before(rows)) {
-        if behind(r.ts, m, case.delay) {
+        if behind(r.ts, m, case.late_after()) {
             *could_be_late.entry(r).or_insert(0) += 1;
         }
     }
@@ -496,13 +542,13 @@ fn check_case(case: &Case) -> Report {
         } else if *n > possible {
             problems.push(format!(
                 "late row {} written {n} times, but only {possible} of its {inputs} copies in the input are behind the \
-                 rows before them by more than the delay {} ms",
+                 rows before them by more than the delay and allowed lateness {} ms",
                 show_row(r),
-                case.delay
+                case.late_after()
             ));
         }
     }
-    let expected_late = file_order_late(rows, case.delay);
+    let expected_late = file_order_late(rows, case.late_after());
     // (2) One worker reads the file in order.
     if case.workers == 1 {
         let (missing, unexpected) = multiset_minus(&expected_late, &late);
@@ -514,13 +560,13 @@ fn check_case(case: &Case) -> Report {
         }
     }
     // (3) A delay that covers the disorder leaves no row late.
-    if case.delay >= case.input.max_disorder {
+    if case.late_after() >= case.input.max_disorder {
         assert!(expected_late.is_empty(), "the generator's disorder bound does not hold (seed {})", case.seed);
         if !late.is_empty() {
             problems.push(format!(
-                "{} late rows with a delay ({} ms) at least the disorder bound ({} ms)",
+                "{} late rows with a delay and allowed lateness ({} ms) at least the disorder bound ({} ms)",
                 late.len(),
-                case.delay,
+                case.late_after(),
                 case.input.max_disorder
             ));
         }
@@ -528,23 +574,34 @@ fn check_case(case: &Case) -> Report {
 
     // (4) Each query's output is the batch evaluation over the rows that were not late.
     let (on_time, _) = multiset_minus(rows, &late);
+    let no_row_behind_watermark = rows.iter().zip(max_before(rows)).all(|(r, m)| !behind(r.ts, m, case.delay));
     let timed: Vec<&Row> = on_time.iter().filter(|r| r.ts.is_some()).collect();
     let mut rows_out: BTreeMap<String, u64> = BTreeMap::new();
     rows_out.insert("late_t".to_string(), late.len() as u64);
     for (i, q) in case.queries.iter().enumerate() {
-        let mut actual = match &q.sink {
-            Some(sink) => read_folder(&dir.join(sink), HEADER, &mut problems),
+        let header = if case.changelog() { format!("op,{HEADER}") } else { HEADER.to_string() };
+        let lines = match &q.sink {
+            Some(sink) => read_folder(&dir.join(sink), &header, &mut problems),
             None => {
                 let mut it = stdout.lines();
                 match it.next() {
-                    Some(h) if h == HEADER => {}
-                    other => problems.push(format!("stdout starts with {other:?}, not the header {HEADER:?}")),
+                    Some(h) if h == header => {}
+                    other => problems.push(format!("stdout starts with {other:?}, not the header {header:?}")),
                 }
                 it.map(str::to_string).collect()
             }
         };
+        rows_out.insert(q.sink.clone().unwrap_or_else(|| "stdout".to_string()), lines.len() as u64);
+        // EMIT FINAL corrects an emitted row only for a row behind the watermark (within the
+        // allowed lateness): with none such, no row may be retracted (nothing emitted early).
+        if !case.changes
+            && no_row_behind_watermark
+            && let Some(l) = lines.iter().find(|l| l.starts_with("-U,") || l.starts_with("-D,"))
+        {
+            problems.push(format!("query {i}: EMIT FINAL retracted a row though no row is behind the watermark: {l}"));
+        }
+        let mut actual = if case.changelog() { fold(&lines, &format!("query {i}"), &mut problems) } else { lines };
         actual.sort();
-        rows_out.insert(q.sink.clone().unwrap_or_else(|| "stdout".to_string()), actual.len() as u64);
         let expected = evaluate(q.window, &timed);
         let (missing, unexpected) = multiset_minus(&expected, &actual);
         if !missing.is_empty() || !unexpected.is_empty() {
@@ -594,7 +651,7 @@ fn describe(case: &Case, report: &Report) -> String {
     let i = &case.input;
     let mut msg = format!(
         "---- seed {} (VSTREAM_PROPERTY_SEED={}): workers {}, chunk size {} B, emit.interval {:?}, {} rows, \
-         delay {} ms, disorder bound {} ms, max step {} ms, start {}\n",
+         delay {} ms, allowed lateness {} ms, emit changes {}, disorder bound {} ms, max step {} ms, start {}\n",
         case.seed,
         case.seed,
         case.workers,
@@ -602,6 +659,8 @@ fn describe(case: &Case, report: &Report) -> String {
         case.emit_interval,
         i.rows.len(),
         case.delay,
+        case.lateness,
+        case.changes,
         i.max_disorder,
         i.max_step,
         format_ts(i.start),
@@ -617,7 +676,7 @@ fn describe(case: &Case, report: &Report) -> String {
     for r in &report.late {
         let _ = writeln!(msg, "    {}", show_row(r));
     }
-    let expected_late = file_order_late(&i.rows, case.delay);
+    let expected_late = file_order_late(&i.rows, case.late_after());
     let _ = writeln!(msg, "late rows in file order ({}):", expected_late.len());
     for r in &expected_late {
         let _ = writeln!(msg, "    {}", show_row(r));

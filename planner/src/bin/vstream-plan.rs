@@ -20,12 +20,19 @@ enum Command {
         /// Print the dataflow as a Graphviz graph (`| dot -Tsvg > plan.svg`).
         #[arg(long)]
         dot: bool,
+        /// Workers per process the plan would run on.
+        #[arg(short = 'w', long = "workers", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        workers: u16,
+        /// Processes the plan would run on (a cluster's hostfile lines).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        processes: u16,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Explain { script, dot } = cli.command;
+    let Command::Explain { script, dot, workers, processes } = cli.command;
+    let on = vstream_planner::explain::Parallelism { processes: processes.into(), workers: workers.into() };
     let sql = match std::fs::read_to_string(&script) {
         Ok(s) => s,
         Err(e) => {
@@ -37,9 +44,9 @@ fn main() -> ExitCode {
     match vstream_planner::plan_script(&sql, &base) {
         Ok(planned) => {
             let text = if dot {
-                vstream_planner::explain::explain_dot(&planned, &base)
+                vstream_planner::explain::explain_dot_on(&planned, &base, on)
             } else {
-                vstream_planner::explain::explain_text(&planned, &base)
+                vstream_planner::explain::explain_text_on(&planned, &base, on)
             };
             print!("{text}");
             ExitCode::SUCCESS

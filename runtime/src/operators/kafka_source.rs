@@ -49,6 +49,8 @@ pub struct KafkaSourceConfig {
     /// all its partitions are idle, or [`DONE`] once it reads nothing more. See
     /// [`follow_others`].
     pub watermarks: ReadProgress,
+    /// The global index of this process's first worker: `watermarks` is indexed from it.
+    pub first_worker: usize,
     pub event_time: Option<SourceEventTime>,
 }
 
@@ -88,7 +90,12 @@ pub fn share(source: &KafkaSource, workers: usize, rejects_files: &mut Vec<Rejec
         }
         None => None,
     };
-    Ok(SourceShare { chunks: Vec::new(), rejects, progress: crate::operators::source::ReadProgress::new(workers) })
+    Ok(SourceShare {
+        chunks: Vec::new(),
+        rejects,
+        progress: crate::operators::source::ReadProgress::new(workers),
+        split: Default::default(),
+    })
 }
 
 /// The table's columns that come from the message value, and how the output columns are made:
@@ -210,6 +217,8 @@ pub fn kafka_source<'scope>(
 ) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
     let worker = scope.index();
     let peers = scope.peers();
+    // This worker's slot among its process's workers, where it publishes its watermark.
+    let local = worker.saturating_sub(config.first_worker);
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
@@ -255,7 +264,7 @@ pub fn kafka_source<'scope>(
             if st.reader.parts.is_empty() {
                 // More workers than partitions: nothing to read, ever (partitions added later are
                 // not picked up), so this worker holds nothing back.
-                config.watermarks.set(worker, DONE);
+                config.watermarks.set(local, DONE);
                 cap = None;
                 return;
             }
@@ -329,15 +338,15 @@ pub fn kafka_source<'scope>(
             }
             if let Some(et) = config.event_time {
                 let (own, all_idle) = worker_watermark(st, et.delay, config.source.idle_timeout_ms);
-                publish(&config.watermarks, worker, own, all_idle);
-                let wm = if all_idle { follow_others(&config.watermarks, worker, own) } else { own };
+                publish(&config.watermarks, local, own, all_idle);
+                let wm = if all_idle { follow_others(&config.watermarks, local, own) } else { own };
                 st.watermark = st.watermark.max(wm);
                 c.advance(time_of_event(st.watermark));
             }
             drop(output);
             drop(late_output);
             if st.reader.all_done() {
-                config.watermarks.set(worker, DONE);
+                config.watermarks.set(local, DONE);
                 cap = None;
                 return;
             }

@@ -9,18 +9,18 @@
 //!
 //! Local pre-aggregation: before the exchange, each worker folds a batch into one partial state
 //! per key, so a key crosses workers once per batch rather than once per row. It pays whenever
-//! keys repeat within a batch (a hot auction, 408 weather stations); with DISTINCT aggregates,
-//! whose partial sets cannot be merged, rows cross as they are.
+//! keys repeat within a batch (a hot auction, 408 weather stations). With DISTINCT aggregates,
+//! whose partial state is the set of values (as large as the rows), and over a changelog, rows
+//! cross as they are.
 
 use crate::operators::SharedErrors;
+use crate::operators::epochs::EpochStash;
 use crate::operators::partials::{PartialBuilder, PartialStates};
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
-use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, Column, ColumnData, Datum, RowKind, Schema};
@@ -48,6 +48,17 @@ pub struct Group {
     pub(crate) emitted: Option<Vec<Datum>>,
     /// Changed since the last emission (so a key touched many times in an epoch emits once).
     pub(crate) dirty: bool,
+    /// Rows added less rows retracted (kept only over a changelog: the group ends at zero).
+    pub(crate) rows: i64,
+}
+
+/// What the keyed operator computes: `aggs` grouped by the first `key_len` input columns; with
+/// `retractions`, over a changelog.
+#[derive(Clone, Debug)]
+pub struct KeyedAggregateSpec {
+    pub key_len: usize,
+    pub aggs: Vec<AggregateSpec>,
+    pub retractions: bool,
 }
 
 /// The hasher that both picks a key's worker and indexes the state. Fixed seeds: every worker
@@ -77,25 +88,48 @@ fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group,
     group
 }
 
-/// Adds every row of `batch` to its group in `map`. On an overflow, the error names the group.
+/// Adds every row of `batch` to its group in `map`, or takes it back for a `-U`/`-D` row of a
+/// changelog. On an overflow, the error names the group.
 fn add_rows(
     batch: &Batch,
-    key_len: usize,
-    aggs: &[AggregateSpec],
+    spec: &KeyedAggregateSpec,
     map: &mut GroupMap,
     changed: &mut Vec<Vec<u8>>,
     buf: &mut Vec<u8>,
 ) -> Result<(), (Vec<Datum>, AggError)> {
+    let (key_len, aggs) = (spec.key_len, &spec.aggs[..]);
     for i in 0..batch.len {
         encode_key(batch, key_len, i, buf);
         let init = || Group {
             key: batch.columns[..key_len].iter().map(|c| c.datum(i)).collect(),
-            accs: aggs.iter().map(Accumulator::new).collect(),
+            accs: aggs.iter().map(|a| Accumulator::with_retractions(a, spec.retractions)).collect(),
             emitted: None,
             dirty: false,
+            rows: 0,
         };
         let group = group_of(map, buf, init, changed);
-        add_row(&mut group.accs, aggs, batch, i).map_err(|e| (group.key.clone(), e))?;
+        let diff = batch.kind(i).diff();
+        group.rows += diff;
+        let result = if diff > 0 { add_row(&mut group.accs, aggs, batch, i) } else { retract_row(&mut group.accs, aggs, batch, i) };
+        result.map_err(|e| (group.key.clone(), e))?;
+    }
+    Ok(())
+}
+
+/// Whether aggregate `spec` takes row `row` (its FILTER column, if any, is TRUE there).
+fn passes_filter(spec: &AggregateSpec, batch: &Batch, row: usize) -> bool {
+    spec.filter.is_none_or(|f| {
+        let c = &batch.columns[f];
+        c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])
+    })
+}
+
+/// Takes row `row` of `batch` back from one group's accumulators (the inverse of `add_row`).
+fn retract_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
+    for (acc, spec) in accs.iter_mut().zip(aggs) {
+        if passes_filter(spec, batch, row) {
+            acc.retract(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+        }
     }
     Ok(())
 }
@@ -104,13 +138,9 @@ fn add_rows(
 /// column is not TRUE there.
 pub(crate) fn add_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
     for (acc, spec) in accs.iter_mut().zip(aggs) {
-        if let Some(f) = spec.filter {
-            let c = &batch.columns[f];
-            if !(c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])) {
-                continue;
-            }
+        if passes_filter(spec, batch, row) {
+            acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
         }
-        acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
     }
     Ok(())
 }
@@ -139,22 +169,29 @@ pub fn keyed_aggregate<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     query: &str,
-    key_len: usize,
-    aggs: Vec<AggregateSpec>,
+    spec: KeyedAggregateSpec,
     schema: Schema,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let peers = input.scope().peers();
     let worker = input.scope().index();
-    let pre_aggregate = aggs.iter().all(Accumulator::mergeable);
+    let (key_len, aggs) = (spec.key_len, spec.aggs.clone());
+    // Over a changelog, rows cross as they are: a partial state would have to carry retractions.
+    let pre_aggregate = !spec.retractions && aggs.iter().all(Accumulator::pre_aggregates);
     let label = query.to_string();
     let (route_aggs, route_errors, route_label, route_schema) = (aggs.clone(), errors.clone(), label.clone(), schema.clone());
     let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let hasher = hasher();
         let mut buf = Vec::new();
         let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(false)).collect();
+        let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
+                // After an error the run is ending: later input is dropped, not half-aggregated.
+                if failed {
+                    data.clear();
+                    return;
+                }
                 let mut out: Vec<Routed> = Vec::new();
                 for batch in data.drain(..) {
                     if pre_aggregate {
@@ -167,6 +204,8 @@ pub fn keyed_aggregate<'scope>(
                             if let Err(e) = add_row(accs, &route_aggs, &batch, i) {
                                 let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
                                 route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
+                                builders.iter_mut().for_each(PartialBuilder::clear);
+                                failed = true;
                                 return;
                             }
                         }
@@ -197,10 +236,7 @@ pub fn keyed_aggregate<'scope>(
     let global_owner = (hasher().hash_one(&[][..] as &[u8]) % peers as u64) as usize == worker;
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |cap, _info| {
         let mut state: GroupMap = HashMap::with_hasher(hasher());
-        // Input is held per epoch until the frontier passes it, then applied in epoch order, so the
-        // rows emitted at epoch t are the result as of t exactly (not including later input that
-        // arrived early). Memory: what the epochs still open hold, typically one or two.
-        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<Routed>)> = BTreeMap::new();
+        let mut stash: EpochStash<Routed> = EpochStash::default();
         let mut empty_input_cap = (key_len == 0 && global_owner).then_some(cap);
         let mut buf = Vec::new();
         let mut failed = false;
@@ -208,18 +244,16 @@ pub fn keyed_aggregate<'scope>(
             input.for_each(|time, data| {
                 // Times are totally ordered (epochs), so a message's stamp has one least time.
                 let Some(cap) = time.retain_least(0) else { return };
-                let entry = stash.entry(*cap.time()).or_insert_with(|| (cap.clone(), Vec::new()));
-                entry.1.append(data);
+                stash.push(&cap, data);
             });
-            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
-                let Some((cap, parts)) = stash.remove(&t) else { break };
+            while let Some((cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut changed: Vec<Vec<u8>> = Vec::new();
                 for part in parts {
                     if failed {
                         break;
                     }
                     let result = match part {
-                        Routed::Rows { batch, .. } => add_rows(&batch, key_len, &aggs, &mut state, &mut changed, &mut buf),
+                        Routed::Rows { batch, .. } => add_rows(&batch, &spec, &mut state, &mut changed, &mut buf),
                         Routed::Groups { groups, .. } => merge_groups(&groups, &aggs, &mut state, &mut changed),
                     };
                     if let Err((key, e)) = result {
@@ -233,23 +267,17 @@ pub fn keyed_aggregate<'scope>(
                 for k in changed {
                     let Some(g) = state.get_mut(&k) else { continue };
                     g.dirty = false;
-                    // Only the aggregate values are kept between emissions; the key is `g.key`.
-                    let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
-                    let row = |values: &[Datum]| g.key.iter().chain(values).cloned().collect::<Vec<Datum>>();
-                    match &g.emitted {
-                        Some(old) if *old == values => {}
-                        Some(old) => {
-                            rows.push(row(old));
-                            kinds.push(RowKind::UpdateBefore);
-                            rows.push(row(&values));
-                            kinds.push(RowKind::UpdateAfter);
+                    // Over a changelog, a group whose rows are all retracted is gone (a global
+                    // aggregate always has its one row).
+                    if spec.retractions && key_len > 0 && g.rows == 0 {
+                        if let Some(old) = g.emitted.take() {
+                            rows.push(g.key.iter().chain(&old).cloned().collect());
+                            kinds.push(RowKind::Delete);
                         }
-                        None => {
-                            rows.push(row(&values));
-                            kinds.push(RowKind::Insert);
-                        }
+                        state.remove(&k);
+                        continue;
                     }
-                    g.emitted = Some(values);
+                    emit_change(&g.accs, &mut g.emitted, |values| g.key.iter().chain(values).cloned().collect(), &mut rows, &mut kinds);
                 }
                 if !rows.is_empty() && !failed {
                     let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
@@ -270,6 +298,33 @@ pub fn keyed_aggregate<'scope>(
     })
 }
 
+/// The change of one group since its last emission: nothing if its values are the same, else a
+/// retraction of the old row (`-U`) and the new row (`+U`), or `+I` if none was emitted. Only
+/// the aggregate values are kept between emissions; `row` makes the whole row from them.
+pub(crate) fn emit_change(
+    accs: &[Accumulator],
+    emitted: &mut Option<Vec<Datum>>,
+    row: impl Fn(&[Datum]) -> Vec<Datum>,
+    rows: &mut Vec<Vec<Datum>>,
+    kinds: &mut Vec<RowKind>,
+) {
+    let values: Vec<Datum> = accs.iter().map(Accumulator::value).collect();
+    match emitted {
+        Some(old) if *old == values => return,
+        Some(old) => {
+            rows.push(row(old));
+            kinds.push(RowKind::UpdateBefore);
+            rows.push(row(&values));
+            kinds.push(RowKind::UpdateAfter);
+        }
+        None => {
+            rows.push(row(&values));
+            kinds.push(RowKind::Insert);
+        }
+    }
+    *emitted = Some(values);
+}
+
 /// Merges partial groups (one batch's, from one worker) into the owner's state. A new group
 /// takes its partial state as it is.
 fn merge_groups(
@@ -282,7 +337,7 @@ fn merge_groups(
         let mut fresh = false;
         let init = || {
             fresh = true;
-            Group { key: groups.key_datums(entry.index), accs: entry.accs.to_vec(), emitted: None, dirty: false }
+            Group { key: groups.key_datums(entry.index), accs: entry.accs.to_vec(), emitted: None, dirty: false, rows: 0 }
         };
         let group = group_of(state, entry.key, init, changed);
         if !fresh {

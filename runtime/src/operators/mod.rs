@@ -1,5 +1,6 @@
 //! The timely operators vstream renders plans into, one per file.
 
+pub mod epochs;
 pub mod kafka_sink;
 pub mod kafka_source;
 pub mod keyed_aggregate;
@@ -17,6 +18,8 @@ use std::sync::{Arc, Mutex};
 pub struct ErrorSlot {
     failed: std::sync::atomic::AtomicBool,
     first: Mutex<Option<String>>,
+    /// In a cluster: the links to cut on failure, so the peers stop too (see `run`).
+    links: std::sync::OnceLock<Arc<crate::cluster::LinkWatch>>,
 }
 
 impl ErrorSlot {
@@ -27,6 +30,13 @@ impl ErrorSlot {
             *first = Some(message);
         }
         self.failed.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(links) = self.links.get() {
+            links.cut();
+        }
+    }
+    /// From now on a failure also cuts these links.
+    pub fn cut_links_on_fail(&self, links: Arc<crate::cluster::LinkWatch>) {
+        let _ = self.links.set(links);
     }
     /// Stops every source without an error: the reader of stdout has gone (`| head`), which
     /// is how a pipeline says it has seen enough.

@@ -130,6 +130,17 @@ impl PartialBuilder {
         &mut self.accs[e * width..(e + 1) * width]
     }
 
+    /// Forgets what was built (a batch that failed part way): the next batch starts empty.
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.hashes.clear();
+        self.windows.clear();
+        self.key_ends.clear();
+        self.key_bytes.clear();
+        self.rows.clear();
+        self.accs.clear();
+    }
+
     /// The states built from `batch` (whose `key_columns` are the key), if any, leaving the
     /// builder empty for the next batch.
     pub fn finish(&mut self, batch: &Batch, key_columns: Range<usize>, width: usize) -> Option<PartialStates> {

@@ -55,15 +55,20 @@ pub struct FileSourceConfig {
     pub source: FileSource,
     pub table_schema: Schema,
     pub projection: Vec<usize>,
-    /// All chunks of the file; this worker reads those with `index % peers == worker`.
+    /// All chunks of the file; this worker reads those with `index % readers == reader` (all
+    /// workers of all processes, or this process's workers for a per-process file).
     pub chunks: Vec<Range<u64>>,
     pub rejects: Option<RejectsFile>,
     pub progress: ReadProgress,
+    /// Which workers share the chunks.
+    pub split: crate::render::SourceSplit,
     /// At most this many rows per epoch (`--set emit.interval=N`): results downstream then lag
     /// the input by at most N rows per worker. `None`: one epoch per chunk.
     pub emit_interval: Option<usize>,
     /// The table's event time: times are then watermarks, not rounds.
     pub event_time: Option<SourceEventTime>,
+    /// Wait this long between chunks (a hidden option for tests that need a run to last).
+    pub chunk_delay: Option<std::time::Duration>,
 }
 
 /// Without an event time, times are `round * EPOCHS_PER_ROUND + sub-epoch`: workers still move
@@ -123,7 +128,7 @@ fn split_late(batch: Batch, column: usize, tracker: &mut WatermarkTracker) -> (B
 }
 
 /// Emits the batches of this worker's chunks, one chunk per activation. Without an event time,
-/// at time = the chunk's round (`chunk index / peers`), so all workers advance through the file
+/// at time = the chunk's round (`chunk index / readers`), so all workers advance through the file
 /// together. With one, at the worker's watermark before the batch: every row on time is at or
 /// after it, so a window is complete once the frontier (the least watermark of all workers)
 /// passes its end. The second stream holds the late rows.
@@ -134,8 +139,11 @@ pub fn file_source<'scope>(
     metrics: Arc<Metrics>,
     errors: SharedErrors,
 ) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
-    let worker = scope.index();
-    let peers = scope.peers();
+    // Progress is kept per worker of this process; the chunks are split by the readers'
+    // indexes, global unless the file is this process's own.
+    let worker = scope.index().saturating_sub(config.split.first_worker);
+    let (reader, readers) =
+        if config.split.per_process { (worker, config.split.local_workers.max(1)) } else { (scope.index(), scope.peers()) };
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
@@ -148,13 +156,14 @@ pub fn file_source<'scope>(
         let rows_cap = capabilities.pop().expect("one capability per output");
         let mut cap = Some(Caps { rows: rows_cap, late: late_cap });
         let mut tracker = config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness));
-        let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % peers == worker).collect();
+        let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
         let mut next = 0;
         let mut file: Option<File> = None;
         // Messages name the file as the user sees it (relative to the current folder).
         let shown = FileSource { path: crate::run::display_path(&config.source.path), ..config.source.clone() };
         let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
+        let mut last_chunk: Option<std::time::Instant> = None;
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
             if errors.failed() || next >= mine.len() {
@@ -162,6 +171,14 @@ pub fn file_source<'scope>(
                 cap = None;
                 return;
             }
+            if let (Some(delay), Some(last)) = (config.chunk_delay, last_chunk) {
+                let waited = last.elapsed();
+                if waited < delay {
+                    activator.activate_after(delay - waited);
+                    return;
+                }
+            }
+            last_chunk = Some(std::time::Instant::now());
             if tracker.is_some() && config.progress.too_far_ahead(worker, next) {
                 activator.activate_after(std::time::Duration::from_micros(100));
                 return;
@@ -171,7 +188,7 @@ pub fn file_source<'scope>(
             let (k, range) = mine[next].clone();
             next += 1;
             config.progress.set(worker, next);
-            let round = (k / peers) as u64 * EPOCHS_PER_ROUND;
+            let round = (k / readers) as u64 * EPOCHS_PER_ROUND;
             if tracker.is_none() {
                 c.advance(round);
             }

@@ -11,7 +11,8 @@
 //! operator is on time (sources route late rows elsewhere), so its windows are still open.
 
 use crate::operators::SharedErrors;
-use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, hasher, merge_accs, overflow_message, split_by_owner};
+use crate::operators::epochs::{EpochStash, HeldCapability};
+use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, emit_change, hasher, merge_accs, overflow_message, split_by_owner};
 use crate::operators::partials::{PartialBuilder, PartialStates};
 use crate::operators::source::event_of_time;
 use hashbrown::HashMap;
@@ -20,7 +21,6 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
-use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::operator::Operator;
 use timely::progress::frontier::AntichainRef;
 use vstream_planner::logical::WindowEmit;
@@ -61,13 +61,13 @@ impl Spec {
         }
     }
 
+    /// The key values of row `row`.
+    fn key_of(&self, batch: &Batch, row: usize) -> Vec<Datum> {
+        batch.columns[1..=self.key_len].iter().map(|c| c.datum(row)).collect()
+    }
+
     fn new_group(&self, batch: &Batch, row: usize) -> Group {
-        Group {
-            key: batch.columns[1..=self.key_len].iter().map(|c| c.datum(row)).collect(),
-            accs: self.aggs.iter().map(Accumulator::new).collect(),
-            emitted: None,
-            dirty: false,
-        }
+        Group { key: self.key_of(batch, row), accs: self.aggs.iter().map(Accumulator::new).collect(), emitted: None, dirty: false, rows: 0 }
     }
 
     /// Adds row `row` of `batch` to `group`'s accumulators; an overflow names the group.
@@ -108,8 +108,8 @@ fn frontier_event_time(frontier: AntichainRef<'_, u64>) -> i64 {
 }
 
 /// Rows of one key's owner: route by the key's hash. Fixed windows pre-aggregate per batch,
-/// window and key when every aggregate's partial states merge (all but DISTINCT), so a window
-/// and key crosses workers once per batch.
+/// window and key when every aggregate pre-aggregates (all but DISTINCT, whose partial state is
+/// as large as its rows), so a window and key crosses workers once per batch.
 fn route<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
@@ -118,13 +118,19 @@ fn route<'scope>(
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<WindowRouted>> {
     let peers = input.scope().peers() as u64;
-    let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::mergeable);
+    let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::pre_aggregates);
     input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let hasher = hasher();
         let mut buf = Vec::new();
         let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(true)).collect();
+        let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
+                // After an error the run is ending: later input is dropped, not half-aggregated.
+                if failed {
+                    data.clear();
+                    return;
+                }
                 let mut out: Vec<WindowRouted> = Vec::new();
                 for batch in data.drain(..) {
                     if pre_aggregate {
@@ -142,7 +148,9 @@ fn route<'scope>(
                                 }
                             });
                             if let Err(e) = result {
-                                spec.fail(&errors, (spec.new_group(&batch, i).key, e));
+                                spec.fail(&errors, (spec.key_of(&batch, i), e));
+                                builders.iter_mut().for_each(PartialBuilder::clear);
+                                failed = true;
                                 return;
                             }
                         }
@@ -187,7 +195,7 @@ pub fn window_aggregate<'scope>(
     let key_schema = Schema::new(schema.fields[3..3 + key_len].to_vec());
     let spec = Spec { key_len, aggs, schema, key_schema, label: query.to_string() };
     if let WindowAssigner::Session { gap } = assigner {
-        return session_aggregate(input, name, spec, gap, errors);
+        return session_aggregate(input, name, spec, gap, emit, errors);
     }
     let routed = route(input, name, spec.clone(), assigner, errors.clone());
     // EMIT FINAL without lateness emits nothing before a window closes, so input is applied as
@@ -197,9 +205,9 @@ pub fn window_aggregate<'scope>(
     routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
         // Open windows by end: key -> state.
         let mut windows: BTreeMap<i64, (i64, GroupMap)> = BTreeMap::new();
-        let mut stash: BTreeMap<u64, (Capability<u64>, Vec<WindowRouted>)> = BTreeMap::new();
+        let mut stash: EpochStash<WindowRouted> = EpochStash::default();
         // Held while there is state, at most the frontier: the time fired rows are emitted at.
-        let mut cap: Option<Capability<u64>> = None;
+        let mut cap = HeldCapability::default();
         // Windows ending at or before this have emitted their final rows.
         let mut fired_until = i64::MIN;
         let mut failed = false;
@@ -232,6 +240,7 @@ pub fn window_aggregate<'scope>(
                                     accs: entry.accs.to_vec(),
                                     emitted: None,
                                     dirty: false,
+                                    rows: 0,
                                 }),
                             };
                             touch(end, entry.key, group);
@@ -259,11 +268,9 @@ pub fn window_aggregate<'scope>(
             };
             input.for_each(|time, data| {
                 let Some(c) = time.retain_least(0) else { return };
-                if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
-                    cap = Some(c.clone());
-                }
+                cap.hold(&c);
                 if per_epoch {
-                    stash.entry(*c.time()).or_insert_with(|| (c.clone(), Vec::new())).1.append(data);
+                    stash.push(&c, data);
                 } else {
                     let mut unused = Vec::new();
                     for part in data.drain(..) {
@@ -278,8 +285,7 @@ pub fn window_aggregate<'scope>(
                 }
             });
             // Complete epochs, in order: apply, then emit the changes they made.
-            while let Some(t) = stash.keys().next().copied().filter(|t| !frontier.less_equal(t)) {
-                let Some((epoch_cap, parts)) = stash.remove(&t) else { break };
+            while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut changed = Vec::new();
                 for part in parts {
                     if failed {
@@ -300,21 +306,7 @@ pub fn window_aggregate<'scope>(
                     if !emit.changes && end > fired_until {
                         continue;
                     }
-                    let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
-                    match &g.emitted {
-                        Some(old) if *old == values => {}
-                        Some(old) => {
-                            rows.push(spec.row(*start, end, &g.key, old));
-                            kinds.push(RowKind::UpdateBefore);
-                            rows.push(spec.row(*start, end, &g.key, &values));
-                            kinds.push(RowKind::UpdateAfter);
-                        }
-                        None => {
-                            rows.push(spec.row(*start, end, &g.key, &values));
-                            kinds.push(RowKind::Insert);
-                        }
-                    }
-                    g.emitted = Some(values);
+                    emit_change(&g.accs, &mut g.emitted, |values| spec.row(*start, end, &g.key, values), &mut rows, &mut kinds);
                 }
                 if !rows.is_empty() && !failed {
                     let batch = Batch::from_rows(&spec.schema, &rows);
@@ -323,7 +315,7 @@ pub fn window_aggregate<'scope>(
             }
             // Windows the frontier has passed: emit (EMIT FINAL), and drop those past lateness.
             let watermark = frontier_event_time(frontier.frontier());
-            if let Some(c) = cap.as_ref() {
+            if let Some(c) = cap.get() {
                 let (mut rows, mut kinds) = (Vec::new(), Vec::new());
                 if !emit.changes {
                     for (end, (start, map)) in windows.range_mut(..=watermark) {
@@ -339,7 +331,10 @@ pub fn window_aggregate<'scope>(
                     }
                 }
                 fired_until = fired_until.max(watermark);
-                let expired: Vec<i64> = windows.range(..=watermark.saturating_sub(emit.allowed_lateness)).map(|(end, _)| *end).collect();
+                // At the end of the input every window goes, even one whose end plus the lateness
+                // would pass `i64::MAX`.
+                let expire_to = if frontier.is_empty() { i64::MAX } else { watermark.saturating_sub(emit.allowed_lateness) };
+                let expired: Vec<i64> = windows.range(..=expire_to).map(|(end, _)| *end).collect();
                 for end in expired {
                     windows.remove(&end);
                 }
@@ -348,15 +343,7 @@ pub fn window_aggregate<'scope>(
                     output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
                 }
             }
-            // Keep a capability only while there is something left to emit, at the frontier.
-            if windows.is_empty() && stash.is_empty() {
-                cap = None;
-            } else if let Some(c) = cap.as_mut()
-                && let Some(least) = frontier.frontier().iter().min()
-                && c.time() < least
-            {
-                c.downgrade(least);
-            }
+            cap.settle(!windows.is_empty() || !stash.is_empty(), frontier.frontier());
         }
     })
 }
@@ -367,129 +354,272 @@ struct Session {
     start: i64,
     end: i64,
     accs: Vec<Accumulator>,
+    /// The row last emitted for this session (changelog output only).
+    emitted: Option<Vec<Datum>>,
 }
 
-/// A key's open sessions, and the end it is scheduled to be looked at.
+/// A key's open sessions, and the event time it is scheduled to be looked at.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct SessionKey {
     key: Vec<Datum>,
     sessions: Vec<Session>,
+    /// Rows emitted for sessions that have since merged into another: to retract.
+    stale: Vec<Vec<Datum>>,
     scheduled: Option<i64>,
+    /// Touched since it was last refreshed (changelog output only).
+    dirty: bool,
 }
 
-/// The GROUP BY of SESSION windows (EMIT FINAL): per key, rows at most `gap` apart merge into
-/// one session; a session is emitted once the frontier is past its end, when no row can join it.
+impl SessionKey {
+    /// Adds row `i` of `batch`, at event time `ts`: its own window `[ts, ts + gap)` absorbs every
+    /// session it touches, and what was emitted for those becomes stale. The row goes into the
+    /// first session it touches and the others (rarely any) merge into that one, so a row costs
+    /// one accumulator update, not a copy of its session's state (a DISTINCT set, say). Sessions
+    /// never touch each other, so the sessions the merged one covers are exactly those.
+    fn add(&mut self, spec: &Spec, gap: i64, batch: &Batch, i: usize, ts: i64) -> Result<(), AggError> {
+        let (start, end) = (ts, ts.saturating_add(gap));
+        let mut touching = (0..self.sessions.len()).filter(|&k| self.sessions[k].start <= end && start <= self.sessions[k].end);
+        let Some(first) = touching.next() else {
+            let mut s = Session { start, end, accs: spec.aggs.iter().map(Accumulator::new).collect(), emitted: None };
+            add_row(&mut s.accs, &spec.aggs, batch, i)?;
+            self.sessions.push(s);
+            return Ok(());
+        };
+        let others: Vec<usize> = touching.collect();
+        let base = &mut self.sessions[first];
+        base.start = base.start.min(start);
+        base.end = base.end.max(end);
+        self.stale.extend(base.emitted.take());
+        add_row(&mut base.accs, &spec.aggs, batch, i)?;
+        // Highest index first: `swap_remove` then moves only sessions already looked at.
+        for k in others.into_iter().rev() {
+            let s = self.sessions.swap_remove(k);
+            let base = &mut self.sessions[first];
+            base.start = base.start.min(s.start);
+            base.end = base.end.max(s.end);
+            merge_accs(&mut base.accs, &s.accs, &spec.aggs)?;
+            self.stale.extend(s.emitted);
+        }
+        Ok(())
+    }
+
+    /// When the key needs looking at next: an unemitted session under EMIT FINAL when the
+    /// frontier passes its end (to emit it), any other when no row can join it any more.
+    fn next_wake(&self, emit: WindowEmit) -> Option<i64> {
+        let wake = |s: &Session| if !emit.changes && s.emitted.is_none() { s.end } else { s.end.saturating_add(emit.allowed_lateness) };
+        self.sessions.iter().map(wake).min()
+    }
+
+    /// Emits what changed for this key as of `progress`: retractions of stale rows, then each
+    /// visible session's row if new or changed (visible: always under EMIT CHANGES, once
+    /// complete under EMIT FINAL), and drops the sessions no row can join.
+    fn refresh(&mut self, spec: &Spec, emit: WindowEmit, progress: Progress, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+        self.dirty = false;
+        let mut stale = std::mem::take(&mut self.stale);
+        let mut updates = Vec::new();
+        for s in &mut self.sessions {
+            if !emit.changes && !progress.passed(s.end) {
+                continue;
+            }
+            let values: Vec<Datum> = s.accs.iter().map(Accumulator::value).collect();
+            let row = spec.row(s.start, s.end, &self.key, &values);
+            let old = match s.emitted.take() {
+                Some(old) if old == row => {
+                    s.emitted = Some(old);
+                    continue;
+                }
+                // A stale row of the same bounds is this session's before it grew: an update.
+                None => stale.iter().position(|r| r[..2] == row[..2]).map(|p| stale.swap_remove(p)),
+                old => old,
+            };
+            match old {
+                Some(old) => {
+                    updates.push((old, RowKind::UpdateBefore));
+                    updates.push((row.clone(), RowKind::UpdateAfter));
+                }
+                None => updates.push((row.clone(), RowKind::Insert)),
+            }
+            // Without a changelog an emitted session is complete and dropped below: nothing
+            // will retract its row.
+            if emit.is_changelog() {
+                s.emitted = Some(row);
+            }
+        }
+        for row in stale {
+            rows.push(row);
+            kinds.push(RowKind::Delete);
+        }
+        for (row, kind) in updates {
+            rows.push(row);
+            kinds.push(kind);
+        }
+        self.sessions.retain(|s| !progress.passed(s.end.saturating_add(emit.allowed_lateness)));
+    }
+}
+
+/// How far the input has come, for sessions: the frontier's event time, and whether the input
+/// has ended (then every session is complete, even one whose end saturated at `i64::MAX`).
+#[derive(Clone, Copy, Debug)]
+struct Progress {
+    watermark: i64,
+    done: bool,
+}
+
+impl Progress {
+    /// Whether no row still to come is at `time` or before it. A session ending at `end` is
+    /// complete once this holds for `end`: a row at exactly `end` would still join it.
+    fn passed(self, time: i64) -> bool {
+        self.done || time < self.watermark
+    }
+}
+
+/// The GROUP BY of SESSION windows: per key, rows at most `gap` apart merge into one session.
+/// EMIT FINAL emits a session once the frontier is past its end, when no row can join it; with
+/// an allowed lateness it is kept that much longer, and a late row that joins it retracts the
+/// emitted row and emits the grown session. EMIT CHANGES emits every session as it grows, and
+/// retracts the sessions that merge.
 fn session_aggregate<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     spec: Spec,
     gap: i64,
+    emit: WindowEmit,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, errors.clone());
+    // As for fixed windows: a changelog is computed per epoch, in epoch order.
+    let per_epoch = emit.is_changelog();
     routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
         let mut keys: HashMap<Vec<u8>, SessionKey, ahash::RandomState> = HashMap::with_hasher(hasher());
-        // (end, key): when to look at a key's sessions again; stale entries are skipped.
+        // (time, key): when to look at a key again (`SessionKey::next_wake`); stale entries are skipped.
         let mut schedule: BinaryHeap<Reverse<(i64, Vec<u8>)>> = BinaryHeap::new();
-        let mut cap: Option<Capability<u64>> = None;
+        let mut stash: EpochStash<WindowRouted> = EpochStash::default();
+        let mut cap = HeldCapability::default();
         let mut failed = false;
         let mut buf = Vec::new();
         move |(input, frontier), output| {
+            // Adds a part's rows to their keys; `touched` gets each key first made dirty.
+            let mut apply = |part: WindowRouted,
+                             keys: &mut HashMap<Vec<u8>, SessionKey, ahash::RandomState>,
+                             schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
+                             touched: &mut Vec<Vec<u8>>|
+             -> Result<(), (Vec<Datum>, AggError)> {
+                let WindowRouted::Rows { batch, .. } = part else { return Ok(()) };
+                for i in 0..batch.len {
+                    let Some(ts) = event_time(&batch, i) else { continue };
+                    spec.encode_key(&batch, i, &mut buf);
+                    let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
+                        key: spec.key_of(&batch, i),
+                        sessions: Vec::new(),
+                        stale: Vec::new(),
+                        scheduled: None,
+                        dirty: false,
+                    });
+                    // The key is cloned for an error message only, not per row.
+                    entry.add(&spec, gap, &batch, i, ts).map_err(|e| (entry.key.clone(), e))?;
+                    if per_epoch && !entry.dirty {
+                        entry.dirty = true;
+                        touched.push(buf.clone());
+                    }
+                    if let Some(wake) = entry.next_wake(emit)
+                        && entry.scheduled.is_none_or(|s| wake < s)
+                    {
+                        entry.scheduled = Some(wake);
+                        schedule.push(Reverse((wake, buf.clone())));
+                    }
+                }
+                Ok(())
+            };
             input.for_each(|time, data| {
                 let Some(c) = time.retain_least(0) else { return };
-                if cap.as_ref().is_none_or(|held| c.time() < held.time()) {
-                    cap = Some(c.clone());
+                cap.hold(&c);
+                if per_epoch {
+                    stash.push(&c, data);
+                    return;
                 }
+                let mut untracked = Vec::new();
                 for part in data.drain(..) {
-                    let WindowRouted::Rows { batch, .. } = part else { continue };
-                    for i in 0..batch.len {
-                        if failed {
-                            return;
-                        }
-                        let Some(ts) = event_time(&batch, i) else { continue };
-                        spec.encode_key(&batch, i, &mut buf);
-                        let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
-                            key: batch.columns[1..=spec.key_len].iter().map(|c| c.datum(i)).collect(),
-                            sessions: Vec::new(),
-                            scheduled: None,
-                        });
-                        // The row's own window [ts, ts + gap) absorbs every session it touches.
-                        let mut merged =
-                            Session { start: ts, end: ts.saturating_add(gap), accs: spec.aggs.iter().map(Accumulator::new).collect() };
-                        // The key is cloned for an error message only, not per row.
-                        let mut result = add_row(&mut merged.accs, &spec.aggs, &batch, i);
-                        let mut k = 0;
-                        while k < entry.sessions.len() && result.is_ok() {
-                            let s = &entry.sessions[k];
-                            if s.start <= merged.end && merged.start <= s.end {
-                                let s = entry.sessions.swap_remove(k);
-                                merged.start = merged.start.min(s.start);
-                                merged.end = merged.end.max(s.end);
-                                result = merge_accs(&mut merged.accs, &s.accs, &spec.aggs);
-                            } else {
-                                k += 1;
-                            }
-                        }
-                        if let Err(e) = result {
-                            spec.fail(&errors, (entry.key.clone(), e));
-                            failed = true;
-                            return;
-                        }
-                        let end = merged.end;
-                        entry.sessions.push(merged);
-                        if entry.scheduled.is_none_or(|s| end < s) {
-                            entry.scheduled = Some(end);
-                            schedule.push(Reverse((end, buf.clone())));
-                        }
+                    if failed {
+                        return;
+                    }
+                    if let Err(e) = apply(part, &mut keys, &mut schedule, &mut untracked) {
+                        spec.fail(&errors, e);
+                        failed = true;
                     }
                 }
             });
             let watermark = frontier_event_time(frontier.frontier());
-            // A session ending at `end` is complete once the frontier is past it: a row at
-            // exactly `end` would still join it.
-            let mut rows = Vec::new();
-            while let Some(Reverse((end, _))) = schedule.peek()
-                && *end < watermark
-            {
-                let Some(Reverse((end, key))) = schedule.pop() else { break };
-                let Some(entry) = keys.get_mut(&key[..]) else { continue };
-                if entry.scheduled != Some(end) {
-                    continue;
-                }
-                let mut k = 0;
-                while k < entry.sessions.len() {
-                    if entry.sessions[k].end < watermark {
-                        let s = entry.sessions.swap_remove(k);
-                        let values: Vec<Datum> = s.accs.iter().map(Accumulator::value).collect();
-                        rows.push(spec.row(s.start, s.end, &entry.key, &values));
-                    } else {
-                        k += 1;
+            // Complete epochs, in order: apply, then emit the changes of the keys they touched.
+            while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
+                let mut touched = Vec::new();
+                for part in parts {
+                    if failed {
+                        break;
+                    }
+                    if let Err(e) = apply(part, &mut keys, &mut schedule, &mut touched) {
+                        spec.fail(&errors, e);
+                        failed = true;
                     }
                 }
-                match entry.sessions.iter().map(|s| s.end).min() {
-                    None => {
-                        keys.remove(&key[..]);
+                // The epochs still stashed are yet to come as far as this one is concerned: their
+                // rows may join sessions, so the watermark of this epoch's changes is at most theirs.
+                let as_of = stash.next_epoch().map_or(watermark, |next| watermark.min(event_of_time(next)));
+                let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                for k in touched {
+                    if let Some(entry) = keys.get_mut(&k[..]) {
+                        entry.refresh(&spec, emit, Progress { watermark: as_of, done: false }, &mut rows, &mut kinds);
                     }
-                    Some(next) => {
-                        entry.scheduled = Some(next);
-                        schedule.push(Reverse((next, key)));
-                    }
+                }
+                refresh_due(&mut keys, &mut schedule, &spec, emit, Progress { watermark: as_of, done: false }, &mut rows, &mut kinds);
+                if !rows.is_empty() && !failed {
+                    let batch = Batch::from_rows(&spec.schema, &rows).with_kinds(Some(kinds));
+                    output.session(&epoch_cap).give_container(&mut vec![batch]);
                 }
             }
-            if let Some(c) = cap.as_ref()
+            // Keys due: sessions to emit (EMIT FINAL) or to drop.
+            let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+            let progress = Progress { watermark, done: frontier.is_empty() };
+            refresh_due(&mut keys, &mut schedule, &spec, emit, progress, &mut rows, &mut kinds);
+            if let Some(c) = cap.get()
                 && !rows.is_empty()
                 && !failed
             {
-                output.session(c).give_container(&mut vec![Batch::from_rows(&spec.schema, &rows)]);
+                let batch = Batch::from_rows(&spec.schema, &rows);
+                output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
             }
-            if keys.is_empty() {
-                cap = None;
-            } else if let Some(c) = cap.as_mut()
-                && let Some(least) = frontier.frontier().iter().min()
-                && c.time() < least
-            {
-                c.downgrade(least);
-            }
+            cap.settle(!keys.is_empty() || !stash.is_empty(), frontier.frontier());
         }
     })
+}
+
+/// Refreshes the keys due as of `progress` (`SessionKey::next_wake`), and schedules each again or
+/// forgets it when it has no sessions left.
+fn refresh_due(
+    keys: &mut HashMap<Vec<u8>, SessionKey, ahash::RandomState>,
+    schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
+    spec: &Spec,
+    emit: WindowEmit,
+    progress: Progress,
+    rows: &mut Vec<Vec<Datum>>,
+    kinds: &mut Vec<RowKind>,
+) {
+    while let Some(Reverse((wake, _))) = schedule.peek()
+        && progress.passed(*wake)
+    {
+        let Some(Reverse((wake, key))) = schedule.pop() else { break };
+        let Some(entry) = keys.get_mut(&key[..]) else { continue };
+        if entry.scheduled != Some(wake) {
+            continue;
+        }
+        entry.refresh(spec, emit, progress, rows, kinds);
+        match entry.next_wake(emit) {
+            None => {
+                keys.remove(&key[..]);
+            }
+            Some(next) => {
+                entry.scheduled = Some(next);
+                schedule.push(Reverse((next, key)));
+            }
+        }
+    }
 }
