@@ -477,3 +477,54 @@ fn startup_modes() {
     // From the end, a bounded job reads nothing and finishes.
     assert!(run(", 'scan.startup.mode' = 'latest-offset'").is_empty());
 }
+
+/// A changelog file sink's rows (an `op` column first) folded into the rows it leaves, sorted.
+fn fold_changelog(text: &str) -> Vec<String> {
+    let mut live: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let (op, row) = line.split_once(',').expect("an op column");
+        *live.entry(row.to_string()).or_default() += if op.starts_with('+') { 1 } else { -1 };
+    }
+    assert!(live.values().all(|n| *n >= 0), "a row retracted more often than added: {live:?}");
+    live.into_iter().flat_map(|(row, n)| std::iter::repeat_n(row, n as usize)).collect()
+}
+
+#[test]
+fn debezium_source_is_a_changelog() {
+    let Some(brokers) = broker() else { return };
+    let d = dir();
+    let events = [
+        r#"{"before":null,"after":{"id":1,"cat":"a","v":10},"op":"c"}"#,
+        r#"{"before":null,"after":{"id":2,"cat":"a","v":20},"op":"c"}"#,
+        r#"{"before":null,"after":{"id":3,"cat":"b","v":5},"op":"c"}"#,
+        r#"{"before":{"id":1,"cat":"a","v":10},"after":{"id":1,"cat":"b","v":15},"op":"u"}"#,
+        r#"{"before":{"id":2,"cat":"a","v":20},"after":null,"op":"d"}"#,
+        r#"{"before":null,"after":{"id":4,"cat":"a","v":7},"op":"r"}"#,
+    ];
+    // One partition: a row's events must stay in order.
+    let t = json_topic(&brokers, &events, 1);
+    let script = format!(
+        "CREATE TABLE t (id BIGINT, cat VARCHAR, v BIGINT) WITH ('connector' = 'kafka', 'topic' = '{t}',
+  'properties.bootstrap.servers' = '{brokers}', 'format' = 'debezium-json', 'scan.bounded.mode' = 'latest-offset');
+CREATE TABLE per_cat WITH ('connector' = 'file', 'path' = 'per_cat.csv', 'format' = 'csv', 'sink.single-file' = 'true');
+CREATE TABLE big WITH ('connector' = 'file', 'path' = 'big.csv', 'format' = 'csv', 'sink.single-file' = 'true');
+INSERT INTO per_cat SELECT cat, COUNT(*) AS n, SUM(v) AS total FROM t GROUP BY cat;
+INSERT INTO big SELECT id, v FROM t WHERE v > 6;
+"
+    );
+    let (ok, stderr) = vstream(&d.path, &script, &["-w", "2"]);
+    assert!(ok, "vstream failed:\n{stderr}");
+    let read = |f: &str| fold_changelog(&std::fs::read_to_string(d.path.join(f)).expect("a sink file"));
+    assert_eq!(read("per_cat.csv"), vec!["a,1,7", "b,2,20"]);
+    assert_eq!(read("big.csv"), vec!["1,15", "4,7"]);
+    // A WATERMARK on a changelog source is refused.
+    let (ok, stderr) = vstream(
+        &d.path,
+        &format!(
+            "CREATE TABLE t (id BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = '{t}',
+  'properties.bootstrap.servers' = '{brokers}', 'format' = 'debezium-json');\nSELECT id FROM t;\n"
+        ),
+        &[],
+    );
+    assert!(!ok && stderr.contains("a WATERMARK on a 'debezium-json' (changelog) source"), "{stderr}");
+}

@@ -54,7 +54,7 @@ pub enum Format {
     JsonLines,
     /// Debezium change events, one per line: `{"before":…,"after":…,"op":"c"|"d"}`. Written as
     /// Flink writes it: an insert or the new row of an update is a create (`c`), a retraction or
-    /// the old row of an update is a delete (`d`). Sinks only, for now.
+    /// the old row of an update is a delete (`d`). Written by sinks; read by Kafka sources only.
     DebeziumJson,
 }
 

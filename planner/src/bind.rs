@@ -300,6 +300,12 @@ impl Binder<'_> {
             if event_time.is_some() {
                 return Err(PlanError::invalid(format!("table `{name}` has more than one WATERMARK"), at));
             }
+            if connector.connector == "kafka"
+                && matches!(connector.source(), Ok(SourceSpec::Kafka(k)) if k.format == vstream_connectors::Format::DebeziumJson)
+            {
+                // Its rows are retracted as well as added: event-time windows take inserts only.
+                return Err(PlanError::not_supported("a WATERMARK on a 'debezium-json' (changelog) source", at));
+            }
             event_time = Some(bind_watermark(&schema, column, expr)?);
         }
         let late = connector.late_rows().map_err(|e| {

@@ -90,7 +90,11 @@ impl LogicalPlan {
     /// Whether the plan's output is a changelog (rows may be retracted) rather than inserts only.
     pub fn is_changelog(&self) -> bool {
         match self {
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => false,
+            // A Debezium topic is a changelog of its table: its rows come and go.
+            LogicalPlan::Scan { source, .. } => {
+                matches!(source, SourceSpec::Kafka(k) if k.format == vstream_connectors::Format::DebeziumJson)
+            }
+            LogicalPlan::Window { .. } => false,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             LogicalPlan::Filter { input, .. } | LogicalPlan::Project { input, .. } => input.is_changelog(),
         }

@@ -113,11 +113,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let aggs = aggregates.clone();
                 Some(window_aggregate(input, &name, &query, *assigner, *key_len, aggs, *emit, node.schema.clone(), ctx.errors.clone()))
             }
-            Operator::Sink { input, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
+            Operator::Sink { input, name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
                 let schema = plan.nodes[node.id].schema.clone();
-                kafka_sink(input, wiring, (**kafka).clone(), schema, ctx.metrics.clone(), ctx.errors.clone());
+                kafka_sink(input, wiring, table, (**kafka).clone(), schema, ctx.metrics.clone(), ctx.errors.clone());
                 sink_index += 1;
                 None
             }

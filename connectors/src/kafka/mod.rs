@@ -120,7 +120,9 @@ pub struct KafkaSource {
     /// `'scan.bounded.mode' = 'latest-offset'`: each partition ends at the high watermark of its
     /// first fetch response, so a job over a topic finishes. Otherwise the source never ends.
     pub bounded: bool,
-    /// The values' format (CSV without a header, or JSON: one record per message).
+    /// The values' format (CSV without a header, or JSON: one record per message), or Debezium
+    /// change events (a changelog: `c`/`r` insert `after`, `u` retracts `before` and inserts
+    /// `after`, `d` deletes `before`).
     pub format: Format,
     pub on_error: OnError,
     /// Skipped messages go here (one JSON object per line with topic, partition, offset, error
@@ -235,9 +237,6 @@ impl KafkaSource {
     pub(crate) fn from_table(t: &TableConnector) -> Result<Self, OptionError> {
         let format = value_format(t)?;
         t.check_applicable(&format, "source")?;
-        if format == Format::DebeziumJson {
-            return Err(OptionError::new(Some("format"), "format 'debezium-json' can only be written by sinks, not read, for now"));
-        }
         check_key_options(t)?;
         let startup = match t.get("scan.startup.mode") {
             None | Some("earliest-offset") => StartupMode::Earliest,

@@ -11,7 +11,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::time::{Duration, Instant};
-use vstream_repr::Batch;
+use vstream_repr::{Batch, RowKind};
 
 /// What a worker knows of one of its partitions.
 #[derive(Clone, Debug)]
@@ -69,6 +69,40 @@ pub struct MessageBuffer {
     /// Messages without a value (tombstones): no row, not an error.
     pub tombstones: u64,
     json: bool,
+    /// Debezium change events: each message lays out one or two rows (its `before` and `after`
+    /// objects), whose kinds are here (one per laid-out row).
+    debezium: bool,
+    kinds: Vec<RowKind>,
+}
+
+/// A Debezium change event; the rows stay raw JSON for the decoder.
+#[derive(serde::Deserialize)]
+struct ChangeEvent<'a> {
+    #[serde(borrow)]
+    before: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    after: Option<&'a serde_json::value::RawValue>,
+    op: Option<&'a str>,
+}
+
+/// The rows of a Debezium event, as (kind, raw JSON object) in order; why not, for a bad one.
+fn change_rows(value: &[u8]) -> Result<Vec<(RowKind, &[u8])>, String> {
+    let e: ChangeEvent<'_> = serde_json::from_slice(value).map_err(|e| format!("invalid Debezium event: {e}"))?;
+    fn row<'a>(r: Option<&'a serde_json::value::RawValue>, which: &str, op: &str) -> Result<&'a [u8], String> {
+        match r.map(|r| r.get().as_bytes()) {
+            Some(b) if b != b"null" => Ok(b),
+            _ => Err(format!("Debezium event with op '{op}' has no '{which}' row")),
+        }
+    }
+    let op = e.op.unwrap_or("");
+    let raw = |r, which| row(r, which, op);
+    match e.op {
+        Some("c" | "r") => Ok(vec![(RowKind::Insert, raw(e.after, "after")?)]),
+        Some("u") => Ok(vec![(RowKind::UpdateBefore, raw(e.before, "before")?), (RowKind::UpdateAfter, raw(e.after, "after")?)]),
+        Some("d") => Ok(vec![(RowKind::Delete, raw(e.before, "before")?)]),
+        Some(other) => Err(format!("Debezium event with unknown op '{other}' (known: c, r, u, d)")),
+        None => Err("Debezium event without 'op'".to_string()),
+    }
 }
 
 /// A partition's decoded messages.
@@ -86,7 +120,7 @@ pub struct DecodedPartition {
 
 impl MessageBuffer {
     pub fn new(format: &Format) -> Self {
-        MessageBuffer { json: !matches!(format, Format::Csv(_)), ..Default::default() }
+        MessageBuffer { json: !matches!(format, Format::Csv(_)), debezium: *format == Format::DebeziumJson, ..Default::default() }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -102,6 +136,23 @@ impl MessageBuffer {
         while let [rest @ .., b'\n' | b'\r'] = v {
             v = rest;
         }
+        if self.debezium {
+            match change_rows(v) {
+                Ok(rows) => {
+                    for (kind, row) in rows {
+                        self.kinds.push(kind);
+                        self.push_line(row, offset, timestamp);
+                    }
+                }
+                Err(message) => self.refused.push(KafkaReject { offset, message, text: v.to_vec() }),
+            }
+            return;
+        }
+        self.push_line(v, offset, timestamp);
+    }
+
+    /// Lays out one record (`v`, without its line break) for the decoder.
+    fn push_line(&mut self, v: &[u8], offset: i64, timestamp: Option<i64>) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(v);
         if memchr::memchr2(b'\n', b'\r', v).is_some() {
@@ -128,7 +179,7 @@ impl MessageBuffer {
             decoder.decode_records(&self.bytes, &self.starts, &mut out);
         }
         let mut rejects = std::mem::take(&mut self.refused);
-        let mut bad = vec![false; if metadata { self.starts.len() } else { 0 }];
+        let mut bad = vec![false; if metadata || self.debezium { self.starts.len() } else { 0 }];
         for r in out.rejects.drain(..) {
             let i = r.line as usize;
             if let Some(b) = bad.get_mut(i) {
@@ -139,6 +190,25 @@ impl MessageBuffer {
             rejects.push(KafkaReject { offset, message: r.message, text: r.text });
         }
         rejects.sort_by_key(|r| r.offset);
+        let mut batch = out.batches.pop();
+        if self.debezium {
+            // An update is its two rows or nothing: a good half of a bad update is dropped too.
+            let decoded_bad = bad.clone();
+            for i in 0..self.kinds.len().saturating_sub(1) {
+                if self.kinds[i] == RowKind::UpdateBefore && bad[i] != bad[i + 1] {
+                    bad[i] = true;
+                    bad[i + 1] = true;
+                }
+            }
+            // Per row made: whether it stays; and the kinds of those that do.
+            let keep: Vec<bool> = decoded_bad.iter().zip(&bad).filter(|(d, _)| !**d).map(|(_, b)| !*b).collect();
+            let kinds: Vec<RowKind> = self.kinds.iter().zip(&bad).filter(|(_, b)| !**b).map(|(k, _)| *k).collect();
+            batch = batch
+                .map(|b| if keep.iter().all(|k| *k) { b } else { b.filter(&keep) })
+                .filter(|b| b.len > 0)
+                .map(|b| b.with_kinds(Some(kinds)));
+            self.kinds.clear();
+        }
         let (mut row_offsets, mut row_timestamps) = (Vec::new(), Vec::new());
         if metadata {
             for (i, b) in bad.iter().enumerate() {
@@ -148,7 +218,7 @@ impl MessageBuffer {
                 }
             }
         }
-        let decoded = DecodedPartition { batch: out.batches.pop(), row_offsets, row_timestamps, rejects, bytes: self.bytes.len() as u64 };
+        let decoded = DecodedPartition { batch, row_offsets, row_timestamps, rejects, bytes: self.bytes.len() as u64 };
         self.bytes.clear();
         self.starts.clear();
         self.offsets.clear();
@@ -420,6 +490,25 @@ mod tests {
         assert_eq!(got.batch.expect("rows").len, 2);
         assert_eq!(got.row_offsets, vec![0, 3]);
         assert_eq!(got.rejects.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn debezium_events_become_a_changelog() {
+        let mut buf = MessageBuffer::new(&Format::DebeziumJson);
+        buf.push(Some(br#"{"before":null,"after":{"a":1,"s":"x"},"op":"c"}"#), 0, None);
+        buf.push(Some(br#"{"before":{"a":1,"s":"x"},"after":{"a":1,"s":"y"},"op":"u"}"#), 1, None);
+        buf.push(Some(br#"{"before":{"a":"bad"},"after":{"a":2},"op":"u"}"#), 2, None);
+        buf.push(Some(br#"{"before":null,"after":null,"op":"d"}"#), 3, None);
+        buf.push(Some(br#"{"before":{"a":1,"s":"y"},"after":null,"op":"d"}"#), 4, None);
+        let got = buf.decode(&mut decoder(Format::DebeziumJson), true);
+        let batch = got.batch.expect("rows");
+        let kinds: Vec<RowKind> = (0..batch.len).map(|i| batch.kind(i)).collect();
+        // The half-bad update is dropped whole.
+        assert_eq!(kinds, vec![RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Delete]);
+        assert_eq!(batch.row(2), vec![Datum::Int(1), Datum::Str("y".into())]);
+        assert_eq!(got.row_offsets, vec![0, 1, 1, 4]);
+        assert_eq!(got.rejects.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![2, 3]);
+        assert!(got.rejects[1].message.contains("has no 'before' row"), "{:?}", got.rejects[1]);
     }
 
     #[test]

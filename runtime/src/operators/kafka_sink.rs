@@ -115,10 +115,12 @@ impl Encoded {
     }
 }
 
-/// Writes `input` to the sink's topic; see the module docs. `schema`: the rows' columns.
+/// Writes `input` to the sink's topic; see the module docs. `table`: the sink table's name (for
+/// errors); `schema`: the rows' columns.
 pub fn kafka_sink<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     wiring: SinkWiring,
+    table: &str,
     spec: KafkaSink,
     schema: Schema,
     metrics: Arc<Metrics>,
@@ -127,7 +129,7 @@ pub fn kafka_sink<'scope>(
     let SinkWiring { name, changelog, index: sink_index, .. } = wiring;
     // Worker 0 (of all processes) creates a missing topic; see `TopicWriter::open`.
     let creator = input.scope().index() == 0;
-    let label = name.clone();
+    let label = table.to_string();
     let mut writer: Option<TopicWriter> = None;
     let mut encoding: Option<Encoding> = None;
     let mut encoded = Encoded::default();

@@ -165,7 +165,8 @@ impl Layout {
                 }
             });
         }
-        Some(Batch::new(n, columns))
+        // A Debezium topic's rows keep their kinds.
+        Some(Batch::new(n, columns).with_kinds(batch.kinds))
     }
 }
 
