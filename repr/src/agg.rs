@@ -225,9 +225,21 @@ impl Accumulator {
 
     /// Adds row `i` of `arg` (`None`: COUNT(*)). NULLs are skipped, as SQL aggregates do.
     pub fn add(&mut self, arg: Option<&Column>, i: usize, spec: &AggregateSpec) -> Result<(), AggError> {
+        self.update(arg, i, spec, 1)
+    }
+
+    /// Takes back row `i` of `arg`, added before (a retraction in a changelog).
+    pub fn retract(&mut self, arg: Option<&Column>, i: usize, spec: &AggregateSpec) -> Result<(), AggError> {
+        self.update(arg, i, spec, -1)
+    }
+
+    /// Adds (`diff` 1) or takes back (`diff` -1) row `i` of `arg`. Inlined into `add` and
+    /// `retract`, so each is compiled for its constant `diff` (`add` is on every row's path).
+    #[inline(always)]
+    fn update(&mut self, arg: Option<&Column>, i: usize, spec: &AggregateSpec, diff: i64) -> Result<(), AggError> {
         let Some(col) = arg else {
             if let Accumulator::Count(n) = self {
-                *n += 1;
+                *n += diff;
             }
             return Ok(());
         };
@@ -236,22 +248,30 @@ impl Accumulator {
         }
         let overflow = || AggError::Overflow { func: spec.func.name(), ty: spec.ty };
         match self {
-            Accumulator::Count(n) => *n += 1,
+            Accumulator::Count(n) => *n += diff,
             Accumulator::SumExact { sum, n } | Accumulator::AvgExact { sum, n, .. } => {
                 let v = match &col.data {
                     ColumnData::Int(v) => v[i] as i128,
                     ColumnData::Decimal(v) => v[i],
                     _ => return Ok(()),
                 };
-                *sum = sum.checked_add(v).filter(|s| decimal::fits(*s, 38)).ok_or_else(overflow)?;
-                *n += 1;
+                let next = if diff > 0 { sum.checked_add(v) } else { sum.checked_sub(v) };
+                *sum = next.filter(|s| decimal::fits(*s, 38)).ok_or_else(overflow)?;
+                *n += diff;
             }
             Accumulator::SumDouble { sum, n } | Accumulator::AvgDouble { sum, n } => {
                 if let ColumnData::Double(v) = &col.data {
-                    *sum += v[i];
-                    *n += 1;
+                    *sum += v[i] * diff as f64;
+                    *n += diff;
+                    if *n == 0 {
+                        // No rounding error left behind once the last value is gone.
+                        *sum = 0.0;
+                    }
                 }
             }
+            // An insert-only MIN/MAX cannot take a row back; the planner gives a changelog's
+            // aggregates `Extremes` instead.
+            Accumulator::Extreme { .. } if diff < 0 => return Err(AggError::Incompatible { func: spec.func.name() }),
             Accumulator::Extreme { best, max } => {
                 // Numbers and timestamps compare in place; only a new best value is stored.
                 let better = |ord: std::cmp::Ordering| if *max { ord.is_gt() } else { ord.is_lt() };
@@ -283,61 +303,15 @@ impl Accumulator {
                 }
             }
             Accumulator::Extremes { values, .. } => {
-                add_count(values, SortedDatum(col.datum(i)), 1);
+                add_count(values, SortedDatum(col.datum(i)), diff);
             }
             Accumulator::Distinct(d) => {
                 let mut key = Vec::new();
                 col.encode_key(i, &mut key);
-                if add_count(&mut d.seen, key, 1) == 1 {
-                    d.inner.add(Some(col), i, spec)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes back row `i` of `arg`, added before (a retraction in a changelog).
-    pub fn retract(&mut self, arg: Option<&Column>, i: usize, spec: &AggregateSpec) -> Result<(), AggError> {
-        let Some(col) = arg else {
-            if let Accumulator::Count(n) = self {
-                *n -= 1;
-            }
-            return Ok(());
-        };
-        if !col.is_valid(i) {
-            return Ok(());
-        }
-        let overflow = || AggError::Overflow { func: spec.func.name(), ty: spec.ty };
-        match self {
-            Accumulator::Count(n) => *n -= 1,
-            Accumulator::SumExact { sum, n } | Accumulator::AvgExact { sum, n, .. } => {
-                let v = match &col.data {
-                    ColumnData::Int(v) => v[i] as i128,
-                    ColumnData::Decimal(v) => v[i],
-                    _ => return Ok(()),
-                };
-                *sum = sum.checked_sub(v).filter(|s| decimal::fits(*s, 38)).ok_or_else(overflow)?;
-                *n -= 1;
-            }
-            Accumulator::SumDouble { sum, n } | Accumulator::AvgDouble { sum, n } => {
-                if let ColumnData::Double(v) = &col.data {
-                    *sum -= v[i];
-                    *n -= 1;
-                    if *n == 0 {
-                        // No rounding error left behind once the last value is gone.
-                        *sum = 0.0;
-                    }
-                }
-            }
-            Accumulator::Extremes { values, .. } => {
-                add_count(values, SortedDatum(col.datum(i)), -1);
-            }
-            Accumulator::Extreme { .. } => return Err(AggError::Incompatible { func: spec.func.name() }),
-            Accumulator::Distinct(d) => {
-                let mut key = Vec::new();
-                col.encode_key(i, &mut key);
-                if add_count(&mut d.seen, key, -1) == 0 {
-                    d.inner.retract(Some(col), i, spec)?;
+                // The inner aggregate sees a value when its first row comes and when its last goes.
+                match (diff > 0, add_count(&mut d.seen, key, diff)) {
+                    (true, 1) | (false, 0) => d.inner.update(Some(col), i, spec, diff)?,
+                    _ => {}
                 }
             }
         }
