@@ -15,7 +15,7 @@
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::EpochStash;
-use crate::operators::partials::{PartialBuilder, PartialStates};
+use crate::operators::partials::{KeyRouter, PartialStates, encode_key};
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -67,13 +67,6 @@ pub(crate) fn hasher() -> RandomState {
     RandomState::with_seeds(0x5eed_0001, 0x5eed_0002, 0x5eed_0003, 0x5eed_0004)
 }
 
-fn encode_key(batch: &Batch, key_len: usize, row: usize, buf: &mut Vec<u8>) {
-    buf.clear();
-    for c in &batch.columns[..key_len] {
-        c.encode_key(row, buf);
-    }
-}
-
 pub(crate) type GroupMap = HashMap<Vec<u8>, Group, RandomState>;
 
 /// The group of `key` in `map`, created by `init` if new (one hash lookup either way; the key
@@ -99,7 +92,7 @@ fn add_rows(
 ) -> Result<(), (Vec<Datum>, AggError)> {
     let (key_len, aggs) = (spec.key_len, &spec.aggs[..]);
     for i in 0..batch.len {
-        encode_key(batch, key_len, i, buf);
+        encode_key(batch, 0..key_len, i, buf);
         let init = || Group {
             key: batch.columns[..key_len].iter().map(|c| c.datum(i)).collect(),
             accs: aggs.iter().map(|a| Accumulator::with_retractions(a, spec.retractions)).collect(),
@@ -181,9 +174,7 @@ pub fn keyed_aggregate<'scope>(
     let label = query.to_string();
     let (route_aggs, route_errors, route_label, route_schema) = (aggs.clone(), errors.clone(), label.clone(), schema.clone());
     let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let hasher = hasher();
-        let mut buf = Vec::new();
-        let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(false)).collect();
+        let mut router = KeyRouter::new(peers, 0..key_len, false);
         let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
@@ -194,35 +185,18 @@ pub fn keyed_aggregate<'scope>(
                 }
                 let mut out: Vec<Routed> = Vec::new();
                 for batch in data.drain(..) {
-                    if pre_aggregate {
-                        // One partial state per key of the batch, sent to the key's owner.
-                        for i in 0..batch.len {
-                            encode_key(&batch, key_len, i, &mut buf);
-                            let key_hash = hasher.hash_one(&buf[..]);
-                            let t = if peers == 1 { 0 } else { (key_hash % peers as u64) as usize };
-                            let accs = builders[t].accs((0, 0), &buf, key_hash, i, &route_aggs);
-                            if let Err(e) = add_row(accs, &route_aggs, &batch, i) {
-                                let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
-                                route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
-                                builders.iter_mut().for_each(PartialBuilder::clear);
-                                failed = true;
-                                return;
-                            }
-                        }
-                        for (t, builder) in builders.iter_mut().enumerate() {
-                            if let Some(groups) = builder.finish(&batch, 0..key_len, route_aggs.len()) {
-                                out.push(Routed::Groups { target: t as u32, groups });
-                            }
-                        }
-                    } else if peers == 1 {
-                        out.push(Routed::Rows { target: 0, batch });
-                    } else {
-                        let owner = |i| {
-                            encode_key(&batch, key_len, i, &mut buf);
-                            (hasher.hash_one(&buf[..]) % peers as u64) as u32
-                        };
-                        for (target, batch) in split_by_owner(&batch, peers as u32, owner) {
-                            out.push(Routed::Rows { target, batch });
+                    if !pre_aggregate {
+                        out.extend(router.split(batch).into_iter().map(|(target, batch)| Routed::Rows { target, batch }));
+                        continue;
+                    }
+                    // One partial state per key of the batch, sent to the key's owner.
+                    match router.pre_aggregate(&batch, &route_aggs, |_, add| add(0, 0)) {
+                        Ok(states) => out.extend(states.into_iter().map(|(target, groups)| Routed::Groups { target, groups })),
+                        Err((i, e)) => {
+                            let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
+                            route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
+                            failed = true;
+                            return;
                         }
                     }
                 }

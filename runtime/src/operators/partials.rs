@@ -6,11 +6,83 @@
 //! time the exchange cost at `-w 2`. Here a message is a handful of buffers however many keys it
 //! carries: key encodings in one byte vector, key values as columns, accumulators in one vector.
 
+use crate::operators::keyed_aggregate::{add_row, hasher, split_by_owner};
+use ahash::RandomState;
 use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
-use vstream_repr::agg::{Accumulator, AggregateSpec};
+use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, Column, Datum};
+
+/// Appends the key encoding of row `row` of `batch` (its `key_columns`) to `buf`, cleared first.
+pub(crate) fn encode_key(batch: &Batch, key_columns: Range<usize>, row: usize, buf: &mut Vec<u8>) {
+    buf.clear();
+    for c in &batch.columns[key_columns] {
+        c.encode_key(row, buf);
+    }
+}
+
+/// The route before a keyed exchange, shared by GROUP BY and windows: it sends a batch's rows to
+/// the workers that own their keys, or pre-aggregates the batch into one partial state per
+/// (window, key) and sends those.
+pub(crate) struct KeyRouter {
+    peers: u64,
+    key_columns: Range<usize>,
+    hasher: RandomState,
+    buf: Vec<u8>,
+    builders: Vec<PartialBuilder>,
+}
+
+impl KeyRouter {
+    /// For `peers` workers, keys in `key_columns`; `windowed`: partial states per window too.
+    pub(crate) fn new(peers: usize, key_columns: Range<usize>, windowed: bool) -> Self {
+        let builders = (0..peers).map(|_| PartialBuilder::new(windowed)).collect();
+        KeyRouter { peers: peers as u64, key_columns, hasher: hasher(), buf: Vec::new(), builders }
+    }
+
+    /// The partial states of `batch` per owning worker. `windows(row, add)` calls `add(start,
+    /// end)` for each window of the row (none skips it; `(0, 0)` once without windows); each
+    /// row's key is encoded and hashed once, however many windows it is in. On an error, the
+    /// row it came at; nothing of the batch is kept.
+    pub(crate) fn pre_aggregate(
+        &mut self,
+        batch: &Batch,
+        aggs: &[AggregateSpec],
+        mut windows: impl FnMut(usize, &mut dyn FnMut(i64, i64)),
+    ) -> Result<Vec<(u32, PartialStates)>, (usize, AggError)> {
+        let KeyRouter { peers, key_columns, hasher, buf, builders } = self;
+        for i in 0..batch.len {
+            encode_key(batch, key_columns.clone(), i, buf);
+            let key_hash = hasher.hash_one(&buf[..]);
+            let builder = &mut builders[if *peers == 1 { 0 } else { (key_hash % *peers) as usize }];
+            let mut result = Ok(());
+            windows(i, &mut |start, end| {
+                if result.is_ok() {
+                    result = add_row(builder.accs((start, end), buf, key_hash, i, aggs), aggs, batch, i);
+                }
+            });
+            if let Err(e) = result {
+                builders.iter_mut().for_each(PartialBuilder::clear);
+                return Err((i, e));
+            }
+        }
+        let finished = builders.iter_mut().enumerate();
+        Ok(finished.filter_map(|(t, b)| b.finish(batch, key_columns.clone(), aggs.len()).map(|s| (t as u32, s))).collect())
+    }
+
+    /// The rows of `batch` per owning worker.
+    pub(crate) fn split(&mut self, batch: Batch) -> Vec<(u32, Batch)> {
+        if self.peers == 1 {
+            return vec![(0, batch)];
+        }
+        let KeyRouter { peers, key_columns, hasher, buf, .. } = self;
+        let owner = |i| {
+            encode_key(&batch, key_columns.clone(), i, buf);
+            (hasher.hash_one(&buf[..]) % *peers) as u32
+        };
+        split_by_owner(&batch, *peers as u32, owner)
+    }
+}
 
 /// The partial states of one batch bound for one worker: entry `e` is a (window, key) with
 /// `width` accumulators.

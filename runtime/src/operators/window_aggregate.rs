@@ -12,8 +12,8 @@
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
-use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, emit_change, hasher, merge_accs, overflow_message, split_by_owner};
-use crate::operators::partials::{PartialBuilder, PartialStates};
+use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, emit_change, hasher, merge_accs, overflow_message};
+use crate::operators::partials::{KeyRouter, PartialStates, encode_key};
 use crate::operators::source::event_of_time;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -55,10 +55,7 @@ struct Spec {
 
 impl Spec {
     fn encode_key(&self, batch: &Batch, row: usize, buf: &mut Vec<u8>) {
-        buf.clear();
-        for c in &batch.columns[1..=self.key_len] {
-            c.encode_key(row, buf);
-        }
+        encode_key(batch, 1..1 + self.key_len, row, buf);
     }
 
     /// The key values of row `row`.
@@ -117,12 +114,10 @@ fn route<'scope>(
     assigner: WindowAssigner,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<WindowRouted>> {
-    let peers = input.scope().peers() as u64;
+    let peers = input.scope().peers();
     let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::pre_aggregates);
     input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let hasher = hasher();
-        let mut buf = Vec::new();
-        let mut builders: Vec<PartialBuilder> = (0..peers).map(|_| PartialBuilder::new(true)).collect();
+        let mut router = KeyRouter::new(peers, 1..1 + spec.key_len, true);
         let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
@@ -133,41 +128,21 @@ fn route<'scope>(
                 }
                 let mut out: Vec<WindowRouted> = Vec::new();
                 for batch in data.drain(..) {
-                    if pre_aggregate {
-                        // Each row's key is encoded and hashed once, not once per window (a HOP
-                        // row is in several).
-                        for i in 0..batch.len {
-                            let Some(ts) = event_time(&batch, i) else { continue };
-                            spec.encode_key(&batch, i, &mut buf);
-                            let key_hash = hasher.hash_one(&buf[..]);
-                            let builder = &mut builders[if peers == 1 { 0 } else { (key_hash % peers) as usize }];
-                            let mut result = Ok(());
-                            assigner.for_each_window(ts, |start, end| {
-                                if result.is_ok() {
-                                    result = add_row(builder.accs((start, end), &buf, key_hash, i, &spec.aggs), &spec.aggs, &batch, i);
-                                }
-                            });
-                            if let Err(e) = result {
-                                spec.fail(&errors, (spec.key_of(&batch, i), e));
-                                builders.iter_mut().for_each(PartialBuilder::clear);
-                                failed = true;
-                                return;
-                            }
+                    if !pre_aggregate {
+                        out.extend(router.split(batch).into_iter().map(|(target, batch)| WindowRouted::Rows { target, batch }));
+                        continue;
+                    }
+                    let windows = |i, add: &mut dyn FnMut(i64, i64)| {
+                        if let Some(ts) = event_time(&batch, i) {
+                            assigner.for_each_window(ts, add);
                         }
-                        for (t, builder) in builders.iter_mut().enumerate() {
-                            if let Some(partials) = builder.finish(&batch, 1..1 + spec.key_len, spec.aggs.len()) {
-                                out.push(WindowRouted::Partials { target: t as u32, partials });
-                            }
-                        }
-                    } else if peers == 1 {
-                        out.push(WindowRouted::Rows { target: 0, batch });
-                    } else {
-                        let owner = |i| {
-                            spec.encode_key(&batch, i, &mut buf);
-                            (hasher.hash_one(&buf[..]) % peers) as u32
-                        };
-                        for (target, batch) in split_by_owner(&batch, peers as u32, owner) {
-                            out.push(WindowRouted::Rows { target, batch });
+                    };
+                    match router.pre_aggregate(&batch, &spec.aggs, windows) {
+                        Ok(states) => out.extend(states.into_iter().map(|(target, partials)| WindowRouted::Partials { target, partials })),
+                        Err((i, e)) => {
+                            spec.fail(&errors, (spec.key_of(&batch, i), e));
+                            failed = true;
+                            return;
                         }
                     }
                 }
