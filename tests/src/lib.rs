@@ -4,10 +4,12 @@
 //!   bare SELECTs print, and normalises error text so it does not depend on temporary paths.
 //! * [`sqltest`]: the `tests/sql/*.test` format (inputs, a script, expected rows or error) and its
 //!   runner, which runs every file at several worker counts and chunk sizes.
+//! * [`property`]: the seeds and reporting the property tests share.
 //!
 //! Golden files are rewritten from actual output with `VSTREAM_REWRITE=1` (see [`rewrite_mode`]).
 
 pub mod harness;
+pub mod property;
 pub mod sqltest;
 
 /// Whether the run should rewrite expected output from actual output instead of checking it:

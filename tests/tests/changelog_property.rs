@@ -20,6 +20,7 @@ use rand_pcg::Pcg64;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use vstream_tests::harness::{Outcome, run_script_with, temp_dir};
+use vstream_tests::property::{indent, seeds, verbose};
 
 const BASE_SEED: u64 = 0x05EE_DA66_0000;
 const DEFAULT_CASES: u64 = 100;
@@ -506,26 +507,9 @@ fn run_case(case: &Case) -> Vec<String> {
     failures
 }
 
-/// `VSTREAM_PROPERTY_VERBOSE=1`: one line per case and query.
-fn verbose() -> bool {
-    std::env::var("VSTREAM_PROPERTY_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}\n")).collect()
-}
-
-fn seeds() -> Vec<u64> {
-    if let Ok(s) = std::env::var("VSTREAM_PROPERTY_SEED") {
-        return vec![s.trim().parse().expect("VSTREAM_PROPERTY_SEED must be a number")];
-    }
-    let n = std::env::var("VSTREAM_PROPERTY_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(DEFAULT_CASES);
-    (0..n).map(|i| BASE_SEED + i).collect()
-}
-
 #[test]
 fn group_by_changelog_folds_to_the_batch_result() {
-    let seeds = seeds();
+    let seeds = seeds(BASE_SEED, DEFAULT_CASES);
     let mut failed: Vec<(u64, Vec<String>)> = Vec::new();
     for &seed in &seeds {
         let case = gen_case(seed);

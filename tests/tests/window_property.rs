@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 use vstream_tests::harness::{Outcome, run_script_with, temp_dir};
+use vstream_tests::property::{indent, seeds, verbose};
 
 const BASE_SEED: u64 = 0x0057_1DE0_0000;
 const DEFAULT_CASES: u64 = 1000;
@@ -688,26 +689,9 @@ fn describe(case: &Case, report: &Report) -> String {
     msg
 }
 
-/// `VSTREAM_PROPERTY_VERBOSE=1`: one line per case.
-fn verbose() -> bool {
-    std::env::var("VSTREAM_PROPERTY_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}\n")).collect()
-}
-
-fn seeds() -> Vec<u64> {
-    if let Ok(s) = std::env::var("VSTREAM_PROPERTY_SEED") {
-        return vec![s.trim().parse().expect("VSTREAM_PROPERTY_SEED must be a number")];
-    }
-    let n = std::env::var("VSTREAM_PROPERTY_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(DEFAULT_CASES);
-    (0..n).map(|i| BASE_SEED + i).collect()
-}
-
 #[test]
 fn window_results_are_the_batch_result_over_rows_not_late() {
-    let seeds = seeds();
+    let seeds = seeds(BASE_SEED, DEFAULT_CASES);
     let mut failed: Vec<String> = Vec::new();
     let mut failed_seeds: Vec<u64> = Vec::new();
     let (mut late_rows, mut cases_with_late) = (0, 0);
