@@ -1,8 +1,10 @@
 //! What the property tests share: which cases to run, and how they print.
 //!
-//!     VSTREAM_PROPERTY_SEED=<seed>     one case, the one a failure named
-//!     VSTREAM_PROPERTY_CASES=<n>       the first n cases (each test has its default)
-//!     VSTREAM_PROPERTY_VERBOSE=1       one line per case
+//! ```text
+//! VSTREAM_PROPERTY_SEED=<seed>     one case, the one a failure named
+//! VSTREAM_PROPERTY_CASES=<n>       the first n cases (each test has its default)
+//! VSTREAM_PROPERTY_VERBOSE=1       one line per case
+//! ```
 
 /// The seeds to run: `VSTREAM_PROPERTY_SEED` alone, or `base + i` for the first
 /// `VSTREAM_PROPERTY_CASES` (default `default_cases`) cases.
