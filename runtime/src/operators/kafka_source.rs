@@ -12,14 +12,13 @@
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
-use crate::operators::source::{ReadProgress, RejectsFile, event_of_time, time_of_event};
+use crate::operators::source::{Caps, ReadProgress, RejectsFile, count_null_event_times, event_of_time, split_late, time_of_event};
 use crate::render::SourceShare;
 use crate::run::RunError;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::{Scope, Stream};
@@ -170,21 +169,6 @@ impl Layout {
     }
 }
 
-/// The capabilities of the two outputs (rows; late rows), moved together.
-struct Caps {
-    rows: Capability<u64>,
-    late: Capability<u64>,
-}
-
-impl Caps {
-    fn advance(&mut self, t: u64) {
-        if *self.rows.time() < t {
-            self.rows.downgrade(&t);
-            self.late.downgrade(&t);
-        }
-    }
-}
-
 /// Per partition: the largest event time read (event-time sources).
 #[derive(Clone, Copy, Default)]
 struct PartitionTime {
@@ -226,11 +210,9 @@ pub fn kafka_source<'scope>(
     let (late_output, late_stream) = builder.new_output::<Vec<Batch>>();
     let mut rows_output = OutputBuilder::from(rows_output);
     let mut late_output = OutputBuilder::from(late_output);
-    builder.build(move |mut capabilities| {
+    builder.build(move |capabilities| {
         let activator = scope.activator_for(info.address);
-        let late_cap = capabilities.pop().expect("one capability per output");
-        let rows_cap = capabilities.pop().expect("one capability per output");
-        let mut cap = Some(Caps { rows: rows_cap, late: late_cap });
+        let mut cap = Some(Caps::of(capabilities));
         let layout = Layout::new(&config);
         let mut state: Option<Reader> = None;
         let topic = config.source.topic.clone();
@@ -314,13 +296,8 @@ pub fn kafka_source<'scope>(
                 match config.event_time {
                     None => output.session(&c.rows).give_container(&mut vec![batch]),
                     Some(et) => {
-                        let (on_time, late, nulls) = split_late(batch, et.column, st.watermark, et.allowed_lateness, &mut st.times[i]);
-                        if nulls > 0 {
-                            // A reject, as a record that fails to decode is: not a row in.
-                            Metrics::add(&metrics.rejected, nulls);
-                            Metrics::add(&metrics.null_event_time, nulls);
-                            metrics.rows_in.fetch_sub(nulls, std::sync::atomic::Ordering::Relaxed);
-                        }
+                        let (on_time, late, nulls) = split_partition(batch, et.column, st.watermark, et.allowed_lateness, &mut st.times[i]);
+                        count_null_event_times(&metrics, nulls);
                         if let Some(late) = late {
                             Metrics::add(&metrics.late, late.len as u64);
                             late_output.session(&c.late).give_container(&mut vec![late]);
@@ -386,43 +363,26 @@ fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> (i
     }
 }
 
-/// Splits a partition's rows by the worker's watermark: rows on time, rows behind it (late;
-/// `allowed_lateness` ms behind still count), and the count of rows with a NULL event time (in
-/// neither). Updates the partition's largest event time.
-fn split_late(
+/// Splits a partition's rows by the worker's watermark (less the allowed lateness): rows on
+/// time, rows behind it (late), and the count of NULL event times. The partition's largest time
+/// follows the rows on time.
+fn split_partition(
     batch: Batch,
     column: usize,
     watermark: i64,
     allowed_lateness: i64,
     time: &mut PartitionTime,
 ) -> (Option<Batch>, Option<Batch>, u64) {
-    let col = &batch.columns[column];
-    let ColumnData::Timestamp(ts) = &col.data else { return (Some(batch), None, 0) };
     let bound = watermark.saturating_sub(allowed_lateness);
-    // 0: on time, 1: late, 2: NULL; only made once a row is not on time.
-    let mut status: Option<Vec<u8>> = None;
-    for (i, t) in ts.iter().enumerate() {
-        let s = if !col.is_valid(i) {
-            2
-        } else if *t >= bound {
-            if time.max_seen.is_none_or(|m| *t > m) {
-                time.max_seen = Some(*t);
-            }
-            0
-        } else {
-            1
-        };
-        if s != 0 {
-            status.get_or_insert_with(|| vec![0; batch.len])[i] = s;
+    split_late(batch, column, |t| {
+        if t < bound {
+            return false;
         }
-    }
-    let Some(status) = status else { return (Some(batch), None, 0) };
-    let nulls = status.iter().filter(|s| **s == 2).count() as u64;
-    let late_mask: Vec<bool> = status.iter().map(|s| *s == 1).collect();
-    let late = late_mask.iter().any(|l| *l).then(|| batch.filter(&late_mask));
-    let on_mask: Vec<bool> = status.iter().map(|s| *s == 0).collect();
-    let on_time = on_mask.iter().any(|l| *l).then(|| batch.filter(&on_mask));
-    (on_time, late, nulls)
+        if time.max_seen.is_none_or(|m| t > m) {
+            time.max_seen = Some(t);
+        }
+        true
+    })
 }
 
 fn write_rejects(rf: &RejectsFile, topic: &str, partition: i32, rejects: &[KafkaReject]) -> std::io::Result<()> {
@@ -469,13 +429,13 @@ mod tests {
         let rows: Vec<Vec<Datum>> =
             [Some(100), Some(40), None, Some(60), Some(200)].iter().map(|t| vec![t.map_or(Datum::Null, Datum::Timestamp)]).collect();
         let mut time = PartitionTime::default();
-        let (on_time, late, nulls) = split_late(Batch::from_rows(&schema, &rows), 0, 50, 0, &mut time);
+        let (on_time, late, nulls) = split_partition(Batch::from_rows(&schema, &rows), 0, 50, 0, &mut time);
         assert_eq!(on_time.expect("rows on time").len, 3);
         assert_eq!(late.expect("late rows").row(0), vec![Datum::Timestamp(40)]);
         assert_eq!(nulls, 1);
         assert_eq!(time.max_seen, Some(200));
         // Allowed lateness keeps rows that far behind.
-        let (on_time, late, _) = split_late(Batch::from_rows(&schema, &rows[1..2]), 0, 50, 10, &mut time);
+        let (on_time, late, _) = split_partition(Batch::from_rows(&schema, &rows[1..2]), 0, 50, 10, &mut time);
         assert!(on_time.is_some() && late.is_none());
     }
 }

@@ -85,14 +85,23 @@ pub fn event_of_time(t: u64) -> i64 {
     (t ^ (1 << 63)) as i64
 }
 
-/// The capabilities of the source's two outputs (rows; late rows), moved together.
-struct Caps {
-    rows: Capability<u64>,
-    late: Capability<u64>,
+/// The capabilities of a source's two outputs (rows; late rows), moved together. Shared by the
+/// file and Kafka sources.
+pub(crate) struct Caps {
+    pub(crate) rows: Capability<u64>,
+    pub(crate) late: Capability<u64>,
 }
 
 impl Caps {
-    fn advance(&mut self, t: u64) {
+    /// The capabilities an operator built with the rows output first and the late output second
+    /// starts with.
+    pub(crate) fn of(mut capabilities: Vec<Capability<u64>>) -> Self {
+        let late = capabilities.pop().expect("one capability per output");
+        let rows = capabilities.pop().expect("one capability per output");
+        Caps { rows, late }
+    }
+
+    pub(crate) fn advance(&mut self, t: u64) {
         if *self.rows.time() < t {
             self.rows.downgrade(&t);
             self.late.downgrade(&t);
@@ -100,17 +109,18 @@ impl Caps {
     }
 }
 
-/// Splits a batch by the watermark, row by row in order: the rows on time, and those behind
-/// the watermark (late). Rows with a NULL event time are in neither; returns their count.
-fn split_late(batch: Batch, column: usize, tracker: &mut WatermarkTracker) -> (Batch, Option<Batch>, u64) {
+/// Splits a batch by event time (its `column`), row by row in order: the rows `on_time(ts)`
+/// accepts, and the others (late); each `None` when it has no row. Rows with a NULL event time
+/// are in neither; returns their count (see [`count_null_event_times`]).
+pub(crate) fn split_late(batch: Batch, column: usize, mut on_time: impl FnMut(i64) -> bool) -> (Option<Batch>, Option<Batch>, u64) {
     let col = &batch.columns[column];
-    let ColumnData::Timestamp(ts) = &col.data else { return (batch, None, 0) };
+    let ColumnData::Timestamp(ts) = &col.data else { return (Some(batch), None, 0) };
     // 0: on time, 1: late, 2: NULL; only made once a row is not on time.
     let mut status: Option<Vec<u8>> = None;
     for (i, t) in ts.iter().enumerate() {
         let s = if !col.is_valid(i) {
             2
-        } else if tracker.observe(*t) {
+        } else if on_time(*t) {
             0
         } else {
             1
@@ -119,12 +129,22 @@ fn split_late(batch: Batch, column: usize, tracker: &mut WatermarkTracker) -> (B
             status.get_or_insert_with(|| vec![0; batch.len])[i] = s;
         }
     }
-    let Some(status) = status else { return (batch, None, 0) };
+    let Some(status) = status else { return ((batch.len > 0).then_some(batch), None, 0) };
     let nulls = status.iter().filter(|s| **s == 2).count() as u64;
     let late_mask: Vec<bool> = status.iter().map(|s| *s == 1).collect();
     let late = late_mask.iter().any(|l| *l).then(|| batch.filter(&late_mask));
-    let on_time: Vec<bool> = status.iter().map(|s| *s == 0).collect();
-    (batch.filter(&on_time), late, nulls)
+    let on_mask: Vec<bool> = status.iter().map(|s| *s == 0).collect();
+    let on_time = on_mask.iter().any(|l| *l).then(|| batch.filter(&on_mask));
+    (on_time, late, nulls)
+}
+
+/// Counts rows with a NULL event time as rejects, as a record that fails to decode is: not rows in.
+pub(crate) fn count_null_event_times(metrics: &Metrics, nulls: u64) {
+    if nulls > 0 {
+        Metrics::add(&metrics.rejected, nulls);
+        Metrics::add(&metrics.null_event_time, nulls);
+        metrics.rows_in.fetch_sub(nulls, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Emits the batches of this worker's chunks, one chunk per activation. Without an event time,
@@ -150,11 +170,9 @@ pub fn file_source<'scope>(
     let (late_output, late_stream) = builder.new_output::<Vec<Batch>>();
     let mut rows_output = OutputBuilder::from(rows_output);
     let mut late_output = OutputBuilder::from(late_output);
-    builder.build(move |mut capabilities| {
+    builder.build(move |capabilities| {
         let activator = scope.activator_for(info.address);
-        let late_cap = capabilities.pop().expect("one capability per output");
-        let rows_cap = capabilities.pop().expect("one capability per output");
-        let mut cap = Some(Caps { rows: rows_cap, late: late_cap });
+        let mut cap = Some(Caps::of(capabilities));
         let mut tracker = config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness));
         let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
         let mut next = 0;
@@ -245,18 +263,13 @@ pub fn file_source<'scope>(
                     match (&mut tracker, config.event_time) {
                         (Some(tracker), Some(et)) => {
                             c.advance(time_of_event(tracker.watermark()));
-                            let (on_time, late, nulls) = split_late(part, et.column, tracker);
-                            if nulls > 0 {
-                                // A reject, as a record that fails to decode is: not a row in.
-                                Metrics::add(&metrics.rejected, nulls);
-                                Metrics::add(&metrics.null_event_time, nulls);
-                                metrics.rows_in.fetch_sub(nulls, std::sync::atomic::Ordering::Relaxed);
-                            }
+                            let (on_time, late, nulls) = split_late(part, et.column, |t| tracker.observe(t));
+                            count_null_event_times(&metrics, nulls);
                             if let Some(late) = late {
                                 Metrics::add(&metrics.late, late.len as u64);
                                 late_output.session(&c.late).give_container(&mut vec![late]);
                             }
-                            if !on_time.is_empty() {
+                            if let Some(on_time) = on_time {
                                 output.session(&c.rows).give_container(&mut vec![on_time]);
                             }
                         }
