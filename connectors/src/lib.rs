@@ -24,7 +24,6 @@ pub mod error;
 pub mod json;
 pub mod kafka;
 mod scan;
-pub mod spec;
 pub mod table;
 pub mod writer;
 
@@ -33,6 +32,11 @@ pub use csv::CsvDecoder;
 pub use decode::{DecodeOutput, Decoder, RecordDecoder, Reject};
 pub use error::SourceError;
 pub use json::JsonLinesDecoder;
-pub use spec::{CsvOptions, FileSink, FileSource, Format, LateRows, OnError, OptionError, SinkSpec, SourceSpec, TableConnector};
+pub use spec::{
+    ConnectorKind, CsvOptions, FileSink, FileSource, Format, LateRows, OnError, OptionError, SinkSpec, SourceSpec, TableConnector,
+};
 pub use table::TableFormatter;
+/// The connectors' options (plain data, in `vstream-connector-spec`, which the planner uses
+/// without linking any client).
+pub use vstream_connector_spec::spec;
 pub use writer::RowEncoder;

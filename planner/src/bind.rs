@@ -12,7 +12,7 @@ use sqlparser::ast::{
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 use std::path::Path;
-use vstream_connectors::{SinkSpec, SourceSpec, TableConnector};
+use vstream_connector_spec::{SinkSpec, SourceSpec, TableConnector};
 use vstream_repr::agg::AggFunc;
 use vstream_repr::decimal;
 use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
@@ -35,7 +35,7 @@ pub struct TableDef {
     /// `WATERMARK FOR ...`: the table's event time, and where its late rows go.
     pub event_time: Option<EventTime>,
     /// Columns read from the record's metadata (`METADATA FROM 'timestamp'`), Kafka tables only.
-    pub metadata: Vec<(usize, vstream_connectors::kafka::MetadataField)>,
+    pub metadata: Vec<(usize, vstream_connector_spec::kafka::MetadataField)>,
 }
 
 impl TableDef {
@@ -53,7 +53,7 @@ impl TableDef {
     }
 
     /// The source this table is when read, with its metadata columns.
-    fn source(&self) -> std::result::Result<SourceSpec, vstream_connectors::OptionError> {
+    fn source(&self) -> std::result::Result<SourceSpec, vstream_connector_spec::OptionError> {
         let mut source = self.connector.source()?;
         if let SourceSpec::Kafka(k) = &mut source {
             k.metadata = self.metadata.clone();
@@ -61,7 +61,7 @@ impl TableDef {
         Ok(source)
     }
 
-    fn option_error(&self, e: vstream_connectors::OptionError, fallback: Span) -> PlanError {
+    fn option_error(&self, e: vstream_connector_spec::OptionError, fallback: Span) -> PlanError {
         let span = e.key.as_ref().and_then(|k| self.option_spans.iter().find(|(n, _)| n == k)).map_or(fallback, |(_, s)| *s);
         PlanError::invalid(e.message, span).with_hint_opt(e.hint)
     }
@@ -268,18 +268,18 @@ impl Binder<'_> {
             for o in &c.options {
                 let Some(key) = metadata_column(&o.option) else { continue };
                 let key = key.unwrap_or(&c.name.value);
-                let Some(field) = vstream_connectors::kafka::MetadataField::from_key(key) else {
+                let Some(field) = vstream_connector_spec::kafka::MetadataField::from_key(key) else {
                     return Err(PlanError::invalid(format!("unknown metadata key '{key}' of column `{}`", c.name.value), o.span())
                         .with_hint("Kafka tables have metadata 'timestamp', 'partition' and 'offset'"));
                 };
-                if connector.connector != "kafka" {
+                if connector.kind != vstream_connector_spec::ConnectorKind::Kafka {
                     return Err(PlanError::invalid(format!("metadata column `{}` needs 'connector' = 'kafka'", c.name.value), o.span()));
                 }
                 if !field.fits(ty) {
                     let want = match field {
-                        vstream_connectors::kafka::MetadataField::Timestamp => "TIMESTAMP(3)",
-                        vstream_connectors::kafka::MetadataField::Partition => "INT or BIGINT",
-                        vstream_connectors::kafka::MetadataField::Offset => "BIGINT",
+                        vstream_connector_spec::kafka::MetadataField::Timestamp => "TIMESTAMP(3)",
+                        vstream_connector_spec::kafka::MetadataField::Partition => "INT or BIGINT",
+                        vstream_connector_spec::kafka::MetadataField::Offset => "BIGINT",
                     };
                     return Err(PlanError::invalid(
                         format!("metadata '{}' is {want}, but column `{}` is {ty}", field.key(), c.name.value),
@@ -300,8 +300,8 @@ impl Binder<'_> {
             if event_time.is_some() {
                 return Err(PlanError::invalid(format!("table `{name}` has more than one WATERMARK"), at));
             }
-            if connector.connector == "kafka"
-                && matches!(connector.source(), Ok(SourceSpec::Kafka(k)) if k.format == vstream_connectors::Format::DebeziumJson)
+            if connector.kind == vstream_connector_spec::ConnectorKind::Kafka
+                && matches!(connector.source(), Ok(SourceSpec::Kafka(k)) if k.format == vstream_connector_spec::Format::DebeziumJson)
             {
                 // Its rows are retracted as well as added: event-time windows take inserts only.
                 return Err(PlanError::not_supported("a WATERMARK on a 'debezium-json' (changelog) source", at));
@@ -1631,11 +1631,11 @@ fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<V
 /// Checks a Kafka sink's `'key.fields'` against the written columns, and gives an upsert sink
 /// without them the GROUP BY key: the message key of each row.
 fn kafka_sink_keys(
-    mut k: vstream_connectors::kafka::KafkaSink,
+    mut k: vstream_connector_spec::kafka::KafkaSink,
     query: &LogicalPlan,
     table: &str,
     span: Span,
-) -> Result<vstream_connectors::kafka::KafkaSink> {
+) -> Result<vstream_connector_spec::kafka::KafkaSink> {
     let schema = query.schema();
     for f in &k.key_fields {
         if !schema.fields.iter().any(|c| c.name.eq_ignore_ascii_case(f)) {

@@ -4,7 +4,7 @@
 
 use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS, WindowEmit};
 use serde::{Deserialize, Serialize};
-use vstream_connectors::{FileSink, SinkSpec, SourceSpec};
+use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
 use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner};
 
@@ -66,6 +66,54 @@ pub enum Operator {
     Sink { input: NodeId, name: String, spec: SinkSpec, exchange: SinkExchange, changelog: bool },
 }
 
+/// How rows move along an edge, from the operator that emits them to the one that reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Movement {
+    /// Each worker hands its rows to its own next operator.
+    Pipeline,
+    /// Rows move to the worker that owns their key: these columns of the rows (none: one worker
+    /// owns all rows).
+    Exchange {
+        /// The key columns, indices into the emitting node's schema.
+        key: Vec<usize>,
+    },
+    /// Rows move to worker 0.
+    Gather,
+}
+
+/// One input of an operator: the node its rows come from and how they move.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputEdge {
+    /// The node that emits the rows.
+    pub from: NodeId,
+    /// How they reach this operator's workers.
+    pub movement: Movement,
+}
+
+impl Operator {
+    /// The operator's inputs, in order, with how rows move along each edge. Explain, the edge
+    /// list and rendering walk the graph through this, so an operator with two inputs (a join)
+    /// is described here once.
+    pub fn inputs(&self) -> Vec<InputEdge> {
+        let edge = |from: &NodeId, movement| vec![InputEdge { from: *from, movement }];
+        match self {
+            Operator::Source { .. } => Vec::new(),
+            Operator::LateRows { source } => edge(source, Movement::Pipeline),
+            Operator::MapFilterProject { input, .. } => edge(input, Movement::Pipeline),
+            Operator::KeyedAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
+            // Column 0 is the event time; the keys follow it.
+            Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
+            Operator::Sink { input, exchange, .. } => edge(
+                input,
+                match exchange {
+                    SinkExchange::PerWorker => Movement::Pipeline,
+                    SinkExchange::Gather => Movement::Gather,
+                },
+            ),
+        }
+    }
+}
+
 /// A node of the dataflow: an operator and the schema of what it emits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
@@ -119,7 +167,7 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
         projection.dedup();
         let schema = Schema::new(projection.iter().map(|i| table_schema.fields[*i].clone()).collect());
         let event_time = event_time.map(|et| SourceEventTime {
-            column: projection.iter().position(|c| *c == et.column).unwrap_or(0),
+            column: projection.iter().position(|c| *c == et.column).expect("the event time column was added to the projection"),
             delay: et.delay,
             allowed_lateness: et.allowed_lateness,
         });
@@ -164,8 +212,8 @@ struct LoweredSource {
 }
 
 fn collect_scans(p: &LogicalPlan, out: &mut Vec<WantedSource>) {
-    match p {
-        LogicalPlan::Scan { table, source, table_schema, projection, event_time, .. } => match out.iter_mut().find(|w| w.table == *table) {
+    if let LogicalPlan::Scan { table, source, table_schema, projection, event_time, .. } = p {
+        match out.iter_mut().find(|w| w.table == *table) {
             Some(w) => w.projection.extend(projection),
             None => out.push(WantedSource {
                 table: table.clone(),
@@ -174,11 +222,10 @@ fn collect_scans(p: &LogicalPlan, out: &mut Vec<WantedSource>) {
                 projection: projection.clone(),
                 event_time: event_time.clone(),
             }),
-        },
-        LogicalPlan::Filter { input, .. }
-        | LogicalPlan::Project { input, .. }
-        | LogicalPlan::Aggregate { input, .. }
-        | LogicalPlan::Window { input, .. } => collect_scans(input, out),
+        }
+    }
+    for input in p.inputs() {
+        collect_scans(input, out);
     }
 }
 
@@ -201,7 +248,11 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let exprs = projection
                 .iter()
                 .zip(&schema.fields)
-                .map(|(col, f)| ScalarExpr::column(source.columns.iter().position(|c| c == col).unwrap_or(0), f.ty))
+                .map(|(col, f)| {
+                    let at =
+                        source.columns.iter().position(|c| c == col).expect("a table's source reads every column any scan of it reads");
+                    ScalarExpr::column(at, f.ty)
+                })
                 .collect();
             Pending { node, predicate: None, exprs, schema: schema.clone() }
         }

@@ -1,7 +1,7 @@
 //! `explain`: both plans as indented text, and the dataflow as a Graphviz graph.
 
 use crate::Planned;
-use crate::dataflow::{Operator, SinkExchange};
+use crate::dataflow::{InputEdge, Movement, Operator, SinkExchange};
 use std::path::Path;
 use vstream_repr::WindowAssigner;
 use vstream_repr::agg::AggregateSpec;
@@ -20,8 +20,8 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
             Operator::Source { table, spec, table_schema, projection, event_time } => {
                 let cols: Vec<&str> = projection.iter().map(|i| table_schema.fields[*i].name.as_str()).collect();
                 let (share, largest) = match spec {
-                    vstream_connectors::SourceSpec::File(_) => ("each worker reads every Nth chunk", "its largest"),
-                    vstream_connectors::SourceSpec::Kafka(_) => {
+                    vstream_connector_spec::SourceSpec::File(_) => ("each worker reads every Nth chunk", "its largest"),
+                    vstream_connector_spec::SourceSpec::Kafka(_) => {
                         ("each worker reads partitions p with p % workers = its index", "the least over its partitions of their largest")
                     }
                 };
@@ -102,14 +102,14 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
             }
             Operator::Sink { input, name, spec, exchange, changelog } => {
                 let ex = match (exchange, spec) {
-                    (SinkExchange::PerWorker, vstream_connectors::SinkSpec::Kafka(_)) => "exchange: none (each worker produces its rows)",
+                    (SinkExchange::PerWorker, vstream_connector_spec::SinkSpec::Kafka(_)) => "exchange: none (each worker produces its rows)",
                     (SinkExchange::PerWorker, _) => "exchange: none (each worker writes its own part)",
                     (SinkExchange::Gather, _) => "exchange: gather to worker 0",
                 };
                 let kind = match spec {
                     _ if !*changelog => "",
-                    vstream_connectors::SinkSpec::Kafka(k) if k.upsert => " changelog (per key and epoch: its newest row, or a tombstone);",
-                    vstream_connectors::SinkSpec::Kafka(k) if k.format == vstream_connectors::Format::DebeziumJson => {
+                    vstream_connector_spec::SinkSpec::Kafka(k) if k.upsert => " changelog (per key and epoch: its newest row, or a tombstone);",
+                    vstream_connector_spec::SinkSpec::Kafka(k) if k.format == vstream_connector_spec::Format::DebeziumJson => {
                         " changelog (Debezium events);"
                     }
                     _ => " changelog (op column +I/-U/+U/-D);",
@@ -160,42 +160,18 @@ impl std::fmt::Display for Parallelism {
     }
 }
 
-/// How rows move along one edge of the dataflow.
-enum Move {
-    /// Each worker hands its rows to its own next operator.
-    Pipeline,
-    /// Rows go to the worker that owns their key (`by` says what the key is).
-    Exchange { by: String },
-    /// Rows go to worker 0.
-    Gather,
-}
-
 /// The dataflow's edges, `from -> to: how rows move`, and whether they cross workers or
 /// processes when the plan runs `on` that many.
 pub fn edge_lines(planned: &Planned, on: Parallelism) -> Vec<String> {
     let plan = &planned.dataflow;
     let mut out = Vec::new();
-    for n in &plan.nodes {
-        let (input, how) = match &n.operator {
-            Operator::Source { .. } => continue,
-            Operator::MapFilterProject { input, .. } => (*input, Move::Pipeline),
-            Operator::LateRows { source } => (*source, Move::Pipeline),
-            Operator::KeyedAggregate { input, key_len, .. } => {
-                let names = names(&plan.nodes[*input].schema);
-                (*input, Move::Exchange { by: names[..*key_len].join(", ") })
-            }
-            Operator::WindowAggregate { input, key_len, .. } => {
-                let names = names(&plan.nodes[*input].schema);
-                (*input, Move::Exchange { by: names[1..=*key_len].join(", ") })
-            }
-            Operator::Sink { input, exchange, .. } => {
-                (*input, if *exchange == SinkExchange::Gather { Move::Gather } else { Move::Pipeline })
-            }
-        };
+    for (n, InputEdge { from: input, movement }) in plan.nodes.iter().flat_map(|n| n.operator.inputs().into_iter().map(move |e| (n, e))) {
         let total = on.processes * on.workers;
-        let text = match how {
-            Move::Pipeline => "pipeline: rows stay on their worker".to_string(),
-            Move::Exchange { by } => {
+        let text = match movement {
+            Movement::Pipeline => "pipeline: rows stay on their worker".to_string(),
+            Movement::Exchange { key } => {
+                let names = names(&plan.nodes[input].schema);
+                let by = key.iter().map(|k| names[*k].as_str()).collect::<Vec<_>>().join(", ");
                 let what =
                     if by.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange by hash({by})") };
                 if on.processes > 1 {
@@ -210,7 +186,7 @@ pub fn edge_lines(planned: &Planned, on: Parallelism) -> Vec<String> {
                     format!("{what}: stays on the one worker")
                 }
             }
-            Move::Gather => {
+            Movement::Gather => {
                 if on.processes > 1 {
                     "gather to worker 0: crosses processes (the rows of processes 1.. go over the network to process 0)".to_string()
                 } else if total > 1 {
@@ -270,18 +246,15 @@ pub fn explain_dot_on(planned: &Planned, base_dir: &Path, on: Parallelism) -> St
     for (n, line) in planned.dataflow.nodes.iter().zip(dataflow_lines(planned)) {
         let label = line.replace('\\', "\\\\").replace('"', "\\\"").replace("; ", "\\n");
         out.push_str(&format!("  n{} [label=\"{}\"];\n", n.id, label));
-        let (input, edge) = match &n.operator {
-            Operator::Source { .. } => continue,
-            Operator::MapFilterProject { input, .. } => (*input, String::new()),
-            Operator::KeyedAggregate { input, .. } | Operator::WindowAggregate { input, .. } => {
-                (*input, format!(" [label=\"exchange by key{across}\", style=bold]"))
-            }
-            Operator::LateRows { source } => (*source, " [label=\"late rows\"]".to_string()),
-            Operator::Sink { input, exchange, .. } => {
-                (*input, if *exchange == SinkExchange::Gather { format!(" [label=\"gather{across}\", style=bold]") } else { String::new() })
-            }
-        };
-        out.push_str(&format!("  n{input} -> n{}{edge};\n", n.id));
+        for InputEdge { from, movement } in n.operator.inputs() {
+            let edge = match movement {
+                Movement::Pipeline if matches!(n.operator, Operator::LateRows { .. }) => " [label=\"late rows\"]".to_string(),
+                Movement::Pipeline => String::new(),
+                Movement::Exchange { .. } => format!(" [label=\"exchange by key{across}\", style=bold]"),
+                Movement::Gather => format!(" [label=\"gather{across}\", style=bold]"),
+            };
+            out.push_str(&format!("  n{from} -> n{}{edge};\n", n.id));
+        }
     }
     out.push_str("}\n");
     relativize(&out, base_dir)

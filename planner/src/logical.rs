@@ -1,6 +1,6 @@
 //! The bound logical plan: what a query computes, with names resolved and types known.
 
-use vstream_connectors::{SinkSpec, SourceSpec};
+use vstream_connector_spec::{SinkSpec, SourceSpec};
 use vstream_repr::agg::AggFunc;
 use vstream_repr::window::Millis;
 use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner};
@@ -77,6 +77,20 @@ pub enum LogicalPlan {
 }
 
 impl LogicalPlan {
+    /// The plans this one reads, in order: none for a scan, one for the unary operators. Every
+    /// pass that only walks the tree goes through this, so an operator with two inputs (a join,
+    /// a union) needs no arm of its own there.
+    pub fn inputs(&self) -> Vec<&LogicalPlan> {
+        match self {
+            LogicalPlan::Scan { .. } => Vec::new(),
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Project { input, .. }
+            | LogicalPlan::Aggregate { input, .. }
+            | LogicalPlan::Window { input, .. } => vec![input],
+        }
+    }
+
+    /// The schema of the rows the plan emits.
     pub fn schema(&self) -> &Schema {
         match self {
             LogicalPlan::Scan { schema, .. }
@@ -92,11 +106,12 @@ impl LogicalPlan {
         match self {
             // A Debezium topic is a changelog of its table: its rows come and go.
             LogicalPlan::Scan { source, .. } => {
-                matches!(source, SourceSpec::Kafka(k) if k.format == vstream_connectors::Format::DebeziumJson)
+                matches!(source, SourceSpec::Kafka(k) if k.format == vstream_connector_spec::Format::DebeziumJson)
             }
             LogicalPlan::Window { .. } => false,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
-            LogicalPlan::Filter { input, .. } | LogicalPlan::Project { input, .. } => input.is_changelog(),
+            // Row by row: a changelog if what they read is one.
+            LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
         }
     }
 
@@ -122,7 +137,7 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
             LogicalPlan::Filter { input, .. } => input.window(),
-            _ => None,
+            LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } => None,
         }
     }
 
@@ -145,12 +160,11 @@ impl LogicalPlan {
     }
 
     fn visit_all_scans(&self, f: &mut dyn FnMut(&str, bool)) {
-        match self {
-            LogicalPlan::Scan { table, late, .. } => f(table, *late),
-            LogicalPlan::Filter { input, .. }
-            | LogicalPlan::Project { input, .. }
-            | LogicalPlan::Aggregate { input, .. }
-            | LogicalPlan::Window { input, .. } => input.visit_all_scans(f),
+        if let LogicalPlan::Scan { table, late, .. } = self {
+            f(table, *late);
+        }
+        for input in self.inputs() {
+            input.visit_all_scans(f);
         }
     }
 
@@ -178,7 +192,7 @@ impl LogicalPlan {
                 let mut need = needed.to_vec();
                 predicate.visit_columns(&mut |c| need.push(c));
                 let (input, map) = input.prune(&need);
-                predicate.remap_columns(&|c| map[c].unwrap_or(c));
+                predicate.remap_columns(&|c| kept(&map, c));
                 (LogicalPlan::Filter { input: Box::new(input), predicate }, map)
             }
             LogicalPlan::Aggregate { input, mut group_by, mut aggregates, schema } => {
@@ -192,7 +206,7 @@ impl LogicalPlan {
                     a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
                 }
                 let (input, inner) = input.prune(&need);
-                let remap = |c: usize| inner[c].unwrap_or(c);
+                let remap = |c: usize| kept(&inner, c);
                 group_by.iter_mut().for_each(|e| e.remap_columns(&remap));
                 for a in &mut aggregates {
                     a.arg.iter_mut().chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
@@ -208,7 +222,7 @@ impl LogicalPlan {
                 need.push(time_col);
                 partition_by.iter().for_each(|e| e.visit_columns(&mut |c| need.push(c)));
                 let (input, inner) = input.prune(&need);
-                let remap = |c: usize| inner[c].unwrap_or(c);
+                let remap = |c: usize| kept(&inner, c);
                 partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
                 let time_col = remap(time_col);
                 let new_len = input.schema().len();
@@ -232,7 +246,7 @@ impl LogicalPlan {
                 let mut fields = Vec::with_capacity(keep.len());
                 for (new, old) in keep.iter().enumerate() {
                     let mut e = exprs[*old].clone();
-                    e.remap_columns(&|c| inner[c].unwrap_or(c));
+                    e.remap_columns(&|c| kept(&inner, c));
                     new_exprs.push(e);
                     fields.push(schema.fields[*old].clone());
                     map[*old] = Some(new);
@@ -244,12 +258,21 @@ impl LogicalPlan {
 
     /// Appends this plan as an indented tree, one operator a line.
     pub fn explain_into(&self, depth: usize, out: &mut String) {
-        let pad = "  ".repeat(depth);
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&self.explain_node());
+        out.push('\n');
+        for input in self.inputs() {
+            input.explain_into(depth + 1, out);
+        }
+    }
+
+    /// This operator alone, as one line of [`LogicalPlan::explain_into`] (without its inputs).
+    fn explain_node(&self) -> String {
         match self {
             LogicalPlan::Scan { table, table_schema, schema, event_time, late, .. } => {
                 let cols: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
                 let rows = if *late { "late rows of " } else { "" };
-                out.push_str(&format!("{pad}Scan {rows}{table} columns=[{}] of {}", cols.join(", "), table_schema.len()));
+                let mut out = format!("Scan {rows}{table} columns=[{}] of {}", cols.join(", "), table_schema.len());
                 if let Some(et) = event_time {
                     let column = &table_schema.fields[et.column].name;
                     out.push_str(&format!(" watermark={column}-{}", Millis(et.delay)));
@@ -260,24 +283,19 @@ impl LogicalPlan {
                         out.push_str(&format!(" late-rows->{sink}"));
                     }
                 }
-                out.push('\n');
+                out
             }
             LogicalPlan::Window { input, assigner, time_col, partition_by, emit, .. } => {
                 let names = input.names();
-                let mut text = format!("{pad}Window {assigner} time={}", names[*time_col]);
+                let mut text = format!("Window {assigner} time={}", names[*time_col]);
                 if !partition_by.is_empty() {
                     let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
                     text.push_str(&format!(" partition=[{}]", keys.join(", ")));
                 }
                 text.push_str(if emit.changes { " emit=changes" } else { " emit=final" });
-                out.push_str(&text);
-                out.push('\n');
-                input.explain_into(depth + 1, out);
+                text
             }
-            LogicalPlan::Filter { input, predicate } => {
-                out.push_str(&format!("{pad}Filter {}\n", predicate.display_with(&input.names())));
-                input.explain_into(depth + 1, out);
-            }
+            LogicalPlan::Filter { input, predicate } => format!("Filter {}", predicate.display_with(&input.names())),
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();
@@ -292,8 +310,7 @@ impl LogicalPlan {
                         t
                     })
                     .collect();
-                out.push_str(&format!("{pad}Aggregate group=[{}] aggregates=[{}]\n", keys.join(", "), aggs.join(", ")));
-                input.explain_into(depth + 1, out);
+                format!("Aggregate group=[{}] aggregates=[{}]", keys.join(", "), aggs.join(", "))
             }
             LogicalPlan::Project { input, exprs, schema } => {
                 let names = input.names();
@@ -305,11 +322,17 @@ impl LogicalPlan {
                         if text == f.name { text } else { format!("{}={text}", f.name) }
                     })
                     .collect();
-                out.push_str(&format!("{pad}Project {}\n", items.join(", ")));
-                input.explain_into(depth + 1, out);
+                format!("Project {}", items.join(", "))
             }
         }
     }
+}
+
+/// The new index of column `c` after [`LogicalPlan::prune`] of an input, given the input's
+/// column map. A plan asks its input for every column it reads, so the input keeps it: a `None`
+/// here is a bug in `prune`, not something a query can cause.
+fn kept(map: &[Option<usize>], c: usize) -> usize {
+    map[c].expect("prune keeps every column its parent reads")
 }
 
 /// One query of the script and where its rows go.

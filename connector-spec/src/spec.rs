@@ -150,12 +150,53 @@ pub struct LateRows {
 /// [`TableConnector::sink`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableConnector {
+    /// The `'connector'` option as written (`'filesystem'` and `'file'` are one kind), for messages.
     pub connector: String,
+    /// Which connector it is.
+    pub kind: ConnectorKind,
     options: Vec<(String, String)>,
     base_dir: PathBuf,
 }
 
-const CONNECTORS: &[&str] = &["file", "filesystem", "kafka", "blackhole", "print", "stdout"];
+/// The connectors vstream has: a closed set, so that every use of a table matches each kind by
+/// name and a new connector is a compile error wherever it is not handled yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectorKind {
+    /// `'file'` (or Flink's `'filesystem'`): a file source, or a folder of part files as a sink.
+    File,
+    /// `'kafka'`: a topic, read or written.
+    Kafka,
+    /// `'blackhole'`: a sink that discards its rows.
+    Blackhole,
+    /// `'print'` (or `'stdout'`): a sink that prints its rows.
+    Print,
+}
+
+impl ConnectorKind {
+    /// Every spelling of `'connector'` that names a kind.
+    const NAMES: &[(&str, ConnectorKind)] = &[
+        ("file", ConnectorKind::File),
+        ("filesystem", ConnectorKind::File),
+        ("kafka", ConnectorKind::Kafka),
+        ("blackhole", ConnectorKind::Blackhole),
+        ("print", ConnectorKind::Print),
+        ("stdout", ConnectorKind::Print),
+    ];
+
+    /// The kind a `'connector'` value names, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+
+    /// The options a table of this kind may have (besides Kafka's `'properties.*'`).
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            ConnectorKind::File => FILE_KEYS,
+            ConnectorKind::Kafka => crate::kafka::KAFKA_KEYS,
+            ConnectorKind::Blackhole | ConnectorKind::Print => &["connector"],
+        }
+    }
+}
 const FILE_KEYS: &[&str] = &[
     "connector",
     "path",
@@ -187,22 +228,19 @@ impl TableConnector {
             .find(|(k, _)| k == "connector")
             .map(|(_, v)| v.clone())
             .ok_or_else(|| OptionError::new(None, "missing option 'connector' (e.g. 'connector' = 'file')"))?;
-        if !CONNECTORS.contains(&connector.as_str()) {
+        let Some(kind) = ConnectorKind::from_name(&connector) else {
+            let names: Vec<&str> = ConnectorKind::NAMES.iter().map(|(n, _)| *n).collect();
             let mut e = OptionError::new(Some("connector"), format!("unknown connector '{connector}'"));
-            e.hint = Some(match closest(&connector, CONNECTORS) {
+            e.hint = Some(match closest(&connector, &names) {
                 Some(c) => format!("did you mean '{c}'? known connectors: file, kafka, blackhole, print"),
                 None => "known connectors: file, kafka, blackhole, print".to_string(),
             });
             return Err(e);
-        }
-        let allowed: &[&str] = match connector.as_str() {
-            "file" | "filesystem" => FILE_KEYS,
-            "kafka" => crate::kafka::KAFKA_KEYS,
-            _ => &["connector"],
         };
+        let allowed = kind.keys();
         for (k, _) in options {
             // `properties.*` go to the Kafka client as they are (librdkafka checks them).
-            let passthrough = connector == "kafka" && k.starts_with("properties.");
+            let passthrough = kind == ConnectorKind::Kafka && k.starts_with("properties.");
             if !passthrough && !allowed.contains(&k.as_str()) {
                 let mut e = OptionError::new(Some(k), format!("unknown option '{k}' for connector '{connector}'"));
                 e.hint = closest(k, allowed).map(|c| format!("did you mean '{c}'?"));
@@ -215,7 +253,7 @@ impl TableConnector {
                 return Err(OptionError::new(Some(k), format!("option '{k}' is given twice")));
             }
         }
-        Ok(TableConnector { connector, options: options.to_vec(), base_dir: base_dir.to_path_buf() })
+        Ok(TableConnector { connector, kind, options: options.to_vec(), base_dir: base_dir.to_path_buf() })
     }
 
     pub(crate) fn options(&self) -> &[(String, String)] {
@@ -333,8 +371,8 @@ impl TableConnector {
 
     /// The source this table is when a query reads it.
     pub fn source(&self) -> Result<SourceSpec, OptionError> {
-        match self.connector.as_str() {
-            "file" | "filesystem" => {
+        match self.kind {
+            ConnectorKind::File => {
                 let format = self.format()?;
                 self.check_applicable(&format, "source")?;
                 if format == Format::DebeziumJson {
@@ -343,9 +381,11 @@ impl TableConnector {
                 let (on_error, rejects) = self.on_error(&format)?;
                 Ok(SourceSpec::File(FileSource { path: self.path("path")?, format, on_error, rejects }))
             }
-            "kafka" => Ok(SourceSpec::Kafka(Box::new(crate::kafka::KafkaSource::from_table(self)?))),
+            ConnectorKind::Kafka => Ok(SourceSpec::Kafka(Box::new(crate::kafka::KafkaSource::from_table(self)?))),
             // No key: the error is where the table is read, not in its declaration.
-            other => Err(OptionError::new(None, format!("connector '{other}' cannot be read from, only written to"))),
+            ConnectorKind::Blackhole | ConnectorKind::Print => {
+                Err(OptionError::new(None, format!("connector '{}' cannot be read from, only written to", self.connector)))
+            }
         }
     }
 
@@ -391,8 +431,8 @@ impl TableConnector {
 
     /// The sink this table is when a query writes to it.
     pub fn sink(&self) -> Result<SinkSpec, OptionError> {
-        match self.connector.as_str() {
-            "file" | "filesystem" => Ok(SinkSpec::File(FileSink {
+        match self.kind {
+            ConnectorKind::File => Ok(SinkSpec::File(FileSink {
                 path: self.path("path")?,
                 format: match self.format().and_then(|f| self.check_applicable(&f, "sink").map(|()| f))? {
                     // Sinks write a header unless told not to, so part files are self-describing.
@@ -414,9 +454,9 @@ impl TableConnector {
                     }
                 },
             })),
-            "kafka" => Ok(SinkSpec::Kafka(Box::new(crate::kafka::KafkaSink::from_table(self)?))),
-            "blackhole" => Ok(SinkSpec::Blackhole),
-            _ => Ok(SinkSpec::Stdout),
+            ConnectorKind::Kafka => Ok(SinkSpec::Kafka(Box::new(crate::kafka::KafkaSink::from_table(self)?))),
+            ConnectorKind::Blackhole => Ok(SinkSpec::Blackhole),
+            ConnectorKind::Print => Ok(SinkSpec::Stdout),
         }
     }
 }
