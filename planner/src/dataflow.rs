@@ -8,6 +8,7 @@ use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
 use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner};
 
+/// A node's index in [`DataflowPlan::nodes`]; inputs always have smaller ids than their readers.
 pub type NodeId = usize;
 
 /// How rows reach a sink's workers.
@@ -25,7 +26,10 @@ pub enum SinkExchange {
 pub struct SourceEventTime {
     /// Index into the source's output columns.
     pub column: usize,
+    /// Milliseconds the watermark trails the largest event time read.
     pub delay: i64,
+    /// Milliseconds past the watermark a row may still be (`'late.allowed-lateness'`) before it
+    /// is late.
     pub allowed_lateness: i64,
 }
 
@@ -40,12 +44,33 @@ pub enum Operator {
     /// own watermark, so the dataflow's frontier is the least watermark of all workers, and a
     /// worker that has read all its chunks holds nothing back. Rows behind the watermark leave on
     /// a second output (see `LateRows`) and never reach the first.
-    Source { table: String, spec: SourceSpec, table_schema: Schema, projection: Vec<usize>, event_time: Option<SourceEventTime> },
+    Source {
+        /// The table's name.
+        table: String,
+        /// Where and how the table is read.
+        spec: SourceSpec,
+        /// All the table's columns.
+        table_schema: Schema,
+        /// The columns decoded, indices into `table_schema`, ascending.
+        projection: Vec<usize>,
+        /// The event time and watermark, for a table with a WATERMARK.
+        event_time: Option<SourceEventTime>,
+    },
     /// The rows `source` judged late (its second output), for a `'late.sink'`.
-    LateRows { source: NodeId },
+    LateRows {
+        /// The Source node whose late rows these are.
+        source: NodeId,
+    },
     /// Per batch: keeps rows where `predicate` is TRUE, then computes `exprs` over the input's
     /// columns. No state, no exchange.
-    MapFilterProject { input: NodeId, predicate: Option<ScalarExpr>, exprs: Vec<ScalarExpr> },
+    MapFilterProject {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// Rows where it is not TRUE are dropped; `None` keeps every row.
+        predicate: Option<ScalarExpr>,
+        /// One output column each, over the input's columns.
+        exprs: Vec<ScalarExpr>,
+    },
     /// GROUP BY: rows move (timely `exchange`, by the hash of the key) to the worker that owns
     /// their key, the first `key_len` input columns. State: per worker, a hash map from key to
     /// its aggregates' accumulators and the row last emitted, one entry per live key. Emits,
@@ -53,7 +78,16 @@ pub enum Operator {
     /// With `retractions` (its input is a changelog, e.g. a GROUP BY of a GROUP BY), `-U`/`-D`
     /// rows are taken back: each key also counts its rows, MIN and MAX keep every value, and a
     /// key whose rows are all retracted is deleted (`-D`) and its state freed.
-    KeyedAggregate { input: NodeId, key_len: usize, aggregates: Vec<AggregateSpec>, retractions: bool },
+    KeyedAggregate {
+        /// The node whose rows it reads: the keys, then the aggregates' arguments and filters.
+        input: NodeId,
+        /// How many leading input columns are the key.
+        key_len: usize,
+        /// The aggregates, over the input's columns.
+        aggregates: Vec<AggregateSpec>,
+        /// The input is a changelog: its `-U`/`-D` rows are taken back.
+        retractions: bool,
+    },
     /// A GROUP BY of windows: input column 0 is the event time, then `key_len` keys, then the
     /// aggregates' arguments; output is `window_start, window_end, window_time`, the keys, the
     /// aggregates. Rows move (`exchange`) by the hash of their keys. State: per worker, the open
@@ -61,9 +95,31 @@ pub enum Operator {
     /// a window's state is dropped once the frontier passes its end (plus allowed lateness).
     /// EMIT FINAL emits each window's rows once, when the frontier passes its end; EMIT CHANGES
     /// emits a changelog per epoch while it is open.
-    WindowAggregate { input: NodeId, assigner: WindowAssigner, key_len: usize, aggregates: Vec<AggregateSpec>, emit: WindowEmit },
+    WindowAggregate {
+        /// The node whose rows it reads: the event time, the keys, the aggregates' arguments.
+        input: NodeId,
+        /// TUMBLE, HOP or SESSION, with its sizes.
+        assigner: WindowAssigner,
+        /// How many input columns after the event time are the key.
+        key_len: usize,
+        /// The aggregates, over the input's columns.
+        aggregates: Vec<AggregateSpec>,
+        /// When rows are emitted and how long windows stay open.
+        emit: WindowEmit,
+    },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
-    Sink { input: NodeId, name: String, spec: SinkSpec, exchange: SinkExchange, changelog: bool },
+    Sink {
+        /// The node whose rows it writes.
+        input: NodeId,
+        /// The sink table's name (`stdout` for a bare SELECT).
+        name: String,
+        /// Where and how rows are written.
+        spec: SinkSpec,
+        /// How rows reach the workers that write them.
+        exchange: SinkExchange,
+        /// The input is a changelog: each row's kind (`+I`, `-U`, `+U`, `-D`) is written too.
+        changelog: bool,
+    },
 }
 
 /// How rows move along an edge, from the operator that emits them to the one that reads them.
@@ -117,13 +173,19 @@ impl Operator {
 /// A node of the dataflow: an operator and the schema of what it emits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
+    /// Its index in the plan; also the runtime operator's name prefix (`"{id}:{Operator}"`).
     pub id: NodeId,
+    /// What it computes.
     pub operator: Operator,
+    /// The columns of the rows it emits.
     pub schema: Schema,
 }
 
+/// The operators of a whole script, every query's, with sources shared between queries that
+/// read the same table.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataflowPlan {
+    /// In topological order: a node's inputs come before it.
     pub nodes: Vec<Node>,
 }
 

@@ -16,6 +16,8 @@ pub const TABLE_ARG_MARKER: &str = "__vstream_table_arg";
 /// Names the CHECK constraint that carries a `WATERMARK FOR col AS expr` clause of CREATE TABLE.
 pub const WATERMARK_MARKER: &str = "__vstream_watermark";
 
+/// sqlparser's generic dialect with Flink's DDL on top: `WATERMARK FOR` and `METADATA` column
+/// options in CREATE TABLE.
 #[derive(Debug, Default)]
 pub struct FlinkDialect {
     generic: GenericDialect,
@@ -197,6 +199,8 @@ pub fn metadata_column(option: &ColumnOption) -> Option<Option<&str>> {
     }
 }
 
+/// A `TABLE t` argument of a table function as sqlparser gives it (a prefixed tuple): the table's
+/// name and what follows it, if `expr` is one.
 pub fn table_arg(expr: &Expr) -> Option<(ObjectName, &[Expr])> {
     let Expr::Prefixed { prefix, value } = expr else { return None };
     let Expr::Tuple(items) = value.as_ref() else { return None };

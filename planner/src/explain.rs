@@ -138,6 +138,7 @@ fn aggregate_texts(aggregates: &[AggregateSpec], input_names: &[String]) -> Vec<
 /// workers (`-w`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Parallelism {
+    /// Processes of the cluster (1 without a hostfile).
     pub processes: usize,
     /// Workers per process.
     pub workers: usize,

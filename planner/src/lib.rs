@@ -2,6 +2,8 @@
 //!
 //! Plans are plain data (serde where they cross into the runtime); nothing here knows timely.
 
+#![warn(missing_docs)]
+
 pub mod bind;
 pub mod dataflow;
 pub mod dialect;
@@ -19,7 +21,9 @@ use std::path::Path;
 /// Both plans of a script.
 #[derive(Debug, Clone)]
 pub struct Planned {
+    /// The bound queries, projections pushed into their scans.
     pub logical: ScriptPlan,
+    /// What the runtime instantiates on every worker.
     pub dataflow: DataflowPlan,
 }
 

@@ -8,12 +8,15 @@ use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner};
 /// One aggregate of a GROUP BY, over the columns of the Aggregate's input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AggregateCall {
+    /// COUNT, SUM, MIN, MAX or AVG.
     pub func: AggFunc,
     /// `None` for COUNT(*).
     pub arg: Option<ScalarExpr>,
+    /// `func(DISTINCT arg)`: each value counts once.
     pub distinct: bool,
     /// `FILTER (WHERE ...)`: only rows where it is TRUE count.
     pub filter: Option<ScalarExpr>,
+    /// The result type (DuckDB's: 128-bit sums, DOUBLE averages).
     pub ty: DataType,
 }
 
@@ -47,31 +50,65 @@ pub enum LogicalPlan {
     /// A table with a WATERMARK has an `event_time`; `late` scans read the rows it rejects as
     /// late instead of the others (the rows of a `'late.sink'`).
     Scan {
+        /// The table's name.
         table: String,
+        /// Where and how the table is read.
         source: SourceSpec,
+        /// All the table's columns.
         table_schema: Schema,
+        /// The columns read, indices into `table_schema`.
         projection: Vec<usize>,
+        /// The columns emitted: `projection`'s, in its order.
         schema: Schema,
+        /// The table's event time and watermark, if it declares one.
         event_time: Option<EventTime>,
+        /// The rows the watermark rejects, instead of the others.
         late: bool,
     },
     /// Keeps the rows where `predicate` is TRUE (not FALSE, not NULL).
-    Filter { input: Box<LogicalPlan>, predicate: ScalarExpr },
+    Filter {
+        /// The plan whose rows it filters.
+        input: Box<LogicalPlan>,
+        /// BOOLEAN, over the input's columns.
+        predicate: ScalarExpr,
+    },
     /// Computes one output column per expression.
-    Project { input: Box<LogicalPlan>, exprs: Vec<ScalarExpr>, schema: Schema },
+    Project {
+        /// The plan whose rows it reads.
+        input: Box<LogicalPlan>,
+        /// Over the input's columns, one per output column.
+        exprs: Vec<ScalarExpr>,
+        /// The output columns: names and types.
+        schema: Schema,
+    },
     /// Groups rows by `group_by` and computes `aggregates` per group: the group columns, then
     /// one column per aggregate. Its output is a changelog: a group's row is retracted and
     /// re-emitted as the group changes.
-    Aggregate { input: Box<LogicalPlan>, group_by: Vec<ScalarExpr>, aggregates: Vec<AggregateCall>, schema: Schema },
+    Aggregate {
+        /// The plan whose rows it groups.
+        input: Box<LogicalPlan>,
+        /// The key expressions, over the input's columns.
+        group_by: Vec<ScalarExpr>,
+        /// The aggregates computed per group.
+        aggregates: Vec<AggregateCall>,
+        /// The keys' columns, then the aggregates'.
+        schema: Schema,
+    },
     /// A window table function (TUMBLE, HOP, SESSION) over the event time `time_col`: the input's
     /// columns and [`WINDOW_COLUMNS`]. Only an Aggregate grouped by `window_start, window_end`
     /// reads it (the binder checks), and the two lower together into one window aggregate.
     Window {
+        /// The plan whose rows it assigns to windows.
         input: Box<LogicalPlan>,
+        /// TUMBLE, HOP or SESSION, with its sizes.
         assigner: WindowAssigner,
+        /// The event time, an index into the input's columns.
         time_col: usize,
+        /// SESSION's `PARTITION BY` keys, over the input's columns (empty for the others).
         partition_by: Vec<ScalarExpr>,
+        /// When the aggregate over it emits.
         emit: WindowEmit,
+        /// The input's columns, then [`WINDOW_COLUMNS`].
         schema: Schema,
     },
 }
@@ -340,17 +377,21 @@ fn kept(map: &[Option<usize>], c: usize) -> usize {
 pub struct SinkPlan {
     /// The sink table's name (`stdout` for a bare SELECT).
     pub name: String,
+    /// Where and how its rows are written.
     pub sink: SinkSpec,
+    /// What is written.
     pub query: LogicalPlan,
 }
 
 /// Every query of a script.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ScriptPlan {
+    /// In script order.
     pub sinks: Vec<SinkPlan>,
 }
 
 impl ScriptPlan {
+    /// Every query as an indented tree under its sink, one operator a line.
     pub fn explain(&self) -> String {
         let mut out = String::new();
         for s in &self.sinks {
