@@ -22,6 +22,7 @@ impl Position {
     }
 }
 
+/// What kind of mistake a [`PlanError`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The SQL does not parse.
@@ -30,6 +31,8 @@ pub enum ErrorKind {
     Invalid,
     /// Valid SQL that vstream does not run yet.
     NotSupported,
+    /// A bug in vstream: an invariant of the planner broke. No script should cause one.
+    Internal,
 }
 
 /// An error in a script, with its position when known and a hint when one helps.
@@ -62,6 +65,16 @@ impl PlanError {
         PlanError {
             kind: ErrorKind::NotSupported,
             message: format!("{} is not supported yet", what.into()),
+            position: Position::from_span(span),
+            hint: None,
+        }
+    }
+    /// A broken invariant of the planner (`what` went wrong), reported at `span` rather than
+    /// panicking.
+    pub fn internal(what: impl Into<String>, span: Span) -> Self {
+        PlanError {
+            kind: ErrorKind::Internal,
+            message: format!("internal error: {}", what.into()),
             position: Position::from_span(span),
             hint: None,
         }
@@ -124,11 +137,19 @@ impl PlanError {
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    closest(word, candidates.iter().copied()).map(|i| format!("did you mean `{}`?", candidates[i]))
+}
+
+/// The position among `candidates` of the one closest to `word` (ignoring case), if it is close
+/// enough to be a likely typo; the first of equally close ones.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<usize> {
     let w = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&w, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+        .enumerate()
+        .map(|(i, c)| (strsim::levenshtein(&w, &c.to_ascii_lowercase()), c.len(), i))
+        .filter(|(d, len, _)| *d <= 2.max(len / 3))
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, _, i)| i)
 }

@@ -572,8 +572,9 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
     }
 }
 
-pub(super) fn internal(span: Span) -> PlanError {
-    PlanError::invalid("internal error: missing argument", span)
+/// A function's argument missing after its arity was checked: a bug, not a script's mistake.
+fn internal(span: Span) -> PlanError {
+    PlanError::internal("missing argument", span)
 }
 
 /// An `INTERVAL '0.2' SECOND` (or `INTERVAL '5 s'`) in milliseconds; negative amounts allowed.

@@ -1,7 +1,7 @@
 //! Queries: `SELECT` with its projection, `WHERE`, `GROUP BY`/`HAVING`, `DISTINCT`, and the
 //! aggregate calls it makes.
 
-use super::expr::{bind_expr, boolean, internal, is_null_literal};
+use super::expr::{bind_expr, boolean, is_null_literal};
 use super::scope::Scope;
 use super::{Binder, Result, first_words, object_name};
 use crate::error::PlanError;
@@ -285,7 +285,7 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
 fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();
-    let func = aggregate_func(&name).ok_or_else(|| internal(span))?;
+    let func = aggregate_func(&name).ok_or_else(|| PlanError::internal(format!("{name} is not an aggregate"), span))?;
     if f.over.is_some() {
         return Err(PlanError::not_supported(format!("{name} OVER (...) (window functions)"), span));
     }

@@ -1,7 +1,7 @@
 //! Window table functions in FROM (`TUMBLE`, `HOP`, `SESSION`) and the checks on the window
 //! aggregate that reads one.
 
-use super::expr::{bind_expr, internal, interval_millis};
+use super::expr::{bind_expr, interval_millis};
 use super::scope::Scope;
 use super::{Binder, Result, object_name};
 use crate::dialect::table_arg;
@@ -51,7 +51,11 @@ impl Binder<'_> {
         }
         let table_alias = alias.map(|a| a.name.value.clone());
         let (input, input_scope) = self.table_scan(&table, table_alias)?;
-        let def = self.catalog.get(&object_name(&table)).cloned().ok_or_else(|| internal(args[0].span()))?;
+        let def = self
+            .catalog
+            .get(&object_name(&table))
+            .cloned()
+            .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", args[0].span()))?;
         let column = match args[1] {
             Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
                 FunctionArguments::List(l) => match l.args.as_slice() {
@@ -66,7 +70,9 @@ impl Binder<'_> {
             PlanError::invalid(format!("the second argument of {name} is DESCRIPTOR(time column)"), args[1].span()).with_hint(usage)
         })?;
         let time = input_scope.column(column)?;
-        let ScalarExpr::Column { index: time_col, .. } = time else { return Err(internal(column.span)) };
+        let ScalarExpr::Column { index: time_col, .. } = time else {
+            return Err(PlanError::internal("a column name bound to an expression", column.span));
+        };
         if time.ty() != DataType::Timestamp {
             return Err(PlanError::invalid(
                 format!("{name} needs a TIMESTAMP(3) time column, but `{}` is {}", column.value, time.ty()),
