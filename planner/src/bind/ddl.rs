@@ -2,11 +2,11 @@
 //! and the sinks a query writes to (`INSERT INTO`, `CREATE TABLE ... AS`, late-row sinks).
 
 use super::expr::{implicitly_castable, interval_millis};
-use super::{Binder, Result, TableDef, object_name};
+use super::{Binder, Result, TableDef, object_name, option_error, option_span};
 use crate::dialect::{metadata_column, watermark};
 use crate::error::{PlanError, did_you_mean};
 use crate::logical::{LogicalPlan, SinkPlan};
-use sqlparser::ast::{self as ast, BinaryOperator, CreateTableOptions, Expr, ObjectName, Spanned, SqlOption, Value};
+use sqlparser::ast::{self as ast, BinaryOperator, CreateTableOptions, Expr, ObjectName, Spanned, SqlOption, TableObject, Value};
 use sqlparser::tokenizer::Span;
 use vstream_connectors::kafka::{KafkaSink, MetadataField};
 use vstream_connectors::{Format, SinkSpec, SourceSpec, TableConnector};
@@ -81,102 +81,17 @@ impl Binder<'_> {
         }
     }
 
+    /// `CREATE TABLE name (columns, WATERMARK ...) WITH (options) [AS query]`: declares the table,
+    /// and with `AS` writes the query to it.
     pub(super) fn create_table(&mut self, ct: &ast::CreateTable) -> Result<()> {
         let name = object_name(&ct.name);
         if self.catalog.get(&name).is_some() {
             return Err(PlanError::invalid(format!("table `{name}` is declared twice"), ct.name.span()));
         }
-        let options = match &ct.table_options {
-            CreateTableOptions::With(o) => o.as_slice(),
-            CreateTableOptions::None => &[],
-            _ => return Err(PlanError::not_supported("table options other than WITH (...)", ct.name.span())),
-        };
-        let mut kv = Vec::new();
-        let mut spans = Vec::new();
-        for o in options {
-            match o {
-                SqlOption::KeyValue { key, value } => {
-                    kv.push((object_name(key), option_value(value)?));
-                    spans.push((object_name(key), o.span()));
-                }
-                other => return Err(PlanError::invalid(format!("option `{other}` must be 'key' = 'value'"), other.span())),
-            }
-        }
-        let connector = TableConnector::from_options(&kv, self.base_dir).map_err(|e| {
-            let span = e.key.as_ref().and_then(|k| spans.iter().find(|(n, _)| n == k)).map_or(ct.name.span(), |(_, s)| *s);
-            PlanError::invalid(e.message.clone(), span).with_hint_opt(e.hint.clone())
-        })?;
-        let mut fields = Vec::new();
-        let mut metadata = Vec::new();
-        for c in &ct.columns {
-            if fields.iter().any(|f: &Field| f.name.eq_ignore_ascii_case(&c.name.value)) {
-                return Err(PlanError::invalid(format!("column `{}` is declared twice", c.name.value), c.name.span));
-            }
-            if let Some(o) = c.options.iter().find(|o| matches!(o.option, ast::ColumnOption::NotNull)) {
-                // Accepting it without enforcing it would let NULLs into a column declared free of them.
-                return Err(PlanError::not_supported(format!("NOT NULL on column `{}`", c.name.value), o.span())
-                    .with_hint("vstream does not enforce NOT NULL yet; remove it, or filter with WHERE col IS NOT NULL"));
-            }
-            let ty = data_type(&c.data_type, c.span())?;
-            for o in &c.options {
-                let Some(key) = metadata_column(&o.option) else { continue };
-                let key = key.unwrap_or(&c.name.value);
-                let Some(field) = MetadataField::from_key(key) else {
-                    return Err(PlanError::invalid(format!("unknown metadata key '{key}' of column `{}`", c.name.value), o.span())
-                        .with_hint("Kafka tables have metadata 'timestamp', 'partition' and 'offset'"));
-                };
-                if connector.connector != "kafka" {
-                    return Err(PlanError::invalid(format!("metadata column `{}` needs 'connector' = 'kafka'", c.name.value), o.span()));
-                }
-                if !field.fits(ty) {
-                    let want = match field {
-                        MetadataField::Timestamp => "TIMESTAMP(3)",
-                        MetadataField::Partition => "INT or BIGINT",
-                        MetadataField::Offset => "BIGINT",
-                    };
-                    return Err(PlanError::invalid(
-                        format!("metadata '{}' is {want}, but column `{}` is {ty}", field.key(), c.name.value),
-                        c.span(),
-                    ));
-                }
-                metadata.push((fields.len(), field));
-            }
-            fields.push(Field::new(c.name.value.clone(), ty));
-        }
-        let schema = Schema::new(fields);
-        let mut event_time = None;
-        for c in &ct.constraints {
-            let Some((column, expr, at)) = watermark(c) else {
-                return Err(PlanError::not_supported("table constraints", c.span())
-                    .with_hint("vstream does not enforce keys or checks; remove the constraint"));
-            };
-            if event_time.is_some() {
-                return Err(PlanError::invalid(format!("table `{name}` has more than one WATERMARK"), at));
-            }
-            if connector.connector == "kafka" && matches!(connector.source(), Ok(SourceSpec::Kafka(k)) if k.format == Format::DebeziumJson)
-            {
-                // Its rows are retracted as well as added: event-time windows take inserts only.
-                return Err(PlanError::not_supported("a WATERMARK on a 'debezium-json' (changelog) source", at));
-            }
-            event_time = Some(bind_watermark(&schema, column, expr)?);
-        }
-        let late = connector.late_rows().map_err(|e| {
-            let span = e.key.as_ref().and_then(|k| spans.iter().find(|(n, _)| n == k)).map_or(ct.name.span(), |(_, s)| *s);
-            PlanError::invalid(e.message.clone(), span).with_hint_opt(e.hint.clone())
-        })?;
-        match &mut event_time {
-            Some(et) => {
-                et.allowed_lateness = late.allowed_lateness;
-                et.late_sink = late.sink;
-            }
-            None => {
-                if let Some(k) = connector.late_option() {
-                    let span = spans.iter().find(|(n, _)| n == k).map_or(ct.name.span(), |(_, s)| *s);
-                    return Err(PlanError::invalid(format!("option '{k}' needs an event time"), span)
-                        .with_hint("declare one in the column list: WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"));
-                }
-            }
-        }
+        let (options, spans) = table_options(ct)?;
+        let connector = TableConnector::from_options(&options, self.base_dir).map_err(|e| option_error(&spans, e, ct.name.span()))?;
+        let (schema, metadata) = columns(ct, &connector)?;
+        let event_time = table_event_time(ct, &name, &schema, &connector, &spans)?;
         let def = TableDef { name: name.clone(), schema, connector, span: ct.name.span(), option_spans: spans, event_time, metadata };
         self.catalog.tables.push(def.clone());
         if let Some(q) = &ct.query {
@@ -185,6 +100,25 @@ impl Binder<'_> {
             self.add_late_sinks(&query, q.span())?;
         }
         Ok(())
+    }
+
+    /// `INSERT INTO table query`: the query's rows written to the table (and its late rows to
+    /// their sinks).
+    pub(super) fn insert(&mut self, ins: &ast::Insert, span: Span) -> Result<()> {
+        let TableObject::TableName(name) = &ins.table else {
+            return Err(PlanError::not_supported("INSERT INTO a table function", span));
+        };
+        if !ins.columns.is_empty() {
+            return Err(PlanError::not_supported("an INSERT column list", ins.columns[0].span()));
+        }
+        let Some(source) = &ins.source else {
+            return Err(PlanError::not_supported("INSERT without a query", span));
+        };
+        let table = object_name(name);
+        let def = self.catalog.get(&table).cloned().ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
+        let query = self.query(source)?;
+        self.add_sink(&def, query.clone(), source.span())?;
+        self.add_late_sinks(&query, source.span())
     }
 
     /// For each table `query` reads whose late rows go to a `'late.sink'`: a query that writes
@@ -204,7 +138,7 @@ impl Binder<'_> {
             if already {
                 continue;
             }
-            let span_of_option = def.option_spans.iter().find(|(k, _)| k == "late.sink").map_or(def.span, |(_, s)| *s);
+            let span_of_option = option_span(&def.option_spans, "late.sink", def.span);
             let sink = self.catalog.get(sink_name).cloned().ok_or_else(|| self.catalog.unknown_table(sink_name, span_of_option))?;
             let source = def.source().map_err(|e| def.option_error(e, span))?;
             self.add_sink(&sink, def.scan(source, true), span_of_option)?;
@@ -264,6 +198,110 @@ impl Binder<'_> {
         self.plan.sinks.push(SinkPlan { name: def.name.clone(), sink, query });
         Ok(())
     }
+}
+
+/// A table's `WITH ('key' = 'value', ...)` options, and where each is written.
+fn table_options(ct: &ast::CreateTable) -> Result<(Vec<(String, String)>, Vec<(String, Span)>)> {
+    let options = match &ct.table_options {
+        CreateTableOptions::With(o) => o.as_slice(),
+        CreateTableOptions::None => &[],
+        _ => return Err(PlanError::not_supported("table options other than WITH (...)", ct.name.span())),
+    };
+    let mut kv = Vec::new();
+    let mut spans = Vec::new();
+    for o in options {
+        match o {
+            SqlOption::KeyValue { key, value } => {
+                kv.push((object_name(key), option_value(value)?));
+                spans.push((object_name(key), o.span()));
+            }
+            other => return Err(PlanError::invalid(format!("option `{other}` must be 'key' = 'value'"), other.span())),
+        }
+    }
+    Ok((kv, spans))
+}
+
+/// A table's columns, and which of them are read from the record's metadata.
+fn columns(ct: &ast::CreateTable, connector: &TableConnector) -> Result<(Schema, Vec<(usize, MetadataField)>)> {
+    let mut fields = Vec::new();
+    let mut metadata = Vec::new();
+    for c in &ct.columns {
+        if fields.iter().any(|f: &Field| f.name.eq_ignore_ascii_case(&c.name.value)) {
+            return Err(PlanError::invalid(format!("column `{}` is declared twice", c.name.value), c.name.span));
+        }
+        if let Some(o) = c.options.iter().find(|o| matches!(o.option, ast::ColumnOption::NotNull)) {
+            // Accepting it without enforcing it would let NULLs into a column declared free of them.
+            return Err(PlanError::not_supported(format!("NOT NULL on column `{}`", c.name.value), o.span())
+                .with_hint("vstream does not enforce NOT NULL yet; remove it, or filter with WHERE col IS NOT NULL"));
+        }
+        let ty = data_type(&c.data_type, c.span())?;
+        for o in &c.options {
+            let Some(key) = metadata_column(&o.option) else { continue };
+            metadata.push((fields.len(), metadata_field(c, ty, key.unwrap_or(&c.name.value), o.span(), connector)?));
+        }
+        fields.push(Field::new(c.name.value.clone(), ty));
+    }
+    Ok((Schema::new(fields), metadata))
+}
+
+/// The metadata field `key` that column `c` (of type `ty`) reads, declared at `span`.
+fn metadata_field(c: &ast::ColumnDef, ty: DataType, key: &str, span: Span, connector: &TableConnector) -> Result<MetadataField> {
+    let Some(field) = MetadataField::from_key(key) else {
+        return Err(PlanError::invalid(format!("unknown metadata key '{key}' of column `{}`", c.name.value), span)
+            .with_hint("Kafka tables have metadata 'timestamp', 'partition' and 'offset'"));
+    };
+    if connector.connector != "kafka" {
+        return Err(PlanError::invalid(format!("metadata column `{}` needs 'connector' = 'kafka'", c.name.value), span));
+    }
+    if !field.fits(ty) {
+        let want = match field {
+            MetadataField::Timestamp => "TIMESTAMP(3)",
+            MetadataField::Partition => "INT or BIGINT",
+            MetadataField::Offset => "BIGINT",
+        };
+        return Err(PlanError::invalid(format!("metadata '{}' is {want}, but column `{}` is {ty}", field.key(), c.name.value), c.span()));
+    }
+    Ok(field)
+}
+
+/// The table's event time from its `WATERMARK` (at most one), with the late-row options
+/// (`spans` are where the options are written).
+fn table_event_time(
+    ct: &ast::CreateTable,
+    name: &str,
+    schema: &Schema,
+    connector: &TableConnector,
+    spans: &[(String, Span)],
+) -> Result<Option<EventTime>> {
+    let mut event_time = None;
+    for c in &ct.constraints {
+        let Some((column, expr, at)) = watermark(c) else {
+            return Err(PlanError::not_supported("table constraints", c.span())
+                .with_hint("vstream does not enforce keys or checks; remove the constraint"));
+        };
+        if event_time.is_some() {
+            return Err(PlanError::invalid(format!("table `{name}` has more than one WATERMARK"), at));
+        }
+        if connector.connector == "kafka" && matches!(connector.source(), Ok(SourceSpec::Kafka(k)) if k.format == Format::DebeziumJson) {
+            // Its rows are retracted as well as added: event-time windows take inserts only.
+            return Err(PlanError::not_supported("a WATERMARK on a 'debezium-json' (changelog) source", at));
+        }
+        event_time = Some(bind_watermark(schema, column, expr)?);
+    }
+    let late = connector.late_rows().map_err(|e| option_error(spans, e, ct.name.span()))?;
+    match &mut event_time {
+        Some(et) => {
+            et.allowed_lateness = late.allowed_lateness;
+            et.late_sink = late.sink;
+        }
+        None => {
+            if let Some(k) = connector.late_option() {
+                return Err(PlanError::invalid(format!("option '{k}' needs an event time"), option_span(spans, k, ct.name.span()))
+                    .with_hint("declare one in the column list: WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"));
+            }
+        }
+    }
+    Ok(event_time)
 }
 
 /// `WATERMARK FOR column AS column [- INTERVAL ...]`: the table's event time.

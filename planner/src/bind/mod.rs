@@ -12,7 +12,7 @@ mod window;
 use crate::dialect::FlinkDialect;
 use crate::error::{PlanError, did_you_mean};
 use crate::logical::{LogicalPlan, ScriptPlan, SinkPlan};
-use sqlparser::ast::{self as ast, ObjectName, Spanned, Statement, TableObject};
+use sqlparser::ast::{self as ast, ObjectName, Spanned, Statement};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 use std::path::Path;
@@ -62,10 +62,21 @@ impl TableDef {
         Ok(source)
     }
 
+    /// An error in one of the table's options, at that option (else at `fallback`).
     fn option_error(&self, e: OptionError, fallback: Span) -> PlanError {
-        let span = e.key.as_ref().and_then(|k| self.option_spans.iter().find(|(n, _)| n == k)).map_or(fallback, |(_, s)| *s);
-        PlanError::invalid(e.message, span).with_hint_opt(e.hint)
+        option_error(&self.option_spans, e, fallback)
     }
+}
+
+/// Where option `key` is written among `spans` (option name, span), else `fallback`.
+fn option_span(spans: &[(String, Span)], key: &str, fallback: Span) -> Span {
+    spans.iter().find(|(n, _)| n == key).map_or(fallback, |(_, s)| *s)
+}
+
+/// An option error at the option it names, else at `fallback`.
+fn option_error(spans: &[(String, Span)], e: OptionError, fallback: Span) -> PlanError {
+    let span = e.key.as_deref().map_or(fallback, |k| option_span(spans, k, fallback));
+    PlanError::invalid(e.message, span).with_hint_opt(e.hint)
 }
 
 /// The tables declared so far, in order.
@@ -132,22 +143,7 @@ impl Binder<'_> {
     fn statement(&mut self, s: &Statement) -> Result<()> {
         match s {
             Statement::CreateTable(ct) => self.create_table(ct),
-            Statement::Insert(ins) => {
-                let TableObject::TableName(name) = &ins.table else {
-                    return Err(PlanError::not_supported("INSERT INTO a table function", s.span()));
-                };
-                if !ins.columns.is_empty() {
-                    return Err(PlanError::not_supported("an INSERT column list", ins.columns[0].span()));
-                }
-                let Some(source) = &ins.source else {
-                    return Err(PlanError::not_supported("INSERT without a query", s.span()));
-                };
-                let table = object_name(name);
-                let def = self.catalog.get(&table).cloned().ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
-                let query = self.query(source)?;
-                self.add_sink(&def, query.clone(), source.span())?;
-                self.add_late_sinks(&query, source.span())
-            }
+            Statement::Insert(ins) => self.insert(ins, s.span()),
             Statement::Query(q) => {
                 let query = self.query(q)?;
                 self.plan.sinks.push(SinkPlan { name: "stdout".into(), sink: SinkSpec::Stdout, query: query.clone() });

@@ -28,19 +28,16 @@ impl Binder<'_> {
         }
     }
 
+    /// A scan of table `name`'s rows, read under `alias` if it has one.
     pub(super) fn table_scan(&self, name: &ObjectName, alias: Option<String>) -> Result<(LogicalPlan, Scope)> {
-        {
-            {
-                let table = object_name(name);
-                let def = self.catalog.get(&table).ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
-                if def.schema.is_empty() {
-                    return Err(PlanError::invalid(format!("table `{}` has no columns to read", def.name), name.span())
-                        .with_hint("declare its columns in CREATE TABLE to use it as a source"));
-                }
-                let source = def.source().map_err(|e| def.option_error(e, name.span()))?;
-                let scope = Scope { table: def.name.clone(), alias, schema: def.schema.clone(), grouping: None, computed: Vec::new() };
-                Ok((def.scan(source, false), scope))
-            }
+        let table = object_name(name);
+        let def = self.catalog.get(&table).ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
+        if def.schema.is_empty() {
+            return Err(PlanError::invalid(format!("table `{}` has no columns to read", def.name), name.span())
+                .with_hint("declare its columns in CREATE TABLE to use it as a source"));
         }
+        let source = def.source().map_err(|e| def.option_error(e, name.span()))?;
+        let scope = Scope { table: def.name.clone(), alias, schema: def.schema.clone(), grouping: None, computed: Vec::new() };
+        Ok((def.scan(source, false), scope))
     }
 }
