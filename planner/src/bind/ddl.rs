@@ -48,6 +48,7 @@ pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
     })
 }
 
+/// An option's or setting's value: a string, number, boolean or bare word, as text.
 fn option_value(e: &Expr) -> Result<String> {
     match e {
         Expr::Value(v) => match &v.value {
@@ -200,8 +201,11 @@ impl Binder<'_> {
     }
 }
 
+/// A table's options as (key, value) pairs, and where each is written as (key, span).
+type Options = (Vec<(String, String)>, Vec<(String, Span)>);
+
 /// A table's `WITH ('key' = 'value', ...)` options, and where each is written.
-fn table_options(ct: &ast::CreateTable) -> Result<(Vec<(String, String)>, Vec<(String, Span)>)> {
+fn table_options(ct: &ast::CreateTable) -> Result<Options> {
     let options = match &ct.table_options {
         CreateTableOptions::With(o) => o.as_slice(),
         CreateTableOptions::None => &[],

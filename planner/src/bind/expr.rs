@@ -3,7 +3,7 @@
 
 use super::ddl::data_type;
 use super::query::AGGREGATES;
-use super::scope::Scope;
+use super::scope::{Grouping, Scope};
 use super::{Result, object_name};
 use crate::error::{PlanError, did_you_mean};
 use sqlparser::ast::{
@@ -17,6 +17,7 @@ use vstream_repr::types::MAX_DECIMAL_PRECISION;
 use vstream_repr::window::{amount_millis, parse_duration, unit_millis};
 use vstream_repr::{Batch, DataType, Datum, ScalarExpr};
 
+/// Whether `e` is a bare NULL (typed VARCHAR until context gives it a type).
 pub(super) fn is_null_literal(e: &ScalarExpr) -> bool {
     matches!(e, ScalarExpr::Literal { value: Datum::Null, .. })
 }
@@ -91,6 +92,7 @@ fn unify(exprs: &[ScalarExpr]) -> Option<DataType> {
     Some(ty.unwrap_or(DataType::Varchar))
 }
 
+/// `l op r` of type `ty`.
 fn binary(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, ty: DataType) -> ScalarExpr {
     ScalarExpr::Binary { op, left: Box::new(l), right: Box::new(r), ty }
 }
@@ -138,6 +140,7 @@ fn arithmetic(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<
     }
 }
 
+/// `e`, or a NULL of type `ty` if `e` is a bare NULL.
 fn retype_null(e: ScalarExpr, ty: DataType) -> ScalarExpr {
     if is_null_literal(&e) { ScalarExpr::literal(Datum::Null, ty) } else { e }
 }
@@ -177,6 +180,7 @@ fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<
     Ok(binary(op, l, r, DataType::Boolean))
 }
 
+/// `e` as a BOOLEAN operand of `what` (a NULL literal becomes a BOOLEAN NULL).
 pub(super) fn boolean(e: ScalarExpr, what: &str, span: Span) -> Result<ScalarExpr> {
     match e.ty() {
         DataType::Boolean => Ok(e),
@@ -185,6 +189,7 @@ pub(super) fn boolean(e: ScalarExpr, what: &str, span: Span) -> Result<ScalarExp
     }
 }
 
+/// `e` as a VARCHAR argument of `func` (a NULL literal becomes a VARCHAR NULL).
 fn varchar(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
     match e.ty() {
         DataType::Varchar => Ok(e),
@@ -220,40 +225,21 @@ fn number_literal(text: &str, span: Span) -> Result<ScalarExpr> {
     Ok(ScalarExpr::literal(Datum::Decimal(m), DataType::Decimal { precision: precision as u8, scale: scale as u8 }))
 }
 
+/// Binds and types a scalar expression over `scope`'s columns (or, after GROUP BY, its groups).
 pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
     let span = e.span();
-    if let Some(grouping) = &scope.grouping {
-        // Over groups, a name or expression means a group key or an aggregate, matched by its
-        // SQL text (`auction % 10` in SELECT is the key `auction % 10` of GROUP BY).
-        let text = e.to_string();
-        if let Some((_, i)) = scope.computed.iter().find(|(t, _)| *t == text) {
-            return Ok(ScalarExpr::column(*i, scope.schema.fields[*i].ty));
-        }
-        if let Expr::Identifier(_) | Expr::CompoundIdentifier(_) = e {
-            let (input_scope, keys) = grouping.as_ref();
-            let bound = bind_expr(e, input_scope)?;
-            return match keys.iter().position(|k| *k == bound) {
-                Some(i) => Ok(ScalarExpr::column(i, scope.schema.fields[i].ty)),
-                None => Err(PlanError::invalid(format!("column `{text}` must appear in GROUP BY or be used in an aggregate"), span)
-                    .with_hint(format!("add `{text}` to GROUP BY, or aggregate it (e.g. MAX({text}))"))),
-            };
-        }
+    if let Some(grouping) = &scope.grouping
+        && let Some(bound) = bind_over_groups(e, scope, grouping)
+    {
+        return bound;
     }
     match e {
         Expr::Identifier(i) => scope.column(i),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-            [q, c] if scope.matches_qualifier(&q.value) => scope.column(c),
-            [q, _] => Err(PlanError::invalid(format!("unknown table `{}`", q.value), q.span)
-                .with_hint_opt(did_you_mean(&q.value, [scope.table.as_str()].into_iter().chain(scope.alias.as_deref())))),
+            [q, c] => scope.qualified_column(q, c),
             _ => Err(PlanError::not_supported(format!("the name `{e}`"), span)),
         },
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => number_literal(n, span),
-            Value::SingleQuotedString(s) => Ok(ScalarExpr::literal(Datum::Str(s.clone()), DataType::Varchar)),
-            Value::Boolean(b) => Ok(ScalarExpr::literal(Datum::Bool(*b), DataType::Boolean)),
-            Value::Null => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
-            other => Err(PlanError::not_supported(format!("the literal {other}"), span)),
-        },
+        Expr::Value(v) => literal(&v.value, span),
         Expr::TypedString(ts) => {
             let ty = data_type(&ts.data_type, span)?;
             let text = match &ts.value.value {
@@ -263,86 +249,17 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             cast_to(ScalarExpr::literal(Datum::Str(text), DataType::Varchar), ty, span)
         }
         Expr::Nested(inner) => bind_expr(inner, scope),
-        Expr::UnaryOp { op, expr } => {
-            let inner = bind_expr(expr, scope)?;
-            match op {
-                UnaryOperator::Not => Ok(ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(boolean(inner, "NOT", span)?) }),
-                UnaryOperator::Minus => {
-                    // Fold `-5` so the literal's type is right (`-2147483648` is an INT).
-                    if let ScalarExpr::Literal { .. } = inner
-                        && let Expr::Value(v) = expr.as_ref()
-                        && let Value::Number(n, _) = &v.value
-                    {
-                        return number_literal(&format!("-{n}"), span);
-                    }
-                    if !inner.ty().is_numeric() && !is_null_literal(&inner) {
-                        return Err(PlanError::invalid(format!("cannot negate {}", inner.ty()), span));
-                    }
-                    Ok(ScalarExpr::Unary { op: UnaryOp::Neg, expr: Box::new(inner) })
-                }
-                UnaryOperator::Plus => Ok(inner),
-                other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
-            }
-        }
-        Expr::BinaryOp { left, op, right } => {
-            let l = bind_expr(left, scope)?;
-            let r = bind_expr(right, scope)?;
-            let cmp = |o| comparison(o, l.clone(), r.clone(), span);
-            match op {
-                BinaryOperator::Plus => arithmetic(BinaryOp::Add, l, r, span),
-                BinaryOperator::Minus => arithmetic(BinaryOp::Sub, l, r, span),
-                BinaryOperator::Multiply => arithmetic(BinaryOp::Mul, l, r, span),
-                BinaryOperator::Divide => arithmetic(BinaryOp::Div, l, r, span),
-                BinaryOperator::Modulo => arithmetic(BinaryOp::Mod, l, r, span),
-                BinaryOperator::Eq => cmp(BinaryOp::Eq),
-                BinaryOperator::NotEq => cmp(BinaryOp::NotEq),
-                BinaryOperator::Lt => cmp(BinaryOp::Lt),
-                BinaryOperator::LtEq => cmp(BinaryOp::LtEq),
-                BinaryOperator::Gt => cmp(BinaryOp::Gt),
-                BinaryOperator::GtEq => cmp(BinaryOp::GtEq),
-                BinaryOperator::And => Ok(binary(BinaryOp::And, boolean(l, "AND", span)?, boolean(r, "AND", span)?, DataType::Boolean)),
-                BinaryOperator::Or => Ok(binary(BinaryOp::Or, boolean(l, "OR", span)?, boolean(r, "OR", span)?, DataType::Boolean)),
-                BinaryOperator::StringConcat => {
-                    // `a || b` is NULL when either side is (unlike CONCAT, which skips NULLs).
-                    let (l, r) = (cast_to(l, DataType::Varchar, span)?, cast_to(r, DataType::Varchar, span)?);
-                    let either_null = binary(
-                        BinaryOp::Or,
-                        ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(l.clone()) },
-                        ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(r.clone()) },
-                        DataType::Boolean,
-                    );
-                    Ok(ScalarExpr::Case {
-                        branches: vec![(either_null, ScalarExpr::literal(Datum::Null, DataType::Varchar))],
-                        otherwise: Box::new(ScalarExpr::Call { func: Func::Concat, args: vec![l, r], ty: DataType::Varchar }),
-                        ty: DataType::Varchar,
-                    })
-                }
-                other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
-            }
-        }
+        Expr::UnaryOp { op, expr } => bind_unary(op, expr, scope, span),
+        Expr::BinaryOp { left, op, right } => bind_binary(op, bind_expr(left, scope)?, bind_expr(right, scope)?, span),
         Expr::IsNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(bind_expr(inner, scope)?) }),
         Expr::IsNotNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNotNull, expr: Box::new(bind_expr(inner, scope)?) }),
         Expr::Between { expr, negated, low, high } => {
             let x = bind_expr(expr, scope)?;
             let lo = comparison(BinaryOp::GtEq, x.clone(), bind_expr(low, scope)?, span)?;
             let hi = comparison(BinaryOp::LtEq, x, bind_expr(high, scope)?, span)?;
-            let both = binary(BinaryOp::And, lo, hi, DataType::Boolean);
-            Ok(if *negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(both) } } else { both })
+            Ok(negated_if(*negated, binary(BinaryOp::And, lo, hi, DataType::Boolean)))
         }
-        Expr::In { target: ast::InTarget::List(list), expr, negated, .. } => {
-            // `x IN (a, b)` is `x = a OR x = b` under three-valued logic, which is SQL's meaning.
-            let x = bind_expr(expr, scope)?;
-            let mut any: Option<ScalarExpr> = None;
-            for item in list {
-                let eq = comparison(BinaryOp::Eq, x.clone(), bind_expr(item, scope)?, item.span())?;
-                any = Some(match any {
-                    None => eq,
-                    Some(prev) => binary(BinaryOp::Or, prev, eq, DataType::Boolean),
-                });
-            }
-            let any = any.ok_or_else(|| PlanError::invalid("IN needs at least one value", span))?;
-            Ok(if *negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(any) } } else { any })
-        }
+        Expr::In { target: ast::InTarget::List(list), expr, negated, .. } => bind_in_list(expr, list, *negated, scope, span),
         Expr::Like { negated, any: false, expr, pattern, escape_char } => {
             let s = varchar(bind_expr(expr, scope)?, "LIKE", span)?;
             let p = varchar(bind_expr(pattern, scope)?, "LIKE", span)?;
@@ -358,49 +275,13 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             Ok(ScalarExpr::Call { func: Func::Like { negated: *negated }, args, ty: DataType::Boolean })
         }
         Expr::Case { operand, conditions, else_result, .. } => {
-            let operand = operand.as_ref().map(|o| bind_expr(o, scope)).transpose()?;
-            let mut conds = Vec::new();
-            let mut results = Vec::new();
-            for w in conditions {
-                let c = bind_expr(&w.condition, scope)?;
-                let c = match &operand {
-                    Some(o) => comparison(BinaryOp::Eq, o.clone(), c, w.condition.span())?,
-                    None => boolean(c, "CASE WHEN", w.condition.span())?,
-                };
-                conds.push(c);
-                results.push(bind_expr(&w.result, scope)?);
-            }
-            let otherwise = match else_result {
-                Some(e) => bind_expr(e, scope)?,
-                None => ScalarExpr::literal(Datum::Null, DataType::Varchar),
-            };
-            results.push(otherwise);
-            let ty = unify(&results).ok_or_else(|| {
-                let tys: Vec<String> = results.iter().filter(|e| !is_null_literal(e)).map(|e| e.ty().to_string()).collect();
-                PlanError::invalid(format!("CASE branches have incompatible types: {}", tys.join(", ")), span)
-            })?;
-            let mut results = results.into_iter().map(|r| cast_to(r, ty, span)).collect::<Result<Vec<_>>>()?;
-            let otherwise = results.pop().unwrap_or(ScalarExpr::literal(Datum::Null, ty));
-            Ok(ScalarExpr::Case { branches: conds.into_iter().zip(results).collect(), otherwise: Box::new(otherwise), ty })
+            bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope, span)
         }
         Expr::Cast { kind, expr, data_type: dt, format: None } => {
             if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
                 return Err(PlanError::not_supported(format!("{kind:?}"), span));
             }
-            let inner = bind_expr(expr, scope)?;
-            let to = data_type(dt, span)?;
-            let from = inner.ty();
-            let ok = from == to
-                || is_null_literal(&inner)
-                || to == DataType::Varchar
-                || from == DataType::Varchar
-                || (from.is_numeric() && to.is_numeric())
-                || (from == DataType::Boolean && to.is_numeric())
-                || (from.is_numeric() && to == DataType::Boolean);
-            if !ok {
-                return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
-            }
-            cast_to(inner, to, span)
+            explicit_cast(bind_expr(expr, scope)?, data_type(dt, span)?, span)
         }
         Expr::Substring { expr, substring_from, substring_for, .. } => {
             let mut args = vec![varchar(bind_expr(expr, scope)?, "SUBSTRING", span)?];
@@ -436,6 +317,167 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
     }
 }
 
+/// Over groups, a name or expression means a group key or an aggregate, matched by its SQL text
+/// (`auction % 10` in SELECT is the key `auction % 10` of GROUP BY); a column name must be a
+/// key. `None` for other expressions, which are bound from their parts.
+fn bind_over_groups(e: &Expr, scope: &Scope, grouping: &Grouping) -> Option<Result<ScalarExpr>> {
+    let text = e.to_string();
+    if let Some((_, i)) = scope.computed.iter().find(|(t, _)| *t == text) {
+        return Some(Ok(ScalarExpr::column(*i, scope.schema.fields[*i].ty)));
+    }
+    let (Expr::Identifier(_) | Expr::CompoundIdentifier(_)) = e else { return None };
+    let bound = match bind_expr(e, &grouping.input) {
+        Ok(bound) => bound,
+        Err(err) => return Some(Err(err)),
+    };
+    Some(match grouping.keys.iter().position(|k| *k == bound) {
+        Some(i) => Ok(ScalarExpr::column(i, scope.schema.fields[i].ty)),
+        None => Err(PlanError::invalid(format!("column `{text}` must appear in GROUP BY or be used in an aggregate"), e.span())
+            .with_hint(format!("add `{text}` to GROUP BY, or aggregate it (e.g. MAX({text}))"))),
+    })
+}
+
+/// A literal: a number, a string, a boolean or NULL (a VARCHAR until context retypes it).
+fn literal(v: &Value, span: Span) -> Result<ScalarExpr> {
+    match v {
+        Value::Number(n, _) => number_literal(n, span),
+        Value::SingleQuotedString(s) => Ok(ScalarExpr::literal(Datum::Str(s.clone()), DataType::Varchar)),
+        Value::Boolean(b) => Ok(ScalarExpr::literal(Datum::Bool(*b), DataType::Boolean)),
+        Value::Null => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
+        other => Err(PlanError::not_supported(format!("the literal {other}"), span)),
+    }
+}
+
+/// `NOT x`, `-x`, `+x`.
+fn bind_unary(op: &UnaryOperator, expr: &Expr, scope: &Scope, span: Span) -> Result<ScalarExpr> {
+    let inner = bind_expr(expr, scope)?;
+    match op {
+        UnaryOperator::Not => Ok(ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(boolean(inner, "NOT", span)?) }),
+        UnaryOperator::Minus => {
+            // Fold `-5` so the literal's type is right (`-2147483648` is an INT).
+            if let ScalarExpr::Literal { .. } = inner
+                && let Expr::Value(v) = expr
+                && let Value::Number(n, _) = &v.value
+            {
+                return number_literal(&format!("-{n}"), span);
+            }
+            if !inner.ty().is_numeric() && !is_null_literal(&inner) {
+                return Err(PlanError::invalid(format!("cannot negate {}", inner.ty()), span));
+            }
+            Ok(ScalarExpr::Unary { op: UnaryOp::Neg, expr: Box::new(inner) })
+        }
+        UnaryOperator::Plus => Ok(inner),
+        other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
+    }
+}
+
+/// `l op r` for the arithmetic, comparison, logical and `||` operators.
+fn bind_binary(op: &BinaryOperator, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let cmp = |o| comparison(o, l.clone(), r.clone(), span);
+    match op {
+        BinaryOperator::Plus => arithmetic(BinaryOp::Add, l, r, span),
+        BinaryOperator::Minus => arithmetic(BinaryOp::Sub, l, r, span),
+        BinaryOperator::Multiply => arithmetic(BinaryOp::Mul, l, r, span),
+        BinaryOperator::Divide => arithmetic(BinaryOp::Div, l, r, span),
+        BinaryOperator::Modulo => arithmetic(BinaryOp::Mod, l, r, span),
+        BinaryOperator::Eq => cmp(BinaryOp::Eq),
+        BinaryOperator::NotEq => cmp(BinaryOp::NotEq),
+        BinaryOperator::Lt => cmp(BinaryOp::Lt),
+        BinaryOperator::LtEq => cmp(BinaryOp::LtEq),
+        BinaryOperator::Gt => cmp(BinaryOp::Gt),
+        BinaryOperator::GtEq => cmp(BinaryOp::GtEq),
+        BinaryOperator::And => Ok(binary(BinaryOp::And, boolean(l, "AND", span)?, boolean(r, "AND", span)?, DataType::Boolean)),
+        BinaryOperator::Or => Ok(binary(BinaryOp::Or, boolean(l, "OR", span)?, boolean(r, "OR", span)?, DataType::Boolean)),
+        BinaryOperator::StringConcat => {
+            // `a || b` is NULL when either side is (unlike CONCAT, which skips NULLs).
+            let (l, r) = (cast_to(l, DataType::Varchar, span)?, cast_to(r, DataType::Varchar, span)?);
+            let either_null = binary(
+                BinaryOp::Or,
+                ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(l.clone()) },
+                ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(r.clone()) },
+                DataType::Boolean,
+            );
+            Ok(ScalarExpr::Case {
+                branches: vec![(either_null, ScalarExpr::literal(Datum::Null, DataType::Varchar))],
+                otherwise: Box::new(ScalarExpr::Call { func: Func::Concat, args: vec![l, r], ty: DataType::Varchar }),
+                ty: DataType::Varchar,
+            })
+        }
+        other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
+    }
+}
+
+/// `NOT e` when `negated`, else `e`.
+fn negated_if(negated: bool, e: ScalarExpr) -> ScalarExpr {
+    if negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(e) } } else { e }
+}
+
+/// `x [NOT] IN (a, b)`: `x = a OR x = b` under three-valued logic, which is SQL's meaning.
+fn bind_in_list(expr: &Expr, list: &[Expr], negated: bool, scope: &Scope, span: Span) -> Result<ScalarExpr> {
+    let x = bind_expr(expr, scope)?;
+    let mut any: Option<ScalarExpr> = None;
+    for item in list {
+        let eq = comparison(BinaryOp::Eq, x.clone(), bind_expr(item, scope)?, item.span())?;
+        any = Some(match any {
+            None => eq,
+            Some(prev) => binary(BinaryOp::Or, prev, eq, DataType::Boolean),
+        });
+    }
+    let any = any.ok_or_else(|| PlanError::invalid("IN needs at least one value", span))?;
+    Ok(negated_if(negated, any))
+}
+
+/// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`, its branches brought to one type.
+fn bind_case(
+    operand: Option<&Expr>,
+    conditions: &[ast::CaseWhen],
+    else_result: Option<&Expr>,
+    scope: &Scope,
+    span: Span,
+) -> Result<ScalarExpr> {
+    let operand = operand.map(|o| bind_expr(o, scope)).transpose()?;
+    let mut conds = Vec::new();
+    let mut results = Vec::new();
+    for w in conditions {
+        let c = bind_expr(&w.condition, scope)?;
+        let c = match &operand {
+            Some(o) => comparison(BinaryOp::Eq, o.clone(), c, w.condition.span())?,
+            None => boolean(c, "CASE WHEN", w.condition.span())?,
+        };
+        conds.push(c);
+        results.push(bind_expr(&w.result, scope)?);
+    }
+    let otherwise = match else_result {
+        Some(e) => bind_expr(e, scope)?,
+        None => ScalarExpr::literal(Datum::Null, DataType::Varchar),
+    };
+    results.push(otherwise);
+    let ty = unify(&results).ok_or_else(|| {
+        let tys: Vec<String> = results.iter().filter(|e| !is_null_literal(e)).map(|e| e.ty().to_string()).collect();
+        PlanError::invalid(format!("CASE branches have incompatible types: {}", tys.join(", ")), span)
+    })?;
+    let mut results = results.into_iter().map(|r| cast_to(r, ty, span)).collect::<Result<Vec<_>>>()?;
+    let otherwise = results.pop().unwrap_or(ScalarExpr::literal(Datum::Null, ty));
+    Ok(ScalarExpr::Case { branches: conds.into_iter().zip(results).collect(), otherwise: Box::new(otherwise), ty })
+}
+
+/// `CAST(inner AS to)`, refused between types with no conversion.
+fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Result<ScalarExpr> {
+    let from = inner.ty();
+    let ok = from == to
+        || is_null_literal(&inner)
+        || to == DataType::Varchar
+        || from == DataType::Varchar
+        || (from.is_numeric() && to.is_numeric())
+        || (from == DataType::Boolean && to.is_numeric())
+        || (from.is_numeric() && to == DataType::Boolean);
+    if !ok {
+        return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
+    }
+    cast_to(inner, to, span)
+}
+
+/// `e` as an integer argument of `func`, widened to BIGINT.
 fn integer_arg(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
     if e.ty().is_integer() {
         Ok(cast_to(e, DataType::BigInt, span)?)
@@ -446,6 +488,7 @@ fn integer_arg(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
     }
 }
 
+/// The scalar functions, by name (for did-you-mean hints).
 const FUNCTIONS: &[&str] = &[
     "MOD",
     "ABS",
@@ -463,6 +506,7 @@ const FUNCTIONS: &[&str] = &[
     "COALESCE",
 ];
 
+/// A scalar function call; aggregates are bound elsewhere and refused here.
 fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();

@@ -2,7 +2,7 @@
 //! aggregate calls it makes.
 
 use super::expr::{bind_expr, boolean, is_null_literal};
-use super::scope::Scope;
+use super::scope::{Grouping, Scope};
 use super::{Binder, Result, first_words, object_name};
 use crate::error::PlanError;
 use crate::logical::{AggregateCall, LogicalPlan, WINDOW_COLUMNS};
@@ -14,6 +14,7 @@ use vstream_repr::agg::AggFunc;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
 
 impl Binder<'_> {
+    /// A query: a SELECT (possibly parenthesized), without WITH, ORDER BY or LIMIT.
     pub(super) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
         if let Some(w) = &q.with {
             return Err(PlanError::not_supported("WITH (common table expressions)", w.span()));
@@ -25,23 +26,16 @@ impl Binder<'_> {
         if let Some(l) = &q.limit_clause {
             return Err(PlanError::not_supported("LIMIT", l.span()));
         }
-        let select = match q.body.as_ref() {
-            SetExpr::Select(s) => s,
-            SetExpr::Query(inner) => return self.query(inner),
-            other => return Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
-        };
-        let [from] = select.from.as_slice() else {
-            let span = select.from.get(1).map_or(select.span(), |t| t.span());
-            return Err(if select.from.is_empty() {
-                PlanError::invalid("a query needs a FROM clause naming a table", select.span())
-            } else {
-                PlanError::not_supported("a FROM list of several tables (joins)", span)
-            });
-        };
-        if let Some(j) = from.joins.first() {
-            return Err(PlanError::not_supported("JOIN", j.span()));
+        match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s),
+            SetExpr::Query(inner) => self.query(inner),
+            other => Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
         }
-        let (mut plan, scope) = self.relation(&from.relation)?;
+    }
+
+    /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.
+    fn select(&self, select: &ast::Select) -> Result<LogicalPlan> {
+        let (mut plan, scope) = self.bind_from(select)?;
         // Window columns exist only per group of a window aggregate; rows before it have none.
         let first_window_col = matches!(plan, LogicalPlan::Window { .. }).then(|| scope.schema.len() - WINDOW_COLUMNS.len());
         let group_exprs: &[Expr] = match &select.group_by {
@@ -49,24 +43,7 @@ impl Binder<'_> {
             g => return Err(PlanError::not_supported("this form of GROUP BY", g.span())),
         };
         if let Some(pred) = &select.selection {
-            if let Some(f) = first_aggregate(pred) {
-                return Err(
-                    PlanError::invalid("aggregates are not allowed in WHERE", f.name.span()).with_hint("use HAVING to filter groups")
-                );
-            }
-            let predicate = bind_expr(pred, &scope)?;
-            if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {
-                return Err(PlanError::invalid(format!("WHERE needs a BOOLEAN condition, not {}", predicate.ty()), pred.span()));
-            }
-            if let Some(first) = first_window_col {
-                let mut reads_window = false;
-                predicate.visit_columns(&mut |c| reads_window |= c >= first);
-                if reads_window {
-                    return Err(PlanError::not_supported("a WHERE condition on a window column", pred.span())
-                        .with_hint("filter the window's rows with HAVING"));
-                }
-            }
-            plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
+            plan = where_clause(plan, pred, &scope, first_window_col)?;
         }
         // GROUP BY, aggregates or HAVING make this an aggregation: the select list and HAVING are
         // then bound over the groups (keys, then aggregates), not over the input rows.
@@ -79,68 +56,16 @@ impl Binder<'_> {
         if let Some(h) = &select.having {
             collect_aggregates(h, &mut calls);
         }
-        let scope = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
+        let (plan, scope) = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
             if first_window_col.is_some() {
                 return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
                     .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
             }
-            scope
+            (plan, scope)
         } else {
-            let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
-            let (aggregated, agg_scope) = aggregate(plan, scope, &group_exprs, &calls)?;
-            self.check_window_aggregate(&aggregated, select)?;
-            plan = aggregated;
-            if let Some(h) = &select.having {
-                let predicate = bind_expr(h, &agg_scope)?;
-                if predicate.ty() != DataType::Boolean && !is_null_literal(&predicate) {
-                    return Err(PlanError::invalid(format!("HAVING needs a BOOLEAN condition, not {}", predicate.ty()), h.span()));
-                }
-                plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
-            }
-            agg_scope
+            self.group(plan, scope, select, group_exprs, &calls)?
         };
-        let mut exprs = Vec::new();
-        let mut fields = Vec::new();
-        for item in &select.projection {
-            match item {
-                SelectItem::Wildcard(_) if scope.grouping.is_some() => {
-                    return Err(PlanError::invalid("SELECT * is not allowed with GROUP BY", item.span())
-                        .with_hint("list the grouped columns and aggregates"));
-                }
-                SelectItem::Wildcard(_) => {
-                    for (i, f) in scope.schema.fields.iter().enumerate() {
-                        exprs.push(ScalarExpr::column(i, f.ty));
-                        fields.push(f.clone());
-                    }
-                }
-                SelectItem::QualifiedWildcard(..) if scope.grouping.is_some() => {
-                    return Err(PlanError::invalid("SELECT t.* is not allowed with GROUP BY", item.span())
-                        .with_hint("list the grouped columns and aggregates"));
-                }
-                SelectItem::QualifiedWildcard(kind, _) => {
-                    let q = kind.to_string();
-                    let q = q.trim_end_matches(".*").trim_end_matches('*').trim_end_matches('.');
-                    if !scope.matches_qualifier(q) {
-                        return Err(PlanError::invalid(format!("unknown table `{q}` in `{q}.*`"), item.span()));
-                    }
-                    for (i, f) in scope.schema.fields.iter().enumerate() {
-                        exprs.push(ScalarExpr::column(i, f.ty));
-                        fields.push(f.clone());
-                    }
-                }
-                SelectItem::UnnamedExpr(e) => {
-                    let b = bind_expr(e, &scope)?;
-                    fields.push(Field::new(output_name(e), b.ty()));
-                    exprs.push(b);
-                }
-                SelectItem::ExprWithAlias { expr, alias } => {
-                    let b = bind_expr(expr, &scope)?;
-                    fields.push(Field::new(alias.value.clone(), b.ty()));
-                    exprs.push(b);
-                }
-                other => return Err(PlanError::not_supported(format!("select item `{other}`"), other.span())),
-            }
-        }
+        let (exprs, fields) = projection(&select.projection, &scope)?;
         let schema = Schema::new(fields);
         let project = LogicalPlan::Project { input: Box::new(plan), exprs, schema: schema.clone() };
         match &select.distinct {
@@ -155,6 +80,113 @@ impl Binder<'_> {
             Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
         }
     }
+
+    /// The one FROM item a query reads (no joins yet), and the scope of its columns.
+    fn bind_from(&self, select: &ast::Select) -> Result<(LogicalPlan, Scope)> {
+        let [from] = select.from.as_slice() else {
+            let span = select.from.get(1).map_or(select.span(), |t| t.span());
+            return Err(if select.from.is_empty() {
+                PlanError::invalid("a query needs a FROM clause naming a table", select.span())
+            } else {
+                PlanError::not_supported("a FROM list of several tables (joins)", span)
+            });
+        };
+        if let Some(j) = from.joins.first() {
+            return Err(PlanError::not_supported("JOIN", j.span()));
+        }
+        self.relation(&from.relation)
+    }
+
+    /// The aggregation of `plan`'s rows by `group_exprs` with the aggregate `calls`, filtered by
+    /// HAVING, and the scope of its groups.
+    fn group(
+        &self,
+        plan: LogicalPlan,
+        scope: Scope,
+        select: &ast::Select,
+        group_exprs: &[Expr],
+        calls: &[&ast::Function],
+    ) -> Result<(LogicalPlan, Scope)> {
+        let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
+        let (mut plan, agg_scope) = aggregate(plan, scope, &group_exprs, calls)?;
+        self.check_window_aggregate(&plan, select)?;
+        if let Some(h) = &select.having {
+            let predicate = bind_expr(h, &agg_scope)?;
+            if predicate.ty() != DataType::Boolean && !is_null_literal(&predicate) {
+                return Err(PlanError::invalid(format!("HAVING needs a BOOLEAN condition, not {}", predicate.ty()), h.span()));
+            }
+            plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
+        }
+        Ok((plan, agg_scope))
+    }
+}
+
+/// `WHERE pred` over `plan`'s rows: a BOOLEAN condition without aggregates, reading no window
+/// column (those from `first_window_col` on, when `plan` is a window table function).
+fn where_clause(plan: LogicalPlan, pred: &Expr, scope: &Scope, first_window_col: Option<usize>) -> Result<LogicalPlan> {
+    if let Some(f) = first_aggregate(pred) {
+        return Err(PlanError::invalid("aggregates are not allowed in WHERE", f.name.span()).with_hint("use HAVING to filter groups"));
+    }
+    let predicate = bind_expr(pred, scope)?;
+    if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {
+        return Err(PlanError::invalid(format!("WHERE needs a BOOLEAN condition, not {}", predicate.ty()), pred.span()));
+    }
+    if let Some(first) = first_window_col {
+        let mut reads_window = false;
+        predicate.visit_columns(&mut |c| reads_window |= c >= first);
+        if reads_window {
+            return Err(PlanError::not_supported("a WHERE condition on a window column", pred.span())
+                .with_hint("filter the window's rows with HAVING"));
+        }
+    }
+    Ok(LogicalPlan::Filter { input: Box::new(plan), predicate })
+}
+
+/// The select list bound over `scope`: the expressions and their output columns.
+fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, Vec<Field>)> {
+    let mut exprs = Vec::new();
+    let mut fields = Vec::new();
+    for item in items {
+        match item {
+            SelectItem::Wildcard(_) if scope.grouping.is_some() => {
+                return Err(PlanError::invalid("SELECT * is not allowed with GROUP BY", item.span())
+                    .with_hint("list the grouped columns and aggregates"));
+            }
+            SelectItem::Wildcard(_) => {
+                for (i, f) in scope.schema.fields.iter().enumerate() {
+                    exprs.push(ScalarExpr::column(i, f.ty));
+                    fields.push(f.clone());
+                }
+            }
+            SelectItem::QualifiedWildcard(..) if scope.grouping.is_some() => {
+                return Err(PlanError::invalid("SELECT t.* is not allowed with GROUP BY", item.span())
+                    .with_hint("list the grouped columns and aggregates"));
+            }
+            SelectItem::QualifiedWildcard(kind, _) => {
+                let q = kind.to_string();
+                let q = q.trim_end_matches(".*").trim_end_matches('*').trim_end_matches('.');
+                let Some(relation) = scope.relations_named(q).next() else {
+                    return Err(PlanError::invalid(format!("unknown table `{q}` in `{q}.*`"), item.span()));
+                };
+                for (i, f) in relation.schema.fields.iter().enumerate() {
+                    exprs.push(relation.column(i));
+                    fields.push(f.clone());
+                }
+            }
+            SelectItem::UnnamedExpr(e) => {
+                let b = bind_expr(e, scope)?;
+                fields.push(Field::new(output_name(e), b.ty()));
+                exprs.push(b);
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let b = bind_expr(expr, scope)?;
+                fields.push(Field::new(alias.value.clone(), b.ty()));
+                exprs.push(b);
+            }
+            other => return Err(PlanError::not_supported(format!("select item `{other}`"), other.span())),
+        }
+    }
+    Ok((exprs, fields))
 }
 
 /// The column name of an unnamed select item: the column's own name, else the expression's text.
@@ -167,8 +199,10 @@ fn output_name(e: &Expr) -> String {
     }
 }
 
+/// The aggregate functions, by name.
 pub(super) const AGGREGATES: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG"];
 
+/// The aggregate function `name` (upper case) names, if any.
 fn aggregate_func(name: &str) -> Option<AggFunc> {
     Some(match name {
         "COUNT" => AggFunc::Count,
@@ -180,6 +214,7 @@ fn aggregate_func(name: &str) -> Option<AggFunc> {
     })
 }
 
+/// Whether `f` calls an aggregate function.
 fn is_aggregate(f: &ast::Function) -> bool {
     aggregate_func(&object_name(&f.name).to_ascii_uppercase()).is_some()
 }
@@ -236,6 +271,7 @@ fn collect_aggregates<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
     }
 }
 
+/// The first aggregate call in `e`, if any.
 fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
     let mut found = Vec::new();
     collect_aggregates(e, &mut found);
@@ -277,11 +313,11 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
     }
     let schema = Schema::new(fields);
     let plan = LogicalPlan::Aggregate { input: Box::new(input), group_by: group_by.clone(), aggregates, schema: schema.clone() };
-    let agg_scope =
-        Scope { table: scope.table.clone(), alias: scope.alias.clone(), schema, grouping: Some(Box::new((scope, group_by))), computed };
+    let agg_scope = Scope::grouped(Grouping { input: scope, keys: group_by }, schema, computed);
     Ok((plan, agg_scope))
 }
 
+/// An aggregate call (`COUNT(*)`, `SUM(DISTINCT x) FILTER (WHERE ...)`) over `scope`'s rows.
 fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();

@@ -7,6 +7,8 @@ use crate::logical::LogicalPlan;
 use sqlparser::ast::{ObjectName, Spanned, TableFactor};
 
 impl Binder<'_> {
+    /// One FROM item: a table, a window table function over one, or a subquery; its rows and
+    /// the scope its columns are named in.
     pub(super) fn relation(&self, rel: &TableFactor) -> Result<(LogicalPlan, Scope)> {
         match rel {
             TableFactor::Table { name, alias, args: None, .. } => self.table_scan(name, alias.as_ref().map(|a| a.name.value.clone())),
@@ -15,13 +17,7 @@ impl Binder<'_> {
             TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
                 let plan = self.query(subquery)?;
                 let alias = alias.as_ref().map(|a| a.name.value.clone());
-                let scope = Scope {
-                    table: alias.clone().unwrap_or_default(),
-                    alias,
-                    schema: plan.schema().clone(),
-                    grouping: None,
-                    computed: Vec::new(),
-                };
+                let scope = Scope::single(None, alias, plan.schema().clone());
                 Ok((plan, scope))
             }
             other => Err(PlanError::not_supported(format!("`{}` in FROM", first_words(&other.to_string())), other.span())),
@@ -37,7 +33,7 @@ impl Binder<'_> {
                 .with_hint("declare its columns in CREATE TABLE to use it as a source"));
         }
         let source = def.source().map_err(|e| def.option_error(e, name.span()))?;
-        let scope = Scope { table: def.name.clone(), alias, schema: def.schema.clone(), grouping: None, computed: Vec::new() };
+        let scope = Scope::single(Some(def.name.clone()), alias, def.schema.clone());
         Ok((def.scan(source, false), scope))
     }
 }

@@ -8,7 +8,7 @@ use crate::dialect::table_arg;
 use crate::error::PlanError;
 use crate::logical::{LogicalPlan, WINDOW_COLUMNS, WindowEmit};
 use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Spanned};
-use vstream_repr::{DataType, Field, ScalarExpr, Schema, WindowAssigner};
+use vstream_repr::{DataType, Field, ScalarExpr, WindowAssigner};
 
 impl Binder<'_> {
     /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)` and
@@ -108,16 +108,16 @@ impl Binder<'_> {
         let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
         let emit =
             WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
-        let mut fields = input_scope.schema.fields.clone();
+        let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
-            if let Some(f) = fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
+            if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
                 return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), args[0].span()));
             }
-            fields.push(Field::new(w, DataType::Timestamp));
+            window_fields.push(Field::new(w, DataType::Timestamp));
         }
-        let schema = Schema::new(fields);
+        let scope = input_scope.extended(window_fields);
+        let schema = scope.schema.clone();
         let plan = LogicalPlan::Window { input: Box::new(input), assigner, time_col, partition_by, emit, schema: schema.clone() };
-        let scope = Scope { table: input_scope.table, alias: input_scope.alias, schema, grouping: None, computed: Vec::new() };
         Ok((plan, scope))
     }
 
