@@ -7,12 +7,16 @@ use std::fmt;
 /// token on the same line (for the `^^^` marker).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
+    /// 1-based line.
     pub line: u64,
+    /// 1-based column where the offending token starts.
     pub column: u64,
+    /// The column where it ends, when it ends on the same line.
     pub end_column: Option<u64>,
 }
 
 impl Position {
+    /// The position of a sqlparser span; `None` for an empty (unknown) span.
     pub fn from_span(span: Span) -> Option<Position> {
         (span.start.line > 0).then(|| Position {
             line: span.start.line,
@@ -38,9 +42,13 @@ pub enum ErrorKind {
 /// An error in a script, with its position when known and a hint when one helps.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct PlanError {
+    /// What kind of mistake it is.
     pub kind: ErrorKind,
+    /// What is wrong, without the hint.
     pub message: String,
+    /// Where in the script, when known.
     pub position: Option<Position>,
+    /// How to fix it, when a hint helps.
     pub hint: Option<String>,
 }
 
@@ -58,9 +66,11 @@ impl fmt::Display for PlanError {
 }
 
 impl PlanError {
+    /// SQL that parses but is wrong (`message`), at `span`.
     pub fn invalid(message: impl Into<String>, span: Span) -> Self {
         PlanError { kind: ErrorKind::Invalid, message: message.into(), position: Position::from_span(span), hint: None }
     }
+    /// Valid SQL that vstream does not run yet: "`what` is not supported yet", at `span`.
     pub fn not_supported(what: impl Into<String>, span: Span) -> Self {
         PlanError {
             kind: ErrorKind::NotSupported,
@@ -79,10 +89,12 @@ impl PlanError {
             hint: None,
         }
     }
+    /// The error with a hint on how to fix it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
+    /// The error with `hint` as its hint (none if `None`).
     pub fn with_hint_opt(mut self, hint: Option<String>) -> Self {
         self.hint = hint;
         self

@@ -26,10 +26,13 @@ type Result<T> = std::result::Result<T, PlanError>;
 /// A table the script declared.
 #[derive(Clone, Debug)]
 pub struct TableDef {
+    /// The name it was declared with.
     pub name: String,
     /// Empty for a sink declared without columns: it takes the columns of what is written to it.
     pub schema: Schema,
+    /// Its connector, from the WITH options.
     pub connector: TableConnector,
+    /// Where its name is written in `CREATE TABLE`.
     pub span: Span,
     /// Where each option is written, so an option error points at it.
     pub option_spans: Vec<(String, Span)>,
@@ -82,13 +85,16 @@ fn option_error(spans: &[(String, Span)], e: OptionError, fallback: Span) -> Pla
 /// The tables declared so far, in order.
 #[derive(Default, Debug)]
 pub struct Catalog {
+    /// Every table, in the order declared.
     pub tables: Vec<TableDef>,
 }
 
 impl Catalog {
+    /// The table `name` (ignoring case).
     fn get(&self, name: &str) -> Option<&TableDef> {
         self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
     }
+    /// The error for a table that is not declared, with the closest declared one as a hint.
     fn unknown_table(&self, name: &str, span: Span) -> PlanError {
         PlanError::invalid(format!("unknown table `{name}`"), span).with_hint_opt(
             did_you_mean(name, self.tables.iter().map(|t| t.name.as_str()))
@@ -125,10 +131,15 @@ pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Re
     Ok((binder.catalog, binder.plan))
 }
 
+/// Binds a script's statements in order, building the catalog and the plan as it goes.
 struct Binder<'a> {
+    /// The tables declared so far.
     catalog: Catalog,
+    /// Where relative paths in options start.
     base_dir: &'a Path,
+    /// The sinks and their queries so far.
     plan: ScriptPlan,
+    /// Settings from the command line, which override `SET`.
     options: PlanOptions,
     /// `SET 'emit.mode' = 'changes'` seen so far in the script.
     emit_changes: bool,
@@ -140,6 +151,7 @@ fn object_name(name: &ObjectName) -> String {
 }
 
 impl Binder<'_> {
+    /// One statement of the script: CREATE TABLE, INSERT, a query (to stdout) or SET.
     fn statement(&mut self, s: &Statement) -> Result<()> {
         match s {
             Statement::CreateTable(ct) => self.create_table(ct),
