@@ -7,12 +7,16 @@ use std::fmt;
 /// token on the same line (for the `^^^` marker).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
+    /// 1-based line.
     pub line: u64,
+    /// 1-based column where the offending token starts.
     pub column: u64,
+    /// The column where it ends, when it ends on the same line.
     pub end_column: Option<u64>,
 }
 
 impl Position {
+    /// The position of a sqlparser span; `None` for an empty (unknown) span.
     pub fn from_span(span: Span) -> Option<Position> {
         (span.start.line > 0).then(|| Position {
             line: span.start.line,
@@ -22,6 +26,7 @@ impl Position {
     }
 }
 
+/// What kind of mistake a [`PlanError`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The SQL does not parse.
@@ -30,14 +35,20 @@ pub enum ErrorKind {
     Invalid,
     /// Valid SQL that vstream does not run yet.
     NotSupported,
+    /// A bug in vstream: an invariant of the planner broke. No script should cause one.
+    Internal,
 }
 
 /// An error in a script, with its position when known and a hint when one helps.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct PlanError {
+    /// What kind of mistake it is.
     pub kind: ErrorKind,
+    /// What is wrong, without the hint.
     pub message: String,
+    /// Where in the script, when known.
     pub position: Option<Position>,
+    /// How to fix it, when a hint helps.
     pub hint: Option<String>,
 }
 
@@ -55,9 +66,11 @@ impl fmt::Display for PlanError {
 }
 
 impl PlanError {
+    /// SQL that parses but is wrong (`message`), at `span`.
     pub fn invalid(message: impl Into<String>, span: Span) -> Self {
         PlanError { kind: ErrorKind::Invalid, message: message.into(), position: Position::from_span(span), hint: None }
     }
+    /// Valid SQL that vstream does not run yet: "`what` is not supported yet", at `span`.
     pub fn not_supported(what: impl Into<String>, span: Span) -> Self {
         PlanError {
             kind: ErrorKind::NotSupported,
@@ -66,10 +79,22 @@ impl PlanError {
             hint: None,
         }
     }
+    /// A broken invariant of the planner (`what` went wrong), reported at `span` rather than
+    /// panicking.
+    pub fn internal(what: impl Into<String>, span: Span) -> Self {
+        PlanError {
+            kind: ErrorKind::Internal,
+            message: format!("internal error: {}", what.into()),
+            position: Position::from_span(span),
+            hint: None,
+        }
+    }
+    /// The error with a hint on how to fix it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
+    /// The error with `hint` as its hint (none if `None`).
     pub fn with_hint_opt(mut self, hint: Option<String>) -> Self {
         self.hint = hint;
         self
@@ -124,11 +149,19 @@ impl PlanError {
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    closest(word, candidates.iter().copied()).map(|i| format!("did you mean `{}`?", candidates[i]))
+}
+
+/// The position among `candidates` of the one closest to `word` (ignoring case), if it is close
+/// enough to be a likely typo; the first of equally close ones.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<usize> {
     let w = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&w, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+        .enumerate()
+        .map(|(i, c)| (strsim::levenshtein(&w, &c.to_ascii_lowercase()), c.len(), i))
+        .filter(|(d, len, _)| *d <= 2.max(len / 3))
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, _, i)| i)
 }

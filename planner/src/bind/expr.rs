@@ -1,0 +1,655 @@
+//! Scalar expressions: `bind_expr` and the functions, casts, type unification and literals it
+//! types them with.
+
+use super::ddl::data_type;
+use super::query::AGGREGATES;
+use super::scope::{Grouping, Scope};
+use super::{Result, object_name};
+use crate::error::{PlanError, did_you_mean};
+use sqlparser::ast::{
+    self as ast, BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, TrimWhereField, UnaryOperator,
+    Value,
+};
+use sqlparser::tokenizer::Span;
+use vstream_repr::decimal;
+use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
+use vstream_repr::types::MAX_DECIMAL_PRECISION;
+use vstream_repr::window::{amount_millis, parse_duration, unit_millis};
+use vstream_repr::{Batch, DataType, Datum, ScalarExpr};
+
+/// Whether `e` is a bare NULL (typed VARCHAR until context gives it a type).
+pub(super) fn is_null_literal(e: &ScalarExpr) -> bool {
+    matches!(e, ScalarExpr::Literal { value: Datum::Null, .. })
+}
+
+/// Casts that happen without being written: numeric widening and NULL.
+pub(super) fn implicitly_castable(from: DataType, to: DataType) -> bool {
+    if from == to {
+        return true;
+    }
+    match (from, to) {
+        (DataType::Int, DataType::BigInt) => true,
+        (a, DataType::Double) if a.is_numeric() => true,
+        (a, DataType::Decimal { precision, scale }) => match a.as_decimal() {
+            Some((p, s)) => s <= scale && p - s <= precision - scale,
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Casts `e` to `to`, folding a literal at plan time so a bad constant is reported with its
+/// position instead of failing every row at run time.
+pub(super) fn cast_to(e: ScalarExpr, to: DataType, span: Span) -> Result<ScalarExpr> {
+    if e.ty() == to {
+        return Ok(e);
+    }
+    if is_null_literal(&e) {
+        return Ok(ScalarExpr::literal(Datum::Null, to));
+    }
+    let cast = ScalarExpr::Cast { expr: Box::new(e), to };
+    if let ScalarExpr::Cast { expr, .. } = &cast
+        && matches!(expr.as_ref(), ScalarExpr::Literal { .. })
+    {
+        let col = cast.eval(&Batch::new(1, vec![])).map_err(|err| PlanError::invalid(err.to_string(), span))?;
+        return Ok(ScalarExpr::literal(col.datum(0), to));
+    }
+    Ok(cast)
+}
+
+/// The type both operands of a numeric operation are brought to.
+fn numeric_common(a: DataType, b: DataType) -> Option<DataType> {
+    if !a.is_numeric() || !b.is_numeric() {
+        return None;
+    }
+    Some(match (a, b) {
+        (DataType::Double, _) | (_, DataType::Double) => DataType::Double,
+        (DataType::Int, DataType::Int) => DataType::Int,
+        (x, y) if x.is_integer() && y.is_integer() => DataType::BigInt,
+        (x, y) => {
+            let (p1, s1) = x.as_decimal()?;
+            let (p2, s2) = y.as_decimal()?;
+            let s = s1.max(s2);
+            let p = ((p1 - s1).max(p2 - s2) + s).min(MAX_DECIMAL_PRECISION);
+            DataType::Decimal { precision: p, scale: s }
+        }
+    })
+}
+
+/// The common type of CASE branches, COALESCE arguments and the like.
+fn unify(exprs: &[ScalarExpr]) -> Option<DataType> {
+    let mut ty: Option<DataType> = None;
+    for e in exprs {
+        if is_null_literal(e) {
+            continue;
+        }
+        ty = Some(match ty {
+            None => e.ty(),
+            Some(t) if t == e.ty() => t,
+            Some(t) => numeric_common(t, e.ty())?,
+        });
+    }
+    Some(ty.unwrap_or(DataType::Varchar))
+}
+
+/// `l op r` of type `ty`.
+fn binary(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, ty: DataType) -> ScalarExpr {
+    ScalarExpr::Binary { op, left: Box::new(l), right: Box::new(r), ty }
+}
+
+/// Types `l op r` for arithmetic, following DuckDB where engines differ: `/` is DOUBLE division,
+/// DECIMAL `*` adds precisions and scales, `+`/`-` keep the larger scale with one more digit.
+fn arithmetic(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let (lt, rt) = (l.ty(), r.ty());
+    let (lt, rt) = match (is_null_literal(&l), is_null_literal(&r)) {
+        (true, false) => (rt, rt),
+        (false, true) => (lt, lt),
+        _ => (lt, rt),
+    };
+    let Some(common) = numeric_common(lt, rt) else {
+        return Err(PlanError::invalid(format!("cannot apply `{}` to {lt} and {rt}", op.symbol()), span)
+            .with_hint("arithmetic needs numbers; CAST strings to a numeric type"));
+    };
+    if op == BinaryOp::Div {
+        return Ok(binary(op, cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?, DataType::Double));
+    }
+    match common {
+        DataType::Decimal { .. } => {
+            let (p1, s1) = lt.as_decimal().unwrap_or((38, 0));
+            let (p2, s2) = rt.as_decimal().unwrap_or((38, 0));
+            let l = cast_to(l, DataType::Decimal { precision: p1, scale: s1 }, span)?;
+            let r = cast_to(r, DataType::Decimal { precision: p2, scale: s2 }, span)?;
+            let ty = match op {
+                BinaryOp::Mul => {
+                    let s = s1 + s2;
+                    if s > MAX_DECIMAL_PRECISION {
+                        return Err(PlanError::invalid(format!("DECIMAL product of scale {s} exceeds 38 digits"), span));
+                    }
+                    DataType::Decimal { precision: (p1 + p2).min(MAX_DECIMAL_PRECISION), scale: s }
+                }
+                BinaryOp::Mod => common,
+                _ => {
+                    let s = s1.max(s2);
+                    DataType::Decimal { precision: ((p1 - s1).max(p2 - s2) + s + 1).min(MAX_DECIMAL_PRECISION), scale: s }
+                }
+            };
+            Ok(binary(op, l, r, ty))
+        }
+        DataType::Double => Ok(binary(op, cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?, DataType::Double)),
+        int => Ok(binary(op, retype_null(l, int), retype_null(r, int), int)),
+    }
+}
+
+/// `e`, or a NULL of type `ty` if `e` is a bare NULL.
+fn retype_null(e: ScalarExpr, ty: DataType) -> ScalarExpr {
+    if is_null_literal(&e) { ScalarExpr::literal(Datum::Null, ty) } else { e }
+}
+
+/// Types a comparison, bringing both sides to one type (a string literal compared with a
+/// timestamp is read as a timestamp).
+fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let (lt, rt) = (l.ty(), r.ty());
+    let is_str_lit = |e: &ScalarExpr| matches!(e, ScalarExpr::Literal { value: Datum::Str(_), .. });
+    let (l, r) = if is_null_literal(&l) {
+        (ScalarExpr::literal(Datum::Null, rt), r)
+    } else if is_null_literal(&r) {
+        (l, ScalarExpr::literal(Datum::Null, lt))
+    } else if lt == rt {
+        (l, r)
+    } else if let Some(common) = numeric_common(lt, rt) {
+        match common {
+            DataType::Decimal { .. } => {
+                let (p1, s1) = lt.as_decimal().unwrap_or((38, 0));
+                let (p2, s2) = rt.as_decimal().unwrap_or((38, 0));
+                (
+                    cast_to(l, DataType::Decimal { precision: p1, scale: s1 }, span)?,
+                    cast_to(r, DataType::Decimal { precision: p2, scale: s2 }, span)?,
+                )
+            }
+            DataType::Double => (cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?),
+            _ => (l, r),
+        }
+    } else if is_str_lit(&r) && rt == DataType::Varchar {
+        (l, cast_to(r, lt, span)?)
+    } else if is_str_lit(&l) && lt == DataType::Varchar {
+        let l = cast_to(l, rt, span)?;
+        (l, r)
+    } else {
+        return Err(PlanError::invalid(format!("cannot compare {lt} with {rt}"), span).with_hint("CAST one side to the other's type"));
+    };
+    Ok(binary(op, l, r, DataType::Boolean))
+}
+
+/// `e` as a BOOLEAN operand of `what` (a NULL literal becomes a BOOLEAN NULL).
+pub(super) fn boolean(e: ScalarExpr, what: &str, span: Span) -> Result<ScalarExpr> {
+    match e.ty() {
+        DataType::Boolean => Ok(e),
+        _ if is_null_literal(&e) => Ok(ScalarExpr::literal(Datum::Null, DataType::Boolean)),
+        t => Err(PlanError::invalid(format!("{what} needs BOOLEAN operands, not {t}"), span)),
+    }
+}
+
+/// `e` as a VARCHAR argument of `func` (a NULL literal becomes a VARCHAR NULL).
+fn varchar(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
+    match e.ty() {
+        DataType::Varchar => Ok(e),
+        _ if is_null_literal(&e) => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
+        t => Err(PlanError::invalid(format!("{func} needs a VARCHAR argument, not {t}"), span).with_hint("CAST it to VARCHAR")),
+    }
+}
+
+/// A numeric literal's type: INT or BIGINT if it is an integer that fits, DECIMAL(p, s) for digits
+/// with a point, DOUBLE with an exponent (as DuckDB types them).
+fn number_literal(text: &str, span: Span) -> Result<ScalarExpr> {
+    if let Some(v) = vstream_repr::expr::parse_i64(text.as_bytes()) {
+        let ty = if i32::try_from(v).is_ok() { DataType::Int } else { DataType::BigInt };
+        return Ok(ScalarExpr::literal(Datum::Int(v), ty));
+    }
+    if text.contains(['e', 'E']) {
+        return text
+            .parse::<f64>()
+            .map(|v| ScalarExpr::literal(Datum::Double(v), DataType::Double))
+            .map_err(|_| PlanError::invalid(format!("invalid number {text}"), span));
+    }
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let int_digits = int.trim_start_matches('0').len();
+    let scale = frac.len();
+    let precision = (int_digits + scale).max(1).max(scale);
+    if precision > MAX_DECIMAL_PRECISION as usize {
+        return text
+            .parse::<f64>()
+            .map(|v| ScalarExpr::literal(Datum::Double(v), DataType::Double))
+            .map_err(|_| PlanError::invalid(format!("invalid number {text}"), span));
+    }
+    let m = decimal::parse(text.as_bytes(), scale as u8).ok_or_else(|| PlanError::invalid(format!("invalid number {text}"), span))?;
+    Ok(ScalarExpr::literal(Datum::Decimal(m), DataType::Decimal { precision: precision as u8, scale: scale as u8 }))
+}
+
+/// Binds and types a scalar expression over `scope`'s columns (or, after GROUP BY, its groups).
+pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
+    let span = e.span();
+    if let Some(grouping) = &scope.grouping
+        && let Some(bound) = bind_over_groups(e, scope, grouping)
+    {
+        return bound;
+    }
+    match e {
+        Expr::Identifier(i) => scope.column(i),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [q, c] => scope.qualified_column(q, c),
+            _ => Err(PlanError::not_supported(format!("the name `{e}`"), span)),
+        },
+        Expr::Value(v) => literal(&v.value, span),
+        Expr::TypedString(ts) => {
+            let ty = data_type(&ts.data_type, span)?;
+            let text = match &ts.value.value {
+                Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            };
+            cast_to(ScalarExpr::literal(Datum::Str(text), DataType::Varchar), ty, span)
+        }
+        Expr::Nested(inner) => bind_expr(inner, scope),
+        Expr::UnaryOp { op, expr } => bind_unary(op, expr, scope, span),
+        Expr::BinaryOp { left, op, right } => bind_binary(op, bind_expr(left, scope)?, bind_expr(right, scope)?, span),
+        Expr::IsNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(bind_expr(inner, scope)?) }),
+        Expr::IsNotNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNotNull, expr: Box::new(bind_expr(inner, scope)?) }),
+        Expr::Between { expr, negated, low, high } => {
+            let x = bind_expr(expr, scope)?;
+            let lo = comparison(BinaryOp::GtEq, x.clone(), bind_expr(low, scope)?, span)?;
+            let hi = comparison(BinaryOp::LtEq, x, bind_expr(high, scope)?, span)?;
+            Ok(negated_if(*negated, binary(BinaryOp::And, lo, hi, DataType::Boolean)))
+        }
+        Expr::In { target: ast::InTarget::List(list), expr, negated, .. } => bind_in_list(expr, list, *negated, scope, span),
+        Expr::Like { negated, any: false, expr, pattern, escape_char } => {
+            let s = varchar(bind_expr(expr, scope)?, "LIKE", span)?;
+            let p = varchar(bind_expr(pattern, scope)?, "LIKE", span)?;
+            let mut args = vec![s, p];
+            if let Some(e) = escape_char {
+                let text = e.to_string();
+                let esc = text.trim_matches('\'');
+                if esc.chars().count() != 1 {
+                    return Err(PlanError::invalid(format!("ESCAPE takes one character, not {text}"), span));
+                }
+                args.push(ScalarExpr::literal(Datum::Str(esc.to_string()), DataType::Varchar));
+            }
+            Ok(ScalarExpr::Call { func: Func::Like { negated: *negated }, args, ty: DataType::Boolean })
+        }
+        Expr::Case { operand, conditions, else_result, .. } => {
+            bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope, span)
+        }
+        Expr::Cast { kind, expr, data_type: dt, format: None } => {
+            if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
+                return Err(PlanError::not_supported(format!("{kind:?}"), span));
+            }
+            explicit_cast(bind_expr(expr, scope)?, data_type(dt, span)?, span)
+        }
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            let mut args = vec![varchar(bind_expr(expr, scope)?, "SUBSTRING", span)?];
+            let from = match substring_from {
+                Some(f) => bind_expr(f, scope)?,
+                None => ScalarExpr::literal(Datum::Int(1), DataType::BigInt),
+            };
+            args.push(integer_arg(from, "SUBSTRING", span)?);
+            if let Some(l) = substring_for {
+                args.push(integer_arg(bind_expr(l, scope)?, "SUBSTRING", span)?);
+            }
+            Ok(ScalarExpr::Call { func: Func::Substring, args, ty: DataType::Varchar })
+        }
+        Expr::Trim { expr, trim_where, trim_what, trim_characters } => {
+            if trim_characters.is_some() {
+                return Err(PlanError::not_supported("TRIM with a character list", span));
+            }
+            let side = match trim_where {
+                None | Some(TrimWhereField::Both) => TrimSide::Both,
+                Some(TrimWhereField::Leading) => TrimSide::Leading,
+                Some(TrimWhereField::Trailing) => TrimSide::Trailing,
+            };
+            let s = varchar(bind_expr(expr, scope)?, "TRIM", span)?;
+            let chars = match trim_what {
+                Some(w) => varchar(bind_expr(w, scope)?, "TRIM", span)?,
+                None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
+            };
+            Ok(ScalarExpr::Call { func: Func::Trim(side), args: vec![s, chars], ty: DataType::Varchar })
+        }
+        Expr::Function(f) => bind_function(f, scope),
+        Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
+        other => Err(PlanError::not_supported(format!("the expression `{other}`"), span)),
+    }
+}
+
+/// Over groups, a name or expression means a group key or an aggregate, matched by its SQL text
+/// (`auction % 10` in SELECT is the key `auction % 10` of GROUP BY); a column name must be a
+/// key. `None` for other expressions, which are bound from their parts.
+fn bind_over_groups(e: &Expr, scope: &Scope, grouping: &Grouping) -> Option<Result<ScalarExpr>> {
+    let text = e.to_string();
+    if let Some((_, i)) = scope.computed.iter().find(|(t, _)| *t == text) {
+        return Some(Ok(ScalarExpr::column(*i, scope.schema.fields[*i].ty)));
+    }
+    let (Expr::Identifier(_) | Expr::CompoundIdentifier(_)) = e else { return None };
+    let bound = match bind_expr(e, &grouping.input) {
+        Ok(bound) => bound,
+        Err(err) => return Some(Err(err)),
+    };
+    Some(match grouping.keys.iter().position(|k| *k == bound) {
+        Some(i) => Ok(ScalarExpr::column(i, scope.schema.fields[i].ty)),
+        None => Err(PlanError::invalid(format!("column `{text}` must appear in GROUP BY or be used in an aggregate"), e.span())
+            .with_hint(format!("add `{text}` to GROUP BY, or aggregate it (e.g. MAX({text}))"))),
+    })
+}
+
+/// A literal: a number, a string, a boolean or NULL (a VARCHAR until context retypes it).
+fn literal(v: &Value, span: Span) -> Result<ScalarExpr> {
+    match v {
+        Value::Number(n, _) => number_literal(n, span),
+        Value::SingleQuotedString(s) => Ok(ScalarExpr::literal(Datum::Str(s.clone()), DataType::Varchar)),
+        Value::Boolean(b) => Ok(ScalarExpr::literal(Datum::Bool(*b), DataType::Boolean)),
+        Value::Null => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
+        other => Err(PlanError::not_supported(format!("the literal {other}"), span)),
+    }
+}
+
+/// `NOT x`, `-x`, `+x`.
+fn bind_unary(op: &UnaryOperator, expr: &Expr, scope: &Scope, span: Span) -> Result<ScalarExpr> {
+    let inner = bind_expr(expr, scope)?;
+    match op {
+        UnaryOperator::Not => Ok(ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(boolean(inner, "NOT", span)?) }),
+        UnaryOperator::Minus => {
+            // Fold `-5` so the literal's type is right (`-2147483648` is an INT).
+            if let ScalarExpr::Literal { .. } = inner
+                && let Expr::Value(v) = expr
+                && let Value::Number(n, _) = &v.value
+            {
+                return number_literal(&format!("-{n}"), span);
+            }
+            if !inner.ty().is_numeric() && !is_null_literal(&inner) {
+                return Err(PlanError::invalid(format!("cannot negate {}", inner.ty()), span));
+            }
+            Ok(ScalarExpr::Unary { op: UnaryOp::Neg, expr: Box::new(inner) })
+        }
+        UnaryOperator::Plus => Ok(inner),
+        other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
+    }
+}
+
+/// `l op r` for the arithmetic, comparison, logical and `||` operators.
+fn bind_binary(op: &BinaryOperator, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let cmp = |o| comparison(o, l.clone(), r.clone(), span);
+    match op {
+        BinaryOperator::Plus => arithmetic(BinaryOp::Add, l, r, span),
+        BinaryOperator::Minus => arithmetic(BinaryOp::Sub, l, r, span),
+        BinaryOperator::Multiply => arithmetic(BinaryOp::Mul, l, r, span),
+        BinaryOperator::Divide => arithmetic(BinaryOp::Div, l, r, span),
+        BinaryOperator::Modulo => arithmetic(BinaryOp::Mod, l, r, span),
+        BinaryOperator::Eq => cmp(BinaryOp::Eq),
+        BinaryOperator::NotEq => cmp(BinaryOp::NotEq),
+        BinaryOperator::Lt => cmp(BinaryOp::Lt),
+        BinaryOperator::LtEq => cmp(BinaryOp::LtEq),
+        BinaryOperator::Gt => cmp(BinaryOp::Gt),
+        BinaryOperator::GtEq => cmp(BinaryOp::GtEq),
+        BinaryOperator::And => Ok(binary(BinaryOp::And, boolean(l, "AND", span)?, boolean(r, "AND", span)?, DataType::Boolean)),
+        BinaryOperator::Or => Ok(binary(BinaryOp::Or, boolean(l, "OR", span)?, boolean(r, "OR", span)?, DataType::Boolean)),
+        BinaryOperator::StringConcat => {
+            // `a || b` is NULL when either side is (unlike CONCAT, which skips NULLs).
+            let (l, r) = (cast_to(l, DataType::Varchar, span)?, cast_to(r, DataType::Varchar, span)?);
+            let either_null = binary(
+                BinaryOp::Or,
+                ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(l.clone()) },
+                ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(r.clone()) },
+                DataType::Boolean,
+            );
+            Ok(ScalarExpr::Case {
+                branches: vec![(either_null, ScalarExpr::literal(Datum::Null, DataType::Varchar))],
+                otherwise: Box::new(ScalarExpr::Call { func: Func::Concat, args: vec![l, r], ty: DataType::Varchar }),
+                ty: DataType::Varchar,
+            })
+        }
+        other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
+    }
+}
+
+/// `NOT e` when `negated`, else `e`.
+fn negated_if(negated: bool, e: ScalarExpr) -> ScalarExpr {
+    if negated { ScalarExpr::Unary { op: UnaryOp::Not, expr: Box::new(e) } } else { e }
+}
+
+/// `x [NOT] IN (a, b)`: `x = a OR x = b` under three-valued logic, which is SQL's meaning.
+fn bind_in_list(expr: &Expr, list: &[Expr], negated: bool, scope: &Scope, span: Span) -> Result<ScalarExpr> {
+    let x = bind_expr(expr, scope)?;
+    let mut any: Option<ScalarExpr> = None;
+    for item in list {
+        let eq = comparison(BinaryOp::Eq, x.clone(), bind_expr(item, scope)?, item.span())?;
+        any = Some(match any {
+            None => eq,
+            Some(prev) => binary(BinaryOp::Or, prev, eq, DataType::Boolean),
+        });
+    }
+    let any = any.ok_or_else(|| PlanError::invalid("IN needs at least one value", span))?;
+    Ok(negated_if(negated, any))
+}
+
+/// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`, its branches brought to one type.
+fn bind_case(
+    operand: Option<&Expr>,
+    conditions: &[ast::CaseWhen],
+    else_result: Option<&Expr>,
+    scope: &Scope,
+    span: Span,
+) -> Result<ScalarExpr> {
+    let operand = operand.map(|o| bind_expr(o, scope)).transpose()?;
+    let mut conds = Vec::new();
+    let mut results = Vec::new();
+    for w in conditions {
+        let c = bind_expr(&w.condition, scope)?;
+        let c = match &operand {
+            Some(o) => comparison(BinaryOp::Eq, o.clone(), c, w.condition.span())?,
+            None => boolean(c, "CASE WHEN", w.condition.span())?,
+        };
+        conds.push(c);
+        results.push(bind_expr(&w.result, scope)?);
+    }
+    let otherwise = match else_result {
+        Some(e) => bind_expr(e, scope)?,
+        None => ScalarExpr::literal(Datum::Null, DataType::Varchar),
+    };
+    results.push(otherwise);
+    let ty = unify(&results).ok_or_else(|| {
+        let tys: Vec<String> = results.iter().filter(|e| !is_null_literal(e)).map(|e| e.ty().to_string()).collect();
+        PlanError::invalid(format!("CASE branches have incompatible types: {}", tys.join(", ")), span)
+    })?;
+    let mut results = results.into_iter().map(|r| cast_to(r, ty, span)).collect::<Result<Vec<_>>>()?;
+    let otherwise = results.pop().unwrap_or(ScalarExpr::literal(Datum::Null, ty));
+    Ok(ScalarExpr::Case { branches: conds.into_iter().zip(results).collect(), otherwise: Box::new(otherwise), ty })
+}
+
+/// `CAST(inner AS to)`, refused between types with no conversion.
+fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Result<ScalarExpr> {
+    let from = inner.ty();
+    let ok = from == to
+        || is_null_literal(&inner)
+        || to == DataType::Varchar
+        || from == DataType::Varchar
+        || (from.is_numeric() && to.is_numeric())
+        || (from == DataType::Boolean && to.is_numeric())
+        || (from.is_numeric() && to == DataType::Boolean);
+    if !ok {
+        return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
+    }
+    cast_to(inner, to, span)
+}
+
+/// `e` as an integer argument of `func`, widened to BIGINT.
+fn integer_arg(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
+    if e.ty().is_integer() {
+        Ok(cast_to(e, DataType::BigInt, span)?)
+    } else if is_null_literal(&e) {
+        Ok(ScalarExpr::literal(Datum::Null, DataType::BigInt))
+    } else {
+        Err(PlanError::invalid(format!("{func} needs an integer here, not {}", e.ty()), span))
+    }
+}
+
+/// The scalar functions, by name (for did-you-mean hints).
+const FUNCTIONS: &[&str] = &[
+    "MOD",
+    "ABS",
+    "UPPER",
+    "LOWER",
+    "LENGTH",
+    "CHAR_LENGTH",
+    "CHARACTER_LENGTH",
+    "SUBSTRING",
+    "SUBSTR",
+    "CONCAT",
+    "TRIM",
+    "LTRIM",
+    "RTRIM",
+    "COALESCE",
+];
+
+/// A scalar function call; aggregates are bound elsewhere and refused here.
+fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
+    let span = f.name.span();
+    let name = object_name(&f.name).to_ascii_uppercase();
+    if AGGREGATES.contains(&name.as_str()) {
+        // Aggregates are bound up front (see `aggregate`); one reaching here is misplaced.
+        return Err(PlanError::invalid(format!("aggregate {name} cannot be used here"), span)
+            .with_hint("aggregates belong in SELECT or HAVING, and cannot be nested"));
+    }
+    if f.over.is_some() || f.filter.is_some() {
+        return Err(PlanError::not_supported(format!("{name} with OVER or FILTER"), span));
+    }
+    let args: Vec<&Expr> = match &f.args {
+        FunctionArguments::List(list) => {
+            if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                return Err(PlanError::not_supported(format!("{name} with DISTINCT or clauses"), span));
+            }
+            list.args
+                .iter()
+                .map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e),
+                    other => Err(PlanError::not_supported(format!("the argument `{other}`"), span)),
+                })
+                .collect::<Result<_>>()?
+        }
+        FunctionArguments::None => vec![],
+        FunctionArguments::Subquery(_) => return Err(PlanError::not_supported("a subquery argument", span)),
+    };
+    let arity = |n: std::ops::RangeInclusive<usize>| {
+        if n.contains(&args.len()) {
+            Ok(())
+        } else {
+            let want = if n.start() == n.end() { n.start().to_string() } else { format!("{} to {}", n.start(), n.end()) };
+            Err(PlanError::invalid(format!("{name} takes {want} arguments, not {}", args.len()), f.span()))
+        }
+    };
+    let bound = args.iter().map(|a| bind_expr(a, scope)).collect::<Result<Vec<_>>>()?;
+    match name.as_str() {
+        "MOD" => {
+            arity(2..=2)?;
+            let mut b = bound.into_iter();
+            let (l, r) = (b.next(), b.next());
+            arithmetic(BinaryOp::Mod, l.ok_or_else(|| internal(span))?, r.ok_or_else(|| internal(span))?, f.span())
+        }
+        "ABS" => {
+            arity(1..=1)?;
+            let x = bound.into_iter().next().ok_or_else(|| internal(span))?;
+            if !x.ty().is_numeric() {
+                return Err(PlanError::invalid(format!("ABS needs a number, not {}", x.ty()), f.span()));
+            }
+            let ty = x.ty();
+            Ok(ScalarExpr::Call { func: Func::Abs, args: vec![x], ty })
+        }
+        "UPPER" | "LOWER" => {
+            arity(1..=1)?;
+            let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
+            let func = if name == "UPPER" { Func::Upper } else { Func::Lower };
+            Ok(ScalarExpr::Call { func, args: vec![x], ty: DataType::Varchar })
+        }
+        "LENGTH" | "CHAR_LENGTH" | "CHARACTER_LENGTH" => {
+            arity(1..=1)?;
+            let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
+            Ok(ScalarExpr::Call { func: Func::Length, args: vec![x], ty: DataType::BigInt })
+        }
+        "SUBSTRING" | "SUBSTR" => {
+            arity(2..=3)?;
+            let mut b = bound.into_iter();
+            let mut args = vec![varchar(b.next().ok_or_else(|| internal(span))?, &name, f.span())?];
+            for a in b {
+                args.push(integer_arg(a, &name, f.span())?);
+            }
+            Ok(ScalarExpr::Call { func: Func::Substring, args, ty: DataType::Varchar })
+        }
+        "CONCAT" => {
+            arity(1..=usize::MAX)?;
+            let args = bound.into_iter().map(|a| cast_to(a, DataType::Varchar, f.span())).collect::<Result<_>>()?;
+            Ok(ScalarExpr::Call { func: Func::Concat, args, ty: DataType::Varchar })
+        }
+        "TRIM" | "LTRIM" | "RTRIM" => {
+            arity(1..=2)?;
+            let side = match name.as_str() {
+                "LTRIM" => TrimSide::Leading,
+                "RTRIM" => TrimSide::Trailing,
+                _ => TrimSide::Both,
+            };
+            let mut b = bound.into_iter();
+            let s = varchar(b.next().ok_or_else(|| internal(span))?, &name, f.span())?;
+            let chars = match b.next() {
+                Some(c) => varchar(c, &name, f.span())?,
+                None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
+            };
+            Ok(ScalarExpr::Call { func: Func::Trim(side), args: vec![s, chars], ty: DataType::Varchar })
+        }
+        "COALESCE" => {
+            arity(1..=usize::MAX)?;
+            let ty = unify(&bound).ok_or_else(|| {
+                let tys: Vec<String> = bound.iter().map(|e| e.ty().to_string()).collect();
+                PlanError::invalid(format!("COALESCE arguments have incompatible types: {}", tys.join(", ")), f.span())
+            })?;
+            let args = bound.into_iter().map(|a| cast_to(a, ty, f.span())).collect::<Result<_>>()?;
+            Ok(ScalarExpr::Call { func: Func::Coalesce, args, ty })
+        }
+        "TUMBLE" | "HOP" | "SESSION" | "CUMULATE" => Err(PlanError::not_supported(format!("{name} outside FROM TABLE(...)"), span)),
+        _ => {
+            Err(PlanError::invalid(format!("unknown function `{name}`"), span)
+                .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied())))
+        }
+    }
+}
+
+/// A function's argument missing after its arity was checked: a bug, not a script's mistake.
+fn internal(span: Span) -> PlanError {
+    PlanError::internal("missing argument", span)
+}
+
+/// An `INTERVAL '0.2' SECOND` (or `INTERVAL '5 s'`) in milliseconds; negative amounts allowed.
+pub(super) fn interval_millis(e: &Expr) -> Result<i64> {
+    let bad = || {
+        PlanError::invalid(format!("expected an interval such as INTERVAL '10' SECOND, not `{e}`"), e.span())
+            .with_hint("units: MILLISECOND, SECOND, MINUTE, HOUR, DAY")
+    };
+    let Expr::Interval(iv) = e else { return Err(bad()) };
+    if iv.last_field.is_some() {
+        return Err(PlanError::not_supported("an INTERVAL ... TO ... range", e.span()));
+    }
+    let text = match iv.value.as_ref() {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => s.clone(),
+            Value::Number(n, _) => n.clone(),
+            _ => return Err(bad()),
+        },
+        _ => return Err(bad()),
+    };
+    let (negative, amount) = match text.trim().strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, text.trim().to_string()),
+    };
+    let ms = match &iv.leading_field {
+        Some(field) => unit_millis(&field.to_string()).and_then(|u| amount_millis(&amount, u)),
+        None => parse_duration(&amount),
+    };
+    let ms = ms.ok_or_else(|| {
+        PlanError::invalid(format!("cannot read `{e}` as a whole number of milliseconds"), e.span())
+            .with_hint("units: MILLISECOND, SECOND, MINUTE, HOUR, DAY")
+    })?;
+    Ok(if negative { -ms } else { ms })
+}

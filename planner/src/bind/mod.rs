@@ -1,0 +1,179 @@
+//! The binder: sqlparser's AST in, a [`ScriptPlan`] out. It resolves every name against the
+//! catalog the script's `CREATE TABLE`s build, types every expression, and inserts the implicit
+//! casts, so later layers never look at SQL text again.
+
+mod ddl;
+mod expr;
+mod query;
+mod relation;
+mod scope;
+mod window;
+
+use crate::dialect::FlinkDialect;
+use crate::error::{PlanError, did_you_mean};
+use crate::logical::{LogicalPlan, ScriptPlan, SinkPlan};
+use sqlparser::ast::{self as ast, ObjectName, Spanned, Statement};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Span;
+use std::path::Path;
+use vstream_connector_spec::kafka::MetadataField;
+use vstream_connector_spec::{OptionError, SinkSpec, SourceSpec, TableConnector};
+use vstream_repr::{EventTime, Schema};
+
+/// What binding returns: a [`PlanError`] on failure.
+type Result<T> = std::result::Result<T, PlanError>;
+
+/// A table the script declared.
+#[derive(Clone, Debug)]
+pub struct TableDef {
+    /// The name it was declared with.
+    pub name: String,
+    /// Empty for a sink declared without columns: it takes the columns of what is written to it.
+    pub schema: Schema,
+    /// Its connector, from the WITH options.
+    pub connector: TableConnector,
+    /// Where its name is written in `CREATE TABLE`.
+    pub span: Span,
+    /// Where each option is written, so an option error points at it.
+    pub option_spans: Vec<(String, Span)>,
+    /// `WATERMARK FOR ...`: the table's event time, and where its late rows go.
+    pub event_time: Option<EventTime>,
+    /// Columns read from the record's metadata (`METADATA FROM 'timestamp'`), Kafka tables only.
+    pub metadata: Vec<(usize, MetadataField)>,
+}
+
+impl TableDef {
+    /// A scan of all the table's columns: its rows, or (`late`) the rows its watermark rejects.
+    fn scan(&self, source: SourceSpec, late: bool) -> LogicalPlan {
+        LogicalPlan::Scan {
+            table: self.name.clone(),
+            source,
+            table_schema: self.schema.clone(),
+            projection: (0..self.schema.len()).collect(),
+            schema: self.schema.clone(),
+            event_time: self.event_time.clone(),
+            late,
+        }
+    }
+
+    /// The source this table is when read, with its metadata columns.
+    fn source(&self) -> std::result::Result<SourceSpec, OptionError> {
+        let mut source = self.connector.source()?;
+        if let SourceSpec::Kafka(k) = &mut source {
+            k.metadata = self.metadata.clone();
+        }
+        Ok(source)
+    }
+
+    /// An error in one of the table's options, at that option (else at `fallback`).
+    fn option_error(&self, e: OptionError, fallback: Span) -> PlanError {
+        option_error(&self.option_spans, e, fallback)
+    }
+}
+
+/// Where option `key` is written among `spans` (option name, span), else `fallback`.
+fn option_span(spans: &[(String, Span)], key: &str, fallback: Span) -> Span {
+    spans.iter().find(|(n, _)| n == key).map_or(fallback, |(_, s)| *s)
+}
+
+/// An option error at the option it names, else at `fallback`.
+fn option_error(spans: &[(String, Span)], e: OptionError, fallback: Span) -> PlanError {
+    let span = e.key.as_deref().map_or(fallback, |k| option_span(spans, k, fallback));
+    PlanError::invalid(e.message, span).with_hint_opt(e.hint)
+}
+
+/// The tables declared so far, in order.
+#[derive(Default, Debug)]
+pub struct Catalog {
+    /// Every table, in the order declared.
+    pub tables: Vec<TableDef>,
+}
+
+impl Catalog {
+    /// The table `name` (ignoring case).
+    fn get(&self, name: &str) -> Option<&TableDef> {
+        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+    /// The error for a table that is not declared, with the closest declared one as a hint.
+    fn unknown_table(&self, name: &str, span: Span) -> PlanError {
+        PlanError::invalid(format!("unknown table `{name}`"), span).with_hint_opt(
+            did_you_mean(name, self.tables.iter().map(|t| t.name.as_str()))
+                .or_else(|| Some("declare it first with CREATE TABLE ... WITH ('connector' = ...)".to_string())),
+        )
+    }
+}
+
+/// Settings that change what a script plans to, from the command line (`--set emit.mode=...`);
+/// they override the script's own `SET` statements.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// EMIT CHANGES (`Some(true)`) or EMIT FINAL (`Some(false)`) for window aggregates.
+    pub emit_changes: Option<bool>,
+}
+
+/// Parses and binds a whole script. `base_dir` is where relative paths in options start.
+pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> {
+    bind_script_with(sql, base_dir, &PlanOptions::default())
+}
+
+/// [`bind_script`] with settings from the command line.
+pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<(Catalog, ScriptPlan)> {
+    let statements =
+        Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_statements()).map_err(PlanError::from_parser)?;
+    let mut binder =
+        Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default(), options: options.clone(), emit_changes: false };
+    for s in &statements {
+        binder.statement(s)?;
+    }
+    if binder.plan.sinks.is_empty() {
+        return Err(PlanError::invalid("the script has no query: add an INSERT INTO ... SELECT or a SELECT", Span::empty()));
+    }
+    Ok((binder.catalog, binder.plan))
+}
+
+/// Binds a script's statements in order, building the catalog and the plan as it goes.
+struct Binder<'a> {
+    /// The tables declared so far.
+    catalog: Catalog,
+    /// Where relative paths in options start.
+    base_dir: &'a Path,
+    /// The sinks and their queries so far.
+    plan: ScriptPlan,
+    /// Settings from the command line, which override `SET`.
+    options: PlanOptions,
+    /// `SET 'emit.mode' = 'changes'` seen so far in the script.
+    emit_changes: bool,
+}
+
+/// A dotted name as written: `db.table`.
+fn object_name(name: &ObjectName) -> String {
+    name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.clone()).collect::<Vec<_>>().join(".")
+}
+
+impl Binder<'_> {
+    /// One statement of the script: CREATE TABLE, INSERT, a query (to stdout) or SET.
+    fn statement(&mut self, s: &Statement) -> Result<()> {
+        match s {
+            Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::Insert(ins) => self.insert(ins, s.span()),
+            Statement::Query(q) => {
+                let query = self.query(q)?;
+                self.plan.sinks.push(SinkPlan { name: "stdout".into(), sink: SinkSpec::Stdout, query: query.clone() });
+                self.add_late_sinks(&query, q.span())
+            }
+            Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => self.set(variable, values),
+            other => {
+                let text = other.to_string();
+                let word: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+                Err(PlanError::not_supported(format!("the statement `{word} ...`"), other.span())
+                    .with_hint("a script holds CREATE TABLE, INSERT INTO ... SELECT and SELECT statements"))
+            }
+        }
+    }
+}
+
+/// The first three words of `s`, to name a construct in an error.
+fn first_words(s: &str) -> String {
+    let w: Vec<&str> = s.split_whitespace().take(3).collect();
+    w.join(" ")
+}

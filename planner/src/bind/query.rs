@@ -1,0 +1,388 @@
+//! Queries: `SELECT` with its projection, `WHERE`, `GROUP BY`/`HAVING`, `DISTINCT`, and the
+//! aggregate calls it makes.
+
+use super::expr::{bind_expr, boolean, is_null_literal};
+use super::scope::{Grouping, Scope};
+use super::{Binder, Result, first_words, object_name};
+use crate::error::PlanError;
+use crate::logical::{AggregateCall, LogicalPlan, WINDOW_COLUMNS};
+use sqlparser::ast::{
+    self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, SelectItem, SetExpr, Spanned, Value,
+};
+use sqlparser::tokenizer::Span;
+use vstream_repr::agg::AggFunc;
+use vstream_repr::{DataType, Field, ScalarExpr, Schema};
+
+impl Binder<'_> {
+    /// A query: a SELECT (possibly parenthesized), without WITH, ORDER BY or LIMIT.
+    pub(super) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        if let Some(w) = &q.with {
+            return Err(PlanError::not_supported("WITH (common table expressions)", w.span()));
+        }
+        if let Some(o) = &q.order_by {
+            return Err(PlanError::not_supported("ORDER BY on a stream", o.span())
+                .with_hint("the output is a stream in arrival order; sort the sink's result downstream"));
+        }
+        if let Some(l) = &q.limit_clause {
+            return Err(PlanError::not_supported("LIMIT", l.span()));
+        }
+        match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s),
+            SetExpr::Query(inner) => self.query(inner),
+            other => Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
+        }
+    }
+
+    /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.
+    fn select(&self, select: &ast::Select) -> Result<LogicalPlan> {
+        let (mut plan, scope) = self.bind_from(select)?;
+        // Window columns exist only per group of a window aggregate; rows before it have none.
+        let first_window_col = matches!(plan, LogicalPlan::Window { .. }).then(|| scope.schema.len() - WINDOW_COLUMNS.len());
+        let group_exprs: &[Expr] = match &select.group_by {
+            GroupByExpr::Expressions(e, modifiers) if modifiers.is_empty() => e,
+            g => return Err(PlanError::not_supported("this form of GROUP BY", g.span())),
+        };
+        if let Some(pred) = &select.selection {
+            plan = where_clause(plan, pred, &scope, first_window_col)?;
+        }
+        // GROUP BY, aggregates or HAVING make this an aggregation: the select list and HAVING are
+        // then bound over the groups (keys, then aggregates), not over the input rows.
+        let mut calls: Vec<&ast::Function> = Vec::new();
+        for item in &select.projection {
+            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                collect_aggregates(e, &mut calls);
+            }
+        }
+        if let Some(h) = &select.having {
+            collect_aggregates(h, &mut calls);
+        }
+        let (plan, scope) = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
+            if first_window_col.is_some() {
+                return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
+                    .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
+            }
+            (plan, scope)
+        } else {
+            self.group(plan, scope, select, group_exprs, &calls)?
+        };
+        let (exprs, fields) = projection(&select.projection, &scope)?;
+        let schema = Schema::new(fields);
+        let project = LogicalPlan::Project { input: Box::new(plan), exprs, schema: schema.clone() };
+        match &select.distinct {
+            None | Some(ast::Distinct::All) => Ok(project),
+            // SELECT DISTINCT is a GROUP BY of every output column, with no aggregates.
+            Some(ast::Distinct::Distinct) => Ok(LogicalPlan::Aggregate {
+                input: Box::new(project),
+                group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                aggregates: Vec::new(),
+                schema,
+            }),
+            Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
+        }
+    }
+
+    /// The one FROM item a query reads (no joins yet), and the scope of its columns.
+    fn bind_from(&self, select: &ast::Select) -> Result<(LogicalPlan, Scope)> {
+        let [from] = select.from.as_slice() else {
+            let span = select.from.get(1).map_or(select.span(), |t| t.span());
+            return Err(if select.from.is_empty() {
+                PlanError::invalid("a query needs a FROM clause naming a table", select.span())
+            } else {
+                PlanError::not_supported("a FROM list of several tables (joins)", span)
+            });
+        };
+        if let Some(j) = from.joins.first() {
+            return Err(PlanError::not_supported("JOIN", j.span()));
+        }
+        self.relation(&from.relation)
+    }
+
+    /// The aggregation of `plan`'s rows by `group_exprs` with the aggregate `calls`, filtered by
+    /// HAVING, and the scope of its groups.
+    fn group(
+        &self,
+        plan: LogicalPlan,
+        scope: Scope,
+        select: &ast::Select,
+        group_exprs: &[Expr],
+        calls: &[&ast::Function],
+    ) -> Result<(LogicalPlan, Scope)> {
+        let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
+        let (mut plan, agg_scope) = aggregate(plan, scope, &group_exprs, calls)?;
+        self.check_window_aggregate(&plan, select)?;
+        if let Some(h) = &select.having {
+            let predicate = bind_expr(h, &agg_scope)?;
+            if predicate.ty() != DataType::Boolean && !is_null_literal(&predicate) {
+                return Err(PlanError::invalid(format!("HAVING needs a BOOLEAN condition, not {}", predicate.ty()), h.span()));
+            }
+            plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
+        }
+        Ok((plan, agg_scope))
+    }
+}
+
+/// `WHERE pred` over `plan`'s rows: a BOOLEAN condition without aggregates, reading no window
+/// column (those from `first_window_col` on, when `plan` is a window table function).
+fn where_clause(plan: LogicalPlan, pred: &Expr, scope: &Scope, first_window_col: Option<usize>) -> Result<LogicalPlan> {
+    if let Some(f) = first_aggregate(pred) {
+        return Err(PlanError::invalid("aggregates are not allowed in WHERE", f.name.span()).with_hint("use HAVING to filter groups"));
+    }
+    let predicate = bind_expr(pred, scope)?;
+    if !matches!(predicate.ty(), DataType::Boolean) && !is_null_literal(&predicate) {
+        return Err(PlanError::invalid(format!("WHERE needs a BOOLEAN condition, not {}", predicate.ty()), pred.span()));
+    }
+    if let Some(first) = first_window_col {
+        let mut reads_window = false;
+        predicate.visit_columns(&mut |c| reads_window |= c >= first);
+        if reads_window {
+            return Err(PlanError::not_supported("a WHERE condition on a window column", pred.span())
+                .with_hint("filter the window's rows with HAVING"));
+        }
+    }
+    Ok(LogicalPlan::Filter { input: Box::new(plan), predicate })
+}
+
+/// The select list bound over `scope`: the expressions and their output columns.
+fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, Vec<Field>)> {
+    let mut exprs = Vec::new();
+    let mut fields = Vec::new();
+    for item in items {
+        match item {
+            SelectItem::Wildcard(_) if scope.grouping.is_some() => {
+                return Err(PlanError::invalid("SELECT * is not allowed with GROUP BY", item.span())
+                    .with_hint("list the grouped columns and aggregates"));
+            }
+            SelectItem::Wildcard(_) => {
+                for (i, f) in scope.schema.fields.iter().enumerate() {
+                    exprs.push(ScalarExpr::column(i, f.ty));
+                    fields.push(f.clone());
+                }
+            }
+            SelectItem::QualifiedWildcard(..) if scope.grouping.is_some() => {
+                return Err(PlanError::invalid("SELECT t.* is not allowed with GROUP BY", item.span())
+                    .with_hint("list the grouped columns and aggregates"));
+            }
+            SelectItem::QualifiedWildcard(kind, _) => {
+                let q = kind.to_string();
+                let q = q.trim_end_matches(".*").trim_end_matches('*').trim_end_matches('.');
+                let Some(relation) = scope.relations_named(q).next() else {
+                    return Err(PlanError::invalid(format!("unknown table `{q}` in `{q}.*`"), item.span()));
+                };
+                for (i, f) in relation.schema.fields.iter().enumerate() {
+                    exprs.push(relation.column(i));
+                    fields.push(f.clone());
+                }
+            }
+            SelectItem::UnnamedExpr(e) => {
+                let b = bind_expr(e, scope)?;
+                fields.push(Field::new(output_name(e), b.ty()));
+                exprs.push(b);
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let b = bind_expr(expr, scope)?;
+                fields.push(Field::new(alias.value.clone(), b.ty()));
+                exprs.push(b);
+            }
+            other => return Err(PlanError::not_supported(format!("select item `{other}`"), other.span())),
+        }
+    }
+    Ok((exprs, fields))
+}
+
+/// The column name of an unnamed select item: the column's own name, else the expression's text.
+fn output_name(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => i.value.clone(),
+        Expr::CompoundIdentifier(parts) => parts.last().map_or_else(|| e.to_string(), |i| i.value.clone()),
+        Expr::Nested(inner) => output_name(inner),
+        other => other.to_string(),
+    }
+}
+
+/// The aggregate functions, by name.
+pub(super) const AGGREGATES: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG"];
+
+/// The aggregate function `name` (upper case) names, if any.
+fn aggregate_func(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "COUNT" => AggFunc::Count,
+        "SUM" => AggFunc::Sum,
+        "MIN" => AggFunc::Min,
+        "MAX" => AggFunc::Max,
+        "AVG" => AggFunc::Avg,
+        _ => return None,
+    })
+}
+
+/// Whether `f` calls an aggregate function.
+fn is_aggregate(f: &ast::Function) -> bool {
+    aggregate_func(&object_name(&f.name).to_ascii_uppercase()).is_some()
+}
+
+/// The direct sub-expressions of `e` that may hold an aggregate call.
+fn children(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::BinaryOp { left, right, .. } => vec![left, right],
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::Cast { expr, .. }
+        | Expr::Trim { expr, .. } => {
+            vec![expr]
+        }
+        Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+        Expr::Like { expr, pattern, .. } => vec![expr, pattern],
+        Expr::In { expr, target: ast::InTarget::List(list), .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            std::iter::once(expr.as_ref()).chain(substring_from.as_deref()).chain(substring_for.as_deref()).collect()
+        }
+        Expr::Case { operand, conditions, else_result, .. } => operand
+            .as_deref()
+            .into_iter()
+            .chain(conditions.iter().flat_map(|w| [&w.condition, &w.result]))
+            .chain(else_result.as_deref())
+            .collect(),
+        Expr::Function(f) => match &f.args {
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        },
+        _ => vec![],
+    }
+}
+
+/// Every aggregate call in `e`, not looking inside one (a nested aggregate is refused later).
+fn collect_aggregates<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
+    if let Expr::Function(f) = e
+        && is_aggregate(f)
+    {
+        out.push(f);
+        return;
+    }
+    for c in children(e) {
+        collect_aggregates(c, out);
+    }
+}
+
+/// The first aggregate call in `e`, if any.
+fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
+    let mut found = Vec::new();
+    collect_aggregates(e, &mut found);
+    found.into_iter().next()
+}
+
+/// Builds the Aggregate for `group_exprs` and the aggregate `calls`, and the scope that binds the
+/// select list and HAVING over its output.
+fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&ast::Function]) -> Result<(LogicalPlan, Scope)> {
+    let mut group_by = Vec::new();
+    // A key's text without outer parentheses, so `GROUP BY (a % 3)` matches `a % 3` in SELECT.
+    fn unparenthesized(mut e: &Expr) -> &Expr {
+        while let Expr::Nested(inner) = e {
+            e = inner;
+        }
+        e
+    }
+    let mut fields = Vec::new();
+    let mut computed = Vec::new();
+    for g in group_exprs {
+        if let Some(f) = first_aggregate(g) {
+            return Err(PlanError::invalid("aggregates are not allowed in GROUP BY", f.name.span()));
+        }
+        let b = bind_expr(g, &scope)?;
+        computed.push((unparenthesized(g).to_string(), group_by.len()));
+        fields.push(Field::new(output_name(g), b.ty()));
+        group_by.push(b);
+    }
+    let mut aggregates = Vec::new();
+    for f in calls {
+        let text = Expr::Function((*f).clone()).to_string();
+        if computed.iter().any(|(t, _)| *t == text) {
+            continue;
+        }
+        let call = bind_aggregate(f, &scope)?;
+        computed.push((text.clone(), fields.len()));
+        fields.push(Field::new(text, call.ty));
+        aggregates.push(call);
+    }
+    let schema = Schema::new(fields);
+    let plan = LogicalPlan::Aggregate { input: Box::new(input), group_by: group_by.clone(), aggregates, schema: schema.clone() };
+    let agg_scope = Scope::grouped(Grouping { input: scope, keys: group_by }, schema, computed);
+    Ok((plan, agg_scope))
+}
+
+/// An aggregate call (`COUNT(*)`, `SUM(DISTINCT x) FILTER (WHERE ...)`) over `scope`'s rows.
+fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
+    let span = f.name.span();
+    let name = object_name(&f.name).to_ascii_uppercase();
+    let func = aggregate_func(&name).ok_or_else(|| PlanError::internal(format!("{name} is not an aggregate"), span))?;
+    if f.over.is_some() {
+        return Err(PlanError::not_supported(format!("{name} OVER (...) (window functions)"), span));
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(PlanError::invalid(format!("{name} needs an argument"), call_span(f)));
+    };
+    if !list.clauses.is_empty() {
+        return Err(PlanError::not_supported(format!("{name} with ORDER BY or other clauses"), f.span()));
+    }
+    let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+    let arg = match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if func == AggFunc::Count && !distinct => None,
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
+            if let Some(inner) = first_aggregate(e) {
+                return Err(PlanError::invalid("aggregates cannot be nested", inner.name.span()));
+            }
+            Some(bind_expr(e, scope)?)
+        }
+        _ => return Err(PlanError::invalid(format!("{name} takes one argument"), call_span(f))),
+    };
+    let arg_ty = arg.as_ref().map(ScalarExpr::ty);
+    let ty = func.result_type(arg_ty).ok_or_else(|| {
+        PlanError::invalid(
+            format!("{name} needs a numeric argument, not {}", arg_ty.map_or("*".to_string(), |t| t.to_string())),
+            call_span(f),
+        )
+    })?;
+    let filter = match &f.filter {
+        Some(cond) => Some(boolean(bind_expr(cond, scope)?, "FILTER (WHERE ...)", cond.span())?),
+        None => None,
+    };
+    Ok(AggregateCall { func, arg, distinct, filter, ty })
+}
+
+/// A function call's span, closing parenthesis included (sqlparser's ends before it).
+fn call_span(f: &ast::Function) -> Span {
+    let mut span = f.span();
+    if matches!(f.args, FunctionArguments::List(_)) && span.end.line == span.start.line {
+        span.end.column += 1;
+    }
+    span
+}
+
+/// `GROUP BY 2` means the second select item, as in DuckDB and Postgres.
+fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<Vec<Expr>> {
+    group_exprs
+        .iter()
+        .map(|g| {
+            let Expr::Value(v) = g else { return Ok(g.clone()) };
+            let Value::Number(n, _) = &v.value else { return Ok(g.clone()) };
+            let item = n.parse::<usize>().ok().filter(|i| *i >= 1).and_then(|i| projection.get(i - 1));
+            match item {
+                Some(SelectItem::UnnamedExpr(e)) | Some(SelectItem::ExprWithAlias { expr: e, .. }) => {
+                    if let Some(f) = first_aggregate(e) {
+                        return Err(PlanError::invalid(format!("GROUP BY {n} refers to an aggregate"), f.name.span()));
+                    }
+                    Ok(e.clone())
+                }
+                _ => Err(PlanError::invalid(format!("GROUP BY {n}: there is no select item {n}"), g.span())
+                    .with_hint(format!("the select list has {} items", projection.len()))),
+            }
+        })
+        .collect()
+}
