@@ -69,9 +69,13 @@ pub fn produce_lines(brokers: &str, topic: &str, partitions: i32, input: impl Bu
 /// One message read back.
 #[derive(Clone, Debug)]
 pub struct Record {
+    /// The partition it was read from.
     pub partition: i32,
+    /// Its offset in that partition.
     pub offset: i64,
+    /// The message key; `None` for an unkeyed message (a sink without `'key.fields'` or upsert mode writes none).
     pub key: Option<Vec<u8>>,
+    /// The value; `None` for a tombstone (an upsert sink's deleted key).
     pub value: Option<Vec<u8>>,
 }
 

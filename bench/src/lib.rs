@@ -21,6 +21,8 @@
 //! timestamp formatting, no `fmt` machinery on the hot path) and hand it to the
 //! output in large chunks, so the output needs no extra buffering.
 
+#![warn(missing_docs)]
+
 pub mod kafka;
 
 use std::io::{self, Write};
@@ -64,7 +66,11 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// One bid, as the generator draws it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bid {
+    /// Auction id, from [`FIRST_ID`]: the hot (newest) auction with probability
+    /// `1 - 1/HOT_AUCTION_RATIO`, else one of the last [`IN_FLIGHT_AUCTIONS`] (or up to [`ID_LEAD`] ahead).
     pub auction: u64,
+    /// Person id, from `FIRST_ID + 1`: the hot bidder with probability `1 - 1/HOT_BIDDER_RATIO`,
+    /// else one of the last [`ACTIVE_PEOPLE`] (or up to [`ID_LEAD`] ahead).
     pub bidder: u64,
     /// Price in cents, `>= 1`.
     pub price: u64,
@@ -86,6 +92,7 @@ pub struct BidGenerator {
 }
 
 impl BidGenerator {
+    /// The stream drawn with `seed`, from event 0; equal seeds give equal streams.
     pub fn new(seed: u64) -> Self {
         Self { rng: Pcg64::seed_from_u64(seed), next: 0 }
     }

@@ -76,6 +76,7 @@ impl MetadataField {
             _ => None,
         }
     }
+    /// The key a `METADATA FROM` clause names it by (`timestamp`, `partition`, `offset`).
     pub fn key(self) -> &'static str {
         match self {
             MetadataField::Timestamp => "timestamp",
@@ -97,9 +98,11 @@ impl MetadataField {
 /// encoded, and what happens to bad messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KafkaSource {
+    /// `'topic'`: the one topic read, every partition of it.
     pub topic: String,
     /// The `'properties.*'` options without their prefix (`bootstrap.servers` among them).
     pub properties: Vec<(String, String)>,
+    /// `'scan.startup.mode'`: where each partition starts.
     pub startup: StartupMode,
     /// `'scan.bounded.mode' = 'latest-offset'`: each partition ends at the high watermark of its
     /// first fetch response, so a job over a topic finishes. Otherwise the source never ends.
@@ -108,6 +111,7 @@ pub struct KafkaSource {
     /// change events (a changelog: `c`/`r` insert `after`, `u` retracts `before` and inserts
     /// `after`, `d` deletes `before`).
     pub format: Format,
+    /// `'csv.on-error'` or `'json.on-error'`: fail (the default) or skip undecodable messages.
     pub on_error: OnError,
     /// Skipped messages go here (one JSON object per line with topic, partition, offset, error
     /// and the message), when set.
@@ -125,7 +129,9 @@ pub struct KafkaSource {
 /// A Kafka sink.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KafkaSink {
+    /// `'topic'`: the topic written (it must exist unless `create_topic`).
     pub topic: String,
+    /// The `'properties.*'` options without their prefix (`bootstrap.servers` among them).
     pub properties: Vec<(String, String)>,
     /// The values' format: CSV (no header) or JSON per row, or Debezium change events.
     pub format: Format,
@@ -142,7 +148,9 @@ pub struct KafkaSink {
     /// `'sink.create-topic' = 'true'`: a missing topic is created (`'sink.partitions'` of them,
     /// default 1) instead of being an error.
     pub create_topic: bool,
+    /// `'sink.partitions'`: how many partitions a topic the sink creates gets; positive, default 1.
     pub partitions: i32,
+    /// How long to wait for the broker before failing (`'connect.timeout'`, default 10 s).
     pub connect_timeout_ms: u64,
 }
 
@@ -286,10 +294,12 @@ impl KafkaSource {
         })
     }
 
+    /// The `bootstrap.servers` property (empty if none; the planner requires one), for messages.
     pub fn bootstrap(&self) -> &str {
         bootstrap(&self.properties)
     }
 
+    /// One line for `explain`: topic, format and the options that change behaviour.
     pub fn describe(&self) -> String {
         let mut s = format!("kafka topic={} format={}", self.topic, self.format.name());
         if self.bounded {
@@ -352,10 +362,12 @@ impl KafkaSink {
         })
     }
 
+    /// The `bootstrap.servers` property (empty if none; the planner requires one), for messages.
     pub fn bootstrap(&self) -> &str {
         bootstrap(&self.properties)
     }
 
+    /// One line for `explain`: topic, format and the options that change behaviour.
     pub fn describe(&self) -> String {
         let mut s = format!("kafka topic={} format={}", self.topic, self.format.name());
         if self.upsert {

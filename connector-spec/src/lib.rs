@@ -6,6 +6,8 @@
 //! library. The clients (the file reader and writer, the Kafka client with librdkafka) live in
 //! `vstream-connectors`, which re-exports these types, so `vstream-plan` builds without them.
 
+#![warn(missing_docs)]
+
 pub mod kafka;
 pub mod spec;
 

@@ -11,8 +11,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct OptionError {
+    /// The option at fault; `None` when none is (a missing `'connector'`, a table read that only
+    /// takes writes), and the planner points at the table instead.
     pub key: Option<String>,
+    /// The error text, quoting the option and its value.
     pub message: String,
+    /// A suggestion shown under the error (the closest known key, the accepted values), if any.
     pub hint: Option<String>,
 }
 
@@ -31,11 +35,14 @@ pub enum OnError {
     Skip,
 }
 
+/// The `'csv.*'` options.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsvOptions {
     /// The first line is a header (skipped when reading, written when writing).
     pub header: bool,
+    /// `'csv.field-delimiter'`: one ASCII byte (`'\t'` for a tab), `,` by default; never a line break.
     pub delimiter: u8,
+    /// `'csv.quote-character'`: one ASCII byte, `"` by default; never a line break nor the delimiter.
     pub quote: u8,
     /// Text that reads as NULL besides the empty field.
     pub null_literal: Option<String>,
@@ -47,8 +54,10 @@ impl Default for CsvOptions {
     }
 }
 
+/// How records are encoded (`'format'`, or `'value.format'` on Kafka tables); CSV by default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Format {
+    /// `'csv'`: one record per line.
     Csv(CsvOptions),
     /// One JSON object per line; fields by column name.
     JsonLines,
@@ -59,6 +68,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The `'format'` value that names it (`csv`, `json`, `debezium-json`).
     pub fn name(&self) -> &'static str {
         match self {
             Format::Csv(_) => "csv",
@@ -73,14 +83,18 @@ impl Format {
 pub struct FileSource {
     /// Resolved against the script's folder.
     pub path: PathBuf,
+    /// The record encoding; never [`Format::DebeziumJson`], which files can only be written in.
     pub format: Format,
+    /// `'csv.on-error'` or `'json.on-error'`: fail (the default) or skip undecodable records.
     pub on_error: OnError,
     /// Skipped records are appended here, as their original text, when set.
     pub rejects: Option<PathBuf>,
 }
 
+/// What a table is when a query reads it, from [`TableConnector::source`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceSpec {
+    /// A file, read in chunks by every worker.
     File(FileSource),
     /// A Kafka topic; see [`crate::kafka`]. Boxed: it is much larger than a file source.
     Kafka(Box<crate::kafka::KafkaSource>),
@@ -89,7 +103,9 @@ pub enum SourceSpec {
 /// A file sink. `path` is a folder of part files, one per worker, unless `single_file`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSink {
+    /// `'path'`, resolved against the script's folder.
     pub path: PathBuf,
+    /// The record encoding; a CSV sink writes a header unless `'csv.header'` is `'false'`.
     pub format: Format,
     /// One file at `path`, written by one worker, instead of a folder of parts.
     pub single_file: bool,
@@ -98,8 +114,10 @@ pub struct FileSink {
     pub upsert: bool,
 }
 
+/// What a table is when a query writes to it, from [`TableConnector::sink`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SinkSpec {
+    /// Files: a folder of part files, or one file.
     File(FileSink),
     /// Rows to standard output: an aligned table on a terminal, CSV otherwise.
     Stdout,
@@ -110,6 +128,7 @@ pub enum SinkSpec {
 }
 
 impl SinkSpec {
+    /// One line for `explain`: the connector and its main options.
     pub fn describe(&self) -> String {
         match self {
             SinkSpec::File(f) => {
@@ -124,6 +143,7 @@ impl SinkSpec {
 }
 
 impl SourceSpec {
+    /// One line for `explain`: the connector and its main options.
     pub fn describe(&self) -> String {
         match self {
             SourceSpec::File(f) => {
@@ -141,7 +161,9 @@ impl SourceSpec {
 /// See [`TableConnector::late_rows`].
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LateRows {
+    /// Milliseconds behind the watermark a row may be and still count (`'late.allowed-lateness'`, 0 by default).
     pub allowed_lateness: i64,
+    /// The table late rows are written to (`'late.sink'`); `None`: they are dropped and counted.
     pub sink: Option<String>,
 }
 

@@ -52,7 +52,9 @@ pub fn open_source(path: &Path) -> Result<(File, u64), SourceError> {
 /// after the `'\n'` of its last line, or at the end of the file.
 #[derive(Debug, Clone, Copy)]
 pub struct OwnedLines<'a> {
+    /// The file offset of `bytes[0]`.
     pub offset: u64,
+    /// The owned lines' bytes, as read from the file.
     pub bytes: &'a [u8],
 }
 
@@ -80,6 +82,7 @@ fn read_full_at(file: &File, buf: &mut [u8], mut offset: u64) -> io::Result<usiz
 }
 
 impl ChunkReader {
+    /// A reader with an empty buffer; it grows to the largest chunk read.
     pub fn new() -> Self {
         ChunkReader::default()
     }
@@ -154,6 +157,7 @@ pub struct LineCounter {
 }
 
 impl LineCounter {
+    /// A counter at the file's start.
     pub fn new() -> Self {
         LineCounter::default()
     }

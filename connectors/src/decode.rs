@@ -16,7 +16,8 @@ use vstream_repr as repr;
 /// its line terminator) to the rejects file and may log `message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reject {
-    /// 1-based line number in the file, the header line counted.
+    /// 1-based line number in the file, the header line counted; from
+    /// [`RecordDecoder::decode_records`], the record's 0-based index in `starts` instead.
     pub line: u64,
     /// Why, without the `path:line: ` prefix (``column `price`: cannot parse "12x" as BIGINT``).
     pub message: String,
@@ -44,10 +45,12 @@ pub struct DecodeOutput {
     pub bytes: u64,
     /// Records skipped under [`OnError::Skip`].
     pub rejected: u64,
+    /// The records skipped under [`OnError::Skip`], for the runtime to write to the rejects file.
     pub rejects: Vec<Reject>,
 }
 
 impl DecodeOutput {
+    /// An empty output.
     pub fn new() -> Self {
         DecodeOutput::default()
     }
@@ -65,7 +68,9 @@ pub trait Decoder {
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // one per worker and source
 pub enum RecordDecoder {
+    /// A `'csv'` source.
     Csv(CsvDecoder),
+    /// A `'json'` source (one object per line).
     Json(JsonLinesDecoder),
 }
 

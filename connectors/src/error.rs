@@ -10,7 +10,9 @@ pub enum SourceError {
     /// `cannot read data/bids.csv: No such file or directory (os error 2)`
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file that could not be opened or read.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -18,10 +20,18 @@ pub enum SourceError {
     /// ``data/bids.csv:17: column `price`: cannot parse "12x" as BIGINT``.
     /// `line` is 1-based and counts every line of the file, the header line included.
     #[error("{}:{line}: {message}", path.display())]
-    BadRecord { path: PathBuf, line: u64, message: String },
+    BadRecord {
+        /// The source's file.
+        path: PathBuf,
+        /// The record's line number in the file (see above).
+        line: u64,
+        /// Why the record cannot be decoded (the column and the text at fault).
+        message: String,
+    },
 }
 
 impl SourceError {
+    /// A [`SourceError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         SourceError::Io { path: path.into(), source }
     }

@@ -22,6 +22,7 @@ fn width(s: &str) -> usize {
 }
 
 impl TableFormatter {
+    /// A formatter for rows of `schema`: its column names as headers, numbers right-aligned.
     pub fn new(schema: &Schema) -> Self {
         TableFormatter {
             names: schema.fields.iter().map(|f| f.name.clone()).collect(),

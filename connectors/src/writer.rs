@@ -11,14 +11,19 @@ pub enum RowEncoder {
     /// Fields separated by `delimiter`; a field is quoted (with `quote`, embedded quotes doubled)
     /// only when it holds the delimiter, the quote, `\r` or `\n`. NULL is the empty field.
     Csv {
+        /// The sink's CSV options (delimiter, quote, whether to write a header).
         opts: CsvOptions,
+        /// The column names, for the header line.
         names: Vec<String>,
         /// Whether values of non-VARCHAR columns can hold the delimiter or quote (e.g. a `-`
         /// or `:` delimiter), so they must be checked too.
         check_all: bool,
     },
     /// `{"before":row|null,"after":row|null,"op":"c"|"d"}` per line, rows as in `Json`.
-    Debezium { keys: Vec<Vec<u8>> },
+    Debezium {
+        /// Per column, `{"name":` or `,"name":`, escaped (as in `Json`).
+        keys: Vec<Vec<u8>>,
+    },
     /// `{"col":value,...}` per line.
     Json {
         /// Per column, `{"name":` or `,"name":`, escaped.
@@ -27,6 +32,7 @@ pub enum RowEncoder {
 }
 
 impl RowEncoder {
+    /// The encoder of `format` for rows of `schema` (its names become the CSV header or the JSON keys).
     pub fn new(format: &Format, schema: &Schema) -> Self {
         let names: Vec<String> = schema.fields.iter().map(|f| f.name.clone()).collect();
         match format {

@@ -12,17 +12,23 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+/// An aggregate function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AggFunc {
     /// COUNT(*) when it has no argument, else COUNT of non-NULL values.
     Count,
+    /// SUM of a number; NULL over no values. Integers and DECIMAL sum exactly (see [`AggFunc::result_type`]).
     Sum,
+    /// MIN of any orderable type; NULL over no values.
     Min,
+    /// MAX of any orderable type; NULL over no values.
     Max,
+    /// AVG of a number, as DOUBLE; NULL over no values.
     Avg,
 }
 
 impl AggFunc {
+    /// The function's SQL name (`COUNT`), for display and error messages.
     pub fn name(self) -> &'static str {
         match self {
             AggFunc::Count => "COUNT",
@@ -54,11 +60,18 @@ impl AggFunc {
 /// DISTINCT, and the column of its `FILTER (WHERE ...)` condition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AggregateSpec {
+    /// The function; COUNT with no `arg` is COUNT(*).
     pub func: AggFunc,
+    /// The input column of the argument; `None` for COUNT(*).
     pub arg: Option<usize>,
+    /// `DISTINCT`: each value counts once per group.
     pub distinct: bool,
+    /// The input column of the BOOLEAN `FILTER (WHERE ...)` condition: only rows where it is TRUE
+    /// (not FALSE, not NULL) reach the aggregate. `None`: no FILTER clause.
     pub filter: Option<usize>,
+    /// The argument's type (`None` for COUNT(*)); it picks the accumulator ([`Accumulator::with_retractions`]).
     pub arg_type: Option<DataType>,
+    /// The result type, from [`AggFunc::result_type`].
     pub ty: DataType,
 }
 
@@ -77,46 +90,71 @@ impl fmt::Display for AggregateSpec {
 /// An aggregate that cannot be computed for a group.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AggError {
+    /// An exact SUM or AVG whose running sum left DECIMAL(38)'s range.
     #[error("{func} overflows {ty}")]
-    Overflow { func: &'static str, ty: DataType },
+    Overflow {
+        /// The function's SQL name.
+        func: &'static str,
+        /// The result type whose range was left.
+        ty: DataType,
+    },
     /// A retraction reached a state built for inserts only, or two partial states of different
     /// kinds met: the planner chose the state wrongly.
     #[error("{func}: internal error: incompatible aggregate state")]
-    Incompatible { func: &'static str },
+    Incompatible {
+        /// The function's SQL name.
+        func: &'static str,
+    },
 }
 
 /// The running state of one aggregate in one group.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Accumulator {
+    /// COUNT: rows (or non-NULL values) so far; negative only while a retraction precedes its row.
     Count(i64),
     /// Exact sum of integer or DECIMAL mantissas (at the argument's scale) and how many were added.
     SumExact {
+        /// The sum of mantissas, kept within DECIMAL(38).
         sum: i128,
+        /// Values added less values taken back; 0 makes the SUM NULL.
         n: i64,
     },
+    /// SUM of DOUBLE values and how many were added (no values: NULL).
     SumDouble {
+        /// The running sum (reset to 0.0 when `n` returns to 0).
         sum: f64,
+        /// Values added less values taken back; 0 makes the SUM NULL.
         n: i64,
     },
     /// MIN or MAX: the best value so far.
     Extreme {
+        /// The least (MIN) or greatest (MAX) value so far; `None` before the first non-NULL value.
         best: Option<Datum>,
+        /// MAX rather than MIN.
         max: bool,
     },
     /// MIN or MAX over a changelog: every value with the number of rows that hold it, so that
     /// retracting the best value finds the next one.
     Extremes {
+        /// Each value in SQL order with its count of rows; entries at zero are removed.
         values: BTreeMap<SortedDatum, i64>,
+        /// MAX rather than MIN.
         max: bool,
     },
     /// AVG from an exact sum (integers, DECIMAL at `scale`) or a DOUBLE sum.
     AvgExact {
+        /// The sum of mantissas, kept within DECIMAL(38).
         sum: i128,
+        /// Values added less values taken back; 0 makes the AVG NULL.
         n: i64,
+        /// The argument's DECIMAL scale (0 for integers), applied once when the value is read.
         scale: u8,
     },
+    /// AVG of DOUBLE values: their sum and how many were added.
     AvgDouble {
+        /// The running sum (reset to 0.0 when `n` returns to 0).
         sum: f64,
+        /// Values added less values taken back; 0 makes the AVG NULL.
         n: i64,
     },
     /// The DISTINCT values seen (as key encodings) and the aggregate over them. Boxed: it is rare,
@@ -194,6 +232,7 @@ impl Ord for SortedDatum {
 pub struct DistinctState {
     /// Each distinct value (as its key encoding) with the number of rows that hold it.
     pub seen: HashMap<Vec<u8>, i64>,
+    /// The aggregate over the distinct values, fed a value when its first row comes and when its last goes.
     pub inner: Accumulator,
 }
 

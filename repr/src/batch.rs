@@ -17,6 +17,7 @@ pub enum RowKind {
 }
 
 impl RowKind {
+    /// The Flink notation (`+I`, `-U`, `+U`, `-D`), as changelog output prints it.
     pub fn symbol(self) -> &'static str {
         match self {
             RowKind::Insert => "+I",
@@ -37,25 +38,31 @@ impl RowKind {
 /// Rows of one relation, column by column. Every column has `len` rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Batch {
+    /// The number of rows, which every column and `kinds` have (a batch with no columns still has rows).
     pub len: usize,
+    /// One column per field of the relation's schema, in order.
     pub columns: Vec<Column>,
     /// The kind of each row when the batch is part of a changelog; `None`: every row is an insert.
     pub kinds: Option<Vec<RowKind>>,
 }
 
 impl Batch {
+    /// An insert-only batch of `columns`, each of `len` rows.
     pub fn new(len: usize, columns: Vec<Column>) -> Self {
         debug_assert!(columns.iter().all(|c| c.len() == len));
         Batch { len, columns, kinds: None }
     }
+    /// The batch with each row's kind set (`None`: all inserts); `kinds` has one entry per row.
     pub fn with_kinds(mut self, kinds: Option<Vec<RowKind>>) -> Self {
         debug_assert!(kinds.as_ref().is_none_or(|k| k.len() == self.len));
         self.kinds = kinds;
         self
     }
+    /// The number of rows.
     pub fn len(&self) -> usize {
         self.len
     }
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -9,22 +9,29 @@ use serde::{Deserialize, Serialize};
 /// a batch of strings is two allocations, not one per row.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StringColumn {
+    /// Row `i` is `bytes[offsets[i]..offsets[i + 1]]`: a leading 0 (absent in a `Default` column
+    /// until the first push), then never decreasing, so a column holds at most 4 GiB of text.
     pub offsets: Vec<u32>,
+    /// Every row's UTF-8 bytes, back to back.
     pub bytes: Vec<u8>,
 }
 
 impl StringColumn {
+    /// An empty column with room for `rows` strings of `bytes` bytes in all.
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
         StringColumn { offsets, bytes: Vec::with_capacity(bytes) }
     }
+    /// The number of strings.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
+    /// Whether there are no strings.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Appends one string (the caller vouches it is UTF-8).
     #[inline]
     pub fn push(&mut self, s: &[u8]) {
         if self.offsets.is_empty() {
@@ -33,6 +40,7 @@ impl StringColumn {
         self.bytes.extend_from_slice(s);
         self.offsets.push(self.bytes.len() as u32);
     }
+    /// The bytes of string `i`.
     #[inline]
     pub fn get_bytes(&self, i: usize) -> &[u8] {
         &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
@@ -43,6 +51,7 @@ impl StringColumn {
     pub fn get(&self, i: usize) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(self.get_bytes(i))
     }
+    /// The bytes of each string, in order.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
         (0..self.len()).map(move |i| self.get_bytes(i))
     }
@@ -61,18 +70,22 @@ impl FromIterator<String> for StringColumn {
 /// The values of a column, one vector per physical layout. Slots of NULL rows hold a default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ColumnData {
+    /// BOOLEAN.
     Bool(Vec<bool>),
     /// INT and BIGINT.
     Int(Vec<i64>),
+    /// DOUBLE.
     Double(Vec<f64>),
     /// DECIMAL mantissas; the scale is in the column's type.
     Decimal(Vec<i128>),
+    /// VARCHAR.
     Str(StringColumn),
     /// TIMESTAMP(3): epoch milliseconds.
     Timestamp(Vec<i64>),
 }
 
 impl ColumnData {
+    /// The number of rows.
     pub fn len(&self) -> usize {
         match self {
             ColumnData::Bool(v) => v.len(),
@@ -82,6 +95,7 @@ impl ColumnData {
             ColumnData::Str(v) => v.len(),
         }
     }
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -101,27 +115,36 @@ impl ColumnData {
 /// A typed column: data plus validity (`None`: no NULLs; else `true` where the row is not NULL).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Column {
+    /// The SQL type; it picks the [`ColumnData`] variant and carries a DECIMAL's scale.
     pub ty: DataType,
+    /// One slot per row; a NULL row's slot holds a default (0, `false`, empty).
     pub data: ColumnData,
+    /// `None` when no row is NULL (kept so by [`Column::new`], for the kernels' fast path); else one
+    /// flag per row, `false` for NULL.
     pub validity: Option<Vec<bool>>,
 }
 
 impl Column {
+    /// A column of `data`; a `validity` without a NULL in it is dropped.
     pub fn new(ty: DataType, data: ColumnData, validity: Option<Vec<bool>>) -> Self {
         // A mask with no NULL in it is dropped so kernels can take the fast path.
         let validity = validity.filter(|v| v.iter().any(|ok| !ok));
         Column { ty, data, validity }
     }
+    /// The number of rows.
     pub fn len(&self) -> usize {
         self.data.len()
     }
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Whether row `i` is not NULL.
     #[inline]
     pub fn is_valid(&self, i: usize) -> bool {
         self.validity.as_ref().is_none_or(|v| v[i])
     }
+    /// The number of NULL rows.
     pub fn null_count(&self) -> usize {
         self.validity.as_ref().map_or(0, |v| v.iter().filter(|ok| !**ok).count())
     }

@@ -22,42 +22,80 @@ pub use crate::decimal::POW10;
 /// A runtime error of an expression: the row's value cannot be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
+    /// An integer or DECIMAL result outside its type's range (checked, never wrapped).
     #[error("{ty} overflow in {op}")]
-    Overflow { ty: DataType, op: String },
+    Overflow {
+        /// The type whose range the result left.
+        ty: DataType,
+        /// The operation, as SQL spells it (`+`, `negation`, `ABS`).
+        op: String,
+    },
+    /// A value that does not convert: text that is no value of `to`, or a number out of its range.
     #[error("cannot cast {value:?} to {to}")]
-    InvalidCast { value: String, to: DataType },
+    InvalidCast {
+        /// The value's text; for a pair of types no cast joins, a description (`a value of type BOOLEAN`).
+        value: String,
+        /// The target type.
+        to: DataType,
+    },
+    /// A function argument outside its domain (a negative SUBSTRING length, a LIKE ESCAPE that is not
+    /// one character); `func` is `"internal"` for a mistyped operand, which is a binder bug.
     #[error("invalid argument to {func}: {detail}")]
-    InvalidArgument { func: &'static str, detail: String },
+    InvalidArgument {
+        /// The function's SQL name.
+        func: &'static str,
+        /// What is wrong with the argument.
+        detail: String,
+    },
 }
 
+/// A one-operand operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnaryOp {
+    /// Boolean NOT; NULL stays NULL.
     Not,
+    /// Arithmetic negation; negating INT's or BIGINT's minimum is an overflow error.
     Neg,
+    /// `IS NULL`: TRUE or FALSE, never NULL.
     IsNull,
+    /// `IS NOT NULL`: TRUE or FALSE, never NULL.
     IsNotNull,
 }
 
+/// A two-operand operator. Both operands have one physical kind (the binder casts them); a NULL
+/// operand gives NULL, except for AND and OR (three-valued logic).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinaryOp {
+    /// `+`, range-checked for integers and DECIMAL.
     Add,
+    /// `-`, range-checked for integers and DECIMAL.
     Sub,
+    /// `*`, range-checked for integers and DECIMAL (a DECIMAL product is rounded to the result's scale).
     Mul,
     /// DOUBLE division (the binder casts integer and DECIMAL operands, as DuckDB does).
     Div,
     /// Remainder with the sign of the dividend; NULL when dividing by zero, as DuckDB.
     Mod,
+    /// `=`.
     Eq,
+    /// `<>`.
     NotEq,
+    /// `<`.
     Lt,
+    /// `<=`.
     LtEq,
+    /// `>`.
     Gt,
+    /// `>=`.
     GtEq,
+    /// Three-valued AND: FALSE AND NULL is FALSE.
     And,
+    /// Three-valued OR: TRUE OR NULL is TRUE.
     Or,
 }
 
 impl BinaryOp {
+    /// The operator as SQL spells it (`+`, `<>`, `AND`), for display and error messages.
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Add => "+",
@@ -75,26 +113,35 @@ impl BinaryOp {
             BinaryOp::Or => "OR",
         }
     }
+    /// `=`, `<>`, `<`, `<=`, `>`, `>=`: the operators with a BOOLEAN result.
     pub fn is_comparison(self) -> bool {
         matches!(self, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
     }
+    /// `+`, `-`, `*`, `/`, `%`.
     pub fn is_arithmetic(self) -> bool {
         matches!(self, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod)
     }
 }
 
+/// Which end(s) of the string [`Func::Trim`] strips.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TrimSide {
+    /// `TRIM(BOTH ...)` and plain `TRIM`.
     Both,
+    /// `TRIM(LEADING ...)`, `LTRIM`.
     Leading,
+    /// `TRIM(TRAILING ...)`, `RTRIM`.
     Trailing,
 }
 
 /// Built-in scalar functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Func {
+    /// Absolute value of a number; ABS of an integer type's minimum is an overflow error.
     Abs,
+    /// Upper case, by Unicode's rules.
     Upper,
+    /// Lower case, by Unicode's rules.
     Lower,
     /// Characters, not bytes.
     Length,
@@ -104,15 +151,18 @@ pub enum Func {
     Concat,
     /// `TRIM(side chars FROM s)`: args are `[s, chars]`.
     Trim(TrimSide),
+    /// The first non-NULL argument; each argument is computed only on the rows earlier ones left NULL.
     Coalesce,
     /// `s LIKE pattern [ESCAPE e]` (`%`, `_`; no escape character unless one is given): args
     /// are `[s, pattern]` or `[s, pattern, escape]`.
     Like {
+        /// `NOT LIKE`.
         negated: bool,
     },
 }
 
 impl Func {
+    /// The function's SQL name (`LTRIM` for a leading trim, `NOT LIKE` when negated), for display.
     pub fn name(self) -> &'static str {
         match self {
             Func::Abs => "ABS",
@@ -136,44 +186,71 @@ impl Func {
 pub enum ScalarExpr {
     /// The input's column `index`.
     Column {
+        /// Position in the input's columns.
         index: usize,
+        /// The column's type.
         ty: DataType,
     },
+    /// A constant, one value for every row.
     Literal {
+        /// The value ([`Datum::Null`] for a typed NULL).
         value: Datum,
+        /// The literal's SQL type; a DECIMAL's scale is here, not in `value`.
         ty: DataType,
     },
+    /// A [`UnaryOp`] applied to `expr`; the result type follows from the operator.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// The operand: BOOLEAN for NOT, a number for negation, any type for IS NULL and IS NOT NULL.
         expr: Box<ScalarExpr>,
     },
+    /// A [`BinaryOp`] on two operands of one physical kind.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand. Both operands are computed on every row, AND and OR included (no
+        /// short-circuit), so an error on either side fails the batch.
         left: Box<ScalarExpr>,
+        /// The right operand; a non-NULL literal here is not materialised into a column.
         right: Box<ScalarExpr>,
+        /// The result type: BOOLEAN for comparisons, else chosen by the binder (a DECIMAL's precision and scale).
         ty: DataType,
     },
+    /// `CAST(expr AS to)`; a value that does not convert is an [`EvalError::InvalidCast`].
     Cast {
+        /// The value to convert; NULL stays NULL.
         expr: Box<ScalarExpr>,
+        /// The target type; a cast to the operand's own type is a copy.
         to: DataType,
     },
     /// Searched CASE: the first branch whose condition is TRUE, else `otherwise`.
     Case {
+        /// `(condition, result)` pairs, tried in order; a NULL condition is not TRUE.
         branches: Vec<(ScalarExpr, ScalarExpr)>,
+        /// The ELSE result (a NULL literal when the query has no ELSE).
         otherwise: Box<ScalarExpr>,
+        /// The result type, common to every branch.
         ty: DataType,
     },
+    /// A built-in function applied to `args`.
     Call {
+        /// The function. COALESCE computes its arguments lazily (in [`ScalarExpr::eval`]); the
+        /// others take fully computed argument columns.
         func: Func,
+        /// The arguments, in the order each [`Func`] variant gives.
         args: Vec<ScalarExpr>,
+        /// The result type, as the binder derived it from the function and its arguments.
         ty: DataType,
     },
 }
 
 impl ScalarExpr {
+    /// A reference to the input's column `index` of type `ty`.
     pub fn column(index: usize, ty: DataType) -> Self {
         ScalarExpr::Column { index, ty }
     }
+    /// A constant `value` of type `ty`.
     pub fn literal(value: Datum, ty: DataType) -> Self {
         ScalarExpr::Literal { value, ty }
     }
@@ -1145,7 +1222,8 @@ fn map_str(c: &Column, f: impl Fn(&str, &mut StringColumn)) -> Result<Column, Ev
     Ok(Column::new(c.ty, ColumnData::Str(out), c.validity.clone()))
 }
 
-/// A compiled LIKE pattern: `%` any run of characters, `_` one character, `\` escapes.
+/// A compiled LIKE pattern: `%` any run of characters, `_` one character, and the ESCAPE
+/// character, if one is given, makes the next character literal (there is none by default).
 #[derive(Debug, Clone)]
 pub struct LikePattern {
     tokens: Vec<LikeToken>,
@@ -1159,6 +1237,7 @@ enum LikeToken {
 }
 
 impl LikePattern {
+    /// Compiles `pattern`; `escape` makes the character after it literal (none: no escape character).
     pub fn new(pattern: &str, escape: Option<char>) -> Self {
         let mut tokens = Vec::new();
         let mut chars = pattern.chars();

@@ -5,6 +5,7 @@
 //! the expression kernels in [`expr`] then run one tight loop per operator per batch (DuckDB's
 //! vectorised model), and a batch is one serde value when it crosses workers.
 
+#![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod agg;

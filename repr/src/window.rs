@@ -10,12 +10,23 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WindowAssigner {
     /// `TUMBLE(..., size)`: each row is in exactly one window.
-    Tumble { size: i64 },
+    Tumble {
+        /// Window length in milliseconds, positive.
+        size: i64,
+    },
     /// `HOP(..., slide, size)`: each row is in `size / slide` windows, one starting every `slide`.
-    Hop { slide: i64, size: i64 },
+    Hop {
+        /// Milliseconds between window starts, positive.
+        slide: i64,
+        /// Window length in milliseconds, positive; the binder requires a multiple of `slide`.
+        size: i64,
+    },
     /// `SESSION(..., gap)`: rows of one partition at most `gap` apart share a window, which ends
     /// `gap` after its last row.
-    Session { gap: i64 },
+    Session {
+        /// The longest silence, in milliseconds, that does not close a session.
+        gap: i64,
+    },
 }
 
 impl WindowAssigner {
@@ -41,6 +52,7 @@ impl WindowAssigner {
         }
     }
 
+    /// The window table function's SQL name (`TUMBLE`), for display.
     pub fn name(&self) -> &'static str {
         match self {
             WindowAssigner::Tumble { .. } => "TUMBLE",
@@ -147,6 +159,7 @@ pub struct WatermarkTracker {
 }
 
 impl WatermarkTracker {
+    /// A tracker that has seen no row; `delay` and `allowed_lateness` in milliseconds, as in [`EventTime`].
     pub fn new(delay: i64, allowed_lateness: i64) -> Self {
         WatermarkTracker { delay, allowed_lateness, max_seen: None }
     }

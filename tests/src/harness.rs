@@ -16,7 +16,12 @@ pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum Outcome {
     /// It ran to the end: what bare SELECTs printed (CSV, a header line per SELECT) and the
     /// run's counters.
-    Ok { stdout: String, summary: RunSummary },
+    Ok {
+        /// Everything bare SELECTs printed; a changelog query prints each change, with an `op` column.
+        stdout: String,
+        /// The run's counters: rows read, rejected and late, rows written per sink, elapsed time.
+        summary: RunSummary,
+    },
     /// Planning or running failed with this message, as the CLI prints it: a plan error rendered
     /// compiler-style against the script (`error: ...\n  --> test.sql:4:34\n ...`), a run error
     /// as `error: <message>`. Paths under the run's folder are made relative to it.

@@ -8,6 +8,8 @@
 //!
 //! Golden files are rewritten from actual output with `VSTREAM_REWRITE=1` (see [`rewrite_mode`]).
 
+#![warn(missing_docs)]
+
 pub mod harness;
 pub mod property;
 pub mod sqltest;

@@ -77,7 +77,9 @@ pub const SCRIPT_NAME: &str = "test.sql";
 /// One way to run a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
+    /// Timely workers, all in this process.
     pub workers: usize,
+    /// Bytes per source chunk ([`TINY_CHUNK`] or the default).
     pub chunk_size: u64,
     /// `--set emit.interval=N`: at most N rows per worker per epoch.
     pub emit_interval: Option<usize>,
@@ -107,13 +109,32 @@ impl std::fmt::Display for Config {
     }
 }
 
+/// What a section is, from its header line (see the module docs for each).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
-    Input { name: String, crlf: bool, final_newline: bool },
+    /// `input NAME [crlf] [no-final-newline]`: a file written into the run's folder before the run.
+    Input {
+        /// The file's path relative to the run's folder (may hold `/`).
+        name: String,
+        /// `crlf`: lines end with `\r\n` instead of `\n`.
+        crlf: bool,
+        /// False with `no-final-newline`: the last line has no line break.
+        final_newline: bool,
+    },
+    /// `script`: the SQL script; exactly one per file.
     Script,
+    /// `expect stdout`: what the bare SELECTs print.
     ExpectStdout,
-    ExpectFile { path: String, header: bool },
+    /// `expect file PATH [no-header]`: what a sink (or a rejects file) holds after the run.
+    ExpectFile {
+        /// The file or folder, relative to the run's folder.
+        path: String,
+        /// False with `no-header`: every body line is a row.
+        header: bool,
+    },
+    /// `expect counts`: the run's counters.
     ExpectCounts,
+    /// `error`: the exact text the run must fail with.
     Error,
 }
 
@@ -123,27 +144,34 @@ impl Kind {
     }
 }
 
+/// One section: its header line, its body, where it starts.
 #[derive(Clone, Debug)]
 pub struct Section {
     /// The header line as written.
     pub header: String,
+    /// What the header says the section is.
     pub kind: Kind,
+    /// The lines between the header and the closing `----`, as written.
     pub body: Vec<String>,
     /// 1-based line of the header in the file.
     pub line: usize,
 }
 
+/// One piece of a test file, a comment line or a section; [`TestFile::render`] writes them back in order.
 #[derive(Clone, Debug)]
 pub enum Item {
     /// A comment or blank line between sections.
     Text(String),
+    /// A section, `----` line included.
     Section(Section),
 }
 
 /// A parsed test file.
 #[derive(Clone, Debug)]
 pub struct TestFile {
+    /// Where the file was read from (and is rewritten to).
     pub path: PathBuf,
+    /// The comments and sections in file order.
     pub items: Vec<Item>,
 }
 
@@ -175,6 +203,8 @@ fn parse_header(line: &str) -> Result<Kind, String> {
 }
 
 impl TestFile {
+    /// Parses `text` (read from `path`); an error names the line and what is wrong, such as an
+    /// unclosed section, a second `script` or an `error` section beside `expect` sections.
     pub fn parse(path: &Path, text: &str) -> Result<TestFile, String> {
         let mut items = Vec::new();
         let mut lines = text.lines().enumerate();
@@ -211,6 +241,7 @@ impl TestFile {
         Ok(tf)
     }
 
+    /// The sections, in file order.
     pub fn sections(&self) -> impl Iterator<Item = &Section> {
         self.items.iter().filter_map(|i| match i {
             Item::Section(s) => Some(s),
@@ -218,10 +249,12 @@ impl TestFile {
         })
     }
 
+    /// The `script` section's body as one text, with a final newline.
     pub fn script(&self) -> String {
         self.sections().find(|s| s.kind == Kind::Script).map(|s| s.body.join("\n") + "\n").unwrap_or_default()
     }
 
+    /// The file's name without its folder, for messages.
     pub fn name(&self) -> String {
         self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     }
@@ -311,12 +344,14 @@ fn canonical(lines: Vec<String>, header: bool) -> Vec<String> {
 /// afterwards).
 #[derive(Debug)]
 pub struct Observation {
+    /// How the run ended.
     pub outcome: Outcome,
     /// Per section of the file (by index among all sections): the actual body of an `expect`
     /// section, in canonical order. Problems such as a missing file are lines starting `!! `.
     pub bodies: Vec<Option<Vec<String>>>,
     /// The actual `expect stdout` and `expect counts` bodies, for a rewrite that adds sections.
     pub stdout: Vec<String>,
+    /// The counters as an `expect counts` body (empty when the run failed).
     pub counts: Vec<String>,
 }
 

@@ -13,25 +13,58 @@ use std::time::Duration;
 pub enum KafkaError {
     /// The brokers did not answer in time.
     #[error("cannot reach Kafka at {servers} within {} s: {detail}", *timeout_ms as f64 / 1000.0)]
-    Unreachable { servers: String, timeout_ms: u64, detail: String },
+    Unreachable {
+        /// The `bootstrap.servers` tried.
+        servers: String,
+        /// How long the client waited, in milliseconds (`'connect.timeout'`).
+        timeout_ms: u64,
+        /// The client's own error text.
+        detail: String,
+    },
     /// The topic is not there (sources; sinks unless `'sink.create-topic' = 'true'`).
     #[error("Kafka topic '{topic}' does not exist at {servers}")]
-    MissingTopic { topic: String, servers: String },
+    MissingTopic {
+        /// The topic asked for.
+        topic: String,
+        /// The `bootstrap.servers` asked.
+        servers: String,
+    },
     /// A message that cannot be decoded, under `'*.on-error' = 'fail'`.
     #[error("Kafka topic '{topic}' partition {partition} offset {offset}: {message}")]
-    BadRecord { topic: String, partition: i32, offset: i64, message: String },
+    BadRecord {
+        /// The topic read.
+        topic: String,
+        /// The message's partition.
+        partition: i32,
+        /// The message's offset in its partition.
+        offset: i64,
+        /// Why it cannot be decoded (the column and the text at fault).
+        message: String,
+    },
     /// Anything else the client reports, with what was being done.
     #[error("Kafka at {servers}: {context}: {source}")]
     Client {
+        /// The `bootstrap.servers` the client was given.
         servers: String,
+        /// What was being done (`cannot create a client`, `cannot send`).
         context: String,
+        /// The client's error.
         // Boxed: the client's error is large, and errors travel through every `Result` here.
         #[source]
         source: Box<rdkafka::error::KafkaError>,
     },
     /// Messages the broker refused to take.
     #[error("Kafka topic '{topic}' at {servers}: {count} message(s) not delivered: {first}")]
-    Delivery { topic: String, servers: String, count: u64, first: String },
+    Delivery {
+        /// The topic written.
+        topic: String,
+        /// The `bootstrap.servers` written to.
+        servers: String,
+        /// How many messages were not delivered.
+        count: u64,
+        /// The error of the first refused message (later ones are only counted).
+        first: String,
+    },
 }
 
 fn servers(properties: &[(String, String)]) -> String {

@@ -16,6 +16,7 @@ use vstream_repr::{Batch, RowKind};
 /// What a worker knows of one of its partitions.
 #[derive(Clone, Debug)]
 pub struct PartitionState {
+    /// The partition's id in the topic.
     pub partition: i32,
     /// The offset after the last message read; `None` before the first.
     pub next_offset: Option<i64>,
@@ -46,7 +47,9 @@ pub struct EpochOffsets {
 /// A message that could not be decoded (or could not be a record at all).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KafkaReject {
+    /// The message's offset in its partition.
     pub offset: i64,
+    /// Why it was refused (the decoder's error, or why the value is no record).
     pub message: String,
     /// The message's value.
     pub text: Vec<u8>,
@@ -58,9 +61,11 @@ pub struct KafkaReject {
 /// with a line break inside is a bad record (a message is one record).
 #[derive(Debug, Default)]
 pub struct MessageBuffer {
+    /// The laid-out values, each followed by `'\n'`.
     pub bytes: Vec<u8>,
     /// Where each message begins in `bytes`.
     pub starts: Vec<usize>,
+    /// Per laid-out record: its message's offset (a Debezium update's two rows share one).
     pub offsets: Vec<i64>,
     /// The record timestamps (epoch ms), `None` where the record has none.
     pub timestamps: Vec<Option<i64>>,
@@ -110,19 +115,23 @@ fn change_rows(value: &[u8]) -> Result<Vec<(RowKind, &[u8])>, String> {
 pub struct DecodedPartition {
     /// The rows, in offset order (none if no message made a row).
     pub batch: Option<Batch>,
-    /// Per row: its message's offset and timestamp (only when asked for).
+    /// Per row: its message's offset (only when asked for).
     pub row_offsets: Vec<i64>,
+    /// Per row: its message's timestamp (epoch ms; `None` where the record has none), only when asked for.
     pub row_timestamps: Vec<Option<i64>>,
+    /// The messages that made no row, in offset order: refused before decoding or by the decoder.
     pub rejects: Vec<KafkaReject>,
     /// Bytes of the values decoded.
     pub bytes: u64,
 }
 
 impl MessageBuffer {
+    /// An empty buffer for values in `format` (it decides how line breaks and Debezium events are laid out).
     pub fn new(format: &Format) -> Self {
         MessageBuffer { json: !matches!(format, Format::Csv(_)), debezium: *format == Format::DebeziumJson, ..Default::default() }
     }
 
+    /// Whether nothing is waiting to be decoded: no record laid out, no refused message.
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty() && self.refused.is_empty()
     }
@@ -233,6 +242,7 @@ pub struct TopicReader {
     consumer: BaseConsumer,
     source: KafkaSource,
     topic_c: CString,
+    /// This worker's partitions, in ascending id order.
     pub parts: Vec<PartitionState>,
     /// Per partition (as `parts`): messages polled, not yet decoded.
     pub buffers: Vec<MessageBuffer>,
@@ -438,6 +448,7 @@ impl TopicReader {
         self.parts.iter().filter_map(|p| p.next_offset.map(|o| (p.partition, o))).collect()
     }
 
+    /// The topic read.
     pub fn topic(&self) -> &str {
         &self.source.topic
     }
