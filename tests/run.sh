@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's one test command: every test of the workspace (unit tests, the SQL semantics
+# The project's one test command: clippy with -D warnings and rustfmt's check, then every test of
+# the workspace (unit tests, the SQL semantics
 # files of tests/sql, the explain golden files of tests/explain, the CLI tests and the DuckDB
 # oracle test of cli/tests), in the debug profile (the workspace builds it with optimisation).
 #
@@ -14,6 +15,14 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+
+# Lints first: clippy with every warning an error (missing docs included: the library crates
+# warn on them), and formatting.
+for component in clippy rustfmt; do
+    cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$component"
+done
+cargo clippy --workspace --all-targets -- -D warnings
+cargo fmt --all -- --check
 
 source tests/kafka/broker.sh
 
