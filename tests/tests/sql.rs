@@ -28,6 +28,11 @@ fn sql_files() {
 #[test]
 #[ignore = "known engine bugs: run with --ignored to see whether they are fixed"]
 fn known_bugs() {
+    // Git keeps no empty folder: with every known bug fixed, there is none, and nothing to run.
+    if !sql_dir().join("known-bugs").is_dir() {
+        eprintln!("no known-bug files (tests/sql/known-bugs/ is absent)");
+        return;
+    }
     let (n, failed) = run_dir(&sql_dir().join("known-bugs"), false);
     let failing: Vec<_> = failed.iter().map(|(f, _)| f.clone()).collect();
     eprintln!("{} of {n} known-bug files still fail:\n{}", failing.len(), report(&failed));
