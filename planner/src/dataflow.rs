@@ -2,11 +2,11 @@
 //! between them. Nodes are kept in topological order and refer to their inputs by index, so the
 //! runtime renders them with one pass and one `match`.
 
-use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS, WindowEmit};
+use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS};
 use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
-use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner};
+use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
 /// A node's index in [`DataflowPlan::nodes`]; inputs always have smaller ids than their readers.
 pub type NodeId = usize;

@@ -3,7 +3,7 @@
 use vstream_connector_spec::{SinkSpec, SourceSpec};
 use vstream_repr::agg::AggFunc;
 use vstream_repr::window::Millis;
-use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner};
+use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
 /// One aggregate of a GROUP BY, over the columns of the Aggregate's input.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,24 +18,6 @@ pub struct AggregateCall {
     pub filter: Option<ScalarExpr>,
     /// The result type (DuckDB's: 128-bit sums, DOUBLE averages).
     pub ty: DataType,
-}
-
-/// When a window aggregate emits its rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WindowEmit {
-    /// EMIT CHANGES (`SET 'emit.mode' = 'changes'`): a changelog of each window's rows while it is
-    /// open. Otherwise EMIT FINAL: one row per window and key when the watermark passes its end.
-    pub changes: bool,
-    /// Windows stay this long past their end and emit corrections for late rows
-    /// (`'late.allowed-lateness'` of the table).
-    pub allowed_lateness: i64,
-}
-
-impl WindowEmit {
-    /// Whether rows, once emitted, may be retracted.
-    pub fn is_changelog(&self) -> bool {
-        self.changes || self.allowed_lateness > 0
-    }
 }
 
 /// The columns a window table function adds to its input's, in this order.

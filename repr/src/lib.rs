@@ -23,4 +23,4 @@ pub use column::{Column, ColumnData, StringColumn};
 pub use datum::Datum;
 pub use expr::{BinaryOp, EvalError, Func, ScalarExpr, UnaryOp};
 pub use types::{DataType, Field, Schema};
-pub use window::{EventTime, WindowAssigner};
+pub use window::{EventTime, WindowAssigner, WindowEmit};

@@ -72,6 +72,24 @@ impl fmt::Display for WindowAssigner {
     }
 }
 
+/// When a window aggregate emits its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WindowEmit {
+    /// EMIT CHANGES (`SET 'emit.mode' = 'changes'`): a changelog of each window's rows while it is
+    /// open. Otherwise EMIT FINAL: one row per window and key when the watermark passes its end.
+    pub changes: bool,
+    /// Windows stay this long past their end and emit corrections for late rows
+    /// (`'late.allowed-lateness'` of the table).
+    pub allowed_lateness: i64,
+}
+
+impl WindowEmit {
+    /// Whether rows, once emitted, may be retracted.
+    pub fn is_changelog(&self) -> bool {
+        self.changes || self.allowed_lateness > 0
+    }
+}
+
 /// A duration in milliseconds, shown in the largest unit that divides it (`10s`, `200ms`).
 pub struct Millis(pub i64);
 

@@ -6,8 +6,9 @@ use super::scope::Scope;
 use super::{Binder, Result, object_name};
 use crate::dialect::table_arg;
 use crate::error::PlanError;
-use crate::logical::{LogicalPlan, WINDOW_COLUMNS, WindowEmit};
+use crate::logical::{LogicalPlan, WINDOW_COLUMNS};
 use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Spanned};
+use vstream_repr::WindowEmit;
 use vstream_repr::{DataType, Field, ScalarExpr, WindowAssigner};
 
 impl Binder<'_> {

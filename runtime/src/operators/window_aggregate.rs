@@ -23,7 +23,7 @@ use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
 use timely::progress::frontier::AntichainRef;
-use vstream_planner::logical::WindowEmit;
+use vstream_repr::WindowEmit;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, ColumnData, Datum, RowKind, Schema, WindowAssigner};
 
