@@ -143,6 +143,15 @@ impl SinkSpec {
 }
 
 impl SourceSpec {
+    /// Whether the source's rows are a changelog of its table (rows come and go) rather than
+    /// inserts only: a Debezium topic.
+    pub fn is_changelog(&self) -> bool {
+        match self {
+            SourceSpec::File(_) => false,
+            SourceSpec::Kafka(k) => k.format == Format::DebeziumJson,
+        }
+    }
+
     /// One line for `explain`: the connector and its main options.
     pub fn describe(&self) -> String {
         match self {

@@ -124,9 +124,7 @@ impl LogicalPlan {
     pub fn is_changelog(&self) -> bool {
         match self {
             // A Debezium topic is a changelog of its table: its rows come and go.
-            LogicalPlan::Scan { source, .. } => {
-                matches!(source, SourceSpec::Kafka(k) if k.format == vstream_connector_spec::Format::DebeziumJson)
-            }
+            LogicalPlan::Scan { source, .. } => source.is_changelog(),
             LogicalPlan::Window { .. } => false,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.

@@ -9,7 +9,7 @@ use crate::logical::{LogicalPlan, SinkPlan};
 use sqlparser::ast::{self as ast, BinaryOperator, CreateTableOptions, Expr, ObjectName, Spanned, SqlOption, TableObject, Value};
 use sqlparser::tokenizer::Span;
 use vstream_connector_spec::kafka::{KafkaSink, MetadataField};
-use vstream_connector_spec::{ConnectorKind, Format, SinkSpec, SourceSpec, TableConnector};
+use vstream_connector_spec::{ConnectorKind, SinkSpec, TableConnector};
 use vstream_repr::types::MAX_DECIMAL_PRECISION;
 use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema};
 
@@ -286,9 +286,7 @@ fn table_event_time(
         if event_time.is_some() {
             return Err(PlanError::invalid(format!("table `{name}` has more than one WATERMARK"), at));
         }
-        if connector.kind == ConnectorKind::Kafka
-            && matches!(connector.source(), Ok(SourceSpec::Kafka(k)) if k.format == Format::DebeziumJson)
-        {
+        if connector.source().is_ok_and(|s| s.is_changelog()) {
             // Its rows are retracted as well as added: event-time windows take inserts only.
             return Err(PlanError::not_supported("a WATERMARK on a 'debezium-json' (changelog) source", at));
         }
