@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use vstream_repr::DataType;
 
-/// Options a `'connector' = 'kafka'` table may have, besides any `'properties.*'` (passed to the
-/// Kafka client as they are, SASL/TLS settings included).
+/// Options only a `'connector' = 'kafka'` table may have; it also takes the format and late-row
+/// options of file tables (`spec::FORMAT_AND_LATE_KEYS`, some refused with a reason: a message is
+/// one record) and any `'properties.*'` (passed to the Kafka client as they are, SASL/TLS settings
+/// included).
 pub const KAFKA_KEYS: &[&str] = &[
     "connector",
     "topic",
-    "format",
     "value.format",
     "key.format",
     "key.fields",
@@ -23,21 +24,8 @@ pub const KAFKA_KEYS: &[&str] = &[
     "scan.watermark.idle-timeout",
     "source.idle-timeout",
     "connect.timeout",
-    // Refused with a reason (a message is one record), rather than as unknown.
-    "csv.header",
-    "csv.field-delimiter",
-    "csv.quote-character",
-    "csv.null-literal",
-    "csv.on-error",
-    "csv.rejects",
-    "json.on-error",
-    "json.rejects",
-    "sink.mode",
     "sink.create-topic",
     "sink.partitions",
-    "late.policy",
-    "late.sink",
-    "late.allowed-lateness",
 ];
 
 /// Where a source starts reading each partition (`'scan.startup.mode'`).

@@ -220,17 +220,21 @@ impl ConnectorKind {
     }
 
     /// The options a table of this kind may have (besides Kafka's `'properties.*'`).
-    fn keys(self) -> &'static [&'static str] {
-        match self {
-            ConnectorKind::File => FILE_KEYS,
-            ConnectorKind::Kafka => crate::kafka::KAFKA_KEYS,
-            ConnectorKind::Blackhole | ConnectorKind::Print => &["connector"],
-        }
+    fn keys(self) -> Vec<&'static str> {
+        let (own, shared): (&[&str], &[&str]) = match self {
+            ConnectorKind::File => (FILE_KEYS, FORMAT_AND_LATE_KEYS),
+            ConnectorKind::Kafka => (crate::kafka::KAFKA_KEYS, FORMAT_AND_LATE_KEYS),
+            ConnectorKind::Blackhole | ConnectorKind::Print => (&["connector"], &[]),
+        };
+        own.iter().chain(shared).copied().collect()
     }
 }
-const FILE_KEYS: &[&str] = &[
-    "connector",
-    "path",
+/// The options a file table takes besides [`FORMAT_AND_LATE_KEYS`].
+const FILE_KEYS: &[&str] = &["connector", "path", "sink.single-file"];
+
+/// The record format's and late rows' options, which file and Kafka tables share (a Kafka table
+/// refuses some of them with a reason when it is used: a message has no header line).
+pub(crate) const FORMAT_AND_LATE_KEYS: &[&str] = &[
     "format",
     "csv.header",
     "csv.field-delimiter",
@@ -240,7 +244,6 @@ const FILE_KEYS: &[&str] = &[
     "csv.rejects",
     "json.on-error",
     "json.rejects",
-    "sink.single-file",
     "sink.mode",
     "late.policy",
     "late.sink",
@@ -274,7 +277,7 @@ impl TableConnector {
             let passthrough = kind == ConnectorKind::Kafka && k.starts_with("properties.");
             if !passthrough && !allowed.contains(&k.as_str()) {
                 let mut e = OptionError::new(Some(k), format!("unknown option '{k}' for connector '{connector}'"));
-                e.hint = closest(k, allowed).map(|c| format!("did you mean '{c}'?"));
+                e.hint = closest(k, &allowed).map(|c| format!("did you mean '{c}'?"));
                 return Err(e);
             }
         }
@@ -330,7 +333,7 @@ impl TableConnector {
             if k.starts_with(other) {
                 let mut e = OptionError::new(Some(k), format!("option '{k}' does not apply to format '{}'", format.name()));
                 let twin = format!("{}.{}", format.name(), k.strip_prefix(other).unwrap_or(k));
-                e.hint = Some(if FILE_KEYS.contains(&twin.as_str()) || crate::kafka::KAFKA_KEYS.contains(&twin.as_str()) {
+                e.hint = Some(if FORMAT_AND_LATE_KEYS.contains(&twin.as_str()) {
                     format!("did you mean '{twin}'?")
                 } else {
                     format!("options of format '{}' start with '{}.'", format.name(), format.name())
