@@ -12,4 +12,5 @@ pub mod render;
 pub mod run;
 
 pub use metrics::{Metrics, RunSummary};
+pub use operators::keyed::DEFAULT_KEY_GROUPS;
 pub use run::{RunConfig, RunError, StdoutTarget, run};

@@ -43,6 +43,10 @@ pub struct RunConfig {
     /// A pause between a worker's chunks (hidden `--chunk-delay-ms`, for tests of faults
     /// mid-run).
     pub chunk_delay: Option<std::time::Duration>,
+    /// How many key groups keyed state is placed by: a power of two, the same on every process.
+    /// A key's group does not depend on the worker count, so state kept per group can be read
+    /// back at another worker count; more groups than workers keep ranges balanced.
+    pub key_groups: u32,
 }
 
 impl Default for RunConfig {
@@ -55,6 +59,7 @@ impl Default for RunConfig {
             stdout_changelog: false,
             emit_interval: None,
             chunk_delay: None,
+            key_groups: crate::operators::keyed::DEFAULT_KEY_GROUPS,
         }
     }
 }
@@ -68,6 +73,8 @@ pub enum RunError {
     SinkSetup { name: String, path: PathBuf, error: std::io::Error },
     #[error("{0}")]
     Failed(String),
+    #[error("the key group count must be a power of two, not {0}")]
+    KeyGroups(u32),
     #[error("cannot start the workers: {0}")]
     Start(String),
     #[error(transparent)]
@@ -262,6 +269,9 @@ fn sink_target(
 /// summarised at the end; in a cluster they count this process's share.
 pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Result<crate::RunSummary, RunError> {
     let start = Instant::now();
+    if !config.key_groups.is_power_of_two() {
+        return Err(RunError::KeyGroups(config.key_groups));
+    }
     let workers = config.workers.max(1);
     let (process, processes) = config.cluster.as_ref().map(|c| (c.process, c.processes())).unwrap_or((0, 1));
     // The plan hash is of the plan as written, before each process puts in its own paths.
@@ -312,6 +322,8 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         if let Some(n) = config.emit_interval {
             settings.push(format!("emit.interval={n}"));
         }
+        // Processes must place keys alike.
+        settings.push(format!("key_groups={}", config.key_groups));
         let fingerprint = Fingerprint {
             version: env!("CARGO_PKG_VERSION").to_string(),
             processes,
@@ -344,6 +356,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let stdout_changelog = config.stdout_changelog;
     let emit_interval = config.emit_interval;
     let chunk_delay = config.chunk_delay;
+    let key_groups = config.key_groups;
     // Workers that ran their dataflow to its end (not stopped by a broken link).
     let finished = Arc::new(AtomicUsize::new(0));
     let (m, e, done) = (metrics.clone(), errors.clone(), finished.clone());
@@ -364,8 +377,15 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
                 _ => None,
             });
         }
-        let ctx =
-            WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone(), emit_interval, chunk_delay };
+        let ctx = WorkerContext {
+            sources: shared.0.clone(),
+            sink_targets,
+            metrics: m.clone(),
+            errors: e.clone(),
+            emit_interval,
+            chunk_delay,
+            key_groups,
+        };
         worker.dataflow::<u64, _, _>(|scope| render(scope, &plan, ctx));
         // Stepped here rather than by timely after this returns, so that reaching the end is
         // counted: a worker stopped by a lost peer panics out of this loop instead.

@@ -12,8 +12,9 @@
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
-use crate::operators::keyed_aggregate::{Group, GroupMap, add_row, emit_change, hasher, merge_accs, overflow_message};
-use crate::operators::partials::{KeyRouter, PartialStates, encode_key};
+use crate::operators::keyed::KeyGroups;
+use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
+use crate::operators::keyed::state::{Group, GroupMap, add_row, emit_change, hasher, merge_accs, new_group_map, overflow_message};
 use crate::operators::source::event_of_time;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,7 @@ impl Spec {
     }
 
     fn new_group(&self, batch: &Batch, row: usize) -> Group {
-        Group { key: self.key_of(batch, row), accs: self.aggs.iter().map(Accumulator::new).collect(), emitted: None, dirty: false, rows: 0 }
+        Group::new(self.key_of(batch, row), &self.aggs, false)
     }
 
     /// Adds row `row` of `batch` to `group`'s accumulators; an overflow names the group.
@@ -112,12 +113,12 @@ fn route<'scope>(
     name: &str,
     spec: Spec,
     assigner: WindowAssigner,
+    key_groups: KeyGroups,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<WindowRouted>> {
-    let peers = input.scope().peers();
     let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::pre_aggregates);
     input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(peers, 1..1 + spec.key_len, true);
+        let mut router = KeyRouter::new(key_groups, 1..1 + spec.key_len, true);
         let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
@@ -165,14 +166,15 @@ pub fn window_aggregate<'scope>(
     aggs: Vec<AggregateSpec>,
     emit: WindowEmit,
     schema: Schema,
+    key_groups: KeyGroups,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let key_schema = Schema::new(schema.fields[3..3 + key_len].to_vec());
     let spec = Spec { key_len, aggs, schema, key_schema, label: query.to_string() };
     if let WindowAssigner::Session { gap } = assigner {
-        return session_aggregate(input, name, spec, gap, emit, errors);
+        return session_aggregate(input, name, spec, gap, emit, key_groups, errors);
     }
-    let routed = route(input, name, spec.clone(), assigner, errors.clone());
+    let routed = route(input, name, spec.clone(), assigner, key_groups, errors.clone());
     // EMIT FINAL without lateness emits nothing before a window closes, so input is applied as
     // it arrives; otherwise it is held per epoch and applied in epoch order, so the changes
     // emitted at epoch t are exactly those of the input up to t.
@@ -202,7 +204,7 @@ pub fn window_aggregate<'scope>(
                     WindowRouted::Partials { partials, .. } => {
                         for entry in partials.entries() {
                             let (start, end) = entry.window;
-                            let (_, map) = windows.entry(end).or_insert_with(|| (start, GroupMap::with_hasher(hasher())));
+                            let (_, map) = windows.entry(end).or_insert_with(|| (start, new_group_map()));
                             // A new group takes the partial state as it is; an existing one merges it.
                             let group = match map.entry_ref(entry.key) {
                                 hashbrown::hash_map::EntryRef::Occupied(o) => {
@@ -210,13 +212,9 @@ pub fn window_aggregate<'scope>(
                                     spec.merge(group, entry.accs)?;
                                     group
                                 }
-                                hashbrown::hash_map::EntryRef::Vacant(v) => v.insert(Group {
-                                    key: partials.key_datums(entry.index),
-                                    accs: entry.accs.to_vec(),
-                                    emitted: None,
-                                    dirty: false,
-                                    rows: 0,
-                                }),
+                                hashbrown::hash_map::EntryRef::Vacant(v) => {
+                                    v.insert(Group::from_partial(partials.key_datums(entry.index), entry.accs))
+                                }
                             };
                             touch(end, entry.key, group);
                         }
@@ -230,7 +228,7 @@ pub fn window_aggregate<'scope>(
                                 if result.is_err() {
                                     return;
                                 }
-                                let (_, map) = windows.entry(end).or_insert_with(|| (start, GroupMap::with_hasher(hasher())));
+                                let (_, map) = windows.entry(end).or_insert_with(|| (start, new_group_map()));
                                 let group = map.entry_ref(&buf[..]).or_insert_with(|| spec.new_group(&batch, i));
                                 result = spec.add_row(&batch, i, group);
                                 touch(end, &buf, group);
@@ -459,9 +457,10 @@ fn session_aggregate<'scope>(
     spec: Spec,
     gap: i64,
     emit: WindowEmit,
+    key_groups: KeyGroups,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, errors.clone());
+    let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, key_groups, errors.clone());
     // As for fixed windows: a changelog is computed per epoch, in epoch order.
     let per_epoch = emit.is_changelog();
     routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
