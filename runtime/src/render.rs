@@ -8,16 +8,17 @@ use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
+use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, ReadProgress, RejectsFile, file_source};
-use crate::operators::window_aggregate::window_aggregate;
+use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
 use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
 use vstream_connectors::{SinkSpec, SourceSpec};
 use vstream_planner::dataflow::SinkExchange;
 use vstream_planner::{DataflowPlan, Operator};
-use vstream_repr::Batch;
+use vstream_repr::{Batch, WindowAssigner};
 
 /// A file source's work, shared by all workers: its chunks and where skipped records go.
 #[derive(Clone, Default)]
@@ -115,9 +116,20 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
             Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                let aggs = aggregates.clone();
-                let schema = node.schema.clone();
-                Some(window_aggregate(input, &name, &query, *assigner, *key_len, aggs, *emit, schema, key_groups, ctx.errors.clone()))
+                let spec = WindowAggregateSpec {
+                    assigner: *assigner,
+                    key_len: *key_len,
+                    aggs: aggregates.clone(),
+                    emit: *emit,
+                    schema: node.schema.clone(),
+                };
+                // SESSION windows merge per key; TUMBLE and HOP windows are fixed.
+                let stream = if matches!(assigner, WindowAssigner::Session { .. }) {
+                    session_aggregate(input, &name, &query, spec, key_groups, ctx.errors.clone())
+                } else {
+                    window_aggregate(input, &name, &query, spec, key_groups, ctx.errors.clone())
+                };
+                Some(stream)
             }
             Operator::Sink { input, name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");

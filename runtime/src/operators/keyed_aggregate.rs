@@ -18,7 +18,7 @@ use crate::operators::epochs::EpochStash;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
 use crate::operators::keyed::state::{
-    Group, GroupMap, add_row, emit_change, key_hash, merge_accs, new_group_map, overflow_message, retract_row, touch_group,
+    Group, GroupMap, add_row, emit_change, key_hash, keyed_map, merge_accs, new_group_map, overflow_message, retract_row, touch_group,
 };
 use serde::{Deserialize, Serialize};
 use timely::dataflow::Stream;
@@ -71,6 +71,63 @@ fn add_rows(
         result.map_err(|e| (group.key.clone(), e))?;
     }
     Ok(())
+}
+
+/// The state of a GROUP BY on one worker, apart from its timely capabilities: what a checkpoint
+/// at a frontier would write and a restore read back.
+///
+/// Input the operator holds for epochs the frontier has not yet passed (its `EpochStash`) is
+/// not part of it: that input comes after the frontier, and a restore reads it again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeyedAggregateState {
+    /// Per key encoding: the key's group. The key group of an entry is
+    /// `KeyGroups::group_of(key_hash(key))`, so the state splits by key group from its keys.
+    #[serde(with = "keyed_map")]
+    pub(crate) groups: GroupMap,
+    /// A row failed the run: later input is dropped, not half-aggregated.
+    pub(crate) failed: bool,
+}
+
+impl Default for KeyedAggregateState {
+    fn default() -> Self {
+        KeyedAggregateState { groups: new_group_map(), failed: false }
+    }
+}
+
+impl KeyedAggregateState {
+    /// Applies one part of an epoch's input; `changed` gets each key it makes dirty.
+    fn apply(
+        &mut self,
+        part: Routed,
+        spec: &KeyedAggregateSpec,
+        changed: &mut Vec<Vec<u8>>,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), (Vec<Datum>, AggError)> {
+        match part {
+            Routed::Rows { batch, .. } => add_rows(&batch, spec, &mut self.groups, changed, buf),
+            Routed::Groups { groups, .. } => merge_groups(&groups, &spec.aggs, &mut self.groups, changed),
+        }
+    }
+
+    /// The changes of the keys in `changed` since their last emission: per key, a retraction of
+    /// the row emitted before (if any) and the new row.
+    fn emit(&mut self, spec: &KeyedAggregateSpec, changed: Vec<Vec<u8>>, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+        for k in changed {
+            let Some(g) = self.groups.get_mut(&k) else { continue };
+            g.dirty = false;
+            // Over a changelog, a group whose rows are all retracted is gone (a global
+            // aggregate always has its one row).
+            if spec.retractions && spec.key_len > 0 && g.rows == 0 {
+                if let Some(old) = g.emitted.take() {
+                    rows.push(g.key.iter().chain(&old).cloned().collect());
+                    kinds.push(RowKind::Delete);
+                }
+                self.groups.remove(&k);
+                continue;
+            }
+            emit_change(&g.accs, &mut g.emitted, |values| g.key.iter().chain(values).cloned().collect(), rows, kinds);
+        }
+    }
 }
 
 /// Groups by the first `key_len` columns of the input and computes `aggs` over the rest.
@@ -126,11 +183,10 @@ pub fn keyed_aggregate<'scope>(
     // sends them): it emits a global aggregate's row for empty input.
     let global_owner = key_groups.worker_of(key_hash(&[])) as usize == worker;
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |cap, _info| {
-        let mut state: GroupMap = new_group_map();
+        let mut state = KeyedAggregateState::default();
         let mut stash: EpochStash<Routed> = EpochStash::default();
         let mut empty_input_cap = (key_len == 0 && global_owner).then_some(cap);
         let mut buf = Vec::new();
-        let mut failed = false;
         move |(input, frontier), output| {
             input.for_each(|time, data| {
                 // Times are totally ordered (epochs), so a message's stamp has one least time.
@@ -140,37 +196,18 @@ pub fn keyed_aggregate<'scope>(
             while let Some((cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut changed: Vec<Vec<u8>> = Vec::new();
                 for part in parts {
-                    if failed {
+                    if state.failed {
                         break;
                     }
-                    let result = match part {
-                        Routed::Rows { batch, .. } => add_rows(&batch, &spec, &mut state, &mut changed, &mut buf),
-                        Routed::Groups { groups, .. } => merge_groups(&groups, &aggs, &mut state, &mut changed),
-                    };
-                    if let Err((key, e)) = result {
+                    if let Err((key, e)) = state.apply(part, &spec, &mut changed, &mut buf) {
                         errors.fail(overflow_message(&label, &key, &schema, &e));
-                        failed = true;
+                        state.failed = true;
                     }
                 }
-                // Per changed key: a retraction of the row emitted before (if any), and the new row.
                 let mut rows: Vec<Vec<Datum>> = Vec::new();
                 let mut kinds: Vec<RowKind> = Vec::new();
-                for k in changed {
-                    let Some(g) = state.get_mut(&k) else { continue };
-                    g.dirty = false;
-                    // Over a changelog, a group whose rows are all retracted is gone (a global
-                    // aggregate always has its one row).
-                    if spec.retractions && key_len > 0 && g.rows == 0 {
-                        if let Some(old) = g.emitted.take() {
-                            rows.push(g.key.iter().chain(&old).cloned().collect());
-                            kinds.push(RowKind::Delete);
-                        }
-                        state.remove(&k);
-                        continue;
-                    }
-                    emit_change(&g.accs, &mut g.emitted, |values| g.key.iter().chain(values).cloned().collect(), &mut rows, &mut kinds);
-                }
-                if !rows.is_empty() && !failed {
+                state.emit(&spec, changed, &mut rows, &mut kinds);
+                if !rows.is_empty() && !state.failed {
                     let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
                     output.session(&cap).give_container(&mut out);
                 }
@@ -178,8 +215,8 @@ pub fn keyed_aggregate<'scope>(
             // A global aggregate over empty input still has one row (COUNT 0, SUM NULL), as in SQL.
             if frontier.is_empty()
                 && let Some(cap) = empty_input_cap.take()
-                && state.is_empty()
-                && !failed
+                && state.groups.is_empty()
+                && !state.failed
             {
                 let row: Vec<Datum> = aggs.iter().map(|s| Accumulator::new(s).value()).collect();
                 let mut out = vec![Batch::from_rows(&schema, &[row]).with_kinds(Some(vec![RowKind::Insert]))];

@@ -61,6 +61,30 @@ pub(crate) fn new_group_map() -> GroupMap {
     HashMap::with_hasher(hasher())
 }
 
+/// Serde for maps keyed by key encoding (`#[serde(with = "keyed_map")]`), as a sequence of
+/// (key, value) pairs. A map read back is rebuilt with [`hasher`]: hashbrown's own serde would
+/// make it with `RandomState::default()`, random seeds.
+pub(crate) mod keyed_map {
+    use super::hasher;
+    use ahash::RandomState;
+    use hashbrown::HashMap;
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the map's entries in its iteration order.
+    pub(crate) fn serialize<V: Serialize, S: Serializer>(map: &HashMap<Vec<u8>, V, RandomState>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    /// Reads entries into a map with the fixed-seed hasher.
+    pub(crate) fn deserialize<'de, V: DeserializeOwned, D: Deserializer<'de>>(d: D) -> Result<HashMap<Vec<u8>, V, RandomState>, D::Error> {
+        let entries: Vec<(Vec<u8>, V)> = Vec::deserialize(d)?;
+        let mut map = HashMap::with_capacity_and_hasher(entries.len(), hasher());
+        map.extend(entries);
+        Ok(map)
+    }
+}
+
 /// The group of `key` in `map`, created by `init` if new (one hash lookup either way; the key
 /// is copied only for a new group). `changed` gets the key the first time the group is touched
 /// since its last emission.
@@ -160,5 +184,32 @@ fn datum_text(d: &Datum, ty: vstream_repr::DataType) -> String {
             c.write_text(0, &mut b);
             String::from_utf8_lossy(&b).into_owned()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A map written and read back finds its keys: it is rebuilt with the fixed-seed hasher.
+    #[test]
+    fn group_maps_round_trip_through_serde() {
+        #[derive(Serialize, Deserialize)]
+        struct State {
+            #[serde(with = "keyed_map")]
+            groups: GroupMap,
+        }
+        let mut groups = new_group_map();
+        for k in 0..100u32 {
+            groups.insert(k.to_le_bytes().to_vec(), Group::new(vec![Datum::Int(k as i64)], &[], false));
+        }
+        let text = serde_json::to_string(&State { groups }).expect("state serializes");
+        let back: State = serde_json::from_str(&text).expect("state deserializes");
+        assert_eq!(back.groups.len(), 100);
+        for k in 0..100u32 {
+            let g = back.groups.get(&k.to_le_bytes()[..]).expect("every key is found");
+            assert_eq!(g.key, vec![Datum::Int(k as i64)]);
+        }
+        assert_eq!(back.groups.hasher().hash_one(b"x".as_slice()), key_hash(b"x"));
     }
 }
