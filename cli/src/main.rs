@@ -273,6 +273,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         workers: args.workers as usize,
         cluster,
         chunk_delay: args.chunk_delay_ms.map(Duration::from_millis),
+        key_groups: vstream_runtime::DEFAULT_KEY_GROUPS,
+        fresh_sinks: true,
         stdout,
         chunk_size: args.chunk_size.max(1),
         stdout_changelog: args.changelog,

@@ -10,6 +10,8 @@ pub mod metrics;
 pub mod operators;
 pub mod render;
 pub mod run;
+pub mod time;
 
 pub use metrics::{Metrics, RunSummary};
+pub use operators::keyed::DEFAULT_KEY_GROUPS;
 pub use run::{RunConfig, RunError, StdoutTarget, run};

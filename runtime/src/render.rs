@@ -5,18 +5,20 @@ use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
+use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
+use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, ReadProgress, RejectsFile, file_source};
-use crate::operators::window_aggregate::window_aggregate;
+use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
 use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
 use vstream_connectors::{SinkSpec, SourceSpec};
 use vstream_planner::dataflow::SinkExchange;
 use vstream_planner::{DataflowPlan, Operator};
-use vstream_repr::Batch;
+use vstream_repr::{Batch, WindowAssigner};
 
 /// A file source's work, shared by all workers: its chunks and where skipped records go.
 #[derive(Clone, Default)]
@@ -52,9 +54,13 @@ pub struct WorkerContext {
     pub emit_interval: Option<usize>,
     /// See `FileSourceConfig::chunk_delay`.
     pub chunk_delay: Option<std::time::Duration>,
+    /// The number of key groups keyed state is placed by (see `operators::keyed::groups`).
+    pub key_groups: u32,
 }
 
+/// Builds `plan`'s operators on this worker, in `scope`.
 pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
+    let key_groups = KeyGroups::new(ctx.key_groups, scope.peers());
     let mut streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
     // Per source node: its second output, the rows behind its watermark.
     let mut late_streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
@@ -105,13 +111,25 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 let spec = KeyedAggregateSpec { key_len: *key_len, aggs: aggregates.clone(), retractions: *retractions };
-                Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), ctx.errors.clone()))
+                Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), key_groups, ctx.errors.clone()))
             }
             Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                let aggs = aggregates.clone();
-                Some(window_aggregate(input, &name, &query, *assigner, *key_len, aggs, *emit, node.schema.clone(), ctx.errors.clone()))
+                let spec = WindowAggregateSpec {
+                    assigner: *assigner,
+                    key_len: *key_len,
+                    aggs: aggregates.clone(),
+                    emit: *emit,
+                    schema: node.schema.clone(),
+                };
+                // SESSION windows merge per key; TUMBLE and HOP windows are fixed.
+                let stream = if matches!(assigner, WindowAssigner::Session { .. }) {
+                    session_aggregate(input, &name, &query, spec, key_groups, ctx.errors.clone())
+                } else {
+                    window_aggregate(input, &name, &query, spec, key_groups, ctx.errors.clone())
+                };
+                Some(stream)
             }
             Operator::Sink { input, name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");

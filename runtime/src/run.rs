@@ -43,6 +43,14 @@ pub struct RunConfig {
     /// A pause between a worker's chunks (hidden `--chunk-delay-ms`, for tests of faults
     /// mid-run).
     pub chunk_delay: Option<std::time::Duration>,
+    /// How many key groups keyed state is placed by: a power of two, the same on every process.
+    /// A key's group does not depend on the worker count, so state kept per group can be read
+    /// back at another worker count; more groups than workers keep ranges balanced.
+    pub key_groups: u32,
+    /// Start the sinks afresh: remove the part files a sink folder holds from earlier runs and
+    /// truncate the files written. A run that resumes earlier output (a restore) sets this to
+    /// false: sink files are then appended to, and nothing is removed.
+    pub fresh_sinks: bool,
 }
 
 impl Default for RunConfig {
@@ -55,6 +63,8 @@ impl Default for RunConfig {
             stdout_changelog: false,
             emit_interval: None,
             chunk_delay: None,
+            key_groups: crate::operators::keyed::DEFAULT_KEY_GROUPS,
+            fresh_sinks: true,
         }
     }
 }
@@ -68,6 +78,8 @@ pub enum RunError {
     SinkSetup { name: String, path: PathBuf, error: std::io::Error },
     #[error("{0}")]
     Failed(String),
+    #[error("the key group count must be a power of two, not {0}")]
+    KeyGroups(u32),
     #[error("cannot start the workers: {0}")]
     Start(String),
     #[error(transparent)]
@@ -145,17 +157,24 @@ impl PartOwner {
     }
 }
 
-/// The part files a sink folder holds from earlier runs are removed, so a run with fewer workers
-/// leaves no stale parts behind.
-fn prepare_sink_dir(name: &str, sink: &FileSink, owner: &PartOwner) -> Result<(), RunError> {
+/// Makes the folder a file sink writes in (its part folder, or a single file's parent).
+fn create_sink_dir(name: &str, sink: &FileSink) -> Result<(), RunError> {
     let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&sink.path), error };
+    let dir = if sink.single_file { sink.path.parent().filter(|p| !p.as_os_str().is_empty()) } else { Some(sink.path.as_path()) };
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Clears a sink folder for a fresh start: the part files it holds from earlier runs are removed
+/// (those `owner` owns), so a run with fewer workers leaves no stale parts behind. A single file
+/// is truncated when it is opened instead.
+fn clear_sink_parts(name: &str, sink: &FileSink, owner: &PartOwner) -> Result<(), RunError> {
     if sink.single_file {
-        if let Some(parent) = sink.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(err)?;
-        }
         return Ok(());
     }
-    std::fs::create_dir_all(&sink.path).map_err(err)?;
+    let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&sink.path), error };
     for entry in std::fs::read_dir(&sink.path).map_err(err)? {
         let path = entry.map_err(err)?.path();
         if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-") && owner.owns(n)) {
@@ -163,6 +182,17 @@ fn prepare_sink_dir(name: &str, sink: &FileSink, owner: &PartOwner) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Opens a sink file: truncated when `fresh`, else appended to. Returns the file and whether it
+/// is empty (a header is written only to an empty file).
+fn open_sink_file(path: &Path, fresh: bool) -> std::io::Result<(File, bool)> {
+    if fresh {
+        return Ok((File::create(path)?, true));
+    }
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let empty = file.metadata()?.len() == 0;
+    Ok((file, empty))
 }
 
 fn part_name(format: &Format, worker: usize) -> String {
@@ -182,6 +212,15 @@ fn written_schema(schema: &vstream_repr::Schema, changelog: bool) -> vstream_rep
     vstream_repr::Schema::new(fields)
 }
 
+/// How the run's sinks start, from its `RunConfig`.
+#[derive(Clone, Debug)]
+struct SinkSettings {
+    stdout: StdoutTarget,
+    stdout_changelog: bool,
+    /// See `RunConfig::fresh_sinks`.
+    fresh: bool,
+}
+
 /// The target of a sink on one worker.
 fn sink_target(
     name: &str,
@@ -189,9 +228,10 @@ fn sink_target(
     schema: &vstream_repr::Schema,
     changelog: bool,
     worker: usize,
-    stdout: &StdoutTarget,
-    stdout_changelog: bool,
+    settings: &SinkSettings,
 ) -> Result<SinkTarget, RunError> {
+    let SinkSettings { stdout, stdout_changelog, fresh } = settings;
+    let (stdout_changelog, fresh) = (*stdout_changelog, *fresh);
     // A changelog printed to stdout is folded into its result, unless asked for as a changelog
     // (tests capture the changelog itself).
     let folded = changelog && !stdout_changelog && matches!(spec, SinkSpec::Stdout) && !matches!(stdout, StdoutTarget::Capture(_));
@@ -215,12 +255,14 @@ fn sink_target(
             }
             let path = if f.single_file { f.path.clone() } else { f.path.join(part_name(&f.format, worker)) };
             let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&path), error };
-            let file = File::create(&path).map_err(err)?;
+            let (file, empty) = open_sink_file(&path, fresh).map_err(err)?;
             let mut writer = BufWriter::with_capacity(1 << 20, file);
             let encoder = RowEncoder::new(&f.format, schema);
-            let mut header = Vec::new();
-            encoder.header(&mut header);
-            writer.write_all(&header).map_err(err)?;
+            if empty {
+                let mut header = Vec::new();
+                encoder.header(&mut header);
+                writer.write_all(&header).map_err(err)?;
+            }
             if f.upsert {
                 SinkTarget::FileUpsert { writer, encoder, schema: plain_schema.clone(), fold: Default::default() }
             } else {
@@ -262,6 +304,9 @@ fn sink_target(
 /// summarised at the end; in a cluster they count this process's share.
 pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Result<crate::RunSummary, RunError> {
     let start = Instant::now();
+    if !config.key_groups.is_power_of_two() {
+        return Err(RunError::KeyGroups(config.key_groups));
+    }
     let workers = config.workers.max(1);
     let (process, processes) = config.cluster.as_ref().map(|c| (c.process, c.processes())).unwrap_or((0, 1));
     // The plan hash is of the plan as written, before each process puts in its own paths.
@@ -312,6 +357,8 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         if let Some(n) = config.emit_interval {
             settings.push(format!("emit.interval={n}"));
         }
+        // Processes must place keys alike.
+        settings.push(format!("key_groups={}", config.key_groups));
         let fingerprint = Fingerprint {
             version: env!("CARGO_PKG_VERSION").to_string(),
             processes,
@@ -335,15 +382,20 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let owner = PartOwner { first: process * workers, workers, total: processes * workers };
     for n in &plan.nodes {
         if let Operator::Sink { name, spec: SinkSpec::File(f), .. } = &n.operator {
-            prepare_sink_dir(name, f, &owner)?;
+            create_sink_dir(name, f)?;
+            if config.fresh_sinks {
+                clear_sink_parts(name, f, &owner)?;
+            }
         }
     }
     let errors = Arc::new(ErrorSlot::default());
     let plan = Arc::new(plan.clone());
-    let shared = Arc::new((sources, config.stdout.clone()));
-    let stdout_changelog = config.stdout_changelog;
+    let sink_settings =
+        SinkSettings { stdout: config.stdout.clone(), stdout_changelog: config.stdout_changelog, fresh: config.fresh_sinks };
+    let shared = Arc::new((sources, sink_settings));
     let emit_interval = config.emit_interval;
     let chunk_delay = config.chunk_delay;
+    let key_groups = config.key_groups;
     // Workers that ran their dataflow to its end (not stopped by a broken link).
     let finished = Arc::new(AtomicUsize::new(0));
     let (m, e, done) = (metrics.clone(), errors.clone(), finished.clone());
@@ -352,20 +404,25 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         let mut sink_targets = Vec::with_capacity(plan.nodes.len());
         for n in &plan.nodes {
             sink_targets.push(match &n.operator {
-                Operator::Sink { name, spec, changelog, .. } => {
-                    match sink_target(name, spec, &n.schema, *changelog, index, &shared.1, stdout_changelog) {
-                        Ok(t) => Some(t),
-                        Err(err) => {
-                            e.fail(err.to_string());
-                            Some(SinkTarget::Discard)
-                        }
+                Operator::Sink { name, spec, changelog, .. } => match sink_target(name, spec, &n.schema, *changelog, index, &shared.1) {
+                    Ok(t) => Some(t),
+                    Err(err) => {
+                        e.fail(err.to_string());
+                        Some(SinkTarget::Discard)
                     }
-                }
+                },
                 _ => None,
             });
         }
-        let ctx =
-            WorkerContext { sources: shared.0.clone(), sink_targets, metrics: m.clone(), errors: e.clone(), emit_interval, chunk_delay };
+        let ctx = WorkerContext {
+            sources: shared.0.clone(),
+            sink_targets,
+            metrics: m.clone(),
+            errors: e.clone(),
+            emit_interval,
+            chunk_delay,
+            key_groups,
+        };
         worker.dataflow::<u64, _, _>(|scope| render(scope, &plan, ctx));
         // Stepped here rather than by timely after this returns, so that reaching the end is
         // counted: a worker stopped by a lost peer panics out of this loop instead.
@@ -420,4 +477,27 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         return Err(RunError::Failed("a worker stopped unexpectedly".into()));
     }
     Ok(metrics.summary(start.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sink_files_are_truncated_when_fresh_and_appended_to_otherwise() {
+        let dir = std::env::temp_dir().join(format!("vstream-sink-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        let path = dir.join("part-0.csv");
+        let (mut f, empty) = open_sink_file(&path, true).expect("open fresh");
+        assert!(empty);
+        f.write_all(b"a\n").expect("write");
+        let (mut f, empty) = open_sink_file(&path, false).expect("open to append");
+        assert!(!empty, "a resumed file keeps its rows (and its header)");
+        f.write_all(b"b\n").expect("write");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "a\nb\n");
+        let (_, empty) = open_sink_file(&path, true).expect("open fresh again");
+        assert!(empty);
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -12,9 +12,11 @@
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
-use crate::operators::source::{Caps, ReadProgress, RejectsFile, count_null_event_times, event_of_time, split_late, time_of_event};
+use crate::operators::source::{Caps, ReadProgress, RejectsFile, count_null_event_times, split_late};
 use crate::render::SourceShare;
 use crate::run::RunError;
+use crate::time::{event_of_time, time_of_event};
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -170,21 +172,31 @@ impl Layout {
 }
 
 /// Per partition: the largest event time read (event-time sources).
-#[derive(Clone, Copy, Default)]
-struct PartitionTime {
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct PartitionTime {
+    /// The largest event time read from the partition, if any.
     max_seen: Option<i64>,
 }
 
-/// The state of one worker's reader, made on its first activation (connecting may take up to
-/// the connect timeout, and must not hold up the dataflow's construction).
-struct Reader {
-    reader: TopicReader,
-    decoder: RecordDecoder,
+/// The state of a Kafka source on one worker, apart from its capabilities and its client: what
+/// a checkpoint would write (the offsets of a completed epoch to read on from, and the
+/// watermark bookkeeping).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct KafkaSourceState {
+    /// Per partition of this worker (in the reader's order): its largest event time.
     times: Vec<PartitionTime>,
     /// The worker's watermark (event-time sources), `i64::MIN` before any.
     watermark: i64,
     /// Offsets read as of each recent epoch.
     offsets: VecDeque<EpochOffsets>,
+}
+
+/// One worker's reader, made on its first activation (connecting may take up to the connect
+/// timeout, and must not hold up the dataflow's construction).
+struct Reader {
+    reader: TopicReader,
+    decoder: RecordDecoder,
+    state: KafkaSourceState,
 }
 
 fn now_epoch() -> u64 {
@@ -234,7 +246,8 @@ pub fn kafka_source<'scope>(
                         };
                         let decoder = RecordDecoder::new(&src, &layout.value_schema, &layout.value_projection);
                         let times = vec![PartitionTime::default(); reader.parts.len()];
-                        state = Some(Reader { reader, decoder, times, watermark: i64::MIN, offsets: VecDeque::new() });
+                        let st = KafkaSourceState { times, watermark: i64::MIN, offsets: VecDeque::new() };
+                        state = Some(Reader { reader, decoder, state: st });
                     }
                     Err(e) => {
                         errors.fail(e.to_string());
@@ -296,7 +309,8 @@ pub fn kafka_source<'scope>(
                 match config.event_time {
                     None => output.session(&c.rows).give_container(&mut vec![batch]),
                     Some(et) => {
-                        let (on_time, late, nulls) = split_partition(batch, et.column, st.watermark, et.allowed_lateness, &mut st.times[i]);
+                        let (on_time, late, nulls) =
+                            split_partition(batch, et.column, st.state.watermark, et.allowed_lateness, &mut st.state.times[i]);
                         count_null_event_times(&metrics, nulls);
                         if let Some(late) = late {
                             Metrics::add(&metrics.late, late.len as u64);
@@ -309,17 +323,17 @@ pub fn kafka_source<'scope>(
                 }
             }
             if emitted {
-                st.offsets.push_back(EpochOffsets { time: *c.rows.time(), offsets: st.reader.positions() });
-                while st.offsets.len() > OFFSET_EPOCHS {
-                    st.offsets.pop_front();
+                st.state.offsets.push_back(EpochOffsets { time: *c.rows.time(), offsets: st.reader.positions() });
+                while st.state.offsets.len() > OFFSET_EPOCHS {
+                    st.state.offsets.pop_front();
                 }
             }
             if let Some(et) = config.event_time {
                 let (own, all_idle) = worker_watermark(st, et.delay, config.source.idle_timeout_ms);
                 publish(&config.watermarks, local, own, all_idle);
                 let wm = if all_idle { follow_others(&config.watermarks, local, own) } else { own };
-                st.watermark = st.watermark.max(wm);
-                c.advance(time_of_event(st.watermark));
+                st.state.watermark = st.state.watermark.max(wm);
+                c.advance(time_of_event(st.state.watermark));
             }
             drop(output);
             drop(late_output);
@@ -344,7 +358,7 @@ fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> (i
     let now = Instant::now();
     let mut active: Option<i64> = None;
     let mut idle: Option<i64> = None;
-    for (p, t) in st.reader.parts.iter().zip(&st.times) {
+    for (p, t) in st.reader.parts.iter().zip(&st.state.times) {
         if p.done {
             continue;
         }
@@ -359,7 +373,7 @@ fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> (i
     match (active, idle) {
         (Some(a), _) => (a, false),
         (None, Some(i)) => (i, true),
-        (None, None) => (st.watermark, false),
+        (None, None) => (st.state.watermark, false),
     }
 }
 

@@ -15,15 +15,17 @@
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::EpochStash;
-use crate::operators::partials::{KeyRouter, PartialStates, encode_key};
-use ahash::RandomState;
-use hashbrown::HashMap;
+use crate::operators::keyed::KeyGroups;
+use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
+use crate::operators::keyed::state::{
+    Group, GroupMap, add_row, emit_change, key_hash, keyed_map, merge_accs, new_group_map, overflow_message, retract_row, touch_group,
+};
 use serde::{Deserialize, Serialize};
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
-use vstream_repr::{Batch, Column, ColumnData, Datum, RowKind, Schema};
+use vstream_repr::{Batch, Datum, RowKind, Schema};
 
 /// What moves from a worker to a key's owner: rows, or one partial state per key of a batch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -40,18 +42,6 @@ impl Routed {
     }
 }
 
-/// One group's state: its key, its accumulators, and the aggregate values last emitted for it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Group {
-    pub(crate) key: Vec<Datum>,
-    pub(crate) accs: Vec<Accumulator>,
-    pub(crate) emitted: Option<Vec<Datum>>,
-    /// Changed since the last emission (so a key touched many times in an epoch emits once).
-    pub(crate) dirty: bool,
-    /// Rows added less rows retracted (kept only over a changelog: the group ends at zero).
-    pub(crate) rows: i64,
-}
-
 /// What the keyed operator computes: `aggs` grouped by the first `key_len` input columns; with
 /// `retractions`, over a changelog.
 #[derive(Clone, Debug)]
@@ -59,26 +49,6 @@ pub struct KeyedAggregateSpec {
     pub key_len: usize,
     pub aggs: Vec<AggregateSpec>,
     pub retractions: bool,
-}
-
-/// The hasher that both picks a key's worker and indexes the state. Fixed seeds: every worker
-/// (and, later, every process) must route a key to the same owner.
-pub(crate) fn hasher() -> RandomState {
-    RandomState::with_seeds(0x5eed_0001, 0x5eed_0002, 0x5eed_0003, 0x5eed_0004)
-}
-
-pub(crate) type GroupMap = HashMap<Vec<u8>, Group, RandomState>;
-
-/// The group of `key` in `map`, created by `init` if new (one hash lookup either way; the key
-/// is copied only for a new group). `changed` gets the key the first time the group is touched
-/// since its last emission.
-fn group_of<'m>(map: &'m mut GroupMap, key: &[u8], init: impl FnOnce() -> Group, changed: &mut Vec<Vec<u8>>) -> &'m mut Group {
-    let group = map.entry_ref(key).or_insert_with(init);
-    if !group.dirty {
-        group.dirty = true;
-        changed.push(key.to_vec());
-    }
-    group
 }
 
 /// Adds every row of `batch` to its group in `map`, or takes it back for a `-U`/`-D` row of a
@@ -93,14 +63,8 @@ fn add_rows(
     let (key_len, aggs) = (spec.key_len, &spec.aggs[..]);
     for i in 0..batch.len {
         encode_key(batch, 0..key_len, i, buf);
-        let init = || Group {
-            key: batch.columns[..key_len].iter().map(|c| c.datum(i)).collect(),
-            accs: aggs.iter().map(|a| Accumulator::with_retractions(a, spec.retractions)).collect(),
-            emitted: None,
-            dirty: false,
-            rows: 0,
-        };
-        let group = group_of(map, buf, init, changed);
+        let init = || Group::new(batch.columns[..key_len].iter().map(|c| c.datum(i)).collect(), aggs, spec.retractions);
+        let group = touch_group(map, buf, init, changed);
         let diff = batch.kind(i).diff();
         group.rows += diff;
         let result = if diff > 0 { add_row(&mut group.accs, aggs, batch, i) } else { retract_row(&mut group.accs, aggs, batch, i) };
@@ -109,52 +73,61 @@ fn add_rows(
     Ok(())
 }
 
-/// Whether aggregate `spec` takes row `row` (its FILTER column, if any, is TRUE there).
-fn passes_filter(spec: &AggregateSpec, batch: &Batch, row: usize) -> bool {
-    spec.filter.is_none_or(|f| {
-        let c = &batch.columns[f];
-        c.is_valid(row) && matches!(&c.data, ColumnData::Bool(v) if v[row])
-    })
+/// The state of a GROUP BY on one worker, apart from its timely capabilities: what a checkpoint
+/// at a frontier would write and a restore read back.
+///
+/// Input the operator holds for epochs the frontier has not yet passed (its `EpochStash`) is
+/// not part of it: that input comes after the frontier, and a restore reads it again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeyedAggregateState {
+    /// Per key encoding: the key's group. The key group of an entry is
+    /// `KeyGroups::group_of(key_hash(key))`, so the state splits by key group from its keys.
+    #[serde(with = "keyed_map")]
+    pub(crate) groups: GroupMap,
+    /// A row failed the run: later input is dropped, not half-aggregated.
+    pub(crate) failed: bool,
 }
 
-/// Takes row `row` of `batch` back from one group's accumulators (the inverse of `add_row`).
-fn retract_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
-    for (acc, spec) in accs.iter_mut().zip(aggs) {
-        if passes_filter(spec, batch, row) {
-            acc.retract(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+impl Default for KeyedAggregateState {
+    fn default() -> Self {
+        KeyedAggregateState { groups: new_group_map(), failed: false }
+    }
+}
+
+impl KeyedAggregateState {
+    /// Applies one part of an epoch's input; `changed` gets each key it makes dirty.
+    fn apply(
+        &mut self,
+        part: Routed,
+        spec: &KeyedAggregateSpec,
+        changed: &mut Vec<Vec<u8>>,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), (Vec<Datum>, AggError)> {
+        match part {
+            Routed::Rows { batch, .. } => add_rows(&batch, spec, &mut self.groups, changed, buf),
+            Routed::Groups { groups, .. } => merge_groups(&groups, &spec.aggs, &mut self.groups, changed),
         }
     }
-    Ok(())
-}
 
-/// Adds row `row` of `batch` to one group's accumulators, skipping aggregates whose FILTER
-/// column is not TRUE there.
-pub(crate) fn add_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
-    for (acc, spec) in accs.iter_mut().zip(aggs) {
-        if passes_filter(spec, batch, row) {
-            acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+    /// The changes of the keys in `changed` since their last emission: per key, a retraction of
+    /// the row emitted before (if any) and the new row.
+    fn emit(&mut self, spec: &KeyedAggregateSpec, changed: Vec<Vec<u8>>, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+        for k in changed {
+            let Some(g) = self.groups.get_mut(&k) else { continue };
+            g.dirty = false;
+            // Over a changelog, a group whose rows are all retracted is gone (a global
+            // aggregate always has its one row).
+            if spec.retractions && spec.key_len > 0 && g.rows == 0 {
+                if let Some(old) = g.emitted.take() {
+                    rows.push(g.key.iter().chain(&old).cloned().collect());
+                    kinds.push(RowKind::Delete);
+                }
+                self.groups.remove(&k);
+                continue;
+            }
+            emit_change(&g.accs, &mut g.emitted, |values| g.key.iter().chain(values).cloned().collect(), rows, kinds);
         }
     }
-    Ok(())
-}
-
-/// Folds a partial state of the same aggregates into `accs`.
-pub(crate) fn merge_accs(accs: &mut [Accumulator], partial: &[Accumulator], aggs: &[AggregateSpec]) -> Result<(), AggError> {
-    for ((acc, p), spec) in accs.iter_mut().zip(partial).zip(aggs) {
-        acc.merge(p, spec)?;
-    }
-    Ok(())
-}
-
-/// Splits `batch` by the worker that owns each row (`owner(row)`): one batch per worker with rows.
-pub(crate) fn split_by_owner(batch: &Batch, peers: u32, owner: impl FnMut(usize) -> u32) -> Vec<(u32, Batch)> {
-    let owners: Vec<u32> = (0..batch.len).map(owner).collect();
-    (0..peers)
-        .filter_map(|t| {
-            let mask: Vec<bool> = owners.iter().map(|x| *x == t).collect();
-            mask.iter().any(|m| *m).then(|| (t, batch.filter(&mask)))
-        })
-        .collect()
 }
 
 /// Groups by the first `key_len` columns of the input and computes `aggs` over the rest.
@@ -164,9 +137,9 @@ pub fn keyed_aggregate<'scope>(
     query: &str,
     spec: KeyedAggregateSpec,
     schema: Schema,
+    key_groups: KeyGroups,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let peers = input.scope().peers();
     let worker = input.scope().index();
     let (key_len, aggs) = (spec.key_len, spec.aggs.clone());
     // Over a changelog, rows cross as they are: a partial state would have to carry retractions.
@@ -174,7 +147,7 @@ pub fn keyed_aggregate<'scope>(
     let label = query.to_string();
     let (route_aggs, route_errors, route_label, route_schema) = (aggs.clone(), errors.clone(), label.clone(), schema.clone());
     let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(peers, 0..key_len, false);
+        let mut router = KeyRouter::new(key_groups, 0..key_len, false);
         let mut failed = false;
         move |input, output| {
             input.for_each(|time, data| {
@@ -206,14 +179,14 @@ pub fn keyed_aggregate<'scope>(
             });
         }
     });
-    // The worker that owns the empty key: it emits a global aggregate's row for empty input.
-    let global_owner = (hasher().hash_one(&[][..] as &[u8]) % peers as u64) as usize == worker;
+    // The worker that owns the empty key (a global aggregate's rows go there, as the router
+    // sends them): it emits a global aggregate's row for empty input.
+    let global_owner = key_groups.worker_of(key_hash(&[])) as usize == worker;
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |cap, _info| {
-        let mut state: GroupMap = HashMap::with_hasher(hasher());
+        let mut state = KeyedAggregateState::default();
         let mut stash: EpochStash<Routed> = EpochStash::default();
         let mut empty_input_cap = (key_len == 0 && global_owner).then_some(cap);
         let mut buf = Vec::new();
-        let mut failed = false;
         move |(input, frontier), output| {
             input.for_each(|time, data| {
                 // Times are totally ordered (epochs), so a message's stamp has one least time.
@@ -223,37 +196,18 @@ pub fn keyed_aggregate<'scope>(
             while let Some((cap, parts)) = stash.pop_complete(frontier.frontier()) {
                 let mut changed: Vec<Vec<u8>> = Vec::new();
                 for part in parts {
-                    if failed {
+                    if state.failed {
                         break;
                     }
-                    let result = match part {
-                        Routed::Rows { batch, .. } => add_rows(&batch, &spec, &mut state, &mut changed, &mut buf),
-                        Routed::Groups { groups, .. } => merge_groups(&groups, &aggs, &mut state, &mut changed),
-                    };
-                    if let Err((key, e)) = result {
+                    if let Err((key, e)) = state.apply(part, &spec, &mut changed, &mut buf) {
                         errors.fail(overflow_message(&label, &key, &schema, &e));
-                        failed = true;
+                        state.failed = true;
                     }
                 }
-                // Per changed key: a retraction of the row emitted before (if any), and the new row.
                 let mut rows: Vec<Vec<Datum>> = Vec::new();
                 let mut kinds: Vec<RowKind> = Vec::new();
-                for k in changed {
-                    let Some(g) = state.get_mut(&k) else { continue };
-                    g.dirty = false;
-                    // Over a changelog, a group whose rows are all retracted is gone (a global
-                    // aggregate always has its one row).
-                    if spec.retractions && key_len > 0 && g.rows == 0 {
-                        if let Some(old) = g.emitted.take() {
-                            rows.push(g.key.iter().chain(&old).cloned().collect());
-                            kinds.push(RowKind::Delete);
-                        }
-                        state.remove(&k);
-                        continue;
-                    }
-                    emit_change(&g.accs, &mut g.emitted, |values| g.key.iter().chain(values).cloned().collect(), &mut rows, &mut kinds);
-                }
-                if !rows.is_empty() && !failed {
+                state.emit(&spec, changed, &mut rows, &mut kinds);
+                if !rows.is_empty() && !state.failed {
                     let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
                     output.session(&cap).give_container(&mut out);
                 }
@@ -261,8 +215,8 @@ pub fn keyed_aggregate<'scope>(
             // A global aggregate over empty input still has one row (COUNT 0, SUM NULL), as in SQL.
             if frontier.is_empty()
                 && let Some(cap) = empty_input_cap.take()
-                && state.is_empty()
-                && !failed
+                && state.groups.is_empty()
+                && !state.failed
             {
                 let row: Vec<Datum> = aggs.iter().map(|s| Accumulator::new(s).value()).collect();
                 let mut out = vec![Batch::from_rows(&schema, &[row]).with_kinds(Some(vec![RowKind::Insert]))];
@@ -270,33 +224,6 @@ pub fn keyed_aggregate<'scope>(
             }
         }
     })
-}
-
-/// The change of one group since its last emission: nothing if its values are the same, else a
-/// retraction of the old row (`-U`) and the new row (`+U`), or `+I` if none was emitted. Only
-/// the aggregate values are kept between emissions; `row` makes the whole row from them.
-pub(crate) fn emit_change(
-    accs: &[Accumulator],
-    emitted: &mut Option<Vec<Datum>>,
-    row: impl Fn(&[Datum]) -> Vec<Datum>,
-    rows: &mut Vec<Vec<Datum>>,
-    kinds: &mut Vec<RowKind>,
-) {
-    let values: Vec<Datum> = accs.iter().map(Accumulator::value).collect();
-    match emitted {
-        Some(old) if *old == values => return,
-        Some(old) => {
-            rows.push(row(old));
-            kinds.push(RowKind::UpdateBefore);
-            rows.push(row(&values));
-            kinds.push(RowKind::UpdateAfter);
-        }
-        None => {
-            rows.push(row(&values));
-            kinds.push(RowKind::Insert);
-        }
-    }
-    *emitted = Some(values);
 }
 
 /// Merges partial groups (one batch's, from one worker) into the owner's state. A new group
@@ -311,33 +238,12 @@ fn merge_groups(
         let mut fresh = false;
         let init = || {
             fresh = true;
-            Group { key: groups.key_datums(entry.index), accs: entry.accs.to_vec(), emitted: None, dirty: false, rows: 0 }
+            Group::from_partial(groups.key_datums(entry.index), entry.accs)
         };
-        let group = group_of(state, entry.key, init, changed);
+        let group = touch_group(state, entry.key, init, changed);
         if !fresh {
             merge_accs(&mut group.accs, entry.accs, aggs).map_err(|e| (group.key.clone(), e))?;
         }
     }
     Ok(())
-}
-
-/// `query into `out`: SUM overflows DECIMAL(38, 0) for the group ('a')`.
-pub(crate) fn overflow_message(label: &str, key: &[Datum], schema: &Schema, e: &AggError) -> String {
-    let key: Vec<String> = key.iter().zip(&schema.fields).map(|(d, f)| datum_text(d, f.ty)).collect();
-    let group = if key.is_empty() { "the global aggregate".to_string() } else { format!("the group ({})", key.join(", ")) };
-    format!("{label}: {e} for {group}")
-}
-
-/// A key value as SQL would write it, for error messages.
-fn datum_text(d: &Datum, ty: vstream_repr::DataType) -> String {
-    match d {
-        Datum::Null => "NULL".to_string(),
-        Datum::Str(s) => format!("'{s}'"),
-        other => {
-            let c = Column::from_datums(ty, std::slice::from_ref(other));
-            let mut b = Vec::new();
-            c.write_text(0, &mut b);
-            String::from_utf8_lossy(&b).into_owned()
-        }
-    }
 }

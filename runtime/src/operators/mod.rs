@@ -3,9 +3,10 @@
 pub mod epochs;
 pub mod kafka_sink;
 pub mod kafka_source;
+pub mod keyed;
 pub mod keyed_aggregate;
 pub mod map_filter_project;
-pub mod partials;
+pub mod session_aggregate;
 pub mod sink;
 pub mod source;
 pub mod window_aggregate;

@@ -2,6 +2,8 @@
 
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::time::{EPOCHS_PER_ROUND, time_of_event};
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;
 use std::ops::Range;
@@ -71,18 +73,15 @@ pub struct FileSourceConfig {
     pub chunk_delay: Option<std::time::Duration>,
 }
 
-/// Without an event time, times are `round * EPOCHS_PER_ROUND + sub-epoch`: workers still move
-/// through the file's rounds together, and a round can be cut into up to this many epochs.
-pub const EPOCHS_PER_ROUND: u64 = 1 << 20;
-
-/// The timely time of an event time (epoch ms): order-preserving, so `i64::MIN` is time 0.
-pub fn time_of_event(ms: i64) -> u64 {
-    (ms as u64) ^ (1 << 63)
-}
-
-/// The event time (epoch ms) of a timely time; see [`time_of_event`].
-pub fn event_of_time(t: u64) -> i64 {
-    (t ^ (1 << 63)) as i64
+/// The state of a file source on one worker, apart from its capabilities and open file: how far
+/// it has read, what a checkpoint would write so that a restore reads on from there.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileSourceState {
+    /// The next of this worker's chunks to read (an index into its share, not into the file's
+    /// chunks).
+    pub next_chunk: usize,
+    /// The worker's watermark, with an event time.
+    pub tracker: Option<WatermarkTracker>,
 }
 
 /// The capabilities of a source's two outputs (rows; late rows), moved together. Shared by the
@@ -173,9 +172,9 @@ pub fn file_source<'scope>(
     builder.build(move |capabilities| {
         let activator = scope.activator_for(info.address);
         let mut cap = Some(Caps::of(capabilities));
-        let mut tracker = config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness));
+        let mut state =
+            FileSourceState { next_chunk: 0, tracker: config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness)) };
         let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
-        let mut next = 0;
         let mut file: Option<File> = None;
         // Messages name the file as the user sees it (relative to the current folder).
         let shown = FileSource { path: crate::run::display_path(&config.source.path), ..config.source.clone() };
@@ -184,7 +183,7 @@ pub fn file_source<'scope>(
         let mut last_chunk: Option<std::time::Instant> = None;
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
-            if errors.failed() || next >= mine.len() {
+            if errors.failed() || state.next_chunk >= mine.len() {
                 config.progress.set(worker, usize::MAX);
                 cap = None;
                 return;
@@ -197,17 +196,17 @@ pub fn file_source<'scope>(
                 }
             }
             last_chunk = Some(std::time::Instant::now());
-            if tracker.is_some() && config.progress.too_far_ahead(worker, next) {
+            if state.tracker.is_some() && config.progress.too_far_ahead(worker, state.next_chunk) {
                 activator.activate_after(std::time::Duration::from_micros(100));
                 return;
             }
             let mut output = rows_output.activate();
             let mut late_output = late_output.activate();
-            let (k, range) = mine[next].clone();
-            next += 1;
-            config.progress.set(worker, next);
+            let (k, range) = mine[state.next_chunk].clone();
+            state.next_chunk += 1;
+            config.progress.set(worker, state.next_chunk);
             let round = (k / readers) as u64 * EPOCHS_PER_ROUND;
-            if tracker.is_none() {
+            if state.tracker.is_none() {
                 c.advance(round);
             }
             if file.is_none() {
@@ -260,7 +259,7 @@ pub fn file_source<'scope>(
                     let end = start.saturating_add(slice).min(b.len);
                     let part = if start == 0 && end == b.len { b.clone() } else { b.slice(start..end) };
                     start = end;
-                    match (&mut tracker, config.event_time) {
+                    match (&mut state.tracker, config.event_time) {
                         (Some(tracker), Some(et)) => {
                             c.advance(time_of_event(tracker.watermark()));
                             let (on_time, late, nulls) = split_late(part, et.column, |t| tracker.observe(t));
@@ -283,7 +282,7 @@ pub fn file_source<'scope>(
                     }
                 }
             }
-            if let Some(tracker) = &tracker {
+            if let Some(tracker) = &state.tracker {
                 c.advance(time_of_event(tracker.watermark()));
             }
             activator.activate();

@@ -1,12 +1,15 @@
-//! One batch's partial aggregate states, built by a worker before the exchange and merged by
-//! each key's owner: a key (and window) crosses workers once per batch instead of once per row.
+//! The route before a keyed exchange: key encoding, the owner of each row's key (by key group,
+//! see `groups`), and one batch's partial aggregate states, built by a worker before the
+//! exchange and merged by each key's owner: a key (and window) crosses workers once per batch
+//! instead of once per row.
 //!
-//! Flat on purpose. The first version sent one `(Vec<u8>, Group)` per key, three heap vectors
+//! `PartialStates` are flat on purpose. The first version sent one `(Vec<u8>, Group)` per key, three heap vectors
 //! each; the owner freed them on another thread, and those cross-thread frees took most of the
 //! time the exchange cost at `-w 2`. Here a message is a handful of buffers however many keys it
 //! carries: key encodings in one byte vector, key values as columns, accumulators in one vector.
 
-use crate::operators::keyed_aggregate::{add_row, hasher, split_by_owner};
+use crate::operators::keyed::groups::KeyGroups;
+use crate::operators::keyed::state::{add_row, hasher};
 use ahash::RandomState;
 use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
@@ -26,7 +29,7 @@ pub(crate) fn encode_key(batch: &Batch, key_columns: Range<usize>, row: usize, b
 /// the workers that own their keys, or pre-aggregates the batch into one partial state per
 /// (window, key) and sends those.
 pub(crate) struct KeyRouter {
-    peers: u64,
+    groups: KeyGroups,
     key_columns: Range<usize>,
     hasher: RandomState,
     buf: Vec<u8>,
@@ -34,10 +37,10 @@ pub(crate) struct KeyRouter {
 }
 
 impl KeyRouter {
-    /// For `peers` workers, keys in `key_columns`; `windowed`: partial states per window too.
-    pub(crate) fn new(peers: usize, key_columns: Range<usize>, windowed: bool) -> Self {
-        let builders = (0..peers).map(|_| PartialBuilder::new(windowed)).collect();
-        KeyRouter { peers: peers as u64, key_columns, hasher: hasher(), buf: Vec::new(), builders }
+    /// Keys in `key_columns`, placed by `groups`; `windowed`: partial states per window too.
+    pub(crate) fn new(groups: KeyGroups, key_columns: Range<usize>, windowed: bool) -> Self {
+        let builders = (0..groups.peers()).map(|_| PartialBuilder::new(windowed)).collect();
+        KeyRouter { groups, key_columns, hasher: hasher(), buf: Vec::new(), builders }
     }
 
     /// The partial states of `batch` per owning worker. `windows(row, add)` calls `add(start,
@@ -50,11 +53,12 @@ impl KeyRouter {
         aggs: &[AggregateSpec],
         mut windows: impl FnMut(usize, &mut dyn FnMut(i64, i64)),
     ) -> Result<Vec<(u32, PartialStates)>, (usize, AggError)> {
-        let KeyRouter { peers, key_columns, hasher, buf, builders } = self;
+        let KeyRouter { groups, key_columns, hasher, buf, builders } = self;
+        let single = groups.peers() == 1;
         for i in 0..batch.len {
             encode_key(batch, key_columns.clone(), i, buf);
             let key_hash = hasher.hash_one(&buf[..]);
-            let builder = &mut builders[if *peers == 1 { 0 } else { (key_hash % *peers) as usize }];
+            let builder = &mut builders[if single { 0 } else { groups.worker_of(key_hash) as usize }];
             let mut result = Ok(());
             windows(i, &mut |start, end| {
                 if result.is_ok() {
@@ -72,16 +76,27 @@ impl KeyRouter {
 
     /// The rows of `batch` per owning worker.
     pub(crate) fn split(&mut self, batch: Batch) -> Vec<(u32, Batch)> {
-        if self.peers == 1 {
+        if self.groups.peers() == 1 {
             return vec![(0, batch)];
         }
-        let KeyRouter { peers, key_columns, hasher, buf, .. } = self;
+        let KeyRouter { groups, key_columns, hasher, buf, .. } = self;
         let owner = |i| {
             encode_key(&batch, key_columns.clone(), i, buf);
-            (hasher.hash_one(&buf[..]) % *peers) as u32
+            groups.worker_of(hasher.hash_one(&buf[..]))
         };
-        split_by_owner(&batch, *peers as u32, owner)
+        split_by_owner(&batch, groups.peers(), owner)
     }
+}
+
+/// Splits `batch` by the worker that owns each row (`owner(row)`): one batch per worker with rows.
+pub(crate) fn split_by_owner(batch: &Batch, peers: u32, owner: impl FnMut(usize) -> u32) -> Vec<(u32, Batch)> {
+    let owners: Vec<u32> = (0..batch.len).map(owner).collect();
+    (0..peers)
+        .filter_map(|t| {
+            let mask: Vec<bool> = owners.iter().map(|x| *x == t).collect();
+            mask.iter().any(|m| *m).then(|| (t, batch.filter(&mask)))
+        })
+        .collect()
 }
 
 /// The partial states of one batch bound for one worker: entry `e` is a (window, key) with
@@ -92,37 +107,47 @@ pub struct PartialStates {
     windows: Vec<(i64, i64)>,
     /// Entry `e`'s key encoding is `key_bytes[key_ends[e - 1]..key_ends[e]]`.
     key_ends: Vec<u32>,
+    /// The key encodings, one after another.
     key_bytes: Vec<u8>,
     /// The key values, row `e` for entry `e`: what a new group's key is made of.
     keys: Vec<Column>,
     /// `width` accumulators per entry, one entry after another.
     accs: Vec<Accumulator>,
+    /// Accumulators per entry (the number of aggregates).
     width: usize,
 }
 
 /// One entry of a `PartialStates`.
 pub struct PartialEntry<'a> {
+    /// Its index: row `index` of the key columns.
     pub index: usize,
+    /// Its window as (start, end); (0, 0) without windows.
     pub window: (i64, i64),
+    /// Its key encoding.
     pub key: &'a [u8],
+    /// Its accumulators, one per aggregate.
     pub accs: &'a [Accumulator],
 }
 
 impl PartialStates {
+    /// The number of entries.
     pub fn len(&self) -> usize {
         self.key_ends.len()
     }
 
+    /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
         self.key_ends.is_empty()
     }
 
+    /// The entries, in the order they were first seen in the batch.
     pub fn entries(&self) -> impl Iterator<Item = PartialEntry<'_>> + '_ {
+        let windowed = !self.windows.is_empty();
         (0..self.len()).map(move |e| {
             let start = if e == 0 { 0 } else { self.key_ends[e - 1] as usize };
             PartialEntry {
                 index: e,
-                window: self.windows.get(e).copied().unwrap_or((0, 0)),
+                window: if windowed { self.windows[e] } else { (0, 0) },
                 key: &self.key_bytes[start..self.key_ends[e] as usize],
                 accs: &self.accs[e * self.width..(e + 1) * self.width],
             }
@@ -151,6 +176,7 @@ pub struct PartialBuilder {
 }
 
 impl PartialBuilder {
+    /// An empty builder; `windowed`: entries are per (window, key), else per key.
     pub fn new(windowed: bool) -> Self {
         PartialBuilder {
             windowed,
