@@ -18,7 +18,7 @@ use crate::operators::epochs::EpochStash;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
 use crate::operators::keyed::state::{
-    Group, GroupMap, add_row, emit_change, key_hash, keyed_map, merge_accs, new_group_map, overflow_message, retract_row, touch_group,
+    Group, GroupMap, add_row, emit_change, group_error, key_hash, keyed_map, merge_accs, new_group_map, retract_row, touch_group,
 };
 use serde::{Deserialize, Serialize};
 use timely::dataflow::Stream;
@@ -167,7 +167,7 @@ pub fn keyed_aggregate<'scope>(
                         Ok(states) => out.extend(states.into_iter().map(|(target, groups)| Routed::Groups { target, groups })),
                         Err((i, e)) => {
                             let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
-                            route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
+                            route_errors.fail(group_error(&route_label, &key, &route_schema, &e));
                             failed = true;
                             return;
                         }
@@ -200,7 +200,7 @@ pub fn keyed_aggregate<'scope>(
                         break;
                     }
                     if let Err((key, e)) = state.apply(part, &spec, &mut changed, &mut buf) {
-                        errors.fail(overflow_message(&label, &key, &schema, &e));
+                        errors.fail(group_error(&label, &key, &schema, &e));
                         state.failed = true;
                     }
                 }
