@@ -27,7 +27,9 @@ pub struct WorkerContext {
     pub sources: Vec<Option<SourceShare>>,
     /// Per plan node: the target of a sink node on this worker.
     pub sink_targets: Vec<Option<SinkTarget>>,
+    /// The run's counters.
     pub metrics: Arc<Metrics>,
+    /// The run's first error, which stops every source.
     pub errors: SharedErrors,
     /// See `FileSourceConfig::emit_interval`.
     pub emit_interval: Option<usize>,

@@ -30,8 +30,20 @@ use vstream_repr::{Batch, Datum, RowKind, Schema};
 /// What moves from a worker to a key's owner: rows, or one partial state per key of a batch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Routed {
-    Rows { target: u32, batch: Batch },
-    Groups { target: u32, groups: PartialStates },
+    /// Rows of keys the target owns.
+    Rows {
+        /// The owner.
+        target: u32,
+        /// The rows.
+        batch: Batch,
+    },
+    /// One partial state per key of a batch, for keys the target owns.
+    Groups {
+        /// The owner.
+        target: u32,
+        /// The states.
+        groups: PartialStates,
+    },
 }
 
 impl Routed {
@@ -46,8 +58,11 @@ impl Routed {
 /// `retractions`, over a changelog.
 #[derive(Clone, Debug)]
 pub struct KeyedAggregateSpec {
+    /// The key columns: the input's first `key_len`.
     pub key_len: usize,
+    /// The aggregates, over the columns after the keys.
     pub aggs: Vec<AggregateSpec>,
+    /// The input is a changelog: `-U`/`-D` rows are taken back.
     pub retractions: bool,
 }
 
