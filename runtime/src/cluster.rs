@@ -173,7 +173,8 @@ pub struct Fingerprint {
 
 /// SHA-256 of a plan's serde form, in hex (plans hold no hash maps, so the form is stable).
 pub fn plan_hash<T: Serialize>(plan: &T) -> String {
-    let bytes = serde_json::to_vec(plan).unwrap_or_default();
+    // A hash of nothing would let processes with different plans agree: fail loudly instead.
+    let bytes = serde_json::to_vec(plan).expect("a plan serializes to JSON (plain data; maps keyed by strings)");
     hex(&Sha256::digest(&bytes))
 }
 

@@ -6,12 +6,16 @@
 //! its operators' state; the run's counters are atomics updated once per batch.
 
 pub mod cluster;
+pub mod context;
+pub mod error;
 pub mod metrics;
 pub mod operators;
+pub mod paths;
 pub mod render;
 pub mod run;
 pub mod time;
 
+pub use error::DataflowError;
 pub use metrics::{Metrics, RunSummary};
 pub use operators::keyed::DEFAULT_KEY_GROUPS;
 pub use run::{RunConfig, RunError, StdoutTarget, run};

@@ -1,6 +1,8 @@
 //! Renders a dataflow plan into timely operators on one worker: one pass over the nodes in
 //! topological order, one `match` arm per operator.
 
+use crate::context::SourceShare;
+use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use crate::operators::kafka_sink::kafka_sink;
@@ -10,9 +12,8 @@ use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
-use crate::operators::source::{FileSourceConfig, ReadProgress, RejectsFile, file_source};
+use crate::operators::source::{FileSourceConfig, file_source};
 use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
-use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
 use vstream_connectors::{SinkSpec, SourceSpec};
@@ -20,35 +21,15 @@ use vstream_planner::dataflow::SinkExchange;
 use vstream_planner::{DataflowPlan, Operator};
 use vstream_repr::{Batch, WindowAssigner};
 
-/// A file source's work, shared by all workers: its chunks and where skipped records go.
-#[derive(Clone, Default)]
-pub struct SourceShare {
-    pub chunks: Vec<Range<u64>>,
-    pub rejects: Option<RejectsFile>,
-    /// Per worker of this process: how many of its chunks it has read.
-    pub progress: ReadProgress,
-    pub split: SourceSplit,
-}
-
-/// Which workers share a source's chunks.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SourceSplit {
-    /// The global index of this process's first worker.
-    pub first_worker: usize,
-    /// Workers per process.
-    pub local_workers: usize,
-    /// The file is this process's own (`{process}` in its path): only its workers share it.
-    /// Otherwise every worker of every process reads its share.
-    pub per_process: bool,
-}
-
 /// What each worker needs beyond the plan: the sources' chunks and where sinks write.
 pub struct WorkerContext {
     /// Per plan node: the share of a source node.
     pub sources: Vec<Option<SourceShare>>,
     /// Per plan node: the target of a sink node on this worker.
     pub sink_targets: Vec<Option<SinkTarget>>,
+    /// The run's counters.
     pub metrics: Arc<Metrics>,
+    /// The run's first error, which stops every source.
     pub errors: SharedErrors,
     /// See `FileSourceConfig::emit_interval`.
     pub emit_interval: Option<usize>,
@@ -58,8 +39,9 @@ pub struct WorkerContext {
     pub key_groups: u32,
 }
 
-/// Builds `plan`'s operators on this worker, in `scope`.
-pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) {
+/// Builds `plan`'s operators on this worker, in `scope`. Fails (a bug) when `ctx` lacks what
+/// `run` prepares for a node: a source's share, a sink's target.
+pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) -> Result<(), DataflowError> {
     let key_groups = KeyGroups::new(ctx.key_groups, scope.peers());
     let mut streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
     // Per source node: its second output, the rows behind its watermark.
@@ -69,7 +51,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
-                let SourceShare { chunks, rejects, progress, split } = ctx.sources[node.id].take().unwrap_or_default();
+                let SourceShare { chunks, rejects, progress, split } = take_prepared(&mut ctx.sources, node.id, &name, "source share")?;
                 let config = FileSourceConfig {
                     source: file.clone(),
                     table_schema: table_schema.clone(),
@@ -87,7 +69,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 Some(rows)
             }
             Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, .. } => {
-                let SourceShare { rejects, progress, split, .. } = ctx.sources[node.id].take().unwrap_or_default();
+                let SourceShare { rejects, progress, split, .. } = take_prepared(&mut ctx.sources, node.id, &name, "source share")?;
                 let config = KafkaSourceConfig {
                     source: (**kafka).clone(),
                     table_schema: table_schema.clone(),
@@ -141,7 +123,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
             }
             Operator::Sink { input, exchange, changelog, .. } => {
                 let input = streams[*input].clone().expect("inputs precede their consumers");
-                let target = ctx.sink_targets[node.id].take().unwrap_or(SinkTarget::Discard);
+                let target = take_prepared(&mut ctx.sink_targets, node.id, &name, "sink target")?;
                 let gather = *exchange == SinkExchange::Gather;
                 let wiring = SinkWiring { name: name.clone(), gather, changelog: *changelog, index: sink_index };
                 sink(input, wiring, target, ctx.metrics.clone(), ctx.errors.clone());
@@ -151,6 +133,12 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         };
         streams[node.id] = stream;
     }
+    Ok(())
+}
+
+/// What `run` prepared for node `id` (`what`: for the error), taken out.
+fn take_prepared<T>(prepared: &mut [Option<T>], id: usize, name: &str, what: &str) -> Result<T, DataflowError> {
+    prepared.get_mut(id).and_then(Option::take).ok_or_else(|| DataflowError::internal(format!("{name}: no {what} prepared")))
 }
 
 /// Errors name a query by the table it writes (what the user wrote): the sink downstream of `id`.

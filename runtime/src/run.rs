@@ -1,10 +1,12 @@
 //! Running a planned script: prepare sources and sinks, start the workers, wait, report.
 
 use crate::cluster::{ClusterConfig, ClusterError, Fingerprint, LinkWatch};
+use crate::context::{ReadProgress, RejectsFile, SourceShare, SourceSplit};
+use crate::error::DataflowError;
 use crate::metrics::Metrics;
-use crate::operators::ErrorSlot;
 use crate::operators::sink::SinkTarget;
-use crate::render::{SourceShare, SourceSplit, WorkerContext, render};
+use crate::operators::{ErrorSlot, SharedErrors};
+use crate::render::{WorkerContext, render};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -76,8 +78,9 @@ pub enum RunError {
     SourceMissing { path: PathBuf, error: std::io::Error },
     #[error("cannot prepare sink `{name}` at {}: {error}", path.display())]
     SinkSetup { name: String, path: PathBuf, error: std::io::Error },
-    #[error("{0}")]
-    Failed(String),
+    /// A failure while the dataflow ran (the first, if several).
+    #[error(transparent)]
+    Dataflow(#[from] DataflowError),
     #[error("the key group count must be a power of two, not {0}")]
     KeyGroups(u32),
     #[error("cannot start the workers: {0}")]
@@ -117,10 +120,7 @@ pub fn localize(plan: &DataflowPlan, process: usize) -> DataflowPlan {
     plan
 }
 
-/// A path as the user would write it: relative to the current folder when under it.
-pub fn display_path(p: &Path) -> PathBuf {
-    std::env::current_dir().ok().and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf)).unwrap_or_else(|| p.to_path_buf())
-}
+pub use crate::paths::display_path;
 
 /// Bytes of every source file of the plan; fails on the first one that cannot be read.
 pub fn source_bytes(plan: &DataflowPlan) -> Result<u64, RunError> {
@@ -229,7 +229,7 @@ fn sink_target(
     changelog: bool,
     worker: usize,
     settings: &SinkSettings,
-) -> Result<SinkTarget, RunError> {
+) -> Result<SinkTarget, DataflowError> {
     let SinkSettings { stdout, stdout_changelog, fresh } = settings;
     let (stdout_changelog, fresh) = (*stdout_changelog, *fresh);
     // A changelog printed to stdout is folded into its result, unless asked for as a changelog
@@ -254,7 +254,7 @@ fn sink_target(
                 return Ok(SinkTarget::Discard);
             }
             let path = if f.single_file { f.path.clone() } else { f.path.join(part_name(&f.format, worker)) };
-            let err = |error| RunError::SinkSetup { name: name.to_string(), path: display_path(&path), error };
+            let err = |error| DataflowError::SinkSetup { sink: name.to_string(), path: display_path(&path), error };
             let (file, empty) = open_sink_file(&path, fresh).map_err(err)?;
             let mut writer = BufWriter::with_capacity(1 << 20, file);
             let encoder = RowEncoder::new(&f.format, schema);
@@ -291,12 +291,132 @@ fn sink_target(
                     SinkTarget::StdoutCsv { encoder }
                 }
                 StdoutTarget::Capture(buffer) => {
-                    buffer.lock().map_err(|_| RunError::Failed("capture lock poisoned".into()))?.extend_from_slice(&header);
+                    buffer.lock().map_err(|_| DataflowError::internal("the capture buffer's lock is poisoned"))?.extend_from_slice(&header);
                     SinkTarget::Capture { buffer: buffer.clone(), encoder }
                 }
             }
         }
     })
+}
+
+/// Opens a rejects file for the run (created, or truncated), and keeps it to flush at the end.
+fn open_rejects(path: &Path, rejects_files: &mut Vec<RejectsFile>) -> Result<RejectsFile, RunError> {
+    let file = File::create(path).map_err(|error| RunError::SinkSetup { name: "rejects".into(), path: display_path(path), error })?;
+    let w = Arc::new(Mutex::new(BufWriter::new(file)));
+    rejects_files.push(w.clone());
+    Ok(w)
+}
+
+/// What `prepare_sources` makes: per plan node, a source's share; the rejects files to flush at
+/// the end; the shared source files' lengths, for the cluster fingerprint.
+struct PreparedSources {
+    shares: Vec<Option<SourceShare>>,
+    rejects_files: Vec<RejectsFile>,
+    shared_sources: Vec<String>,
+}
+
+/// Checks the source files and cuts them into chunks once, before any worker starts, and opens
+/// the rejects files. `original` is the plan before `localize` (to tell per-process files).
+fn prepare_sources(
+    plan: &DataflowPlan,
+    original: &DataflowPlan,
+    config: &RunConfig,
+    (process, processes): (usize, usize),
+) -> Result<PreparedSources, RunError> {
+    let workers = config.workers.max(1);
+    let mut prepared = PreparedSources { shares: vec![None; plan.nodes.len()], rejects_files: Vec::new(), shared_sources: Vec::new() };
+    for n in plan.sources() {
+        let Operator::Source { spec, .. } = &n.operator else { continue };
+        match spec {
+            SourceSpec::File(f) => {
+                let len = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?.len();
+                let per_process = processes > 1
+                    && matches!(&original.nodes[n.id].operator, Operator::Source { spec: SourceSpec::File(o), .. } if is_per_process(&o.path));
+                if !per_process {
+                    prepared.shared_sources.push(format!("{}={len}", f.path.display()));
+                }
+                let rejects = f.rejects.as_deref().map(|p| open_rejects(p, &mut prepared.rejects_files)).transpose()?;
+                // A file all processes share is split across all their workers; a per-process
+                // file across this process's workers.
+                let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process };
+                let chunks = plan_chunks(len, config.chunk_size);
+                prepared.shares[n.id] = Some(SourceShare { chunks, rejects, progress: ReadProgress::new(workers), split });
+            }
+            SourceSpec::Kafka(k) => {
+                let rejects = k.rejects.as_deref().map(|p| open_rejects(p, &mut prepared.rejects_files)).transpose()?;
+                // Partitions go to the workers of all processes; watermarks are shared in a process.
+                let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process: false };
+                prepared.shares[n.id] = Some(SourceShare { chunks: Vec::new(), rejects, progress: ReadProgress::new(workers), split });
+            }
+        }
+    }
+    Ok(prepared)
+}
+
+/// Makes the file sinks' folders and, for a fresh start (`RunConfig::fresh_sinks`), clears the
+/// part files of earlier runs that this process owns.
+fn prepare_sinks(plan: &DataflowPlan, fresh: bool, owner: &PartOwner) -> Result<(), RunError> {
+    for n in &plan.nodes {
+        if let Operator::Sink { name, spec: SinkSpec::File(f), .. } = &n.operator {
+            create_sink_dir(name, f)?;
+            if fresh {
+                clear_sink_parts(name, f, owner)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What every worker of the run shares.
+struct Shared {
+    plan: DataflowPlan,
+    sources: Vec<Option<SourceShare>>,
+    sinks: SinkSettings,
+    metrics: Arc<Metrics>,
+    errors: SharedErrors,
+    emit_interval: Option<usize>,
+    chunk_delay: Option<std::time::Duration>,
+    key_groups: u32,
+    /// Workers that ran their dataflow to its end (not stopped by a broken link).
+    finished: AtomicUsize,
+}
+
+/// One worker: make its sink targets, render the plan, and step it to its end.
+fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
+    let index = worker.index();
+    let sink_targets = shared
+        .plan
+        .nodes
+        .iter()
+        .map(|n| match &n.operator {
+            Operator::Sink { name, spec, changelog, .. } => match sink_target(name, spec, &n.schema, *changelog, index, &shared.sinks) {
+                Ok(t) => Some(t),
+                Err(err) => {
+                    shared.errors.fail(err);
+                    Some(SinkTarget::Discard)
+                }
+            },
+            _ => None,
+        })
+        .collect();
+    let ctx = WorkerContext {
+        sources: shared.sources.clone(),
+        sink_targets,
+        metrics: shared.metrics.clone(),
+        errors: shared.errors.clone(),
+        emit_interval: shared.emit_interval,
+        chunk_delay: shared.chunk_delay,
+        key_groups: shared.key_groups,
+    };
+    if let Err(err) = worker.dataflow::<u64, _, _>(|scope| render(scope, &shared.plan, ctx)) {
+        shared.errors.fail(err);
+    }
+    // Stepped here rather than by timely after this returns, so that reaching the end is
+    // counted: a worker stopped by a lost peer panics out of this loop instead.
+    while worker.has_dataflows() {
+        worker.step_or_park(None);
+    }
+    shared.finished.fetch_add(1, Ordering::AcqRel);
 }
 
 /// Runs a plan to completion on `config.workers` threads, and with `config.cluster` on every
@@ -312,43 +432,8 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     // The plan hash is of the plan as written, before each process puts in its own paths.
     let plan_hash = crate::cluster::plan_hash(plan);
     let original = plan;
-    let local_plan = localize(plan, process);
-    let plan = &local_plan;
-    // Sources: check the files and cut them into chunks once, before any worker starts.
-    let mut rejects_files = Vec::new();
-    let mut shared_sources = Vec::new();
-    let mut sources: Vec<Option<SourceShare>> = vec![None; plan.nodes.len()];
-    for n in plan.sources() {
-        if let Operator::Source { spec: SourceSpec::File(f), .. } = &n.operator {
-            let len = std::fs::metadata(&f.path).map_err(|error| RunError::SourceMissing { path: display_path(&f.path), error })?.len();
-            let per_process = processes > 1
-                && matches!(&original.nodes[n.id].operator, Operator::Source { spec: SourceSpec::File(o), .. } if is_per_process(&o.path));
-            if !per_process {
-                shared_sources.push(format!("{}={len}", f.path.display()));
-            }
-            let rejects = match &f.rejects {
-                Some(p) => {
-                    let file =
-                        File::create(p).map_err(|error| RunError::SinkSetup { name: "rejects".into(), path: display_path(p), error })?;
-                    let w = Arc::new(Mutex::new(BufWriter::new(file)));
-                    rejects_files.push(w.clone());
-                    Some(w)
-                }
-                None => None,
-            };
-            let progress = crate::operators::source::ReadProgress::new(workers);
-            // A file all processes share is split across all their workers; a per-process file
-            // across this process's workers.
-            let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process };
-            sources[n.id] = Some(SourceShare { chunks: plan_chunks(len, config.chunk_size), rejects, progress, split });
-        }
-        if let Operator::Source { spec: SourceSpec::Kafka(k), .. } = &n.operator {
-            let mut share = crate::operators::kafka_source::share(k, workers, &mut rejects_files)?;
-            // Partitions go to the workers of all processes; watermarks are shared in a process.
-            share.split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process: false };
-            sources[n.id] = Some(share);
-        }
-    }
+    let plan = localize(plan, process);
+    let PreparedSources { shares, rejects_files, shared_sources } = prepare_sources(&plan, original, &config, (process, processes))?;
     // Connect to the other processes before touching any sink: a run refused at the handshake
     // leaves the outputs of the last good run alone.
     let mut links = None;
@@ -380,56 +465,22 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         links = Some(sockets);
     }
     let owner = PartOwner { first: process * workers, workers, total: processes * workers };
-    for n in &plan.nodes {
-        if let Operator::Sink { name, spec: SinkSpec::File(f), .. } = &n.operator {
-            create_sink_dir(name, f)?;
-            if config.fresh_sinks {
-                clear_sink_parts(name, f, &owner)?;
-            }
-        }
-    }
-    let errors = Arc::new(ErrorSlot::default());
-    let plan = Arc::new(plan.clone());
-    let sink_settings =
-        SinkSettings { stdout: config.stdout.clone(), stdout_changelog: config.stdout_changelog, fresh: config.fresh_sinks };
-    let shared = Arc::new((sources, sink_settings));
-    let emit_interval = config.emit_interval;
-    let chunk_delay = config.chunk_delay;
-    let key_groups = config.key_groups;
-    // Workers that ran their dataflow to its end (not stopped by a broken link).
-    let finished = Arc::new(AtomicUsize::new(0));
-    let (m, e, done) = (metrics.clone(), errors.clone(), finished.clone());
-    let body = move |worker: &mut timely::worker::Worker| {
-        let index = worker.index();
-        let mut sink_targets = Vec::with_capacity(plan.nodes.len());
-        for n in &plan.nodes {
-            sink_targets.push(match &n.operator {
-                Operator::Sink { name, spec, changelog, .. } => match sink_target(name, spec, &n.schema, *changelog, index, &shared.1) {
-                    Ok(t) => Some(t),
-                    Err(err) => {
-                        e.fail(err.to_string());
-                        Some(SinkTarget::Discard)
-                    }
-                },
-                _ => None,
-            });
-        }
-        let ctx = WorkerContext {
-            sources: shared.0.clone(),
-            sink_targets,
-            metrics: m.clone(),
-            errors: e.clone(),
-            emit_interval,
-            chunk_delay,
-            key_groups,
-        };
-        worker.dataflow::<u64, _, _>(|scope| render(scope, &plan, ctx));
-        // Stepped here rather than by timely after this returns, so that reaching the end is
-        // counted: a worker stopped by a lost peer panics out of this loop instead.
-        while worker.has_dataflows() {
-            worker.step_or_park(None);
-        }
-        done.fetch_add(1, Ordering::AcqRel);
+    prepare_sinks(&plan, config.fresh_sinks, &owner)?;
+    let errors: SharedErrors = Arc::new(ErrorSlot::default());
+    let shared = Arc::new(Shared {
+        plan,
+        sources: shares,
+        sinks: SinkSettings { stdout: config.stdout.clone(), stdout_changelog: config.stdout_changelog, fresh: config.fresh_sinks },
+        metrics: metrics.clone(),
+        errors: errors.clone(),
+        emit_interval: config.emit_interval,
+        chunk_delay: config.chunk_delay,
+        key_groups: config.key_groups,
+        finished: AtomicUsize::new(0),
+    });
+    let body = {
+        let shared = shared.clone();
+        move |worker: &mut timely::worker::Worker| worker_body(worker, &shared)
     };
     let watch = Arc::new(LinkWatch::default());
     let guards = match links {
@@ -437,7 +488,8 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         Some(sockets) => {
             // A process that fails cuts its links, so its peers stop too rather than finish
             // with a part of the input and report success.
-            errors.cut_links_on_fail(watch.clone());
+            let cut = watch.clone();
+            errors.on_fail(Box::new(move || cut.cut()));
             let sockets = watch.wrap(sockets).map_err(ClusterError::Network)?;
             let hooks = timely::communication::Hooks::default();
             let local =
@@ -458,23 +510,23 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
             if let Err(panic) = r
                 && !watch.is_down()
             {
-                errors.fail(format!("a worker stopped unexpectedly: {panic}"));
+                errors.fail(DataflowError::WorkerStopped { why: Some(panic) });
             }
         }
     }
     for r in &rejects_files {
-        if let Err(err) = r.lock().map_err(|_| std::io::Error::other("lock poisoned")).and_then(|mut w| w.flush()) {
-            errors.fail(format!("cannot write the rejects file: {err}"));
+        if let Err(error) = r.lock().map_err(|_| std::io::Error::other("lock poisoned")).and_then(|mut w| w.flush()) {
+            errors.fail(DataflowError::RejectsIo { error });
         }
     }
-    if let Some(msg) = errors.take() {
-        return Err(RunError::Failed(msg));
+    if let Some(err) = errors.take() {
+        return Err(RunError::Dataflow(err));
     }
-    if finished.load(Ordering::Acquire) < workers {
+    if shared.finished.load(Ordering::Acquire) < workers {
         if let (Some(cluster), Some((peer, why))) = (&config.cluster, watch.lost()) {
             return Err(RunError::LostPeer { peer: cluster.describe(peer), why });
         }
-        return Err(RunError::Failed("a worker stopped unexpectedly".into()));
+        return Err(RunError::Dataflow(DataflowError::WorkerStopped { why: None }));
     }
     Ok(metrics.summary(start.elapsed()))
 }

@@ -11,6 +11,7 @@
 //!
 //! Keyed messages go to the partition of their key's hash, so a key's messages stay in order.
 
+use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use crate::operators::sink::{SinkWiring, with_op_column};
@@ -137,7 +138,7 @@ pub fn kafka_sink<'scope>(
     let mut pending: BTreeMap<u64, Vec<Batch>> = BTreeMap::new();
     let mut finished = false;
     input.sink(Pipeline, &name, move |(input, frontier)| {
-        let fail = |errors: &SharedErrors, e: String| errors.fail(format!("sink `{label}`: {e}"));
+        let fail = |errors: &SharedErrors, error: KafkaError| errors.fail(DataflowError::Kafka { sink: Some(label.clone()), error });
         if finished {
             input.for_each(|_, _| {});
             return;
@@ -150,12 +151,12 @@ pub fn kafka_sink<'scope>(
                     encoding = Some(e);
                 }
                 (Err(e), _) => {
-                    fail(&errors, e.to_string());
+                    fail(&errors, e);
                     finished = true;
                     return;
                 }
-                (_, Err(e)) => {
-                    fail(&errors, e);
+                (_, Err(message)) => {
+                    errors.fail(DataflowError::SinkConfig { sink: label.clone(), message });
                     finished = true;
                     return;
                 }
@@ -195,7 +196,7 @@ pub fn kafka_sink<'scope>(
             result = w.flush();
         }
         if let Err(e) = result {
-            fail(&errors, e.to_string());
+            fail(&errors, e);
             finished = true;
         }
     });

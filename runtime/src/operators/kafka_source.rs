@@ -10,21 +10,21 @@
 //! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
 //! are kept per epoch ([`EpochOffsets`]) for checkpoints.
 
+use crate::context::{ReadProgress, RejectsFile};
+use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
-use crate::operators::source::{Caps, ReadProgress, RejectsFile, count_null_event_times, split_late};
-use crate::render::SourceShare;
-use crate::run::RunError;
+use crate::operators::source::{Caps, count_null_event_times, split_late};
 use crate::time::{event_of_time, time_of_event};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::{Scope, Stream};
-use vstream_connectors::kafka::{DecodedPartition, EpochOffsets, KafkaError, KafkaReject, KafkaSource, MetadataField, TopicReader};
+use vstream_connectors::kafka::{DecodedPartition, EpochOffsets, KafkaReject, KafkaSource, MetadataField, TopicReader};
 use vstream_connectors::{FileSource, OnError, RecordDecoder};
 use vstream_planner::dataflow::SourceEventTime;
 use vstream_repr::{Batch, Column, ColumnData, DataType, Field, Schema};
@@ -74,29 +74,6 @@ fn follow_others(watermarks: &ReadProgress, worker: usize, own: i64) -> i64 {
         Some(least_active) => own.max(least_active),
         None => others.iter().map(|(t, _)| *t).fold(own, i64::max),
     }
-}
-
-/// The share of a Kafka source that all workers use: its rejects file, made before they start.
-pub fn share(source: &KafkaSource, workers: usize, rejects_files: &mut Vec<RejectsFile>) -> Result<SourceShare, RunError> {
-    let rejects = match &source.rejects {
-        Some(p) => {
-            let file = std::fs::File::create(p).map_err(|error| RunError::SinkSetup {
-                name: "rejects".into(),
-                path: crate::run::display_path(p),
-                error,
-            })?;
-            let w = Arc::new(Mutex::new(std::io::BufWriter::new(file)));
-            rejects_files.push(w.clone());
-            Some(w)
-        }
-        None => None,
-    };
-    Ok(SourceShare {
-        chunks: Vec::new(),
-        rejects,
-        progress: crate::operators::source::ReadProgress::new(workers),
-        split: Default::default(),
-    })
 }
 
 /// The table's columns that come from the message value, and how the output columns are made:
@@ -249,8 +226,8 @@ pub fn kafka_source<'scope>(
                         let st = KafkaSourceState { times, watermark: i64::MIN, offsets: VecDeque::new() };
                         state = Some(Reader { reader, decoder, state: st });
                     }
-                    Err(e) => {
-                        errors.fail(e.to_string());
+                    Err(error) => {
+                        errors.fail(DataflowError::Kafka { sink: None, error });
                         cap = None;
                         return;
                     }
@@ -266,8 +243,8 @@ pub fn kafka_source<'scope>(
             }
             let polled = match st.reader.poll(POLL_MESSAGES, POLL_BYTES) {
                 Ok(n) => n,
-                Err(e) => {
-                    errors.fail(e.to_string());
+                Err(error) => {
+                    errors.fail(DataflowError::Kafka { sink: None, error });
                     cap = None;
                     return;
                 }
@@ -289,10 +266,11 @@ pub fn kafka_source<'scope>(
                 if !decoded.rejects.is_empty() {
                     if config.source.on_error == OnError::Fail {
                         let r = &decoded.rejects[0];
-                        errors.fail(
-                            KafkaError::BadRecord { topic: topic.clone(), partition, offset: r.offset, message: r.message.clone() }
-                                .to_string(),
-                        );
+                        errors.fail(DataflowError::BadRecord {
+                            input: topic.clone(),
+                            place: format!("Kafka topic '{topic}' partition {partition} offset {}", r.offset),
+                            message: r.message.clone(),
+                        });
                         cap = None;
                         return;
                     }
@@ -300,7 +278,7 @@ pub fn kafka_source<'scope>(
                     if let Some(rf) = &config.rejects
                         && let Err(e) = write_rejects(rf, &topic, partition, &decoded.rejects)
                     {
-                        errors.fail(format!("cannot write the rejects file: {e}"));
+                        errors.fail(DataflowError::RejectsIo { error: e });
                     }
                 }
                 let Some(batch) = layout.assemble(partition, &mut decoded) else { continue };

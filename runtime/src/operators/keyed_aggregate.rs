@@ -18,7 +18,7 @@ use crate::operators::epochs::EpochStash;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
 use crate::operators::keyed::state::{
-    Group, GroupMap, add_row, emit_change, key_hash, keyed_map, merge_accs, new_group_map, overflow_message, retract_row, touch_group,
+    Group, GroupMap, add_row, emit_change, group_error, key_hash, keyed_map, merge_accs, new_group_map, retract_row, touch_group,
 };
 use serde::{Deserialize, Serialize};
 use timely::dataflow::Stream;
@@ -30,8 +30,20 @@ use vstream_repr::{Batch, Datum, RowKind, Schema};
 /// What moves from a worker to a key's owner: rows, or one partial state per key of a batch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Routed {
-    Rows { target: u32, batch: Batch },
-    Groups { target: u32, groups: PartialStates },
+    /// Rows of keys the target owns.
+    Rows {
+        /// The owner.
+        target: u32,
+        /// The rows.
+        batch: Batch,
+    },
+    /// One partial state per key of a batch, for keys the target owns.
+    Groups {
+        /// The owner.
+        target: u32,
+        /// The states.
+        groups: PartialStates,
+    },
 }
 
 impl Routed {
@@ -46,8 +58,11 @@ impl Routed {
 /// `retractions`, over a changelog.
 #[derive(Clone, Debug)]
 pub struct KeyedAggregateSpec {
+    /// The key columns: the input's first `key_len`.
     pub key_len: usize,
+    /// The aggregates, over the columns after the keys.
     pub aggs: Vec<AggregateSpec>,
+    /// The input is a changelog: `-U`/`-D` rows are taken back.
     pub retractions: bool,
 }
 
@@ -167,7 +182,7 @@ pub fn keyed_aggregate<'scope>(
                         Ok(states) => out.extend(states.into_iter().map(|(target, groups)| Routed::Groups { target, groups })),
                         Err((i, e)) => {
                             let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
-                            route_errors.fail(overflow_message(&route_label, &key, &route_schema, &e));
+                            route_errors.fail(group_error(&route_label, &key, &route_schema, &e));
                             failed = true;
                             return;
                         }
@@ -200,7 +215,7 @@ pub fn keyed_aggregate<'scope>(
                         break;
                     }
                     if let Err((key, e)) = state.apply(part, &spec, &mut changed, &mut buf) {
-                        errors.fail(overflow_message(&label, &key, &schema, &e));
+                        errors.fail(group_error(&label, &key, &schema, &e));
                         state.failed = true;
                     }
                 }

@@ -1,5 +1,6 @@
 //! Filter then project, batch by batch: the stateless part of every query.
 
+use crate::error::DataflowError;
 use crate::operators::SharedErrors;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
@@ -26,7 +27,7 @@ pub fn map_filter_project<'scope>(
                         Ok(Some(b)) => out.push(b),
                         Ok(None) => {}
                         Err(e) => {
-                            errors.fail(format!("{label}: {e}"));
+                            errors.fail(DataflowError::Compute { operator: label.clone(), group: None, message: e.to_string() });
                             return;
                         }
                     }

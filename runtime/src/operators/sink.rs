@@ -1,5 +1,6 @@
 //! Sinks: encode batches and write them to part files, one file, stdout, or nowhere.
 
+use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use std::io::Write;
@@ -211,7 +212,7 @@ fn sink_with<'scope, P>(
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         errors.stop();
                     } else {
-                        errors.fail(format!("sink `{label}`: {e}"));
+                        errors.fail(DataflowError::SinkIo { sink: label.clone(), error: e });
                     }
                     finished = true;
                 }
@@ -226,7 +227,7 @@ fn sink_with<'scope, P>(
             }
             match target.finish() {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => errors.stop(),
-                Err(e) => errors.fail(format!("sink `{label}`: {e}")),
+                Err(e) => errors.fail(DataflowError::SinkIo { sink: label.clone(), error: e }),
                 Ok(()) => {}
             }
         }

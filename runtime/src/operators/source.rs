@@ -1,13 +1,16 @@
 //! The file source: each worker decodes its share of a file's chunks into column batches.
 
+use crate::context::{ReadProgress, RejectsFile, SourceSplit};
+use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::paths::display_path;
 use crate::time::{EPOCHS_PER_ROUND, time_of_event};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
@@ -16,41 +19,6 @@ use vstream_connectors::{DecodeOutput, Decoder, FileSource, RecordDecoder};
 use vstream_planner::dataflow::SourceEventTime;
 use vstream_repr::window::WatermarkTracker;
 use vstream_repr::{Batch, ColumnData, Schema};
-
-/// Where skipped records go: one file shared by all workers, written only on the error path.
-pub type RejectsFile = Arc<Mutex<std::io::BufWriter<File>>>;
-
-/// How far each worker of this process has read a source (chunks read; `usize::MAX` once done).
-/// With an event time, a worker does not read more than [`MAX_LEAD`] chunks ahead of the
-/// slowest: the frontier is the least watermark of all workers, so every chunk one worker reads
-/// ahead of another keeps windows open (memory) that the slower one must first close.
-#[derive(Clone, Debug, Default)]
-pub struct ReadProgress(Arc<Vec<std::sync::atomic::AtomicUsize>>);
-
-/// See [`ReadProgress`].
-pub const MAX_LEAD: usize = 2;
-
-impl ReadProgress {
-    pub fn new(workers: usize) -> Self {
-        ReadProgress(Arc::new((0..workers).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect()))
-    }
-
-    pub(crate) fn set(&self, worker: usize, chunks_read: usize) {
-        if let Some(p) = self.0.get(worker) {
-            p.store(chunks_read, std::sync::atomic::Ordering::Release);
-        }
-    }
-
-    /// The values of the workers other than `worker` (Kafka sources publish their watermarks here).
-    pub(crate) fn others(&self, worker: usize) -> Vec<usize> {
-        self.0.iter().enumerate().filter(|(w, _)| *w != worker).map(|(_, p)| p.load(std::sync::atomic::Ordering::Acquire)).collect()
-    }
-
-    /// Whether `worker`, about to read its chunk number `next`, is too far ahead of another.
-    fn too_far_ahead(&self, worker: usize, next: usize) -> bool {
-        self.0.iter().enumerate().any(|(w, p)| w != worker && p.load(std::sync::atomic::Ordering::Acquire).saturating_add(MAX_LEAD) < next)
-    }
-}
 
 /// What a worker needs to read its part of a file.
 pub struct FileSourceConfig {
@@ -63,7 +31,7 @@ pub struct FileSourceConfig {
     pub rejects: Option<RejectsFile>,
     pub progress: ReadProgress,
     /// Which workers share the chunks.
-    pub split: crate::render::SourceSplit,
+    pub split: SourceSplit,
     /// At most this many rows per epoch (`--set emit.interval=N`): results downstream then lag
     /// the input by at most N rows per worker. `None`: one epoch per chunk.
     pub emit_interval: Option<usize>,
@@ -177,7 +145,7 @@ pub fn file_source<'scope>(
         let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
         let mut file: Option<File> = None;
         // Messages name the file as the user sees it (relative to the current folder).
-        let shown = FileSource { path: crate::run::display_path(&config.source.path), ..config.source.clone() };
+        let shown = FileSource { path: display_path(&config.source.path), ..config.source.clone() };
         let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
         let mut last_chunk: Option<std::time::Instant> = None;
@@ -213,7 +181,7 @@ pub fn file_source<'scope>(
                 match File::open(&config.source.path) {
                     Ok(f) => file = Some(f),
                     Err(e) => {
-                        errors.fail(format!("cannot read {}: {e}", shown.path.display()));
+                        errors.fail(DataflowError::SourceIo { path: shown.path.clone(), error: e });
                         cap = None;
                         return;
                     }
@@ -221,7 +189,7 @@ pub fn file_source<'scope>(
             }
             let Some(f) = file.as_ref() else { return };
             if let Err(e) = decoder.decode_chunk(f, range, &mut out) {
-                errors.fail(e.to_string());
+                errors.fail(DataflowError::from_source(e));
                 cap = None;
                 return;
             }
@@ -243,7 +211,7 @@ pub fn file_source<'scope>(
                         Ok(())
                     });
                     if let Err(e) = written {
-                        errors.fail(format!("cannot write the rejects file: {e}"));
+                        errors.fail(DataflowError::RejectsIo { error: e });
                     }
                 }
                 out.rejects.clear();

@@ -15,7 +15,7 @@ use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
-use crate::operators::keyed::state::{Group, GroupMap, add_row, emit_change, keyed_map, merge_accs, new_group_map, overflow_message};
+use crate::operators::keyed::state::{Group, GroupMap, add_row, emit_change, group_error, keyed_map, merge_accs, new_group_map};
 use crate::time::event_of_time;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -118,7 +118,7 @@ impl WindowKit {
 
     /// Fails the run with an aggregate's error for a group.
     pub(crate) fn fail(&self, errors: &SharedErrors, (key, e): (Vec<Datum>, AggError)) {
-        errors.fail(overflow_message(&self.label, &key, &self.key_schema, &e));
+        errors.fail(group_error(&self.label, &key, &self.key_schema, &e));
     }
 
     /// One output row: the window's columns, the key, the values.

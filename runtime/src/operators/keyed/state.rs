@@ -6,6 +6,7 @@
 //! [`hasher`]: an entry's key group is `KeyGroups::group_of(hasher().hash_one(key))`, so state
 //! can be split by key group from its keys alone (to restore at another worker count).
 
+use crate::error::DataflowError;
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -166,11 +167,12 @@ pub(crate) fn emit_change(
     *emitted = Some(values);
 }
 
-/// `query into `out`: SUM overflows DECIMAL(38, 0) for the group ('a')`.
-pub(crate) fn overflow_message(label: &str, key: &[Datum], schema: &Schema, e: &AggError) -> String {
+/// An aggregate's error for a group: `query into `out`: SUM overflows DECIMAL(38, 0) for the
+/// group ('a')`. `schema` holds the key columns' fields.
+pub(crate) fn group_error(label: &str, key: &[Datum], schema: &Schema, e: &AggError) -> DataflowError {
     let key: Vec<String> = key.iter().zip(&schema.fields).map(|(d, f)| datum_text(d, f.ty)).collect();
     let group = if key.is_empty() { "the global aggregate".to_string() } else { format!("the group ({})", key.join(", ")) };
-    format!("{label}: {e} for {group}")
+    DataflowError::Compute { operator: label.to_string(), group: Some(group), message: e.to_string() }
 }
 
 /// A key value as SQL would write it, for error messages.
