@@ -49,6 +49,12 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
     let mut sink_index = 0;
     for node in &plan.nodes {
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
+        // The streams the node reads, one per `Operator::inputs` edge; LateRows reads its
+        // source's second output instead (`late_streams`).
+        let inputs = match &node.operator {
+            Operator::LateRows { .. } => Vec::new(),
+            _ => node.operator.inputs().iter().map(|edge| streams[edge.from].clone()).collect(),
+        };
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
                 let SourceShare { chunks, rejects, progress, split } = take_prepared(&mut ctx.sources, node.id, &name, "source share")?;
@@ -83,20 +89,24 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 late_streams[node.id] = Some(late);
                 Some(rows)
             }
-            Operator::LateRows { source } => Some(late_streams[*source].clone().expect("sources precede their late rows")),
-            Operator::MapFilterProject { input, predicate, exprs } => {
-                let input = streams[*input].clone().expect("inputs precede their consumers");
+            Operator::LateRows { source } => Some(
+                late_streams[*source]
+                    .clone()
+                    .ok_or_else(|| DataflowError::internal(format!("{name}: source {source} has no late rows")))?,
+            ),
+            Operator::MapFilterProject { predicate, exprs, .. } => {
+                let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
             }
-            Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
-                let input = streams[*input].clone().expect("inputs precede their consumers");
+            Operator::KeyedAggregate { key_len, aggregates, retractions, .. } => {
+                let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 let spec = KeyedAggregateSpec { key_len: *key_len, aggs: aggregates.clone(), retractions: *retractions };
                 Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), key_groups, ctx.errors.clone()))
             }
-            Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
-                let input = streams[*input].clone().expect("inputs precede their consumers");
+            Operator::WindowAggregate { assigner, key_len, aggregates, emit, .. } => {
+                let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 let spec = WindowAggregateSpec {
                     assigner: *assigner,
@@ -113,16 +123,16 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(stream)
             }
-            Operator::Sink { input, name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
-                let input = streams[*input].clone().expect("inputs precede their consumers");
+            Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
+                let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
                 let schema = plan.nodes[node.id].schema.clone();
                 kafka_sink(input, wiring, table, (**kafka).clone(), schema, ctx.metrics.clone(), ctx.errors.clone());
                 sink_index += 1;
                 None
             }
-            Operator::Sink { input, exchange, changelog, .. } => {
-                let input = streams[*input].clone().expect("inputs precede their consumers");
+            Operator::Sink { exchange, changelog, .. } => {
+                let input = single_input(inputs, &name)?;
                 let target = take_prepared(&mut ctx.sink_targets, node.id, &name, "sink target")?;
                 let gather = *exchange == SinkExchange::Gather;
                 let wiring = SinkWiring { name: name.clone(), gather, changelog: *changelog, index: sink_index };
@@ -136,6 +146,19 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
     Ok(())
 }
 
+/// The one input stream of a unary operator. Nodes are in topological order, so an input was
+/// rendered before its reader; a missing or extra one is a bug in the plan.
+fn single_input<'scope>(
+    inputs: Vec<Option<Stream<'scope, u64, Vec<Batch>>>>,
+    name: &str,
+) -> Result<Stream<'scope, u64, Vec<Batch>>, DataflowError> {
+    let count = inputs.len();
+    match <[_; 1]>::try_from(inputs) {
+        Ok([Some(input)]) => Ok(input),
+        _ => Err(DataflowError::internal(format!("{name}: expected one rendered input, the plan gives {count}"))),
+    }
+}
+
 /// What `run` prepared for node `id` (`what`: for the error), taken out.
 fn take_prepared<T>(prepared: &mut [Option<T>], id: usize, name: &str, what: &str) -> Result<T, DataflowError> {
     prepared.get_mut(id).and_then(Option::take).ok_or_else(|| DataflowError::internal(format!("{name}: no {what} prepared")))
@@ -145,13 +168,7 @@ fn take_prepared<T>(prepared: &mut [Option<T>], id: usize, name: &str, what: &st
 fn query_name(plan: &DataflowPlan, id: usize) -> Option<String> {
     let mut at = id;
     loop {
-        let next = plan.nodes.iter().find(|n| match &n.operator {
-            Operator::MapFilterProject { input, .. }
-            | Operator::KeyedAggregate { input, .. }
-            | Operator::WindowAggregate { input, .. }
-            | Operator::Sink { input, .. } => *input == at,
-            Operator::Source { .. } | Operator::LateRows { .. } => false,
-        })?;
+        let next = plan.nodes.iter().find(|n| n.operator.inputs().iter().any(|edge| edge.from == at))?;
         if let Operator::Sink { name, .. } = &next.operator {
             return Some(format!("query into `{name}`"));
         }
