@@ -350,6 +350,12 @@ impl KafkaSink {
         })
     }
 
+    /// Whether a changelog written to the topic carries an `op` column (see
+    /// [`crate::SinkSpec::writes_op_column`]).
+    pub fn writes_op_column(&self) -> bool {
+        crate::spec::writes_op_column(self.upsert, &self.format)
+    }
+
     /// The `bootstrap.servers` property (empty if none; the planner requires one), for messages.
     pub fn bootstrap(&self) -> &str {
         bootstrap(&self.properties)

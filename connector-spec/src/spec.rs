@@ -127,7 +127,26 @@ pub enum SinkSpec {
     Kafka(Box<crate::kafka::KafkaSink>),
 }
 
+/// Whether a changelog written by a sink in `format` (`upsert`: folded by key) carries an `op`
+/// column; see [`SinkSpec::writes_op_column`].
+pub(crate) fn writes_op_column(upsert: bool, format: &Format) -> bool {
+    !upsert && *format != Format::DebeziumJson
+}
+
 impl SinkSpec {
+    /// Whether a changelog written here carries an `op` column (`+I`/`-U`/`+U`/`-D`) before its
+    /// columns: not where rows are folded by key (`'sink.mode' = 'upsert'`), nor where the format
+    /// says each row's kind itself (Debezium), nor where nothing is written. (Stdout may still
+    /// fold a changelog into its result: the runtime decides that.)
+    pub fn writes_op_column(&self) -> bool {
+        match self {
+            SinkSpec::File(f) => writes_op_column(f.upsert, &f.format),
+            SinkSpec::Kafka(k) => k.writes_op_column(),
+            SinkSpec::Stdout => true,
+            SinkSpec::Blackhole => false,
+        }
+    }
+
     /// One line for `explain`: the connector and its main options.
     pub fn describe(&self) -> String {
         match self {

@@ -237,13 +237,7 @@ fn sink_target(
     let folded = changelog && !stdout_changelog && matches!(spec, SinkSpec::Stdout) && !matches!(stdout, StdoutTarget::Capture(_));
     // Written rows carry an `op` column when they are a changelog, except where rows are folded
     // (folded stdout, upsert files) or the format carries the kind itself (Debezium).
-    let op_column = changelog
-        && match spec {
-            SinkSpec::Stdout => !folded,
-            SinkSpec::File(f) => !f.upsert && f.format != Format::DebeziumJson,
-            SinkSpec::Blackhole => false,
-            SinkSpec::Kafka(_) => false,
-        };
+    let op_column = changelog && !folded && spec.writes_op_column();
     let plain_schema = schema;
     let schema = &written_schema(schema, op_column);
     Ok(match spec {

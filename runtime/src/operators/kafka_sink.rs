@@ -21,7 +21,7 @@ use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_connectors::kafka::{KafkaError, KafkaSink, TopicWriter};
-use vstream_connectors::{Format, RowEncoder};
+use vstream_connectors::RowEncoder;
 use vstream_repr::{Batch, DataType, Field, Schema};
 
 /// How rows become messages.
@@ -36,7 +36,7 @@ struct Encoding {
 
 impl Encoding {
     fn new(spec: &KafkaSink, schema: &Schema, changelog: bool) -> Result<Self, String> {
-        let op_column = changelog && !spec.upsert && spec.format != Format::DebeziumJson;
+        let op_column = changelog && spec.writes_op_column();
         let value_schema = if op_column {
             let mut fields = vec![Field::new("op", DataType::Varchar)];
             fields.extend(schema.fields.iter().cloned());
