@@ -308,7 +308,9 @@ fn mac_eq(a: &str, b: &str) -> bool {
 }
 
 fn fingerprint_bytes(f: &Fingerprint) -> Vec<u8> {
-    serde_json::to_vec(f).unwrap_or_default()
+    // Plain data (strings and numbers): serializing it cannot fail, and an empty fingerprint
+    // would make every mismatch look like a match.
+    serde_json::to_vec(f).expect("a fingerprint is plain data")
 }
 
 /// The outcome of one connection attempt or accepted connection.

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::operator::Operator;
-use vstream_connectors::kafka::{KafkaError, KafkaSink, TopicWriter};
 use vstream_connectors::RowEncoder;
+use vstream_connectors::kafka::{KafkaError, KafkaSink, TopicWriter};
 use vstream_repr::{Batch, DataType, Field, Schema};
 
 /// How rows become messages.
@@ -172,7 +172,7 @@ pub fn kafka_sink<'scope>(
                 }
                 Metrics::add(counter, batch.len as u64);
                 if enc.upsert {
-                    pending.entry(time.least().copied().unwrap_or(0)).or_default().push(batch);
+                    pending.entry(*time.least().expect("data comes at a time")).or_default().push(batch);
                 } else {
                     encoded.encode(enc, &batch, true);
                     result = (0..batch.len).try_for_each(|i| w.send(encoded.key(i), Some(encoded.value(i))));
@@ -211,7 +211,7 @@ fn write_upserts(w: &mut TopicWriter, enc: &Encoding, encoded: &mut Encoded, bat
     for (b, batch) in batches.iter().enumerate() {
         encoded.encode(enc, batch, false);
         for i in 0..batch.len {
-            let key = encoded.key(i).unwrap_or_default().to_vec();
+            let key = encoded.key(i).expect("an upsert sink has a key (Encoding::new refuses one without)").to_vec();
             let insert = batch.kind(i).diff() > 0;
             match last.get_mut(&key) {
                 Some(slot) => {
