@@ -33,30 +33,107 @@ use std::time::{Duration, Instant};
 /// What can go wrong setting up a cluster run.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
+    /// The hostfile cannot be read.
     #[error("cannot read the hostfile {path}: {error}")]
-    HostfileRead { path: String, error: std::io::Error },
+    HostfileRead {
+        /// The hostfile, as given.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A hostfile line that is neither blank, a `#` comment, nor `host:port`.
     #[error("hostfile {path}, line {line}: `{text}` is not host:port")]
-    HostfileLine { path: String, line: usize, text: String },
+    HostfileLine {
+        /// The hostfile, as given.
+        path: String,
+        /// Its line number, from 1.
+        line: usize,
+        /// The line, trimmed.
+        text: String,
+    },
+    /// A hostfile with only blank lines and comments.
     #[error("hostfile {path} lists no processes")]
-    HostfileEmpty { path: String },
+    HostfileEmpty {
+        /// The hostfile, as given.
+        path: String,
+    },
+    /// `--processes` asks for more processes than the hostfile lists.
     #[error("--processes {wanted}: the hostfile {path} lists only {listed}")]
-    TooFewHosts { path: String, wanted: usize, listed: usize },
+    TooFewHosts {
+        /// The hostfile, as given.
+        path: String,
+        /// The `--processes` count.
+        wanted: usize,
+        /// The processes the hostfile lists.
+        listed: usize,
+    },
+    /// `--process` is not an index of the cluster.
     #[error("--process {process}: the cluster has {processes} processes (0 to {})", processes - 1)]
-    ProcessOutOfRange { process: usize, processes: usize },
+    ProcessOutOfRange {
+        /// The index asked for.
+        process: usize,
+        /// The processes of the cluster.
+        processes: usize,
+    },
+    /// Cluster mode without a secret to authenticate the peers with.
     #[error("cluster mode needs a shared secret: pass --cluster-secret or set VSTREAM_CLUSTER_SECRET")]
     NoSecret,
+    /// This process cannot listen on its own hostfile address.
     #[error("cannot listen on {address} (this process's hostfile line): {error}")]
-    Listen { address: String, error: std::io::Error },
+    Listen {
+        /// This process's `host:port`.
+        address: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// Peers with no vetted connection (either way) within `connect_timeout`.
     #[error("{}", missing_message(missing, *timeout, *refused))]
-    Missing { missing: Vec<String>, timeout: Duration, refused: usize },
+    Missing {
+        /// Each missing peer, as [`ClusterConfig::describe`] names it.
+        missing: Vec<String>,
+        /// The timeout waited out.
+        timeout: Duration,
+        /// Connections refused meanwhile for a wrong secret: a likely reason the peers are missing.
+        refused: usize,
+    },
+    /// A peer this process connected to turned it away.
     #[error("process {peer} ({address}) refused this process: {reason}")]
-    Refused { peer: usize, address: String, reason: String },
+    Refused {
+        /// The peer's index.
+        peer: usize,
+        /// The peer's `host:port`.
+        address: String,
+        /// Why, as the peer said or as its reply implies.
+        reason: String,
+    },
+    /// A peer whose handshake reply is not MAC'd with the cluster secret.
     #[error("process {peer} ({address}) does not hold the cluster secret (its handshake reply does not prove it)")]
-    Impostor { peer: usize, address: String },
+    Impostor {
+        /// The peer's index.
+        peer: usize,
+        /// The peer's `host:port`.
+        address: String,
+    },
+    /// An authenticated peer whose [`Fingerprint`] differs from this process's.
     #[error("process {peer} ({address}) does not match this process: {difference}")]
-    Mismatch { peer: usize, address: String, difference: String },
+    Mismatch {
+        /// The peer's index.
+        peer: usize,
+        /// The peer's `host:port`.
+        address: String,
+        /// What differs, from [`Fingerprint::difference`].
+        difference: String,
+    },
+    /// A handshake that broke off (I/O error, timeout, not a vstream peer of this version), or an
+    /// authenticated peer at an index that must not connect to this process.
     #[error("handshake with {address} failed: {reason}")]
-    Handshake { address: String, reason: String },
+    Handshake {
+        /// The other end: a hostfile `host:port`, or the socket address a connection came from.
+        address: String,
+        /// Why.
+        reason: String,
+    },
+    /// The vetted sockets cannot be set up for, or handed to, timely's network threads.
     #[error("cannot start the network threads: {0}")]
     Network(std::io::Error),
 }
@@ -134,6 +211,7 @@ pub struct ClusterConfig {
     pub process: usize,
     /// Every process's `host:port`, in process order.
     pub addresses: Vec<String>,
+    /// Authenticates the peers in the handshake; every process holds the same one.
     pub secret: Secret,
     /// How long to wait for every peer to connect.
     pub connect_timeout: Duration,
@@ -142,6 +220,7 @@ pub struct ClusterConfig {
 }
 
 impl ClusterConfig {
+    /// How many processes the cluster has (the hostfile lines in use).
     pub fn processes(&self) -> usize {
         self.addresses.len()
     }
@@ -157,6 +236,7 @@ impl ClusterConfig {
 pub struct Fingerprint {
     /// The vstream version (the wire format of exchanged batches is its own).
     pub version: String,
+    /// How many processes the cluster has.
     pub processes: usize,
     /// Workers per process (`-w`).
     pub workers: usize,

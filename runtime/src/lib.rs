@@ -5,6 +5,8 @@
 //! few thousand rows, never one per row. Nothing on the data path takes a lock: each worker owns
 //! its operators' state; the run's counters are atomics updated once per batch.
 
+#![warn(missing_docs)]
+
 pub mod cluster;
 pub mod context;
 pub mod error;

@@ -8,8 +8,12 @@ use std::time::Duration;
 pub struct Metrics {
     /// Bytes of source files in the run (known before it starts).
     pub bytes_total: u64,
+    /// Bytes of input decoded: of source files (against `bytes_total`, for the progress line),
+    /// and of Kafka message values.
     pub bytes_read: AtomicU64,
+    /// Rows the sources decoded, late rows included; rejected ones (see `rejected`) are not.
     pub rows_in: AtomicU64,
+    /// Records skipped: those that fail to decode, and rows with a NULL event time.
     pub rejected: AtomicU64,
     /// Rows behind their source's watermark (dropped, or written to a late sink).
     pub late: AtomicU64,
@@ -20,17 +24,22 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counters at zero for a run reading `bytes_total` bytes of files into `sinks` (their
+    /// tables, in plan order).
     pub fn new(bytes_total: u64, sinks: Vec<String>) -> Self {
         Metrics { bytes_total, rows_out: sinks.into_iter().map(|s| (s, AtomicU64::new(0))).collect(), ..Default::default() }
     }
+    /// Adds `n` to `counter` (relaxed: the counters order nothing).
     pub fn add(counter: &AtomicU64, n: u64) {
         if n > 0 {
             counter.fetch_add(n, Ordering::Relaxed);
         }
     }
+    /// The value of `counter` now.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }
+    /// The counters now, and `elapsed`, the run's wall time.
     pub fn summary(&self, elapsed: Duration) -> RunSummary {
         RunSummary {
             rows_in: Self::get(&self.rows_in),
@@ -47,19 +56,28 @@ impl Metrics {
 /// What a finished run did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
+    /// See [`Metrics::rows_in`].
     pub rows_in: u64,
+    /// Rows written, per sink (by its table) in plan order.
     pub rows_out: Vec<(String, u64)>,
+    /// See [`Metrics::rejected`].
     pub rejected: u64,
+    /// See [`Metrics::late`].
     pub late: u64,
+    /// See [`Metrics::null_event_time`].
     pub null_event_time: u64,
+    /// See [`Metrics::bytes_read`].
     pub bytes_read: u64,
+    /// Wall time from the start of `run` to its end.
     pub elapsed: Duration,
 }
 
 impl RunSummary {
+    /// Rows written, over all sinks.
     pub fn total_out(&self) -> u64 {
         self.rows_out.iter().map(|(_, n)| n).sum()
     }
+    /// Input rows per second of `elapsed` (the throughput the CLI reports).
     pub fn events_per_sec(&self) -> f64 {
         self.rows_in as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }

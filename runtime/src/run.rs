@@ -27,12 +27,15 @@ pub enum StdoutTarget {
     Capture(Arc<Mutex<Vec<u8>>>),
 }
 
+/// How to run a plan: workers, cluster, where stdout goes, and the settings that shape epochs,
+/// key placement and sink files. [`Default`]: one worker, alone, stdout a pipe, fresh sinks.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
     /// Worker threads in this process.
     pub workers: usize,
     /// Several processes from a hostfile; `None`: this process alone.
     pub cluster: Option<ClusterConfig>,
+    /// Where bare SELECTs print; only the cluster's worker 0 writes there.
     pub stdout: StdoutTarget,
     /// Bytes per source chunk (the unit of work a worker reads at once).
     pub chunk_size: u64,
@@ -71,24 +74,53 @@ impl Default for RunConfig {
     }
 }
 
+/// Why a run failed: before it started (sources, sinks, settings, the cluster's setup), while it
+/// ran ([`DataflowError`]), or because a peer process went away.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     // The io::Error is part of the one-line message, not a `source`, so it is not printed twice.
+    /// A source file that cannot be read (or is a directory), found before the workers start.
     #[error("cannot read {}: {error}", path.display())]
-    SourceMissing { path: PathBuf, error: std::io::Error },
+    SourceMissing {
+        /// The file, relative to the current folder when under it (this process's own, for a
+        /// per-process path).
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A sink folder that cannot be made or cleared, or a rejects file that cannot be created,
+    /// before the workers start.
     #[error("cannot prepare sink `{name}` at {}: {error}", path.display())]
-    SinkSetup { name: String, path: PathBuf, error: std::io::Error },
+    SinkSetup {
+        /// The sink's table, or `rejects`.
+        name: String,
+        /// The sink's folder or file, or the rejects file, relative to the current folder when
+        /// under it.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
     /// A failure while the dataflow ran (the first, if several).
     #[error(transparent)]
     Dataflow(#[from] DataflowError),
+    /// `RunConfig::key_groups` is not a power of two.
     #[error("the key group count must be a power of two, not {0}")]
     KeyGroups(u32),
+    /// Timely cannot start the worker threads (its error, as text).
     #[error("cannot start the workers: {0}")]
     Start(String),
+    /// The cluster cannot be set up: connections, handshakes, network threads.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// A peer's link broke before this process's workers finished, and this process had no
+    /// error of its own.
     #[error("lost {peer} mid-run: {why}; this process's output is incomplete (if that process failed, its own error says why)")]
-    LostPeer { peer: String, why: String },
+    LostPeer {
+        /// The first peer lost, as [`ClusterConfig::describe`] names it.
+        peer: String,
+        /// How its link broke (closed, or the I/O error).
+        why: String,
+    },
 }
 
 /// The text in a source or rejects path that each process replaces with its index, so each

@@ -38,6 +38,7 @@ impl<D> EpochStash<D> {
         self.epochs.keys().next().copied()
     }
 
+    /// Whether no epoch is held.
     pub fn is_empty(&self) -> bool {
         self.epochs.is_empty()
     }
@@ -57,6 +58,7 @@ impl HeldCapability {
         }
     }
 
+    /// The capability held, if any (to emit at its time).
     pub fn get(&self) -> Option<&Capability<u64>> {
         self.0.as_ref()
     }

@@ -42,9 +42,15 @@ const OFFSET_EPOCHS: usize = 64;
 
 /// What a worker needs to read its partitions.
 pub struct KafkaSourceConfig {
+    /// The topic, the client's properties, where partitions start and end, and how to decode
+    /// the messages.
     pub source: KafkaSource,
+    /// All the table's columns, its `METADATA FROM` columns (timestamp, partition, offset)
+    /// included: the others come from the message value.
     pub table_schema: Schema,
+    /// The columns emitted, indices into `table_schema`, ascending.
     pub projection: Vec<usize>,
+    /// Where skipped messages go, as JSON lines; `None`: nowhere.
     pub rejects: Option<RejectsFile>,
     /// Per worker of this process: its watermark as a timely time with the lowest bit set while
     /// all its partitions are idle, or [`DONE`] once it reads nothing more. See
@@ -52,6 +58,7 @@ pub struct KafkaSourceConfig {
     pub watermarks: ReadProgress,
     /// The global index of this process's first worker: `watermarks` is indexed from it.
     pub first_worker: usize,
+    /// The table's event time: times are then watermarks, not wall-clock epochs.
     pub event_time: Option<SourceEventTime>,
 }
 

@@ -15,19 +15,53 @@ use vstream_repr::{Batch, Schema};
 /// Where a worker's share of a sink's rows goes.
 pub enum SinkTarget {
     /// A file (a part file, or the single file on worker 0), CSV or JSON lines.
-    File { writer: std::io::BufWriter<std::fs::File>, encoder: RowEncoder },
+    File {
+        /// The open file, its header (if any) already written.
+        writer: std::io::BufWriter<std::fs::File>,
+        /// Encodes batches in the sink's format, the `op` column included for a changelog.
+        encoder: RowEncoder,
+    },
     /// Standard output as CSV (a pipe or file).
-    StdoutCsv { encoder: RowEncoder },
+    StdoutCsv {
+        /// Encodes batches as CSV; the header is already printed.
+        encoder: RowEncoder,
+    },
     /// Standard output as an aligned table (a terminal): rows are held and printed in blocks.
-    StdoutTable { schema: Schema, rows: Vec<Vec<Option<String>>> },
+    StdoutTable {
+        /// The columns the table shows (its header).
+        schema: Schema,
+        /// Rows held for the next block, as cell texts (`None`: NULL).
+        rows: Vec<Vec<Option<String>>>,
+    },
     /// An in-memory buffer (tests), CSV with a header.
-    Capture { buffer: Arc<Mutex<Vec<u8>>>, encoder: RowEncoder },
+    Capture {
+        /// Where the CSV goes; the header is already in it.
+        buffer: Arc<Mutex<Vec<u8>>>,
+        /// Encodes batches as CSV.
+        encoder: RowEncoder,
+    },
     /// Standard output for a changelog, shown as its result: rows are folded (a retraction
     /// cancels its row) and the current result is printed when the input ends.
-    StdoutFolded { schema: Schema, terminal: bool, fold: Fold },
+    StdoutFolded {
+        /// The result's columns (no `op` column).
+        schema: Schema,
+        /// Print an aligned table; else CSV, its header already printed.
+        terminal: bool,
+        /// The result so far.
+        fold: Fold,
+    },
     /// An upsert file sink: the changelog is folded and the final rows are written when the
     /// input ends. A key's changes all come from one worker, so each worker folds its own part.
-    FileUpsert { writer: std::io::BufWriter<std::fs::File>, encoder: RowEncoder, schema: Schema, fold: Fold },
+    FileUpsert {
+        /// The open file, its header (if any) already written.
+        writer: std::io::BufWriter<std::fs::File>,
+        /// Encodes the final rows in the sink's format.
+        encoder: RowEncoder,
+        /// The rows' columns (no `op` column).
+        schema: Schema,
+        /// This worker's part of the result so far.
+        fold: Fold,
+    },
     /// Counts and drops (blackhole sinks, and workers with nothing to write).
     Discard,
 }
@@ -163,9 +197,13 @@ fn print_table(schema: &Schema, rows: &mut Vec<Vec<Option<String>>>) -> std::io:
 /// How a sink operator is wired: its name, whether rows first gather on worker 0, whether they
 /// are a changelog, and its index among the run's sinks (for the rows-out counter).
 pub struct SinkWiring {
+    /// The operator's name (`{node}:Sink({table})`), in its error messages.
     pub name: String,
+    /// Send every row to worker 0 first (a single file, stdout); else each worker writes its own.
     pub gather: bool,
+    /// The rows are a changelog: their kinds (`+I`, `-U`, `+U`, `-D`) are written, or folded.
     pub changelog: bool,
+    /// The sink's place in [`Metrics::rows_out`].
     pub index: usize,
 }
 

@@ -22,13 +22,19 @@ use vstream_repr::{Batch, ColumnData, Schema};
 
 /// What a worker needs to read its part of a file.
 pub struct FileSourceConfig {
+    /// The file (this process's own, for a per-process path) and how to decode it.
     pub source: FileSource,
+    /// All the table's columns.
     pub table_schema: Schema,
+    /// The columns decoded, indices into `table_schema`, ascending.
     pub projection: Vec<usize>,
     /// All chunks of the file; this worker reads those with `index % readers == reader` (all
     /// workers of all processes, or this process's workers for a per-process file).
     pub chunks: Vec<Range<u64>>,
+    /// Where skipped records go, as JSON lines; `None`: nowhere.
     pub rejects: Option<RejectsFile>,
+    /// How many chunks each worker of this process has read, so that, with an event time, none
+    /// reads too far ahead of the others.
     pub progress: ReadProgress,
     /// Which workers share the chunks.
     pub split: SourceSplit,
