@@ -1,4 +1,4 @@
-//! vstream's runtime: renders a [`DataflowPlan`] into timely operators on every worker and runs
+//! vstream's runtime: renders a [`DataflowPlan`](vstream_planner::DataflowPlan) into timely operators on every worker and runs
 //! it. This is the only crate that knows timely.
 //!
 //! Rows travel as `Vec<Batch>` containers (column batches), so timely handles one message per

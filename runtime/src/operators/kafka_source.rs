@@ -6,7 +6,7 @@
 //! worker's watermark: the least of its partitions' watermarks (each partition's largest event
 //! time minus the delay), leaving out partitions read to their end and partitions idle for
 //! `'source.idle-timeout'`; rows behind it are late (second output). A worker whose partitions
-//! are all idle follows the other workers of its process ([`follow_others`]), and a worker with
+//! are all idle follows the other workers of its process (`follow_others`), and a worker with
 //! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
 //! are kept per epoch ([`EpochOffsets`]) for checkpoints.
 
@@ -53,8 +53,8 @@ pub struct KafkaSourceConfig {
     /// Where skipped messages go, as JSON lines; `None`: nowhere.
     pub rejects: Option<RejectsFile>,
     /// Per worker of this process: its watermark as a timely time with the lowest bit set while
-    /// all its partitions are idle, or [`DONE`] once it reads nothing more. See
-    /// [`follow_others`].
+    /// all its partitions are idle, or `DONE` once it reads nothing more. See
+    /// `follow_others`.
     pub watermarks: ReadProgress,
     /// The global index of this process's first worker: `watermarks` is indexed from it.
     pub first_worker: usize,

@@ -1,9 +1,9 @@
 //! Per-key aggregate state, as GROUP BY and windows keep it on a key's owner: a [`Group`] per
-//! key in a [`GroupMap`] keyed by the key's encoding, and the steps that change it (add a row,
+//! key in a `GroupMap` keyed by the key's encoding, and the steps that change it (add a row,
 //! retract one, merge a partial state, emit the change since the last emission).
 //!
 //! Every map here is keyed by the key encoding that `route::encode_key` writes, hashed with
-//! [`hasher`]: an entry's key group is `KeyGroups::group_of(hasher().hash_one(key))`, so state
+//! `hasher`: an entry's key group is `KeyGroups::group_of(hasher().hash_one(key))`, so state
 //! can be split by key group from its keys alone (to restore at another worker count).
 
 use crate::error::DataflowError;
