@@ -16,7 +16,7 @@
 use crate::operators::SharedErrors;
 use crate::operators::epochs::EpochStash;
 use crate::operators::keyed::KeyGroups;
-use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
+use crate::operators::keyed::route::{KeyRouter, PartialStates, Routed, encode_key};
 use crate::operators::keyed::state::{
     Group, GroupMap, add_row, emit_change, group_error, key_hash, keyed_map, merge_accs, new_group_map, retract_row, touch_group,
 };
@@ -26,33 +26,6 @@ use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, Datum, RowKind, Schema};
-
-/// What moves from a worker to a key's owner: rows, or one partial state per key of a batch.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum Routed {
-    /// Rows of keys the target owns.
-    Rows {
-        /// The owner.
-        target: u32,
-        /// The rows.
-        batch: Batch,
-    },
-    /// One partial state per key of a batch, for keys the target owns.
-    Groups {
-        /// The owner.
-        target: u32,
-        /// The states.
-        groups: PartialStates,
-    },
-}
-
-impl Routed {
-    fn target(&self) -> u32 {
-        match self {
-            Routed::Rows { target, .. } | Routed::Groups { target, .. } => *target,
-        }
-    }
-}
 
 /// What the keyed operator computes: `aggs` grouped by the first `key_len` input columns; with
 /// `retractions`, over a changelog.
@@ -120,7 +93,7 @@ impl KeyedAggregateState {
     ) -> Result<(), (Vec<Datum>, AggError)> {
         match part {
             Routed::Rows { batch, .. } => add_rows(&batch, spec, &mut self.groups, changed, buf),
-            Routed::Groups { groups, .. } => merge_groups(&groups, &spec.aggs, &mut self.groups, changed),
+            Routed::Partials { partials, .. } => merge_groups(&partials, &spec.aggs, &mut self.groups, changed),
         }
     }
 
@@ -179,7 +152,7 @@ pub fn keyed_aggregate<'scope>(
                     }
                     // One partial state per key of the batch, sent to the key's owner.
                     match router.pre_aggregate(&batch, &route_aggs, |_, add| add(0, 0)) {
-                        Ok(states) => out.extend(states.into_iter().map(|(target, groups)| Routed::Groups { target, groups })),
+                        Ok(states) => out.extend(states.into_iter().map(|(target, partials)| Routed::Partials { target, partials })),
                         Err((i, e)) => {
                             let key: Vec<Datum> = batch.columns[..key_len].iter().map(|c| c.datum(i)).collect();
                             route_errors.fail(group_error(&route_label, &key, &route_schema, &e));

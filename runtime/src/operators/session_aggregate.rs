@@ -5,8 +5,9 @@
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
+use crate::operators::keyed::route::Routed;
 use crate::operators::keyed::state::{add_row, hasher, keyed_map, merge_accs};
-use crate::operators::window_aggregate::{WindowAggregateSpec, WindowKit, WindowRouted, event_time, frontier_event_time, route};
+use crate::operators::window_aggregate::{WindowAggregateSpec, WindowKit, event_time, frontier_event_time, route};
 use crate::time::event_of_time;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -189,19 +190,19 @@ pub fn session_aggregate<'scope>(
     let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, key_groups, errors.clone());
     // As for fixed windows: a changelog is computed per epoch, in epoch order.
     let per_epoch = emit.is_changelog();
-    routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
+    routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
         let mut state = SessionState::default();
-        let mut stash: EpochStash<WindowRouted> = EpochStash::default();
+        let mut stash: EpochStash<Routed> = EpochStash::default();
         let mut cap = HeldCapability::default();
         let mut buf = Vec::new();
         move |(input, frontier), output| {
             // Adds a part's rows to their keys; `touched` gets each key first made dirty.
-            let mut apply = |part: WindowRouted,
+            let mut apply = |part: Routed,
                              keys: &mut SessionMap,
                              schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
                              touched: &mut Vec<Vec<u8>>|
              -> Result<(), (Vec<Datum>, AggError)> {
-                let WindowRouted::Rows { batch, .. } = part else { return Ok(()) };
+                let Routed::Rows { batch, .. } = part else { return Ok(()) };
                 for i in 0..batch.len {
                     let Some(ts) = event_time(&batch, i) else { continue };
                     spec.encode_key(&batch, i, &mut buf);

@@ -14,7 +14,7 @@
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
-use crate::operators::keyed::route::{KeyRouter, PartialStates, encode_key};
+use crate::operators::keyed::route::{KeyRouter, Routed, encode_key};
 use crate::operators::keyed::state::{Group, GroupMap, add_row, emit_change, group_error, keyed_map, merge_accs, new_group_map};
 use crate::time::event_of_time;
 use serde::{Deserialize, Serialize};
@@ -26,34 +26,6 @@ use timely::progress::frontier::AntichainRef;
 use vstream_repr::WindowEmit;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::{Batch, ColumnData, Datum, RowKind, Schema, WindowAssigner};
-
-/// What moves from a worker to a key's owner: rows, or one batch's partial states.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum WindowRouted {
-    /// Rows of keys the target owns.
-    Rows {
-        /// The owner.
-        target: u32,
-        /// The rows.
-        batch: Batch,
-    },
-    /// One partial state per (window, key) of a batch, for keys the target owns.
-    Partials {
-        /// The owner.
-        target: u32,
-        /// The states.
-        partials: PartialStates,
-    },
-}
-
-impl WindowRouted {
-    /// The worker it goes to.
-    pub(crate) fn target(&self) -> u32 {
-        match self {
-            WindowRouted::Rows { target, .. } | WindowRouted::Partials { target, .. } => *target,
-        }
-    }
-}
 
 /// What the window operators compute: `aggs` grouped by window and the `key_len` key columns
 /// after the event time (column 0), windows by `assigner`, emitted as `emit` says; `schema`
@@ -155,7 +127,7 @@ pub(crate) fn route<'scope>(
     assigner: WindowAssigner,
     key_groups: KeyGroups,
     errors: SharedErrors,
-) -> Stream<'scope, u64, Vec<WindowRouted>> {
+) -> Stream<'scope, u64, Vec<Routed>> {
     let pre_aggregate = !matches!(assigner, WindowAssigner::Session { .. }) && spec.aggs.iter().all(Accumulator::pre_aggregates);
     input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
         let mut router = KeyRouter::new(key_groups, 1..1 + spec.key_len, true);
@@ -167,10 +139,10 @@ pub(crate) fn route<'scope>(
                     data.clear();
                     return;
                 }
-                let mut out: Vec<WindowRouted> = Vec::new();
+                let mut out: Vec<Routed> = Vec::new();
                 for batch in data.drain(..) {
                     if !pre_aggregate {
-                        out.extend(router.split(batch).into_iter().map(|(target, batch)| WindowRouted::Rows { target, batch }));
+                        out.extend(router.split(batch).into_iter().map(|(target, batch)| Routed::Rows { target, batch }));
                         continue;
                     }
                     let windows = |i, add: &mut dyn FnMut(i64, i64)| {
@@ -179,7 +151,7 @@ pub(crate) fn route<'scope>(
                         }
                     };
                     match router.pre_aggregate(&batch, &spec.aggs, windows) {
-                        Ok(states) => out.extend(states.into_iter().map(|(target, partials)| WindowRouted::Partials { target, partials })),
+                        Ok(states) => out.extend(states.into_iter().map(|(target, partials)| Routed::Partials { target, partials })),
                         Err((i, e)) => {
                             spec.fail(&errors, (spec.key_of(&batch, i), e));
                             failed = true;
@@ -243,14 +215,14 @@ pub fn window_aggregate<'scope>(
     // it arrives; otherwise it is held per epoch and applied in epoch order, so the changes
     // emitted at epoch t are exactly those of the input up to t.
     let per_epoch = emit.is_changelog();
-    routed.unary_frontier(Exchange::new(|r: &WindowRouted| r.target() as u64), name, move |_cap, _info| {
+    routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
         let mut state = WindowAggregateState { fired_until: i64::MIN, ..Default::default() };
-        let mut stash: EpochStash<WindowRouted> = EpochStash::default();
+        let mut stash: EpochStash<Routed> = EpochStash::default();
         // Held while there is state, at most the frontier: the time fired rows are emitted at.
         let mut cap = HeldCapability::default();
         let mut buf = Vec::new();
         move |(input, frontier), output| {
-            let mut apply = |part: WindowRouted,
+            let mut apply = |part: Routed,
                              windows: &mut BTreeMap<i64, WindowGroups>,
                              changed: &mut Vec<(i64, Vec<u8>)>|
              -> Result<(), (Vec<Datum>, AggError)> {
@@ -261,7 +233,7 @@ pub fn window_aggregate<'scope>(
                     }
                 };
                 match part {
-                    WindowRouted::Partials { partials, .. } => {
+                    Routed::Partials { partials, .. } => {
                         for entry in partials.entries() {
                             let (start, end) = entry.window;
                             let map = &mut windows.entry(end).or_insert_with(|| WindowGroups::new(start)).groups;
@@ -279,7 +251,7 @@ pub fn window_aggregate<'scope>(
                             touch(end, entry.key, group);
                         }
                     }
-                    WindowRouted::Rows { batch, .. } => {
+                    Routed::Rows { batch, .. } => {
                         for i in 0..batch.len {
                             let Some(ts) = event_time(&batch, i) else { continue };
                             spec.encode_key(&batch, i, &mut buf);

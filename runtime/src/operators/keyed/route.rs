@@ -25,6 +25,35 @@ pub(crate) fn encode_key(batch: &Batch, key_columns: Range<usize>, row: usize, b
     }
 }
 
+/// What moves from a worker to a key's owner in GROUP BY and window aggregates: rows, or one
+/// batch's partial states (one per key, or per window and key).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Routed {
+    /// Rows of keys the target owns.
+    Rows {
+        /// The owner.
+        target: u32,
+        /// The rows.
+        batch: Batch,
+    },
+    /// One partial state per (window,) key of a batch, for keys the target owns.
+    Partials {
+        /// The owner.
+        target: u32,
+        /// The states.
+        partials: PartialStates,
+    },
+}
+
+impl Routed {
+    /// The worker it goes to.
+    pub(crate) fn target(&self) -> u32 {
+        match self {
+            Routed::Rows { target, .. } | Routed::Partials { target, .. } => *target,
+        }
+    }
+}
+
 /// The route before a keyed exchange, shared by GROUP BY and windows: it sends a batch's rows to
 /// the workers that own their keys, or pre-aggregates the batch into one partial state per
 /// (window, key) and sends those.
