@@ -270,6 +270,16 @@ INSERT INTO out SELECT auction FROM bid;\n"
     out.assert_error("error: cannot prepare sink `out` at bids.csv/out: Not a directory (os error 20)");
 }
 
+#[test]
+fn rejects_file_that_cannot_be_created() {
+    let script = "CREATE TABLE bid (auction BIGINT, price BIGINT)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true',
+        'csv.on-error' = 'skip', 'csv.rejects' = 'bids.csv/rejects.jsonl');
+SELECT auction FROM bid;\n";
+    let out = Fixture::new(script, Some("auction,price\n1,2\n")).vstream(&["run", "q.sql"]);
+    out.assert_error("error: cannot create the rejects file bids.csv/rejects.jsonl: Not a directory (os error 20)");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors: one per mistake a user can make
 // ---------------------------------------------------------------------------------------------

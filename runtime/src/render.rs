@@ -57,7 +57,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         };
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
-                let SourceShare { chunks, rejects, progress, split } = take_prepared(&mut ctx.sources, node.id, &name, "source share")?;
+                let SourceShare::File { chunks, rejects, progress, split } =
+                    take_prepared(&mut ctx.sources, node.id, &name, "source share")?
+                else {
+                    return Err(DataflowError::internal(format!("{name}: a file source was given a Kafka share")));
+                };
                 let config = FileSourceConfig {
                     source: file.clone(),
                     table_schema: table_schema.clone(),
@@ -75,14 +79,18 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 Some(rows)
             }
             Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, .. } => {
-                let SourceShare { rejects, progress, split, .. } = take_prepared(&mut ctx.sources, node.id, &name, "source share")?;
+                let SourceShare::Kafka { rejects, watermarks, first_worker } =
+                    take_prepared(&mut ctx.sources, node.id, &name, "source share")?
+                else {
+                    return Err(DataflowError::internal(format!("{name}: a Kafka source was given a file share")));
+                };
                 let config = KafkaSourceConfig {
                     source: (**kafka).clone(),
                     table_schema: table_schema.clone(),
                     projection: projection.clone(),
                     rejects,
-                    watermarks: progress,
-                    first_worker: split.first_worker,
+                    watermarks,
+                    first_worker,
                     event_time: *event_time,
                 };
                 let (rows, late) = kafka_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());

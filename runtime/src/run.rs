@@ -1,7 +1,7 @@
 //! Running a planned script: prepare sources and sinks, start the workers, wait, report.
 
 use crate::cluster::{ClusterConfig, ClusterError, Fingerprint, LinkWatch};
-use crate::context::{ReadProgress, RejectsFile, SourceShare, SourceSplit};
+use crate::context::{ReadProgress, RejectsFile, SourceShare, SourceSplit, WatermarkBoard};
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::sink::SinkTarget;
@@ -88,14 +88,21 @@ pub enum RunError {
         /// Why.
         error: std::io::Error,
     },
-    /// A sink folder that cannot be made or cleared, or a rejects file that cannot be created,
-    /// before the workers start.
+    /// A sink folder that cannot be made or cleared before the workers start.
     #[error("cannot prepare sink `{name}` at {}: {error}", path.display())]
     SinkSetup {
-        /// The sink's table, or `rejects`.
+        /// The sink's table.
         name: String,
-        /// The sink's folder or file, or the rejects file, relative to the current folder when
-        /// under it.
+        /// The sink's folder or file, relative to the current folder when under it.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A source's rejects file (`'csv.rejects'`, `'json.rejects'`) that cannot be created before
+    /// the workers start.
+    #[error("cannot create the rejects file {}: {error}", path.display())]
+    RejectsSetup {
+        /// The rejects file, relative to the current folder when under it.
         path: PathBuf,
         /// Why.
         error: std::io::Error,
@@ -327,7 +334,7 @@ fn sink_target(
 
 /// Opens a rejects file for the run (created, or truncated), and keeps it to flush at the end.
 fn open_rejects(path: &Path, rejects_files: &mut Vec<RejectsFile>) -> Result<RejectsFile, RunError> {
-    let file = File::create(path).map_err(|error| RunError::SinkSetup { name: "rejects".into(), path: display_path(path), error })?;
+    let file = File::create(path).map_err(|error| RunError::RejectsSetup { path: display_path(path), error })?;
     let w = Arc::new(Mutex::new(BufWriter::new(file)));
     rejects_files.push(w.clone());
     Ok(w)
@@ -366,13 +373,13 @@ fn prepare_sources(
                 // file across this process's workers.
                 let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process };
                 let chunks = plan_chunks(len, config.chunk_size);
-                prepared.shares[n.id] = Some(SourceShare { chunks, rejects, progress: ReadProgress::new(workers), split });
+                prepared.shares[n.id] = Some(SourceShare::File { chunks, rejects, progress: ReadProgress::new(workers), split });
             }
             SourceSpec::Kafka(k) => {
                 let rejects = k.rejects.as_deref().map(|p| open_rejects(p, &mut prepared.rejects_files)).transpose()?;
                 // Partitions go to the workers of all processes; watermarks are shared in a process.
-                let split = SourceSplit { first_worker: process * workers, local_workers: workers, per_process: false };
-                prepared.shares[n.id] = Some(SourceShare { chunks: Vec::new(), rejects, progress: ReadProgress::new(workers), split });
+                let watermarks = WatermarkBoard::new(workers);
+                prepared.shares[n.id] = Some(SourceShare::Kafka { rejects, watermarks, first_worker: process * workers });
             }
         }
     }

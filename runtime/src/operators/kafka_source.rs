@@ -10,7 +10,7 @@
 //! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
 //! are kept per epoch ([`EpochOffsets`]) for checkpoints.
 
-use crate::context::{ReadProgress, RejectsFile};
+use crate::context::{RejectsFile, WatermarkBoard};
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
@@ -52,31 +52,25 @@ pub struct KafkaSourceConfig {
     pub projection: Vec<usize>,
     /// Where skipped messages go, as JSON lines; `None`: nowhere.
     pub rejects: Option<RejectsFile>,
-    /// Per worker of this process: its watermark as a timely time with the lowest bit set while
-    /// all its partitions are idle, or `DONE` once it reads nothing more. See
+    /// Per worker of this process: its watermark, and whether all its partitions are idle. See
     /// `follow_others`.
-    pub watermarks: ReadProgress,
+    pub watermarks: WatermarkBoard,
     /// The global index of this process's first worker: `watermarks` is indexed from it.
     pub first_worker: usize,
     /// The table's event time: times are then watermarks, not wall-clock epochs.
     pub event_time: Option<SourceEventTime>,
 }
 
-/// See [`KafkaSourceConfig::watermarks`].
-const DONE: usize = usize::MAX;
-
-/// A worker's published watermark: the time, less its lowest bit (so at most 1 ms early, never
-/// late), which says whether all its partitions are idle.
-fn publish(watermarks: &ReadProgress, worker: usize, watermark: i64, idle: bool) {
-    watermarks.set(worker, ((time_of_event(watermark) & !1) | idle as u64) as usize);
+/// Publishes a worker's watermark (an event time) and whether all its partitions are idle.
+fn publish(watermarks: &WatermarkBoard, worker: usize, watermark: i64, idle: bool) {
+    watermarks.publish(worker, time_of_event(watermark), idle);
 }
 
 /// The watermark of a worker whose partitions are all idle (`own`): the least of the workers
 /// (of this process) that are not idle, so it holds none of them back; when every worker is
 /// idle, the largest of theirs (all have read what there was).
-fn follow_others(watermarks: &ReadProgress, worker: usize, own: i64) -> i64 {
-    let others: Vec<(i64, bool)> =
-        watermarks.others(worker).into_iter().filter(|v| *v != DONE).map(|v| (event_of_time(v as u64 & !1), v & 1 == 1)).collect();
+fn follow_others(watermarks: &WatermarkBoard, worker: usize, own: i64) -> i64 {
+    let others: Vec<(i64, bool)> = watermarks.others(worker).into_iter().map(|(t, idle)| (event_of_time(t), idle)).collect();
     match others.iter().filter(|(_, idle)| !idle).map(|(t, _)| *t).min() {
         Some(least_active) => own.max(least_active),
         None => others.iter().map(|(t, _)| *t).fold(own, i64::max),
@@ -244,7 +238,7 @@ pub fn kafka_source<'scope>(
             if st.reader.parts.is_empty() {
                 // More workers than partitions: nothing to read, ever (partitions added later are
                 // not picked up), so this worker holds nothing back.
-                config.watermarks.set(local, DONE);
+                config.watermarks.finish(local);
                 cap = None;
                 return;
             }
@@ -323,7 +317,7 @@ pub fn kafka_source<'scope>(
             drop(output);
             drop(late_output);
             if st.reader.all_done() {
-                config.watermarks.set(local, DONE);
+                config.watermarks.finish(local);
                 cap = None;
                 return;
             }
@@ -406,7 +400,7 @@ mod tests {
 
     #[test]
     fn idle_workers_follow_the_others() {
-        let w = ReadProgress::new(3);
+        let w = WatermarkBoard::new(3);
         // Worker 1 is active at 1000, worker 2 idle at 5000: idle worker 0 follows the active one.
         publish(&w, 1, 1000, false);
         publish(&w, 2, 5000, true);
@@ -415,7 +409,7 @@ mod tests {
         assert_eq!(follow_others(&w, 0, 2000), 2000);
         // All idle: the largest; a finished worker counts for nothing.
         publish(&w, 1, 1000, true);
-        w.set(2, DONE);
+        w.finish(2);
         assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
         // Published watermarks are at most 1 ms early.
         publish(&w, 1, 1001, false);
