@@ -429,7 +429,12 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
                     Some(SinkTarget::Discard)
                 }
             },
-            _ => None,
+            // Only sinks write; every other operator is listed, so a new one is decided here.
+            Operator::Source { .. }
+            | Operator::LateRows { .. }
+            | Operator::MapFilterProject { .. }
+            | Operator::KeyedAggregate { .. }
+            | Operator::WindowAggregate { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {
