@@ -244,16 +244,7 @@ impl KafkaSource {
                 "'scan.startup.specific-offsets' needs 'scan.startup.mode' = 'specific-offsets'",
             ));
         }
-        let bounded = match t.get("scan.bounded.mode") {
-            None | Some("unbounded") => false,
-            Some("latest-offset") => true,
-            Some(other) => {
-                return Err(OptionError::new(
-                    Some("scan.bounded.mode"),
-                    format!("option 'scan.bounded.mode' must be 'unbounded' or 'latest-offset', not '{other}'"),
-                ));
-            }
-        };
+        let bounded = t.choice("scan.bounded.mode", &[("unbounded", false), ("latest-offset", true)])?;
         if matches!(startup, StartupMode::GroupOffsets) && !t.options().iter().any(|(k, _)| k == "properties.group.id") {
             return Err(OptionError::new(Some("scan.startup.mode"), "'group-offsets' needs 'properties.group.id'"));
         }
@@ -305,28 +296,13 @@ impl KafkaSink {
         let format = value_format(t)?;
         t.check_applicable(&format, "sink")?;
         check_key_options(t)?;
-        let upsert = match t.get("sink.mode") {
-            None | Some("changelog") => false,
-            Some("upsert") => true,
-            Some(other) => {
-                return Err(OptionError::new(
-                    Some("sink.mode"),
-                    format!("option 'sink.mode' must be 'changelog' or 'upsert', not '{other}'"),
-                ));
-            }
-        };
+        let upsert = t.choice("sink.mode", crate::spec::SINK_MODES)?;
         if upsert && format == Format::DebeziumJson {
             return Err(OptionError::new(Some("sink.mode"), "an upsert sink writes rows, not Debezium change events"));
         }
         let key_fields: Vec<String> =
             t.get("key.fields").map(|v| v.split(';').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect()).unwrap_or_default();
-        let key_format = match t.get("key.format") {
-            None | Some("json") => Format::JsonLines,
-            Some("csv") => Format::Csv(Default::default()),
-            Some(other) => {
-                return Err(OptionError::new(Some("key.format"), format!("option 'key.format' must be 'json' or 'csv', not '{other}'")));
-            }
-        };
+        let key_format = t.choice("key.format", &[("json", Format::JsonLines), ("csv", Format::Csv(Default::default()))])?;
         if t.get("key.format").is_some() && key_fields.is_empty() && !upsert {
             return Err(OptionError::new(Some("key.format"), "'key.format' needs 'key.fields' (or 'sink.mode' = 'upsert')"));
         }

@@ -248,6 +248,9 @@ impl ConnectorKind {
         own.iter().chain(shared).copied().collect()
     }
 }
+/// `'sink.mode'`: a changelog (the default), or upserts (is it upsert?).
+pub(crate) const SINK_MODES: &[(&str, bool)] = &[("changelog", false), ("upsert", true)];
+
 /// The options a file table takes besides [`FORMAT_AND_LATE_KEYS`].
 const FILE_KEYS: &[&str] = &["connector", "path", "sink.single-file"];
 
@@ -317,6 +320,21 @@ impl TableConnector {
         self.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// The value of option `key`: one of `choices` (how it is written, what it means), the first
+    /// when the option is absent. Anything else is an error that lists the choices.
+    pub(crate) fn choice<T: Clone>(&self, key: &str, choices: &[(&str, T)]) -> Result<T, OptionError> {
+        let Some(v) = self.get(key) else { return Ok(choices[0].1.clone()) };
+        choices.iter().find(|(name, _)| *name == v).map(|(_, meaning)| meaning.clone()).ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(name, _)| format!("'{name}'")).collect();
+            let list = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => names.concat(),
+            };
+            OptionError::new(Some(key), format!("option '{key}' must be {list}, not '{v}'"))
+        })
+    }
+
+    /// A `'true'`/`'false'` option (any case), `default` when absent.
     pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, OptionError> {
         match self.get(key).map(|v| v.to_ascii_lowercase()) {
             None => Ok(default),
@@ -408,16 +426,7 @@ impl TableConnector {
     /// script's folder).
     pub(crate) fn on_error(&self, format: &Format) -> Result<(OnError, Option<PathBuf>), OptionError> {
         let prefix = if matches!(format, Format::Csv(_)) { "csv" } else { "json" };
-        let on_error = match self.get(&format!("{prefix}.on-error")) {
-            None | Some("fail") => OnError::Fail,
-            Some("skip") => OnError::Skip,
-            Some(v) => {
-                return Err(OptionError::new(
-                    Some(&format!("{prefix}.on-error")),
-                    format!("option '{prefix}.on-error' must be 'fail' or 'skip', not '{v}'"),
-                ));
-            }
-        };
+        let on_error = self.choice(&format!("{prefix}.on-error"), &[("fail", OnError::Fail), ("skip", OnError::Skip)])?;
         let rejects = self.get(&format!("{prefix}.rejects")).map(|p| self.base_dir.join(p));
         Ok((on_error, rejects))
     }
@@ -456,22 +465,17 @@ impl TableConnector {
                 e
             })?,
         };
-        let sink = match (self.get("late.policy"), self.get("late.sink")) {
-            (None | Some("drop"), None) => None,
-            (Some("side-output"), Some(sink)) => Some(sink.to_string()),
-            (Some("side-output"), None) => {
+        let side_output = self.choice("late.policy", &[("drop", false), ("side-output", true)])?;
+        let sink = match (side_output, self.get("late.sink")) {
+            (false, None) => None,
+            (true, Some(sink)) => Some(sink.to_string()),
+            (true, None) => {
                 return Err(OptionError::new(Some("late.policy"), "'late.policy' = 'side-output' needs 'late.sink' = 'table'"));
             }
-            (None | Some("drop"), Some(_)) => {
+            (false, Some(_)) => {
                 let mut e = OptionError::new(Some("late.sink"), "option 'late.sink' needs 'late.policy' = 'side-output'");
                 e.hint = Some("without it, late rows are dropped and counted".to_string());
                 return Err(e);
-            }
-            (Some(other), _) => {
-                return Err(OptionError::new(
-                    Some("late.policy"),
-                    format!("option 'late.policy' must be 'drop' or 'side-output', not '{other}'"),
-                ));
             }
         };
         Ok(LateRows { allowed_lateness, sink })
@@ -496,16 +500,7 @@ impl TableConnector {
                     f => f,
                 },
                 single_file: self.flag("sink.single-file", false)?,
-                upsert: match self.get("sink.mode") {
-                    None | Some("changelog") => false,
-                    Some("upsert") => true,
-                    Some(other) => {
-                        return Err(OptionError::new(
-                            Some("sink.mode"),
-                            format!("option 'sink.mode' must be 'changelog' or 'upsert', not '{other}'"),
-                        ));
-                    }
-                },
+                upsert: self.choice("sink.mode", SINK_MODES)?,
             })),
             ConnectorKind::Kafka => Ok(SinkSpec::Kafka(Box::new(crate::kafka::KafkaSink::from_table(self)?))),
             ConnectorKind::Blackhole => Ok(SinkSpec::Blackhole),
@@ -561,6 +556,23 @@ mod tests {
             t.source().unwrap(),
             SourceSpec::File(FileSource { format: Format::Csv(CsvOptions { delimiter: b'\t', .. }), .. })
         ));
+    }
+
+    #[test]
+    fn choice_options_name_their_choices() {
+        let t = |kv: &[(&str, &str)]| TableConnector::from_options(&opts(kv), Path::new(".")).unwrap();
+        let e = t(&[("connector", "file"), ("path", "o"), ("sink.mode", "upsrt")]).sink().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("sink.mode"));
+        assert_eq!(e.message, "option 'sink.mode' must be 'changelog' or 'upsert', not 'upsrt'");
+        let e = t(&[("connector", "file"), ("path", "x.csv"), ("late.policy", "keep")]).late_rows().unwrap_err();
+        assert_eq!(e.message, "option 'late.policy' must be 'drop' or 'side-output', not 'keep'");
+        let e = t(&[("connector", "file"), ("path", "x.csv"), ("csv.on-error", "ignore")]).source().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("csv.on-error"));
+        assert_eq!(e.message, "option 'csv.on-error' must be 'fail' or 'skip', not 'ignore'");
+        // Absent: the first choice.
+        let SinkSpec::File(f) = t(&[("connector", "file"), ("path", "o")]).sink().unwrap() else { panic!("not a file sink") };
+        assert!(!f.upsert);
+        assert_eq!(t(&[("connector", "file"), ("path", "x.csv")]).late_rows().unwrap().sink, None);
     }
 
     #[test]
