@@ -10,6 +10,17 @@ use std::sync::{Arc, Mutex};
 /// Where skipped records go: one file shared by all workers, written only on the error path.
 pub type RejectsFile = Arc<Mutex<std::io::BufWriter<File>>>;
 
+/// Appends `records` to a rejects file, one JSON object a line, under one hold of its lock. The
+/// file and Kafka sources each say where a record came from; the writing is this.
+pub(crate) fn append_rejects(rejects: &RejectsFile, records: impl IntoIterator<Item = serde_json::Value>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = rejects.lock().map_err(|_| std::io::Error::other("rejects file lock poisoned"))?;
+    for record in records {
+        writeln!(w, "{record}")?;
+    }
+    Ok(())
+}
+
 /// One value per worker of this process, shared by them: each worker publishes its own and reads
 /// the others'. Lock-free (one atomic each); the sources' boards below give the values a meaning.
 #[derive(Clone, Debug, Default)]

@@ -10,7 +10,7 @@
 //! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
 //! are kept per epoch ([`EpochOffsets`]) for checkpoints.
 
-use crate::context::{RejectsFile, WatermarkBoard};
+use crate::context::{RejectsFile, WatermarkBoard, append_rejects};
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
@@ -18,7 +18,6 @@ use crate::operators::source::{Caps, count_null_event_times, split_late};
 use crate::time::{event_of_time, time_of_event};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use timely::dataflow::operators::generic::OutputBuilder;
@@ -379,18 +378,16 @@ fn split_partition(
 }
 
 fn write_rejects(rf: &RejectsFile, topic: &str, partition: i32, rejects: &[KafkaReject]) -> std::io::Result<()> {
-    let mut w = rf.lock().map_err(|_| std::io::Error::other("rejects file lock poisoned"))?;
-    for r in rejects {
-        let rec = serde_json::json!({
+    let records = rejects.iter().map(|r| {
+        serde_json::json!({
             "topic": topic,
             "partition": partition,
             "offset": r.offset,
             "error": r.message,
             "record": String::from_utf8_lossy(&r.text),
-        });
-        writeln!(w, "{rec}")?;
-    }
-    Ok(())
+        })
+    });
+    append_rejects(rf, records)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The file source: each worker decodes its share of a file's chunks into column batches.
 
-use crate::context::{ReadProgress, RejectsFile, SourceSplit};
+use crate::context::{ReadProgress, RejectsFile, SourceSplit, append_rejects};
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
@@ -8,7 +8,6 @@ use crate::paths::display_path;
 use crate::time::{EPOCHS_PER_ROUND, time_of_event};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::Write;
 use std::ops::Range;
 use std::sync::Arc;
 use timely::dataflow::operators::Capability;
@@ -204,19 +203,16 @@ pub fn file_source<'scope>(
             Metrics::add(&metrics.rejected, std::mem::take(&mut out.rejected));
             if !out.rejects.is_empty() {
                 if let Some(rf) = &config.rejects {
-                    let written = rf.lock().map_err(|_| std::io::Error::other("rejects file lock poisoned")).and_then(|mut w| {
-                        for r in out.rejects.drain(..) {
-                            let rec = serde_json::json!({
-                                "file": shown.path.display().to_string(),
-                                "line": r.line,
-                                "error": r.message,
-                                "record": String::from_utf8_lossy(&r.text),
-                            });
-                            writeln!(w, "{rec}")?;
-                        }
-                        Ok(())
+                    let file = shown.path.display().to_string();
+                    let records = out.rejects.drain(..).map(|r| {
+                        serde_json::json!({
+                            "file": file,
+                            "line": r.line,
+                            "error": r.message,
+                            "record": String::from_utf8_lossy(&r.text),
+                        })
                     });
-                    if let Err(e) = written {
+                    if let Err(e) = append_rejects(rf, records) {
                         errors.fail(DataflowError::RejectsIo { error: e });
                     }
                 }
