@@ -1,5 +1,5 @@
-//! vstream's runtime: renders a [`DataflowPlan`](vstream_planner::DataflowPlan) into timely operators on every worker and runs
-//! it. This is the only crate that knows timely.
+//! vstream's runtime: renders a [`DataflowPlan`](vstream_planner::DataflowPlan) into timely
+//! operators on every worker and runs it. This is the only crate that knows timely.
 //!
 //! Rows travel as `Vec<Batch>` containers (column batches), so timely handles one message per
 //! few thousand rows, never one per row. Nothing on the data path takes a lock: each worker owns

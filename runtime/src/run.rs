@@ -6,6 +6,7 @@ use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::sink::SinkTarget;
 use crate::operators::{ErrorSlot, SharedErrors};
+use crate::paths::display_path;
 use crate::render::{WorkerContext, render};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -158,8 +159,6 @@ pub fn localize(plan: &DataflowPlan, process: usize) -> DataflowPlan {
     }
     plan
 }
-
-pub use crate::paths::display_path;
 
 /// Bytes of every source file of the plan; fails on the first one that cannot be read.
 pub fn source_bytes(plan: &DataflowPlan) -> Result<u64, RunError> {

@@ -174,7 +174,7 @@ pub(crate) fn route<'scope>(
 /// `EpochStash` until the frontier passes it: that input is not part of the state. Under EMIT
 /// FINAL without lateness input is applied as it arrives, so the state may hold input of times
 /// the frontier has not passed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WindowAggregateState {
     /// Open windows by end.
     pub(crate) windows: BTreeMap<i64, WindowGroups>,
@@ -191,6 +191,13 @@ pub(crate) struct WindowGroups {
     pub(crate) start: i64,
     #[serde(with = "keyed_map")]
     pub(crate) groups: GroupMap,
+}
+
+impl Default for WindowAggregateState {
+    /// No window open, none fired.
+    fn default() -> Self {
+        WindowAggregateState { windows: BTreeMap::new(), fired_until: i64::MIN, failed: false }
+    }
 }
 
 impl WindowGroups {
@@ -216,7 +223,7 @@ pub fn window_aggregate<'scope>(
     // emitted at epoch t are exactly those of the input up to t.
     let per_epoch = emit.is_changelog();
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
-        let mut state = WindowAggregateState { fired_until: i64::MIN, ..Default::default() };
+        let mut state = WindowAggregateState::default();
         let mut stash: EpochStash<Routed> = EpochStash::default();
         // Held while there is state, at most the frontier: the time fired rows are emitted at.
         let mut cap = HeldCapability::default();
