@@ -15,7 +15,9 @@
 # Adding a query: write bench/sql/NAME.sql (the STREAMING SQL of shared/bench/queries.py,
 # with placeholders ${BIDS} or ${BRC} for the input CSV and ${OUT} for a file sink's path)
 # and add NAME to QUERIES (or to DEFAULT_QUERIES below). NAME must also be a query of
-# duckdb_run.py. Queries named q1brc* read the 1BRC-style file instead of the bids.
+# duckdb_run.py, or DuckDB's SQL of it must be in bench/sql/NAME.duckdb.sql (run by
+# bench/duckdb_sql.py, timed the same way: qtopn, qdedup, qover, qcumulate). Queries named
+# q1brc* read the 1BRC-style file instead of the bids.
 #
 # Environment: QUERIES, RUNS (3), PARALLELISM ("1 2"), PAUSE (2 s between runs), VENV (/tmp/bench-venv),
 # SHARED (REPO/../shared/bench), BIDS and BRC (where the 10M-row reference inputs live,
@@ -131,8 +133,11 @@ run_duckdb() {
     local t0 t1 out eps
     rm -f "$WORK/time"
     t0=$(date +%s.%N)
+    # A query of shared/bench/queries.py, or one of the project's own (bench/sql/Q.duckdb.sql).
+    local runner=("$SHARED/duckdb_run.py" --query "$q")
+    [ -f "bench/sql/$q.duckdb.sql" ] && runner=(bench/duckdb_sql.py --sql-file "bench/sql/$q.duckdb.sql")
     out=$(/usr/bin/time -v -o "$WORK/time" timeout -k 10 "$RUN_TIMEOUT" \
-        "$PY" "$SHARED/duckdb_run.py" --csv "$input" --query "$q" --threads "$p" 2>>"$LOG") || rc=$?
+        "$PY" "${runner[@]}" --csv "$input" --threads "$p" 2>>"$LOG") || rc=$?
     t1=$(date +%s.%N)
     echo "$out" >>"$LOG"
     eps=$(sed -n 's/.*events_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
