@@ -7,6 +7,7 @@ mod expr;
 mod query;
 mod relation;
 mod scope;
+mod set;
 mod window;
 
 use crate::dialect::FlinkDialect;
@@ -15,6 +16,7 @@ use crate::logical::{LogicalPlan, ScriptPlan, SinkPlan};
 use sqlparser::ast::{self as ast, ObjectName, Spanned, Statement};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
+use std::cell::RefCell;
 use std::path::Path;
 use vstream_connector_spec::kafka::MetadataField;
 use vstream_connector_spec::{OptionError, SinkSpec, SourceSpec, TableConnector};
@@ -120,8 +122,16 @@ pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> 
 pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<(Catalog, ScriptPlan)> {
     let statements =
         Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_statements()).map_err(PlanError::from_parser)?;
-    let mut binder =
-        Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default(), options: options.clone(), emit_changes: false };
+    let mut binder = Binder {
+        catalog: Catalog::default(),
+        base_dir,
+        plan: ScriptPlan::default(),
+        options: options.clone(),
+        emit_changes: false,
+        views: Vec::new(),
+        ctes: RefCell::default(),
+        view_names: RefCell::default(),
+    };
     for s in &statements {
         binder.statement(s)?;
     }
@@ -143,6 +153,12 @@ struct Binder<'a> {
     options: PlanOptions,
     /// `SET 'emit.mode' = 'changes'` seen so far in the script.
     emit_changes: bool,
+    /// The views declared so far, in order.
+    views: Vec<set::ViewDef>,
+    /// The common table expressions of the WITH clauses being bound, outermost first.
+    ctes: RefCell<Vec<set::ViewDef>>,
+    /// Every view and CTE name given out so far (see `Binder::view_plan`).
+    view_names: RefCell<Vec<String>>,
 }
 
 /// A dotted name as written: `db.table`.
@@ -155,6 +171,7 @@ impl Binder<'_> {
     fn statement(&mut self, s: &Statement) -> Result<()> {
         match s {
             Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::CreateView(cv) => self.create_view(cv),
             Statement::Insert(ins) => self.insert(ins, s.span()),
             Statement::Query(q) => {
                 let query = self.query(q)?;
