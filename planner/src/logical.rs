@@ -445,6 +445,23 @@ pub struct SinkPlan {
 pub struct ScriptPlan {
     /// In script order.
     pub sinks: Vec<SinkPlan>,
+    /// The script's `SET`s of Flink configuration keys.
+    pub settings: ScriptSettings,
+    /// The statements of `EXPLAIN stmt`, each a script of its own: printed, not run.
+    pub explains: Vec<ScriptPlan>,
+}
+
+/// What a script's `SET 'key' = 'value'` of Flink's configuration keys asks for.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ScriptSettings {
+    /// `parallelism.default`: workers per process, unless `-w` is given.
+    pub parallelism: Option<usize>,
+    /// `table.exec.state.ttl` in milliseconds: how long idle keyed state is kept (for joins).
+    pub state_ttl_ms: Option<i64>,
+    /// `execution.checkpointing.interval` in milliseconds, for checkpoints.
+    pub checkpoint_interval_ms: Option<i64>,
+    /// One line each for settings accepted that mean nothing here, printed on stderr.
+    pub notices: Vec<String>,
 }
 
 impl ScriptPlan {

@@ -78,7 +78,7 @@ impl Binder<'_> {
                 };
                 Ok(())
             }
-            _ => Err(PlanError::invalid(format!("unknown setting '{key}'"), span).with_hint("known settings: 'emit.mode'")),
+            _ => self.flink_setting(&key, &text, span, value.span()),
         }
     }
 

@@ -7,6 +7,7 @@ mod expr;
 mod query;
 mod relation;
 mod scope;
+mod script;
 mod set;
 mod window;
 
@@ -135,7 +136,7 @@ pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Re
     for s in &statements {
         binder.statement(s)?;
     }
-    if binder.plan.sinks.is_empty() {
+    if binder.plan.sinks.is_empty() && binder.plan.explains.is_empty() {
         return Err(PlanError::invalid("the script has no query: add an INSERT INTO ... SELECT or a SELECT", Span::empty()));
     }
     Ok((binder.catalog, binder.plan))
@@ -179,6 +180,8 @@ impl Binder<'_> {
                 self.add_late_sinks(&query, q.span())
             }
             Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => self.set(variable, values),
+            Statement::Explain { statement, .. } => self.explain(statement, s.span()),
+            other if let Some(set) = crate::dialect::statement_set(other) => self.statement_set(set),
             other => {
                 let text = other.to_string();
                 let word: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
