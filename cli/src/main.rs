@@ -87,9 +87,9 @@ enum Command {
 struct RunArgs {
     /// The SQL script.
     script: PathBuf,
-    /// Worker threads.
-    #[arg(short = 'w', long = "workers", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    workers: u16,
+    /// Worker threads (default: the script's `SET 'parallelism.default'`, else 1).
+    #[arg(short = 'w', long = "workers", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
     /// No progress line and no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -261,8 +261,25 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     for setting in &args.settings {
         apply_setting(&mut settings, setting)?;
     }
-    let (planned, _base) = plan(&args.script, &settings.plan)?;
+    let (planned, base) = plan(&args.script, &settings.plan)?;
+    for notice in &planned.logical.settings.notices {
+        eprintln!("{notice}");
+    }
+    // `-w` overrides the script's `SET 'parallelism.default'`.
+    let workers: u16 = match (args.workers, planned.logical.settings.parallelism) {
+        (Some(w), _) => w,
+        (None, Some(p)) => u16::try_from(p).context("'parallelism.default' is too large")?,
+        (None, None) => 1,
+    };
     let cluster = cluster_config(&args.cluster, !args.quiet)?;
+    // EXPLAIN statements print their plans (on the run's processes and workers) instead of running.
+    let on = vstream_planner::explain::Parallelism { processes: cluster.as_ref().map_or(1, |c| c.processes()), workers: workers.into() };
+    for explained in &planned.explains {
+        print!("{}", vstream_planner::explain::explain_text_on(explained, &base, on));
+    }
+    if planned.logical.sinks.is_empty() {
+        return Ok(());
+    }
     let process = cluster.as_ref().map(|c| c.process).unwrap_or(0);
     let bytes_total = vstream_runtime::run::source_bytes(&vstream_runtime::run::localize(&planned.dataflow, process))?;
     let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
@@ -270,7 +287,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let stdout = if std::io::stdout().is_terminal() { StdoutTarget::Terminal } else { StdoutTarget::Pipe };
     let where_ = cluster.as_ref().map(|c| (c.process, c.processes()));
     let config = RunConfig {
-        workers: args.workers as usize,
+        workers: workers as usize,
         cluster,
         chunk_delay: args.chunk_delay_ms.map(Duration::from_millis),
         key_groups: vstream_runtime::DEFAULT_KEY_GROUPS,
@@ -294,7 +311,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.summary_json {
         eprintln!("{SUMMARY_JSON_PREFIX}{}", summary_json(&summary));
     } else if !args.quiet {
-        eprintln!("{}", summary_line(&summary, args.workers, where_));
+        eprintln!("{}", summary_line(&summary, workers, where_));
     }
     Ok(())
 }

@@ -464,3 +464,78 @@ fn overflow_mid_epoch_then_more_input() {
         assert!(!out.stderr.contains("internal error"), "{}", out.stderr);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Flink script statements
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn statement_sets_run_their_inserts_as_one_job() {
+    let script = format!(
+        "{BID_DDL}CREATE TABLE cheap WITH ('connector' = 'file', 'path' = 'cheap', 'format' = 'csv');
+CREATE TABLE dear WITH ('connector' = 'file', 'path' = 'dear', 'format' = 'csv');
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO cheap SELECT auction, price FROM bid WHERE price <= 20;
+INSERT INTO dear SELECT auction, price FROM bid WHERE price >= 150;
+END;
+BEGIN STATEMENT SET;
+INSERT INTO cheap SELECT auction, price FROM bid WHERE price = 30;
+END;\n"
+    );
+    let fx = Fixture::new(&script, Some(&bids_csv(&[])));
+    let out = fx.vstream(&["run", "q.sql", "-w", "2"]);
+    out.assert_ok();
+    assert!(out.summary().is_some_and(|s| s.contains("(cheap 3, dear 1)")), "{}", out.stderr);
+    assert_eq!(read_parts(&fx.path("cheap")), vec!["1000,10", "1001,20", "1002,30"]);
+    assert_eq!(read_parts(&fx.path("dear")), vec!["1014,150"]);
+}
+
+#[test]
+fn statement_set_holds_only_inserts() {
+    let script = format!("{BID_DDL}EXECUTE STATEMENT SET BEGIN\nSELECT auction FROM bid;\nEND;\n");
+    let fx = Fixture::new(&script, Some(&bids_csv(&[])));
+    fx.vstream(&["run", "q.sql"]).assert_error(
+        "error: a statement set holds only INSERT INTO statements; declare tables and views and SET keys before the statement set",
+    );
+}
+
+#[test]
+fn set_parallelism_default_picks_the_workers_unless_w_is_given() {
+    let script = format!(
+        "SET 'parallelism.default' = '2';\nSET 'table.exec.mini-batch.enabled' = 'true';\nSET 'table.exec.state.ttl' = '1 h';\n{BID_DDL}SELECT auction FROM bid WHERE price = 10;\n"
+    );
+    let fx = Fixture::new(&script, Some(&bids_csv(&[])));
+    let out = fx.vstream(&["run", "q.sql"]);
+    out.assert_ok();
+    assert!(out.summary().is_some_and(|s| s.ends_with(" 2 workers")), "{}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some("notice: SET 'table.exec.mini-batch.enabled' is a Flink setting that means nothing to vstream; ignored")
+    );
+    assert_eq!(out.stdout, "auction\n1000\n");
+    let out = fx.vstream(&["run", "q.sql", "-w", "3"]);
+    out.assert_ok();
+    assert!(out.summary().is_some_and(|s| s.ends_with(" 3 workers")), "{}", out.stderr);
+}
+
+#[test]
+fn set_unknown_key_names_the_closest() {
+    let fx = Fixture::new(&format!("SET 'parallelism.defualt' = '2';\n{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));
+    fx.vstream(&["run", "q.sql"]).assert_error("error: unknown setting 'parallelism.defualt'; did you mean `parallelism.default`?");
+}
+
+#[test]
+fn explain_in_a_script_prints_the_plan_instead_of_running() {
+    let script = format!(
+        "{BID_DDL}CREATE TABLE out WITH ('connector' = 'file', 'path' = 'out', 'format' = 'csv');
+EXPLAIN SELECT auction FROM bid UNION ALL SELECT bidder FROM bid;
+EXPLAIN PLAN FOR INSERT INTO out SELECT auction, price FROM bid;\n"
+    );
+    let fx = Fixture::new(&script, Some(&bids_csv(&[])));
+    let out = fx.vstream(&["run", "q.sql", "-w", "2"]);
+    out.assert_ok();
+    assert_eq!(out.stdout.matches("== logical plan ==").count(), 2, "{}", out.stdout);
+    assert!(out.stdout.contains("Union all inputs=2") && out.stdout.contains("Sink out ("), "{}", out.stdout);
+    assert!(out.stdout.contains("== dataflow on 1 process x 2 workers =="), "{}", out.stdout);
+    assert!(!fx.path("out").exists(), "an EXPLAINed INSERT must not run");
+}

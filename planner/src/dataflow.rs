@@ -120,6 +120,12 @@ pub enum Operator {
         /// The input is a changelog: each row's kind (`+I`, `-U`, `+U`, `-D`) is written too.
         changelog: bool,
     },
+    /// UNION ALL: the rows of every input, as they come (timely `concatenate`); changelog rows
+    /// keep their kinds. No state, no exchange.
+    Union {
+        /// The nodes whose rows it concatenates, all with its schema.
+        inputs: Vec<NodeId>,
+    },
 }
 
 /// How rows move along an edge, from the operator that emits them to the one that reads them.
@@ -159,6 +165,7 @@ impl Operator {
             Operator::KeyedAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
+            Operator::Union { inputs } => inputs.iter().map(|from| InputEdge { from: *from, movement: Movement::Pipeline }).collect(),
             Operator::Sink { input, exchange, .. } => edge(
                 input,
                 match exchange {
@@ -187,6 +194,9 @@ pub struct Node {
 pub struct DataflowPlan {
     /// In topological order: a node's inputs come before it.
     pub nodes: Vec<Node>,
+    /// Each view (or common table expression) the queries read, and the node that emits its
+    /// rows: lowered once, read by all of them.
+    pub views: Vec<(String, NodeId)>,
 }
 
 impl DataflowPlan {
@@ -348,6 +358,28 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             pending.schema = schema.clone();
             pending
         }
+        LogicalPlan::Union { inputs, schema } => {
+            let mut nodes = Vec::with_capacity(inputs.len());
+            for input in inputs {
+                let pending = lower_query(input, sources, plan);
+                nodes.push(seal(plan, pending));
+            }
+            let inputs = nodes;
+            identity(plan.push(Operator::Union { inputs }, schema.clone()), schema)
+        }
+        LogicalPlan::View { name, input } => {
+            let node = match plan.views.iter().find(|(v, _)| v == name) {
+                Some((_, node)) => *node,
+                None => {
+                    let pending = lower_query(input, sources, plan);
+                    let node = seal(plan, pending);
+                    plan.views.push((name.clone(), node));
+                    node
+                }
+            };
+            // Columns are named by the view's own names, whatever the node it shares calls them.
+            Pending { schema: input.schema().clone(), ..identity(node, &plan.nodes[node].schema) }
+        }
         LogicalPlan::Aggregate { input, group_by, aggregates, schema } if input.window().is_some() => {
             lower_window_aggregate(input, group_by, aggregates, schema, sources, plan)
         }
@@ -462,6 +494,16 @@ fn lower_window_aggregate(
     }
     let exprs = out_cols.iter().map(|c| ScalarExpr::column(*c, out_schema.fields[*c].ty)).collect();
     Pending { node, predicate: None, exprs, schema: schema.clone() }
+}
+
+/// All of `node`'s rows and columns (`schema`), nothing pending.
+fn identity(node: NodeId, schema: &Schema) -> Pending {
+    Pending {
+        node,
+        predicate: None,
+        exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+        schema: schema.clone(),
+    }
 }
 
 /// Emits a MapFilterProject for `p`, unless it would pass its input through unchanged.

@@ -44,7 +44,38 @@ impl Dialect for FlinkDialect {
     /// sqlparser does not know. Only a CREATE TABLE that holds a WATERMARK clause is parsed here
     /// (column definitions and constraints by sqlparser's own methods); the clause comes back as
     /// a CHECK constraint named [`WATERMARK_MARKER`] over `(column, expression)`; see [`watermark`].
+    ///
+    /// Also Flink's script statements sqlparser does not know: a statement set
+    /// (`EXECUTE STATEMENT SET BEGIN ... END` or `BEGIN STATEMENT SET; ... END`) comes back as a
+    /// `BEGIN ... END` block, `Statement::StartTransaction` with its statements (see
+    /// [`statement_set`]), and `EXPLAIN PLAN FOR stmt` as `EXPLAIN stmt`.
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
+        let word = |n: usize, k: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k);
+        if word(0, Keyword::EXECUTE) && word(1, Keyword::STATEMENT) && word(2, Keyword::SET) && word(3, Keyword::BEGIN) {
+            return Some(parse_statement_set(parser, 4));
+        }
+        if word(0, Keyword::BEGIN)
+            && word(1, Keyword::STATEMENT)
+            && word(2, Keyword::SET)
+            && parser.peek_nth_token_ref(3).token == Token::SemiColon
+        {
+            return Some(parse_statement_set(parser, 4));
+        }
+        if word(0, Keyword::EXPLAIN) && word(1, Keyword::PLAN) && word(2, Keyword::FOR) {
+            for _ in 0..3 {
+                parser.next_token();
+            }
+            return Some(parser.parse_statement().map(|statement| Statement::Explain {
+                describe_alias: sqlparser::ast::DescribeAlias::Explain,
+                analyze: false,
+                verbose: false,
+                query_plan: false,
+                estimate: false,
+                statement: Box::new(statement),
+                format: None,
+                options: None,
+            }));
+        }
         if !has_watermark_clause(parser) {
             return None;
         }
@@ -102,6 +133,46 @@ impl Dialect for FlinkDialect {
             }
             Ok(Expr::Prefixed { prefix: Ident::with_span(start, TABLE_ARG_MARKER), value: Box::new(Expr::Tuple(items)) })
         })())
+    }
+}
+
+/// A statement set after its `opening` tokens: statements, each ended by `;`, up to `END`.
+fn parse_statement_set(parser: &mut Parser, opening: usize) -> Result<Statement, ParserError> {
+    for _ in 0..opening {
+        parser.next_token();
+    }
+    let mut statements = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        if parser.parse_keyword(Keyword::END) {
+            break;
+        }
+        if parser.peek_token_ref().token == Token::EOF {
+            return parser.expected("END to close the statement set", parser.peek_token());
+        }
+        statements.push(parser.parse_statement()?);
+        if !parser.consume_token(&Token::SemiColon)
+            && !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::END)
+        {
+            return parser.expected("`;` after a statement of the statement set", parser.peek_token());
+        }
+    }
+    Ok(Statement::StartTransaction {
+        modes: Vec::new(),
+        begin: true,
+        transaction: None,
+        modifier: None,
+        statements,
+        exception: None,
+        has_end_keyword: true,
+    })
+}
+
+/// The statements of a statement set parsed by [`FlinkDialect`] (a `BEGIN ... END` block).
+pub fn statement_set(s: &Statement) -> Option<&[Statement]> {
+    match s {
+        Statement::StartTransaction { statements, has_end_keyword: true, .. } => Some(statements),
+        _ => None,
     }
 }
 

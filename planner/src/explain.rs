@@ -116,8 +116,21 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 };
                 format!("{} Sink {name} <- {input}: {};{kind} {ex}", n.id, spec.describe())
             }
+            Operator::Union { inputs } => {
+                let from: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+                format!("{} Union <- {}: all rows of every input (concatenate); exchange: none; state: none", n.id, from.join(", "))
+            }
         })
+        .map(|line| shared_view_note(plan, line))
         .collect()
+}
+
+/// `line` with, if its node emits a view's rows, which view and how many operators read it.
+fn shared_view_note(plan: &crate::DataflowPlan, line: String) -> String {
+    let id: Option<usize> = line.split(' ').next().and_then(|w| w.parse().ok());
+    let Some((view, node)) = plan.views.iter().find(|(_, node)| Some(*node) == id) else { return line };
+    let readers = plan.nodes.iter().filter(|n| n.operator.inputs().iter().any(|e| e.from == *node)).count();
+    format!("{line}; rows of view {view}, computed once, read by {readers}")
 }
 
 /// Aggregates as SQL-ish text over the named input columns.

@@ -25,6 +25,8 @@ pub struct Planned {
     pub logical: ScriptPlan,
     /// What the runtime instantiates on every worker.
     pub dataflow: DataflowPlan,
+    /// The plans of the script's `EXPLAIN` statements, in order: printed, not run.
+    pub explains: Vec<Planned>,
 }
 
 /// Plans a script: parses, binds, pushes projections into the scans, and lowers to a dataflow.
@@ -35,13 +37,20 @@ pub fn plan_script(sql: &str, base_dir: &Path) -> Result<Planned, PlanError> {
 
 /// [`plan_script`] with settings from the command line.
 pub fn plan_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<Planned, PlanError> {
-    let (_catalog, mut logical) = bind::bind_script_with(sql, base_dir, options)?;
+    let (_catalog, logical) = bind::bind_script_with(sql, base_dir, options)?;
+    Ok(lower_script(logical))
+}
+
+/// Pushes projections into the scans of a bound script (and its EXPLAINed statements) and
+/// lowers it.
+fn lower_script(mut logical: ScriptPlan) -> Planned {
     for sink in &mut logical.sinks {
         let all: Vec<usize> = (0..sink.query.schema().len()).collect();
         sink.query = sink.query.clone().prune(&all).0;
     }
+    let explains = std::mem::take(&mut logical.explains).into_iter().map(lower_script).collect();
     let dataflow = dataflow::lower(&logical);
-    Ok(Planned { logical, dataflow })
+    Planned { logical, dataflow, explains }
 }
 
 /// The folder of a script, made absolute: relative paths in its options start there.

@@ -93,6 +93,22 @@ pub enum LogicalPlan {
         /// The input's columns, then [`WINDOW_COLUMNS`].
         schema: Schema,
     },
+    /// UNION ALL: every row of every input, inputs' columns matched by position (the binder
+    /// casts each input to the common types). A changelog if any input is one.
+    Union {
+        /// The plans whose rows it concatenates, two or more.
+        inputs: Vec<LogicalPlan>,
+        /// The output columns: the first input's names, the common types.
+        schema: Schema,
+    },
+    /// A view or common table expression read by name: its plan is computed once however many
+    /// queries read it (lowering shares the node), so pruning keeps all its columns.
+    View {
+        /// The view's name as declared; two `View`s of one name are the same rows.
+        name: String,
+        /// What the view computes.
+        input: Box<LogicalPlan>,
+    },
 }
 
 impl LogicalPlan {
@@ -105,7 +121,9 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
-            | LogicalPlan::Window { input, .. } => vec![input],
+            | LogicalPlan::Window { input, .. }
+            | LogicalPlan::View { input, .. } => vec![input],
+            LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
         }
     }
 
@@ -115,8 +133,9 @@ impl LogicalPlan {
             LogicalPlan::Scan { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
-            | LogicalPlan::Window { schema, .. } => schema,
-            LogicalPlan::Filter { input, .. } => input.schema(),
+            | LogicalPlan::Window { schema, .. }
+            | LogicalPlan::Union { schema, .. } => schema,
+            LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.schema(),
         }
     }
 
@@ -128,7 +147,9 @@ impl LogicalPlan {
             LogicalPlan::Window { .. } => false,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
-            LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
+            LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } | LogicalPlan::Union { .. } | LogicalPlan::View { .. } => {
+                self.inputs().iter().any(|i| i.is_changelog())
+            }
         }
     }
 
@@ -139,13 +160,14 @@ impl LogicalPlan {
     pub fn upsert_key(&self) -> Option<Vec<usize>> {
         match self {
             LogicalPlan::Aggregate { group_by, .. } => Some((0..group_by.len()).collect()),
-            LogicalPlan::Filter { input, .. } => input.upsert_key(),
+            LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.upsert_key(),
             LogicalPlan::Project { input, exprs, .. } => input
                 .upsert_key()?
                 .into_iter()
                 .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
                 .collect(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => None,
+            // Two inputs may each have a row of one key.
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Union { .. } => None,
         }
     }
 
@@ -154,7 +176,11 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
             LogicalPlan::Filter { input, .. } => input.window(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } => None,
+            LogicalPlan::Scan { .. }
+            | LogicalPlan::Project { .. }
+            | LogicalPlan::Aggregate { .. }
+            | LogicalPlan::Union { .. }
+            | LogicalPlan::View { .. } => None,
         }
     }
 
@@ -270,16 +296,52 @@ impl LogicalPlan {
                 }
                 (LogicalPlan::Project { input: Box::new(input), exprs: new_exprs, schema: Schema::new(fields) }, map)
             }
+            LogicalPlan::Union { inputs, schema } => {
+                // Every input must emit the same columns in the same places: each keeps what is
+                // needed, narrowed by a projection where its own pruning kept more or reordered.
+                let mut keep: Vec<usize> = needed.to_vec();
+                keep.sort_unstable();
+                keep.dedup();
+                let inputs = inputs.into_iter().map(|input| narrow(input.prune(&keep), &keep)).collect();
+                let mut map = vec![None; schema.len()];
+                for (new, old) in keep.iter().enumerate() {
+                    map[*old] = Some(new);
+                }
+                let schema = Schema::new(keep.iter().map(|i| schema.fields[*i].clone()).collect());
+                (LogicalPlan::Union { inputs, schema }, map)
+            }
+            LogicalPlan::View { name, input } => {
+                // Every reader of the view shares one plan of it, so it keeps all its columns.
+                let all: Vec<usize> = (0..input.schema().len()).collect();
+                let (input, map) = input.prune(&all);
+                let input = narrow((input, map), &all);
+                (LogicalPlan::View { name, input: Box::new(input) }, all.into_iter().map(Some).collect())
+            }
         }
     }
 
     /// Appends this plan as an indented tree, one operator a line.
     pub fn explain_into(&self, depth: usize, out: &mut String) {
+        self.explain_shared(depth, out, &mut Vec::new());
+    }
+
+    /// [`LogicalPlan::explain_into`], printing the plan of each view not in `shown` once (and
+    /// adding it there): later readers of the view point back to it.
+    fn explain_shared(&self, depth: usize, out: &mut String, shown: &mut Vec<String>) {
         out.push_str(&"  ".repeat(depth));
+        if let LogicalPlan::View { name, .. } = self
+            && shown.contains(name)
+        {
+            out.push_str(&format!("View {name} (shared: computed once, its plan is above)\n"));
+            return;
+        }
         out.push_str(&self.explain_node());
         out.push('\n');
+        if let LogicalPlan::View { name, .. } = self {
+            shown.push(name.clone());
+        }
         for input in self.inputs() {
-            input.explain_into(depth + 1, out);
+            input.explain_shared(depth + 1, out, shown);
         }
     }
 
@@ -313,6 +375,8 @@ impl LogicalPlan {
                 text
             }
             LogicalPlan::Filter { input, predicate } => format!("Filter {}", predicate.display_with(&input.names())),
+            LogicalPlan::Union { inputs, .. } => format!("Union all inputs={}", inputs.len()),
+            LogicalPlan::View { name, .. } => format!("View {name} (computed once, shared by its readers)"),
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();
@@ -352,6 +416,19 @@ fn kept(map: &[Option<usize>], c: usize) -> usize {
     map[c].expect("prune keeps every column its parent reads")
 }
 
+/// A pruned plan (with its column map) emitting exactly the old columns `keep`, in order: a
+/// projection over it where pruning kept other columns or moved them.
+fn narrow((plan, map): (LogicalPlan, Vec<Option<usize>>), keep: &[usize]) -> LogicalPlan {
+    let at: Vec<usize> = keep.iter().map(|c| kept(&map, *c)).collect();
+    if at.len() == plan.schema().len() && at.iter().enumerate().all(|(i, c)| i == *c) {
+        return plan;
+    }
+    let fields = plan.schema().fields.clone();
+    let exprs = at.iter().map(|c| ScalarExpr::column(*c, fields[*c].ty)).collect();
+    let schema = Schema::new(at.iter().map(|c| fields[*c].clone()).collect());
+    LogicalPlan::Project { input: Box::new(plan), exprs, schema }
+}
+
 /// One query of the script and where its rows go.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SinkPlan {
@@ -368,17 +445,35 @@ pub struct SinkPlan {
 pub struct ScriptPlan {
     /// In script order.
     pub sinks: Vec<SinkPlan>,
+    /// The script's `SET`s of Flink configuration keys.
+    pub settings: ScriptSettings,
+    /// The statements of `EXPLAIN stmt`, each a script of its own: printed, not run.
+    pub explains: Vec<ScriptPlan>,
+}
+
+/// What a script's `SET 'key' = 'value'` of Flink's configuration keys asks for.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ScriptSettings {
+    /// `parallelism.default`: workers per process, unless `-w` is given.
+    pub parallelism: Option<usize>,
+    /// `table.exec.state.ttl` in milliseconds: how long idle keyed state is kept (for joins).
+    pub state_ttl_ms: Option<i64>,
+    /// `execution.checkpointing.interval` in milliseconds, for checkpoints.
+    pub checkpoint_interval_ms: Option<i64>,
+    /// One line each for settings accepted that mean nothing here, printed on stderr.
+    pub notices: Vec<String>,
 }
 
 impl ScriptPlan {
     /// Every query as an indented tree under its sink, one operator a line.
     pub fn explain(&self) -> String {
         let mut out = String::new();
+        let mut shown = Vec::new();
         for s in &self.sinks {
             let cols: Vec<String> = s.query.schema().fields.iter().map(|f| format!("{} {}", f.name, f.ty)).collect();
             let kind = if s.query.is_changelog() { " changelog" } else { "" };
             out.push_str(&format!("Sink {}{kind} ({})\n", s.name, cols.join(", ")));
-            s.query.explain_into(1, &mut out);
+            s.query.explain_shared(1, &mut out, &mut shown);
         }
         out
     }

@@ -15,6 +15,7 @@ use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
 use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
+use timely::dataflow::operators::Concatenate;
 use timely::dataflow::{Scope, Stream};
 use vstream_connectors::{SinkSpec, SourceSpec};
 use vstream_planner::dataflow::SinkExchange;
@@ -131,6 +132,13 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(stream)
             }
+            Operator::Union { .. } => {
+                let mut streams = Vec::with_capacity(inputs.len());
+                for input in inputs {
+                    streams.push(input.ok_or_else(|| DataflowError::internal(format!("{name}: an input was not rendered")))?);
+                }
+                Some(scope.concatenate(streams))
+            }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
@@ -192,5 +200,6 @@ fn operator_name(op: &Operator) -> String {
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),
+        Operator::Union { .. } => "Union".to_string(),
     }
 }

@@ -78,7 +78,7 @@ impl Binder<'_> {
                 };
                 Ok(())
             }
-            _ => Err(PlanError::invalid(format!("unknown setting '{key}'"), span).with_hint("known settings: 'emit.mode'")),
+            _ => self.flink_setting(&key, &text, span, value.span()),
         }
     }
 
@@ -88,6 +88,9 @@ impl Binder<'_> {
         let name = object_name(&ct.name);
         if self.catalog.get(&name).is_some() {
             return Err(PlanError::invalid(format!("table `{name}` is declared twice"), ct.name.span()));
+        }
+        if let Some(kind) = self.declared_as(&name) {
+            return Err(PlanError::invalid(format!("`{name}` is already declared as {kind}"), ct.name.span()));
         }
         let (options, spans) = table_options(ct)?;
         let connector = TableConnector::from_options(&options, self.base_dir).map_err(|e| option_error(&spans, e, ct.name.span()))?;
@@ -150,12 +153,6 @@ impl Binder<'_> {
     /// Routes a query's rows to a table, casting them to its declared columns if it has any.
     pub(super) fn add_sink(&mut self, def: &TableDef, query: LogicalPlan, span: Span) -> Result<()> {
         let sink = def.connector.sink().map_err(|e| def.option_error(e, def.span))?;
-        // Two queries writing one file sink would each write the same part files, and one would
-        // silently overwrite the other.
-        if matches!(sink, SinkSpec::File(_)) && self.plan.sinks.iter().any(|s| s.name.eq_ignore_ascii_case(&def.name)) {
-            return Err(PlanError::invalid(format!("table `{}` is already written by an earlier query", def.name), span)
-                .with_hint("a file sink takes one query; write to a second table, or combine the queries"));
-        }
         let query = if def.schema.is_empty() {
             query
         } else {
@@ -192,11 +189,31 @@ impl Binder<'_> {
                 LogicalPlan::Project { input: Box::new(query), exprs, schema: def.schema.clone() }
             }
         };
+        // Several queries into one table (Flink allows it): one sink fed by the UNION ALL of
+        // them, so a file sink still writes one part per worker.
+        let earlier = self.plan.sinks.iter().position(|s| s.name.eq_ignore_ascii_case(&def.name));
+        let query = match earlier {
+            Some(at) => {
+                // UNION ALL is associative: an earlier union's inputs join this one's.
+                let earlier =
+                    std::mem::replace(&mut self.plan.sinks[at].query, LogicalPlan::Union { inputs: Vec::new(), schema: Schema::default() });
+                let mut inputs: Vec<(LogicalPlan, Span)> = match earlier {
+                    LogicalPlan::Union { inputs, .. } => inputs.into_iter().map(|p| (p, def.span)).collect(),
+                    other => vec![(other, def.span)],
+                };
+                inputs.push((query, span));
+                super::set::union(inputs, &format!("the queries into `{}`", def.name))?
+            }
+            None => query,
+        };
         let sink = match sink {
             SinkSpec::Kafka(k) => SinkSpec::Kafka(Box::new(kafka_sink_keys(*k, &query, &def.name, span)?)),
             other => other,
         };
-        self.plan.sinks.push(SinkPlan { name: def.name.clone(), sink, query });
+        match earlier {
+            Some(at) => self.plan.sinks[at] = SinkPlan { name: def.name.clone(), sink, query },
+            None => self.plan.sinks.push(SinkPlan { name: def.name.clone(), sink, query }),
+        }
         Ok(())
     }
 }

@@ -76,6 +76,11 @@ fn numeric_common(a: DataType, b: DataType) -> Option<DataType> {
     })
 }
 
+/// The type two columns of one position in a UNION are both brought to, if there is one.
+pub(super) fn common_type(a: DataType, b: DataType) -> Option<DataType> {
+    if a == b { Some(a) } else { numeric_common(a, b) }
+}
+
 /// The common type of CASE branches, COALESCE arguments and the like.
 fn unify(exprs: &[ScalarExpr]) -> Option<DataType> {
     let mut ty: Option<DataType> = None;

@@ -7,6 +7,8 @@ mod expr;
 mod query;
 mod relation;
 mod scope;
+mod script;
+mod set;
 mod window;
 
 use crate::dialect::FlinkDialect;
@@ -15,6 +17,7 @@ use crate::logical::{LogicalPlan, ScriptPlan, SinkPlan};
 use sqlparser::ast::{self as ast, ObjectName, Spanned, Statement};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
+use std::cell::RefCell;
 use std::path::Path;
 use vstream_connector_spec::kafka::MetadataField;
 use vstream_connector_spec::{OptionError, SinkSpec, SourceSpec, TableConnector};
@@ -120,12 +123,20 @@ pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> 
 pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<(Catalog, ScriptPlan)> {
     let statements =
         Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_statements()).map_err(PlanError::from_parser)?;
-    let mut binder =
-        Binder { catalog: Catalog::default(), base_dir, plan: ScriptPlan::default(), options: options.clone(), emit_changes: false };
+    let mut binder = Binder {
+        catalog: Catalog::default(),
+        base_dir,
+        plan: ScriptPlan::default(),
+        options: options.clone(),
+        emit_changes: false,
+        views: Vec::new(),
+        ctes: RefCell::default(),
+        view_names: RefCell::default(),
+    };
     for s in &statements {
         binder.statement(s)?;
     }
-    if binder.plan.sinks.is_empty() {
+    if binder.plan.sinks.is_empty() && binder.plan.explains.is_empty() {
         return Err(PlanError::invalid("the script has no query: add an INSERT INTO ... SELECT or a SELECT", Span::empty()));
     }
     Ok((binder.catalog, binder.plan))
@@ -143,6 +154,12 @@ struct Binder<'a> {
     options: PlanOptions,
     /// `SET 'emit.mode' = 'changes'` seen so far in the script.
     emit_changes: bool,
+    /// The views declared so far, in order.
+    views: Vec<set::ViewDef>,
+    /// The common table expressions of the WITH clauses being bound, outermost first.
+    ctes: RefCell<Vec<set::ViewDef>>,
+    /// Every view and CTE name given out so far (see `Binder::view_plan`).
+    view_names: RefCell<Vec<String>>,
 }
 
 /// A dotted name as written: `db.table`.
@@ -155,6 +172,7 @@ impl Binder<'_> {
     fn statement(&mut self, s: &Statement) -> Result<()> {
         match s {
             Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::CreateView(cv) => self.create_view(cv),
             Statement::Insert(ins) => self.insert(ins, s.span()),
             Statement::Query(q) => {
                 let query = self.query(q)?;
@@ -162,6 +180,8 @@ impl Binder<'_> {
                 self.add_late_sinks(&query, q.span())
             }
             Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => self.set(variable, values),
+            Statement::Explain { statement, .. } => self.explain(statement, s.span()),
+            other if let Some(set) = crate::dialect::statement_set(other) => self.statement_set(set),
             other => {
                 let text = other.to_string();
                 let word: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");

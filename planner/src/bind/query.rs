@@ -3,22 +3,18 @@
 
 use super::expr::{bind_expr, boolean, is_null_literal};
 use super::scope::{Grouping, Scope};
-use super::{Binder, Result, first_words, object_name};
+use super::{Binder, Result, object_name};
 use crate::error::PlanError;
 use crate::logical::{AggregateCall, LogicalPlan, WINDOW_COLUMNS};
-use sqlparser::ast::{
-    self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, SelectItem, SetExpr, Spanned, Value,
-};
+use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, SelectItem, Spanned, Value};
 use sqlparser::tokenizer::Span;
 use vstream_repr::agg::AggFunc;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
 
 impl Binder<'_> {
-    /// A query: a SELECT (possibly parenthesized), without WITH, ORDER BY or LIMIT.
+    /// A query: a SELECT or a UNION of them (possibly parenthesized), with its WITH clause,
+    /// without ORDER BY or LIMIT.
     pub(super) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
-        if let Some(w) = &q.with {
-            return Err(PlanError::not_supported("WITH (common table expressions)", w.span()));
-        }
         if let Some(o) = &q.order_by {
             return Err(PlanError::not_supported("ORDER BY on a stream", o.span())
                 .with_hint("the output is a stream in arrival order; sort the sink's result downstream"));
@@ -26,15 +22,17 @@ impl Binder<'_> {
         if let Some(l) = &q.limit_clause {
             return Err(PlanError::not_supported("LIMIT", l.span()));
         }
-        match q.body.as_ref() {
-            SetExpr::Select(s) => self.select(s),
-            SetExpr::Query(inner) => self.query(inner),
-            other => Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
-        }
+        let ctes = match &q.with {
+            Some(with) => self.begin_with(with)?,
+            None => 0,
+        };
+        let body = self.set_expr(&q.body);
+        self.end_with(ctes);
+        body
     }
 
     /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.
-    fn select(&self, select: &ast::Select) -> Result<LogicalPlan> {
+    pub(super) fn select(&self, select: &ast::Select) -> Result<LogicalPlan> {
         let (mut plan, scope) = self.bind_from(select)?;
         // Window columns exist only per group of a window aggregate; rows before it have none.
         let first_window_col = matches!(plan, LogicalPlan::Window { .. }).then(|| scope.schema.len() - WINDOW_COLUMNS.len());
@@ -70,13 +68,7 @@ impl Binder<'_> {
         let project = LogicalPlan::Project { input: Box::new(plan), exprs, schema: schema.clone() };
         match &select.distinct {
             None | Some(ast::Distinct::All) => Ok(project),
-            // SELECT DISTINCT is a GROUP BY of every output column, with no aggregates.
-            Some(ast::Distinct::Distinct) => Ok(LogicalPlan::Aggregate {
-                input: Box::new(project),
-                group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
-                aggregates: Vec::new(),
-                schema,
-            }),
+            Some(ast::Distinct::Distinct) => Ok(distinct(project)),
             Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
         }
     }
@@ -118,6 +110,17 @@ impl Binder<'_> {
             plan = LogicalPlan::Filter { input: Box::new(plan), predicate };
         }
         Ok((plan, agg_scope))
+    }
+}
+
+/// SELECT DISTINCT (and UNION): a GROUP BY of every column of `plan`, with no aggregates.
+pub(super) fn distinct(plan: LogicalPlan) -> LogicalPlan {
+    let schema = plan.schema().clone();
+    LogicalPlan::Aggregate {
+        input: Box::new(plan),
+        group_by: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+        aggregates: Vec::new(),
+        schema,
     }
 }
 

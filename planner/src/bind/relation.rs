@@ -11,7 +11,17 @@ impl Binder<'_> {
     /// the scope its columns are named in.
     pub(super) fn relation(&self, rel: &TableFactor) -> Result<(LogicalPlan, Scope)> {
         match rel {
-            TableFactor::Table { name, alias, args: None, .. } => self.table_scan(name, alias.as_ref().map(|a| a.name.value.clone())),
+            TableFactor::Table { name, alias, args: None, .. } => {
+                let alias = alias.as_ref().map(|a| a.name.value.clone());
+                match self.view(&object_name(name)) {
+                    // A view's rows under its name, like a table's.
+                    Some(view) => {
+                        let scope = Scope::single(Some(view.name.clone()), alias, view.plan.schema().clone());
+                        Ok((view.plan, scope))
+                    }
+                    None => self.table_scan(name, alias),
+                }
+            }
             TableFactor::TableFunction { expr, alias } => self.window_function(expr, alias.as_ref()),
             // A subquery's rows (a changelog if it aggregates) under its alias.
             TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
