@@ -98,7 +98,7 @@ pub enum Operator {
     WindowAggregate {
         /// The node whose rows it reads: the event time, the keys, the aggregates' arguments.
         input: NodeId,
-        /// TUMBLE, HOP or SESSION, with its sizes.
+        /// TUMBLE, HOP, CUMULATE or SESSION, with its sizes.
         assigner: WindowAssigner,
         /// How many input columns after the event time are the key.
         key_len: usize,

@@ -47,6 +47,10 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
                 let state = match assigner {
                     WindowAssigner::Session { .. } => "state: per key, its open sessions' accumulators",
+                    // The windows of one period share their start; each row updates those that end after it.
+                    WindowAssigner::Cumulate { .. } => {
+                        "state: per open window (size/step per period, all starting at its start), per key, the aggregates' accumulators"
+                    }
                     _ => "state: per open window, per key, the aggregates' accumulators",
                 };
                 let lateness = if emit.allowed_lateness > 0 { format!(" + {} allowed lateness", Millis(emit.allowed_lateness)) } else { String::new() };

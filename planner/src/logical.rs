@@ -76,13 +76,13 @@ pub enum LogicalPlan {
         /// The keys' columns, then the aggregates'.
         schema: Schema,
     },
-    /// A window table function (TUMBLE, HOP, SESSION) over the event time `time_col`: the input's
+    /// A window table function (TUMBLE, HOP, CUMULATE, SESSION) over the event time `time_col`: the input's
     /// columns and [`WINDOW_COLUMNS`]. Only an Aggregate grouped by `window_start, window_end`
     /// reads it (the binder checks), and the two lower together into one window aggregate.
     Window {
         /// The plan whose rows it assigns to windows.
         input: Box<LogicalPlan>,
-        /// TUMBLE, HOP or SESSION, with its sizes.
+        /// TUMBLE, HOP, CUMULATE or SESSION, with its sizes.
         assigner: WindowAssigner,
         /// The event time, an index into the input's columns.
         time_col: usize,

@@ -4,6 +4,7 @@
 
 mod ddl;
 mod expr;
+mod group_window;
 mod query;
 mod relation;
 mod scope;

@@ -2,6 +2,7 @@
 //! aggregate calls it makes.
 
 use super::expr::{bind_expr, boolean, is_null_literal};
+use super::group_window::group_window;
 use super::scope::{Grouping, Scope};
 use super::{Binder, Result, first_words, object_name};
 use crate::error::PlanError;
@@ -35,7 +36,13 @@ impl Binder<'_> {
 
     /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.
     fn select(&self, select: &ast::Select) -> Result<LogicalPlan> {
-        let (mut plan, scope) = self.bind_from(select)?;
+        // `GROUP BY TUMBLE(ts, ...)` binds as the window table function's query.
+        let group_window = group_window(select)?;
+        let select = group_window.as_ref().map_or(select, |w| &w.select);
+        let (mut plan, mut scope) = self.bind_from(select)?;
+        if let Some(w) = &group_window {
+            (plan, scope) = self.group_window_over(plan, scope, w)?;
+        }
         // Window columns exist only per group of a window aggregate; rows before it have none.
         let first_window_col = matches!(plan, LogicalPlan::Window { .. }).then(|| scope.schema.len() - WINDOW_COLUMNS.len());
         let group_exprs: &[Expr] = match &select.group_by {
@@ -357,7 +364,7 @@ fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
 }
 
 /// A function call's span, closing parenthesis included (sqlparser's ends before it).
-fn call_span(f: &ast::Function) -> Span {
+pub(super) fn call_span(f: &ast::Function) -> Span {
     let mut span = f.span();
     if matches!(f.args, FunctionArguments::List(_)) && span.end.line == span.start.line {
         span.end.column += 1;
@@ -366,7 +373,7 @@ fn call_span(f: &ast::Function) -> Span {
 }
 
 /// `GROUP BY 2` means the second select item, as in DuckDB and Postgres.
-fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<Vec<Expr>> {
+pub(super) fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<Vec<Expr>> {
     group_exprs
         .iter()
         .map(|g| {
