@@ -87,6 +87,24 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 s.push_str(&format!(" project {}; state: none", items.join(", ")));
                 s
             }
+            Operator::Expand { input, projections } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let sets: Vec<String> = projections
+                    .iter()
+                    .map(|set| {
+                        let items: Vec<String> = set
+                            .iter()
+                            .zip(&n.schema.fields)
+                            .map(|(e, f)| {
+                                let t = e.display_with(&input_names).to_string();
+                                if t == f.name { t } else { format!("{}={t}", f.name) }
+                            })
+                            .collect();
+                        format!("({})", items.join(", "))
+                    })
+                    .collect();
+                format!("{} Expand <- {input}: each row once per grouping set: {}; state: none", n.id, sets.join(" | "))
+            }
             Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];

@@ -5,6 +5,7 @@
 mod ddl;
 mod expr;
 mod group_window;
+mod grouping_sets;
 mod query;
 mod relation;
 mod scope;

@@ -3,6 +3,7 @@
 
 use super::expr::{bind_expr, boolean, is_null_literal};
 use super::group_window::group_window;
+use super::grouping_sets::{aggregate_sets, grouping_sets};
 use super::scope::{Grouping, Scope};
 use super::{Binder, Result, first_words, object_name};
 use crate::error::PlanError;
@@ -115,7 +116,10 @@ impl Binder<'_> {
         calls: &[&ast::Function],
     ) -> Result<(LogicalPlan, Scope)> {
         let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
-        let (mut plan, agg_scope) = aggregate(plan, scope, &group_exprs, calls)?;
+        let (mut plan, agg_scope) = match grouping_sets(&group_exprs, select)? {
+            Some(sets) => aggregate_sets(plan, scope, select, sets, calls)?,
+            None => aggregate(plan, scope, &group_exprs, calls)?,
+        };
         self.check_window_aggregate(&plan, select)?;
         if let Some(h) = &select.having {
             let predicate = bind_expr(h, &agg_scope)?;
@@ -197,7 +201,7 @@ fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, V
 }
 
 /// The column name of an unnamed select item: the column's own name, else the expression's text.
-fn output_name(e: &Expr) -> String {
+pub(super) fn output_name(e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => parts.last().map_or_else(|| e.to_string(), |i| i.value.clone()),
@@ -227,7 +231,7 @@ fn is_aggregate(f: &ast::Function) -> bool {
 }
 
 /// The direct sub-expressions of `e` that may hold an aggregate call.
-fn children(e: &Expr) -> Vec<&Expr> {
+pub(super) fn children(e: &Expr) -> Vec<&Expr> {
     match e {
         Expr::BinaryOp { left, right, .. } => vec![left, right],
         Expr::UnaryOp { expr, .. }
@@ -279,7 +283,7 @@ fn collect_aggregates<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
 }
 
 /// The first aggregate call in `e`, if any.
-fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
+pub(super) fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
     let mut found = Vec::new();
     collect_aggregates(e, &mut found);
     found.into_iter().next()
@@ -325,7 +329,7 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
 }
 
 /// An aggregate call (`COUNT(*)`, `SUM(DISTINCT x) FILTER (WHERE ...)`) over `scope`'s rows.
-fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
+pub(super) fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();
     let func = aggregate_func(&name).ok_or_else(|| PlanError::internal(format!("{name} is not an aggregate"), span))?;

@@ -159,11 +159,13 @@ impl Binder<'_> {
         let LogicalPlan::Aggregate { input, group_by, aggregates, .. } = plan else { return Ok(()) };
         let Some((assigner, _)) = input.window() else { return Ok(()) };
         let mut window = input.as_ref();
-        while let LogicalPlan::Filter { input, .. } = window {
+        while let LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } = window {
             window = input;
         }
         let LogicalPlan::Window { schema, partition_by, .. } = window else { return Ok(()) };
-        let first_window_col = schema.len() - WINDOW_COLUMNS.len();
+        // The window's columns; an Expand (grouping sets) adds its own after them.
+        let window_cols = schema.len() - WINDOW_COLUMNS.len()..schema.len();
+        let first_window_col = window_cols.start;
         let is_window_col = |e: &ScalarExpr, k: usize| matches!(e, ScalarExpr::Column { index, .. } if *index == first_window_col + k);
         let group_span = match &select.group_by {
             GroupByExpr::Expressions(e, _) if !e.is_empty() => e[0].span(),
@@ -190,7 +192,7 @@ impl Binder<'_> {
                 continue;
             }
             let mut reads_window = false;
-            e.visit_columns(&mut |c| reads_window |= c >= first_window_col);
+            e.visit_columns(&mut |c| reads_window |= window_cols.contains(&c));
             if reads_window {
                 return Err(PlanError::not_supported("a GROUP BY key computed from a window column", item_span(i))
                     .with_hint("group by window_start, window_end (and window_time) as they are"));
@@ -199,7 +201,7 @@ impl Binder<'_> {
         }
         for a in aggregates {
             let mut reads_window = false;
-            a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= c >= first_window_col));
+            a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= window_cols.contains(&c)));
             if reads_window {
                 return Err(PlanError::not_supported("an aggregate of a window column", select.span()));
             }
