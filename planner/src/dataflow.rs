@@ -98,7 +98,7 @@ pub enum Operator {
     WindowAggregate {
         /// The node whose rows it reads: the event time, the keys, the aggregates' arguments.
         input: NodeId,
-        /// TUMBLE, HOP or SESSION, with its sizes.
+        /// TUMBLE, HOP, CUMULATE or SESSION, with its sizes.
         assigner: WindowAssigner,
         /// How many input columns after the event time are the key.
         key_len: usize,
@@ -106,6 +106,16 @@ pub enum Operator {
         aggregates: Vec<AggregateSpec>,
         /// When rows are emitted and how long windows stay open.
         emit: WindowEmit,
+    },
+    /// GROUPING SETS, ROLLUP, CUBE: per batch, one output batch per grouping set, each the
+    /// set's `projections` over the input's columns (the keys it lacks as NULLs, its index and
+    /// GROUPING values as constants); row kinds pass through. No state, no exchange: the one
+    /// aggregate after it keeps the state of every set.
+    Expand {
+        /// The node whose rows it repeats.
+        input: NodeId,
+        /// Per grouping set: one output column each, over the input's columns.
+        projections: Vec<Vec<ScalarExpr>>,
     },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
     Sink {
@@ -161,7 +171,7 @@ impl Operator {
         match self {
             Operator::Source { .. } => Vec::new(),
             Operator::LateRows { source } => edge(source, Movement::Pipeline),
-            Operator::MapFilterProject { input, .. } => edge(input, Movement::Pipeline),
+            Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
             Operator::KeyedAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
@@ -380,6 +390,22 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             // Columns are named by the view's own names, whatever the node it shares calls them.
             Pending { schema: input.schema().clone(), ..identity(node, &plan.nodes[node].schema) }
         }
+        LogicalPlan::Expand { input, keys, sets, grouping, schema } => {
+            // The sets' projections read the input's columns as the pending plan computes them;
+            // a pending filter runs first, in its own operator.
+            let mut pending = lower_query(input, sources, plan);
+            if pending.predicate.is_some() {
+                let schema = pending.schema.clone();
+                let node = seal(plan, pending);
+                pending = identity(node, &schema);
+            }
+            let projections = LogicalPlan::expand_projections(input.schema(), keys, sets, grouping)
+                .into_iter()
+                .map(|set| set.iter().map(|e| e.substitute(&pending.exprs)).collect())
+                .collect();
+            let node = plan.push(Operator::Expand { input: pending.node, projections }, schema.clone());
+            identity(node, schema)
+        }
         LogicalPlan::Aggregate { input, group_by, aggregates, schema } if input.window().is_some() => {
             lower_window_aggregate(input, group_by, aggregates, schema, sources, plan)
         }
@@ -454,15 +480,16 @@ fn lower_window_aggregate(
 ) -> Pending {
     let pending = lower_query(input, sources, plan);
     let mut window = input;
-    while let LogicalPlan::Filter { input, .. } = window {
+    while let LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } = window {
         window = input;
     }
     let LogicalPlan::Window { assigner, time_col, emit, schema: window_schema, .. } = window else {
         unreachable!("the caller checked that the aggregate reads a window")
     };
+    // An Expand between them adds its columns after the window's.
     let first_window_col = window_schema.len() - WINDOW_COLUMNS.len();
     let window_col = |e: &ScalarExpr| match e {
-        ScalarExpr::Column { index, .. } if *index >= first_window_col => Some(*index - first_window_col),
+        ScalarExpr::Column { index, .. } if (first_window_col..window_schema.len()).contains(index) => Some(*index - first_window_col),
         _ => None,
     };
     let time = pending.exprs[*time_col].clone();
@@ -508,6 +535,18 @@ fn identity(node: NodeId, schema: &Schema) -> Pending {
 
 /// Emits a MapFilterProject for `p`, unless it would pass its input through unchanged.
 fn seal(plan: &mut DataflowPlan, p: Pending) -> NodeId {
+    // An Expand is read only by the plan it was lowered for: it computes the projection itself,
+    // per set, instead of passing every column on to a MapFilterProject.
+    let node = &mut plan.nodes[p.node];
+    if p.predicate.is_none()
+        && let Operator::Expand { projections, .. } = &mut node.operator
+    {
+        for set in projections.iter_mut() {
+            *set = p.exprs.iter().map(|e| e.substitute(set)).collect();
+        }
+        node.schema = p.schema;
+        return p.node;
+    }
     let input_len = plan.nodes[p.node].schema.len();
     let identity = p.predicate.is_none()
         && p.exprs.len() == input_len

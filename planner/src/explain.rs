@@ -47,6 +47,10 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
                 let state = match assigner {
                     WindowAssigner::Session { .. } => "state: per key, its open sessions' accumulators",
+                    // The windows of one period share their start; each row updates those that end after it.
+                    WindowAssigner::Cumulate { .. } => {
+                        "state: per open window (size/step per period, all starting at its start), per key, the aggregates' accumulators"
+                    }
                     _ => "state: per open window, per key, the aggregates' accumulators",
                 };
                 let lateness = if emit.allowed_lateness > 0 { format!(" + {} allowed lateness", Millis(emit.allowed_lateness)) } else { String::new() };
@@ -82,6 +86,24 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     .collect();
                 s.push_str(&format!(" project {}; state: none", items.join(", ")));
                 s
+            }
+            Operator::Expand { input, projections } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let sets: Vec<String> = projections
+                    .iter()
+                    .map(|set| {
+                        let items: Vec<String> = set
+                            .iter()
+                            .zip(&n.schema.fields)
+                            .map(|(e, f)| {
+                                let t = e.display_with(&input_names).to_string();
+                                if t == f.name { t } else { format!("{}={t}", f.name) }
+                            })
+                            .collect();
+                        format!("({})", items.join(", "))
+                    })
+                    .collect();
+                format!("{} Expand <- {input}: each row once per grouping set: {}; state: none", n.id, sets.join(" | "))
             }
             Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
                 let input_names = names(&plan.nodes[*input].schema);

@@ -23,6 +23,9 @@ pub struct AggregateCall {
 /// The columns a window table function adds to its input's, in this order.
 pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
 
+/// The column [`LogicalPlan::Expand`] numbers each row's grouping set in.
+pub const GROUPING_SET_COLUMN: &str = "$grouping_set";
+
 /// A relational operator tree. One variant per operator; each lowers to dataflow operators in
 /// `dataflow::lower`.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,13 +79,31 @@ pub enum LogicalPlan {
         /// The keys' columns, then the aggregates'.
         schema: Schema,
     },
-    /// A window table function (TUMBLE, HOP, SESSION) over the event time `time_col`: the input's
+    /// GROUPING SETS, ROLLUP and CUBE: each input row once per grouping set, as the input's
+    /// columns, then `keys` (NULL where the set lacks the key), then [`GROUPING_SET_COLUMN`] (the
+    /// set's index, BIGINT) and one BIGINT per `GROUPING(...)` call the query reads (its value in
+    /// that set). The one Aggregate over it groups by the keys and the set's index, so every set
+    /// is computed in one keyed state, and a NULL key of the data stays apart from a NULL a set
+    /// puts in (Flink's Expand).
+    Expand {
+        /// The plan whose rows it repeats.
+        input: Box<LogicalPlan>,
+        /// The keys some set lacks, over the input's columns.
+        keys: Vec<ScalarExpr>,
+        /// Per grouping set: whether it has each of `keys`.
+        sets: Vec<Vec<bool>>,
+        /// Per grouping set: the value of each `GROUPING(...)` call in it.
+        grouping: Vec<Vec<i64>>,
+        /// The input's columns, the keys, the set's index, the `GROUPING(...)` values.
+        schema: Schema,
+    },
+    /// A window table function (TUMBLE, HOP, CUMULATE, SESSION) over the event time `time_col`: the input's
     /// columns and [`WINDOW_COLUMNS`]. Only an Aggregate grouped by `window_start, window_end`
     /// reads it (the binder checks), and the two lower together into one window aggregate.
     Window {
         /// The plan whose rows it assigns to windows.
         input: Box<LogicalPlan>,
-        /// TUMBLE, HOP or SESSION, with its sizes.
+        /// TUMBLE, HOP, CUMULATE or SESSION, with its sizes.
         assigner: WindowAssigner,
         /// The event time, an index into the input's columns.
         time_col: usize,
@@ -112,6 +133,30 @@ pub enum LogicalPlan {
 }
 
 impl LogicalPlan {
+    /// Per grouping set of an Expand over `input_schema` (see [`LogicalPlan::Expand`]): its output
+    /// columns as expressions over the input's.
+    pub fn expand_projections(
+        input_schema: &Schema,
+        keys: &[ScalarExpr],
+        sets: &[Vec<bool>],
+        grouping: &[Vec<i64>],
+    ) -> Vec<Vec<ScalarExpr>> {
+        let bigint = |v: i64| ScalarExpr::literal(vstream_repr::Datum::Int(v), DataType::BigInt);
+        sets.iter()
+            .zip(grouping)
+            .enumerate()
+            .map(|(index, (has, values))| {
+                let mut exprs: Vec<ScalarExpr> = input_schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect();
+                for (key, has) in keys.iter().zip(has) {
+                    exprs.push(if *has { key.clone() } else { ScalarExpr::literal(vstream_repr::Datum::Null, key.ty()) });
+                }
+                exprs.push(bigint(index as i64));
+                exprs.extend(values.iter().map(|v| bigint(*v)));
+                exprs
+            })
+            .collect()
+    }
+
     /// The plans this one reads, in order: none for a scan, one for the unary operators. Every
     /// pass that only walks the tree goes through this, so an operator with two inputs (a join,
     /// a union) needs no arm of its own there.
@@ -121,6 +166,7 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
+            | LogicalPlan::Expand { input, .. }
             | LogicalPlan::Window { input, .. }
             | LogicalPlan::View { input, .. } => vec![input],
             LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
@@ -133,6 +179,7 @@ impl LogicalPlan {
             LogicalPlan::Scan { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
+            | LogicalPlan::Expand { schema, .. }
             | LogicalPlan::Window { schema, .. }
             | LogicalPlan::Union { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.schema(),
@@ -147,7 +194,11 @@ impl LogicalPlan {
             LogicalPlan::Window { .. } => false,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
-            LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } | LogicalPlan::Union { .. } | LogicalPlan::View { .. } => {
+            LogicalPlan::Filter { .. }
+            | LogicalPlan::Project { .. }
+            | LogicalPlan::Union { .. }
+            | LogicalPlan::View { .. }
+            | LogicalPlan::Expand { .. } => {
                 self.inputs().iter().any(|i| i.is_changelog())
             }
         }
@@ -166,16 +217,18 @@ impl LogicalPlan {
                 .into_iter()
                 .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
                 .collect(),
-            // Two inputs may each have a row of one key.
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Union { .. } => None,
+            // Two inputs may each have a row of one key; Expand makes a row per set, so a key
+            // value has as many rows as sets.
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Union { .. } | LogicalPlan::Expand { .. } => None,
         }
     }
 
-    /// The window table function this plan reads, through filters: its assigner and emit mode.
+    /// The window table function this plan reads, through filters and an Expand (grouping sets
+    /// of a window aggregate): its assigner and emit mode.
     pub fn window(&self) -> Option<(WindowAssigner, WindowEmit)> {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
-            LogicalPlan::Filter { input, .. } => input.window(),
+            LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } => input.window(),
             LogicalPlan::Scan { .. }
             | LogicalPlan::Project { .. }
             | LogicalPlan::Aggregate { .. }
@@ -274,6 +327,21 @@ impl LogicalPlan {
                 let mut map: Vec<Option<usize>> = inner;
                 map.extend((0..WINDOW_COLUMNS.len()).map(|k| Some(new_len + k)));
                 (LogicalPlan::Window { input: Box::new(input), assigner, time_col, partition_by, emit, schema: Schema::new(fields) }, map)
+            }
+            LogicalPlan::Expand { input, mut keys, sets, grouping, schema } => {
+                // The keys, set index and GROUPING values are computed: the input needs what the
+                // keys read and what is needed of its own columns, which pass through.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                keys.iter().for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                let (input, inner) = input.prune(&need);
+                keys.iter_mut().for_each(|e| e.remap_columns(&|c| kept(&inner, c)));
+                let new_len = input.schema().len();
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                fields.extend(schema.fields[input_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = inner;
+                map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
+                (LogicalPlan::Expand { input: Box::new(input), keys, sets, grouping, schema: Schema::new(fields) }, map)
             }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
@@ -377,6 +445,18 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, predicate } => format!("Filter {}", predicate.display_with(&input.names())),
             LogicalPlan::Union { inputs, .. } => format!("Union all inputs={}", inputs.len()),
             LogicalPlan::View { name, .. } => format!("View {name} (computed once, shared by its readers)"),
+            LogicalPlan::Expand { input, keys, sets, .. } => {
+                let names = input.names();
+                let keys: Vec<String> = keys.iter().map(|e| e.display_with(&names).to_string()).collect();
+                let sets: Vec<String> = sets
+                    .iter()
+                    .map(|has| {
+                        let set: Vec<&str> = keys.iter().zip(has).filter(|(_, h)| **h).map(|(k, _)| k.as_str()).collect();
+                        format!("({})", set.join(", "))
+                    })
+                    .collect();
+                format!("Expand keys=[{}] sets=[{}]", keys.join(", "), sets.join(", "))
+            }
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();

@@ -21,6 +21,16 @@ pub enum WindowAssigner {
         /// Window length in milliseconds, positive; the binder requires a multiple of `slide`.
         size: i64,
     },
+    /// `CUMULATE(..., step, size)`: windows start every `size`, at the epoch's alignment; each
+    /// period has `size / step` windows sharing its start and ending `step`, `2 * step`, ...
+    /// `size` after it, so a row is in the windows of its period that end after it.
+    Cumulate {
+        /// Milliseconds between window ends within a period, positive.
+        step: i64,
+        /// The period, and the longest window's length, in milliseconds; the binder requires a
+        /// multiple of `step`.
+        size: i64,
+    },
     /// `SESSION(..., gap)`: rows of one partition at most `gap` apart share a window, which ends
     /// `gap` after its last row.
     Session {
@@ -48,6 +58,20 @@ impl WindowAssigner {
                     start = start.saturating_sub(slide);
                 }
             }
+            WindowAssigner::Cumulate { step, size } => {
+                // The period holding ts, and its windows that end after ts: the first ends at the
+                // step boundary above ts, the last at the period's end.
+                let start = ts - ts.rem_euclid(size);
+                let period_end = start.saturating_add(size);
+                let mut end = (ts - ts.rem_euclid(step)).saturating_add(step);
+                while end <= period_end {
+                    f(start, end);
+                    if end == period_end {
+                        break;
+                    }
+                    end = end.saturating_add(step);
+                }
+            }
             WindowAssigner::Session { .. } => {}
         }
     }
@@ -57,6 +81,7 @@ impl WindowAssigner {
         match self {
             WindowAssigner::Tumble { .. } => "TUMBLE",
             WindowAssigner::Hop { .. } => "HOP",
+            WindowAssigner::Cumulate { .. } => "CUMULATE",
             WindowAssigner::Session { .. } => "SESSION",
         }
     }
@@ -67,6 +92,7 @@ impl fmt::Display for WindowAssigner {
         match self {
             WindowAssigner::Tumble { size } => write!(f, "TUMBLE(size={})", Millis(*size)),
             WindowAssigner::Hop { slide, size } => write!(f, "HOP(slide={}, size={})", Millis(*slide), Millis(*size)),
+            WindowAssigner::Cumulate { step, size } => write!(f, "CUMULATE(step={}, size={})", Millis(*step), Millis(*size)),
             WindowAssigner::Session { gap } => write!(f, "SESSION(gap={})", Millis(*gap)),
         }
     }
@@ -226,6 +252,19 @@ mod tests {
         assert_eq!(windows(h, 3_500), vec![(-6_000, 4_000), (-4_000, 6_000), (-2_000, 8_000), (0, 10_000), (2_000, 12_000)]);
         assert_eq!(windows(h, 4_000).len(), 5);
         assert_eq!(windows(h, 4_000)[0], (-4_000, 6_000));
+    }
+
+    #[test]
+    fn cumulate_gives_the_windows_of_the_period_that_end_after_the_row() {
+        let c = WindowAssigner::Cumulate { step: 2_000, size: 6_000 };
+        assert_eq!(windows(c, 0), vec![(0, 2_000), (0, 4_000), (0, 6_000)]);
+        assert_eq!(windows(c, 1_999), vec![(0, 2_000), (0, 4_000), (0, 6_000)]);
+        assert_eq!(windows(c, 2_000), vec![(0, 4_000), (0, 6_000)]);
+        assert_eq!(windows(c, 5_999), vec![(0, 6_000)]);
+        assert_eq!(windows(c, 6_000), vec![(6_000, 8_000), (6_000, 10_000), (6_000, 12_000)]);
+        assert_eq!(windows(c, -1), vec![(-6_000, 0)]);
+        let whole = WindowAssigner::Cumulate { step: 5_000, size: 5_000 };
+        assert_eq!(windows(whole, 7_000), vec![(5_000, 10_000)]);
     }
 
     #[test]

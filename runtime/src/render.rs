@@ -5,6 +5,7 @@ use crate::context::SourceShare;
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::expand::expand;
 use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
@@ -108,6 +109,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
             }
+            Operator::Expand { projections, .. } => {
+                let input = single_input(inputs, &name)?;
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
+                Some(expand(input, &name, &query, projections.clone(), ctx.errors.clone()))
+            }
             Operator::KeyedAggregate { key_len, aggregates, retractions, .. } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
@@ -199,6 +205,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
+        Operator::Expand { .. } => "Expand".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),
         Operator::Union { .. } => "Union".to_string(),
     }

@@ -432,6 +432,7 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             Operator::Source { .. }
             | Operator::LateRows { .. }
             | Operator::MapFilterProject { .. }
+            | Operator::Expand { .. }
             | Operator::KeyedAggregate { .. }
             | Operator::WindowAggregate { .. }
             | Operator::Union { .. } => None,

@@ -4,6 +4,8 @@
 
 mod ddl;
 mod expr;
+mod group_window;
+mod grouping_sets;
 mod query;
 mod relation;
 mod scope;

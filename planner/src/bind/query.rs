@@ -2,6 +2,8 @@
 //! aggregate calls it makes.
 
 use super::expr::{bind_expr, boolean, is_null_literal};
+use super::group_window::group_window;
+use super::grouping_sets::{aggregate_sets, grouping_sets};
 use super::scope::{Grouping, Scope};
 use super::{Binder, Result, object_name};
 use crate::error::PlanError;
@@ -33,7 +35,13 @@ impl Binder<'_> {
 
     /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.
     pub(super) fn select(&self, select: &ast::Select) -> Result<LogicalPlan> {
-        let (mut plan, scope) = self.bind_from(select)?;
+        // `GROUP BY TUMBLE(ts, ...)` binds as the window table function's query.
+        let group_window = group_window(select)?;
+        let select = group_window.as_ref().map_or(select, |w| &w.select);
+        let (mut plan, mut scope) = self.bind_from(select)?;
+        if let Some(w) = &group_window {
+            (plan, scope) = self.group_window_over(plan, scope, w)?;
+        }
         // Window columns exist only per group of a window aggregate; rows before it have none.
         let first_window_col = matches!(plan, LogicalPlan::Window { .. }).then(|| scope.schema.len() - WINDOW_COLUMNS.len());
         let group_exprs: &[Expr] = match &select.group_by {
@@ -100,7 +108,10 @@ impl Binder<'_> {
         calls: &[&ast::Function],
     ) -> Result<(LogicalPlan, Scope)> {
         let group_exprs = resolve_ordinals(group_exprs, &select.projection)?;
-        let (mut plan, agg_scope) = aggregate(plan, scope, &group_exprs, calls)?;
+        let (mut plan, agg_scope) = match grouping_sets(&group_exprs, select)? {
+            Some(sets) => aggregate_sets(plan, scope, select, sets, calls)?,
+            None => aggregate(plan, scope, &group_exprs, calls)?,
+        };
         self.check_window_aggregate(&plan, select)?;
         if let Some(h) = &select.having {
             let predicate = bind_expr(h, &agg_scope)?;
@@ -193,7 +204,7 @@ fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, V
 }
 
 /// The column name of an unnamed select item: the column's own name, else the expression's text.
-fn output_name(e: &Expr) -> String {
+pub(super) fn output_name(e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => parts.last().map_or_else(|| e.to_string(), |i| i.value.clone()),
@@ -223,7 +234,7 @@ fn is_aggregate(f: &ast::Function) -> bool {
 }
 
 /// The direct sub-expressions of `e` that may hold an aggregate call.
-fn children(e: &Expr) -> Vec<&Expr> {
+pub(super) fn children(e: &Expr) -> Vec<&Expr> {
     match e {
         Expr::BinaryOp { left, right, .. } => vec![left, right],
         Expr::UnaryOp { expr, .. }
@@ -275,7 +286,7 @@ fn collect_aggregates<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
 }
 
 /// The first aggregate call in `e`, if any.
-fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
+pub(super) fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
     let mut found = Vec::new();
     collect_aggregates(e, &mut found);
     found.into_iter().next()
@@ -321,7 +332,7 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
 }
 
 /// An aggregate call (`COUNT(*)`, `SUM(DISTINCT x) FILTER (WHERE ...)`) over `scope`'s rows.
-fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
+pub(super) fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();
     let func = aggregate_func(&name).ok_or_else(|| PlanError::internal(format!("{name} is not an aggregate"), span))?;
@@ -360,7 +371,7 @@ fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
 }
 
 /// A function call's span, closing parenthesis included (sqlparser's ends before it).
-fn call_span(f: &ast::Function) -> Span {
+pub(super) fn call_span(f: &ast::Function) -> Span {
     let mut span = f.span();
     if matches!(f.args, FunctionArguments::List(_)) && span.end.line == span.start.line {
         span.end.column += 1;
@@ -369,7 +380,7 @@ fn call_span(f: &ast::Function) -> Span {
 }
 
 /// `GROUP BY 2` means the second select item, as in DuckDB and Postgres.
-fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<Vec<Expr>> {
+pub(super) fn resolve_ordinals(group_exprs: &[Expr], projection: &[SelectItem]) -> Result<Vec<Expr>> {
     group_exprs
         .iter()
         .map(|g| {

@@ -7,12 +7,14 @@ use super::{Binder, Result, object_name};
 use crate::dialect::table_arg;
 use crate::error::PlanError;
 use crate::logical::{LogicalPlan, WINDOW_COLUMNS};
-use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Spanned};
+use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, ObjectName, Spanned};
+use sqlparser::tokenizer::Span;
 use vstream_repr::WindowEmit;
 use vstream_repr::{DataType, Field, ScalarExpr, WindowAssigner};
 
 impl Binder<'_> {
-    /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)` and
+    /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)`,
+    /// `CUMULATE(TABLE t, DESCRIPTOR(ts), step, size)` and
     /// `SESSION(TABLE t [PARTITION BY k], DESCRIPTOR(ts), gap)`: the table's columns and the
     /// window columns.
     pub(super) fn window_function(&self, expr: &Expr, alias: Option<&ast::TableAlias>) -> Result<(LogicalPlan, Scope)> {
@@ -23,10 +25,11 @@ impl Binder<'_> {
         let usage = match name.as_str() {
             "TUMBLE" => "TUMBLE(TABLE t, DESCRIPTOR(ts), size)",
             "HOP" => "HOP(TABLE t, DESCRIPTOR(ts), slide, size)",
+            "CUMULATE" => "CUMULATE(TABLE t, DESCRIPTOR(ts), step, size)",
             "SESSION" => "SESSION(TABLE t [PARTITION BY k], DESCRIPTOR(ts), gap)",
             _ => {
                 return Err(PlanError::invalid(format!("unknown table function {name}"), f.name.span())
-                    .with_hint("the window table functions are TUMBLE, HOP and SESSION"));
+                    .with_hint("the window table functions are TUMBLE, HOP, CUMULATE and SESSION"));
             }
         };
         let FunctionArguments::List(list) = &f.args else {
@@ -39,7 +42,7 @@ impl Binder<'_> {
                 other => return Err(PlanError::not_supported(format!("the argument `{other}`"), other.span()).with_hint(usage)),
             }
         }
-        let expected = if name == "HOP" { 4 } else { 3 };
+        let expected = if matches!(name.as_str(), "HOP" | "CUMULATE") { 4 } else { 3 };
         if args.len() != expected {
             return Err(PlanError::invalid(format!("{name} takes {expected} arguments, not {}", args.len()), expr.span()).with_hint(usage));
         }
@@ -52,11 +55,6 @@ impl Binder<'_> {
         }
         let table_alias = alias.map(|a| a.name.value.clone());
         let (input, input_scope) = self.table_scan(&table, table_alias)?;
-        let def = self
-            .catalog
-            .get(&object_name(&table))
-            .cloned()
-            .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", args[0].span()))?;
         let column = match args[1] {
             Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
                 FunctionArguments::List(l) => match l.args.as_slice() {
@@ -70,6 +68,27 @@ impl Binder<'_> {
         .ok_or_else(|| {
             PlanError::invalid(format!("the second argument of {name} is DESCRIPTOR(time column)"), args[1].span()).with_hint(usage)
         })?;
+        let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
+        let window = WindowCall { name: &name, table: &table, time: column, sizes: &args[2..], span: args[0].span() };
+        self.window_over(input, input_scope, window, partition_by)
+    }
+
+    /// The window `call` makes of `input`'s rows (a scan of `call.table`, in `input_scope`): the
+    /// TVF's rows, the input's columns and [`WINDOW_COLUMNS`], and their scope. Shared by the
+    /// window table functions and the group-window syntax (`GROUP BY TUMBLE(ts, ...)`).
+    pub(super) fn window_over(
+        &self,
+        input: LogicalPlan,
+        input_scope: Scope,
+        call: WindowCall<'_>,
+        partition_by: Vec<ScalarExpr>,
+    ) -> Result<(LogicalPlan, Scope)> {
+        let WindowCall { name, table, time: column, sizes, span } = call;
+        let def = self
+            .catalog
+            .get(&object_name(table))
+            .cloned()
+            .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
         let time = input_scope.column(column)?;
         let ScalarExpr::Column { index: time_col, .. } = time else {
             return Err(PlanError::internal("a column name bound to an expression", column.span));
@@ -90,29 +109,40 @@ impl Binder<'_> {
             return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{}`", column.value, def.name), column.span)
                 .with_hint(hint));
         };
-        let assigner = match name.as_str() {
-            "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(args[2], "TUMBLE size")? },
+        let assigner = match name {
+            "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(sizes[0], "TUMBLE size")? },
             "HOP" => {
-                let slide = positive_interval(args[2], "HOP slide")?;
-                let size = positive_interval(args[3], "HOP size")?;
+                let slide = positive_interval(sizes[0], "HOP slide")?;
+                let size = positive_interval(sizes[1], "HOP size")?;
                 if size % slide != 0 {
                     return Err(PlanError::invalid(
-                        format!("the HOP slide {} does not divide its size {}", args[2], args[3]),
-                        args[2].span(),
+                        format!("the HOP slide {} does not divide its size {}", sizes[0], sizes[1]),
+                        sizes[0].span(),
                     )
                     .with_hint("every row must be in the same number of windows: make the size a multiple of the slide"));
                 }
                 WindowAssigner::Hop { slide, size }
             }
-            _ => WindowAssigner::Session { gap: positive_interval(args[2], "SESSION gap")? },
+            "CUMULATE" => {
+                let step = positive_interval(sizes[0], "CUMULATE step")?;
+                let size = positive_interval(sizes[1], "CUMULATE size")?;
+                if size % step != 0 {
+                    return Err(PlanError::invalid(
+                        format!("the CUMULATE step {} does not divide its size {}", sizes[0], sizes[1]),
+                        sizes[0].span(),
+                    )
+                    .with_hint("the windows of a period end every step up to its size: make the size a multiple of the step"));
+                }
+                WindowAssigner::Cumulate { step, size }
+            }
+            _ => WindowAssigner::Session { gap: positive_interval(sizes[0], "SESSION gap")? },
         };
-        let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
         let emit =
             WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
-                return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), args[0].span()));
+                return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), span));
             }
             window_fields.push(Field::new(w, DataType::Timestamp));
         }
@@ -129,11 +159,13 @@ impl Binder<'_> {
         let LogicalPlan::Aggregate { input, group_by, aggregates, .. } = plan else { return Ok(()) };
         let Some((assigner, _)) = input.window() else { return Ok(()) };
         let mut window = input.as_ref();
-        while let LogicalPlan::Filter { input, .. } = window {
+        while let LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } = window {
             window = input;
         }
         let LogicalPlan::Window { schema, partition_by, .. } = window else { return Ok(()) };
-        let first_window_col = schema.len() - WINDOW_COLUMNS.len();
+        // The window's columns; an Expand (grouping sets) adds its own after them.
+        let window_cols = schema.len() - WINDOW_COLUMNS.len()..schema.len();
+        let first_window_col = window_cols.start;
         let is_window_col = |e: &ScalarExpr, k: usize| matches!(e, ScalarExpr::Column { index, .. } if *index == first_window_col + k);
         let group_span = match &select.group_by {
             GroupByExpr::Expressions(e, _) if !e.is_empty() => e[0].span(),
@@ -160,7 +192,7 @@ impl Binder<'_> {
                 continue;
             }
             let mut reads_window = false;
-            e.visit_columns(&mut |c| reads_window |= c >= first_window_col);
+            e.visit_columns(&mut |c| reads_window |= window_cols.contains(&c));
             if reads_window {
                 return Err(PlanError::not_supported("a GROUP BY key computed from a window column", item_span(i))
                     .with_hint("group by window_start, window_end (and window_time) as they are"));
@@ -169,7 +201,7 @@ impl Binder<'_> {
         }
         for a in aggregates {
             let mut reads_window = false;
-            a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= c >= first_window_col));
+            a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= window_cols.contains(&c)));
             if reads_window {
                 return Err(PlanError::not_supported("an aggregate of a window column", select.span()));
             }
@@ -188,6 +220,20 @@ impl Binder<'_> {
         }
         Ok(())
     }
+}
+
+/// A window's definition as a query writes it, in a window table function or a GROUP BY.
+pub(super) struct WindowCall<'a> {
+    /// `TUMBLE`, `HOP`, `CUMULATE` or `SESSION`.
+    pub(super) name: &'a str,
+    /// The table windowed.
+    pub(super) table: &'a ObjectName,
+    /// The event-time column.
+    pub(super) time: &'a Ident,
+    /// The size arguments: size; slide, size; step, size; gap.
+    pub(super) sizes: &'a [&'a Expr],
+    /// Where the table is named, for errors about it.
+    pub(super) span: Span,
 }
 
 /// A window size, slide or gap: an interval above zero.

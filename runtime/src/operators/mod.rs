@@ -1,6 +1,7 @@
 //! The timely operators vstream renders plans into, one per file.
 
 pub mod epochs;
+pub mod expand;
 pub mod kafka_sink;
 pub mod kafka_source;
 pub mod keyed;

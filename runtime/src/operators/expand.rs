@@ -1,0 +1,44 @@
+//! GROUPING SETS, ROLLUP and CUBE: each row once per grouping set, for the one aggregate after it.
+
+use crate::error::DataflowError;
+use crate::operators::SharedErrors;
+use crate::operators::map_filter_project::apply;
+use timely::dataflow::Stream;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::operator::Operator;
+use vstream_repr::{Batch, ScalarExpr};
+
+/// Per input batch, one output batch per grouping set: the set's `projections` over it, row kinds
+/// kept (a retraction is retracted from every set). An expression error fails the run with the
+/// query's name.
+pub fn expand<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    query: &str,
+    projections: Vec<Vec<ScalarExpr>>,
+    errors: SharedErrors,
+) -> Stream<'scope, u64, Vec<Batch>> {
+    let label = query.to_string();
+    input.unary(Pipeline, name, move |_cap, _info| {
+        move |input, output| {
+            input.for_each(|time, data| {
+                let mut out: Vec<Batch> = Vec::with_capacity(data.len() * projections.len());
+                for batch in data.drain(..) {
+                    for exprs in &projections {
+                        match apply(&batch, None, exprs) {
+                            Ok(Some(b)) => out.push(b),
+                            Ok(None) => {}
+                            Err(e) => {
+                                errors.fail(DataflowError::Compute { operator: label.clone(), group: None, message: e.to_string() });
+                                return;
+                            }
+                        }
+                    }
+                }
+                if !out.is_empty() {
+                    output.session(&time).give_container(&mut out);
+                }
+            });
+        }
+    })
+}
