@@ -6,6 +6,7 @@ use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS};
 use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
+use vstream_repr::rank::{RankFunc, SortOrder};
 use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
 /// A node's index in [`DataflowPlan::nodes`]; inputs always have smaller ids than their readers.
@@ -107,6 +108,33 @@ pub enum Operator {
         /// When rows are emitted and how long windows stay open.
         emit: WindowEmit,
     },
+    /// Top-N: input columns are `key_len` partition keys, then one column per sort key of
+    /// `order`, then the rows' own columns, which it emits (with their rank last if
+    /// `rank_column`) while their rank is in `lo..=hi`. Rows move (`exchange`) by the hash of the
+    /// partition key (none: all to one worker). State: per worker, per partition, its rows in
+    /// sort order (ties broken by the whole row, the same way on every worker): over insert-only
+    /// input only those that can still rank up to `hi` (`hi` rows for ROW_NUMBER, plus ties for
+    /// RANK and DENSE_RANK), over a changelog (`retractions`) every row, since a retraction may
+    /// promote any of them; and the rows last emitted. Emits, per epoch and per changed
+    /// partition, `-D` for rows that left the top (or changed rank) and `+I` for those that entered.
+    TopN {
+        /// The node whose rows it reads: partition keys, sort keys, then the rows.
+        input: NodeId,
+        /// How many leading input columns are the partition key.
+        key_len: usize,
+        /// One per sort key, for input columns `key_len..key_len + order.len()`.
+        order: Vec<SortOrder>,
+        /// ROW_NUMBER, RANK or DENSE_RANK.
+        func: RankFunc,
+        /// The least rank emitted.
+        lo: u64,
+        /// The largest rank emitted: N.
+        hi: u64,
+        /// The rank is emitted as a last column.
+        rank_column: bool,
+        /// The input is a changelog: its `-U`/`-D` rows are taken back.
+        retractions: bool,
+    },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
     Sink {
         /// The node whose rows it writes.
@@ -156,7 +184,9 @@ impl Operator {
             Operator::Source { .. } => Vec::new(),
             Operator::LateRows { source } => edge(source, Movement::Pipeline),
             Operator::MapFilterProject { input, .. } => edge(input, Movement::Pipeline),
-            Operator::KeyedAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
+            Operator::KeyedAggregate { input, key_len, .. } | Operator::TopN { input, key_len, .. } => {
+                edge(input, Movement::Exchange { key: (0..*key_len).collect() })
+            }
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::Sink { input, exchange, .. } => edge(
@@ -347,6 +377,42 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             pending.exprs = exprs.iter().map(|e| e.substitute(&pending.exprs)).collect();
             pending.schema = schema.clone();
             pending
+        }
+        LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } => {
+            // One MapFilterProject in front computes the partition keys and sort keys; the rows
+            // follow them as they are.
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let mut exprs = Vec::new();
+            let mut fields = Vec::new();
+            for e in partition_by.iter().chain(order_by.iter().map(|(e, _)| e)) {
+                let e = e.substitute(&pending.exprs);
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let range = limit.unwrap_or(crate::logical::RankRange { lo: 1, hi: 0 });
+            let node = plan.push(
+                Operator::TopN {
+                    input: pre,
+                    key_len: partition_by.len(),
+                    order: order_by.iter().map(|(_, o)| *o).collect(),
+                    func: *func,
+                    lo: range.lo,
+                    hi: range.hi,
+                    rank_column: *rank_column,
+                    retractions: input.is_changelog(),
+                },
+                schema.clone(),
+            );
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
         }
         LogicalPlan::Aggregate { input, group_by, aggregates, schema } if input.window().is_some() => {
             lower_window_aggregate(input, group_by, aggregates, schema, sources, plan)

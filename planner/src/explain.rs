@@ -5,6 +5,7 @@ use crate::dataflow::{InputEdge, Movement, Operator, SinkExchange};
 use std::path::Path;
 use vstream_repr::WindowAssigner;
 use vstream_repr::agg::AggregateSpec;
+use vstream_repr::rank::RankFunc;
 use vstream_repr::window::Millis;
 
 fn names(schema: &vstream_repr::Schema) -> Vec<String> {
@@ -98,6 +99,31 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     n.id,
                     keys.join(", "),
                     aggs.join(", ")
+                )
+            }
+            Operator::TopN { input, key_len, order, func, lo, hi, rank_column, retractions } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let sort: Vec<String> = order.iter().zip(&input_names[*key_len..]).map(|(o, n)| format!("{n} {o}")).collect();
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let ranks = if lo == hi { format!("rank {hi}") } else if *lo == 1 { format!("top {hi}") } else { format!("ranks {lo}..={hi}") };
+                let kept = if *retractions {
+                    "every row, since a retraction may promote any of them".to_string()
+                } else {
+                    match func {
+                        RankFunc::RowNumber => format!("the top {hi} rows"),
+                        RankFunc::Rank => format!("the rows of rank up to {hi} (ties included)"),
+                        RankFunc::DenseRank => format!("the rows of dense rank up to {hi}"),
+                    }
+                };
+                format!(
+                    "{} TopN <- {input}: {}() partition [{}] order [{}]; {ranks}{}; {}{exchange}; state: per partition, {kept}, and the rows last emitted; emits a changelog per epoch",
+                    n.id,
+                    func.name(),
+                    keys.join(", "),
+                    sort.join(", "),
+                    if *rank_column { ", rank column kept" } else { ", rank column dropped" },
+                    if *retractions { "takes retractions; " } else { "" },
                 )
             }
             Operator::Sink { input, name, spec, exchange, changelog } => {

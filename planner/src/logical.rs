@@ -2,6 +2,7 @@
 
 use vstream_connector_spec::{SinkSpec, SourceSpec};
 use vstream_repr::agg::AggFunc;
+use vstream_repr::rank::{RankFunc, SortOrder};
 use vstream_repr::window::Millis;
 use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
@@ -22,6 +23,15 @@ pub struct AggregateCall {
 
 /// The columns a window table function adds to its input's, in this order.
 pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
+
+/// The ranks a Top-N keeps: `lo..=hi` (1-based), from the filter on its rank column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RankRange {
+    /// The least rank kept (1 unless `rn > k`, `rn >= k` or `BETWEEN`).
+    pub lo: u64,
+    /// The largest rank kept: N.
+    pub hi: u64,
+}
 
 /// A relational operator tree. One variant per operator; each lowers to dataflow operators in
 /// `dataflow::lower`.
@@ -93,6 +103,29 @@ pub enum LogicalPlan {
         /// The input's columns, then [`WINDOW_COLUMNS`].
         schema: Schema,
     },
+    /// `ROW_NUMBER()`/`RANK()`/`DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...)`, filtered by
+    /// its rank (a Top-N): per partition, the rows whose rank is in `limit`, with their rank as a
+    /// last column if `rank_column`. Its output is a changelog: rows enter and leave the top as
+    /// the input changes. The binder makes it with `limit: None` for the window function and
+    /// sets `limit` from the enclosing query's filter; one left without is refused.
+    Rank {
+        /// The plan whose rows it ranks.
+        input: Box<LogicalPlan>,
+        /// The ranking function.
+        func: RankFunc,
+        /// The partition keys, over the input's columns (none: one partition of all rows).
+        partition_by: Vec<ScalarExpr>,
+        /// The sort keys, over the input's columns, with their orders.
+        order_by: Vec<(ScalarExpr, SortOrder)>,
+        /// The ranks kept; `None` until the enclosing filter is bound.
+        limit: Option<RankRange>,
+        /// Whether the rank is emitted as a last column (pruned when nothing reads it).
+        rank_column: bool,
+        /// The input's columns, then the rank (BIGINT) if `rank_column`.
+        schema: Schema,
+        /// Where the window function was called, for the error if no filter bounds it.
+        span: sqlparser::tokenizer::Span,
+    },
 }
 
 impl LogicalPlan {
@@ -105,7 +138,8 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
-            | LogicalPlan::Window { input, .. } => vec![input],
+            | LogicalPlan::Window { input, .. }
+            | LogicalPlan::Rank { input, .. } => vec![input],
         }
     }
 
@@ -115,7 +149,8 @@ impl LogicalPlan {
             LogicalPlan::Scan { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
-            | LogicalPlan::Window { schema, .. } => schema,
+            | LogicalPlan::Window { schema, .. }
+            | LogicalPlan::Rank { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }
@@ -126,6 +161,8 @@ impl LogicalPlan {
             // A Debezium topic is a changelog of its table: its rows come and go.
             LogicalPlan::Scan { source, .. } => source.is_changelog(),
             LogicalPlan::Window { .. } => false,
+            // A row enters the top and may later be pushed out of it.
+            LogicalPlan::Rank { .. } => true,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
@@ -145,7 +182,7 @@ impl LogicalPlan {
                 .into_iter()
                 .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
                 .collect(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => None,
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Rank { .. } => None,
         }
     }
 
@@ -154,7 +191,7 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
             LogicalPlan::Filter { input, .. } => input.window(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } => None,
+            LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } | LogicalPlan::Rank { .. } => None,
         }
     }
 
@@ -249,6 +286,27 @@ impl LogicalPlan {
                 map.extend((0..WINDOW_COLUMNS.len()).map(|k| Some(new_len + k)));
                 (LogicalPlan::Window { input: Box::new(input), assigner, time_col, partition_by, emit, schema: Schema::new(fields) }, map)
             }
+            LogicalPlan::Rank { input, func, mut partition_by, mut order_by, limit, rank_column, schema, span } => {
+                // The rank is computed, not read: the input needs the keys and what is needed of
+                // its own columns; the rank column stays only if something reads it.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                partition_by.iter().chain(order_by.iter().map(|(e, _)| e)).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                let (input, inner) = input.prune(&need);
+                let remap = |c: usize| kept(&inner, c);
+                partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
+                order_by.iter_mut().for_each(|(e, _)| e.remap_columns(&remap));
+                let new_len = input.schema().len();
+                let rank_column = rank_column && needed.contains(&input_len);
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                let mut map: Vec<Option<usize>> = inner;
+                if rank_column {
+                    fields.push(schema.fields[input_len].clone());
+                    map.push(Some(new_len));
+                }
+                let schema = Schema::new(fields);
+                (LogicalPlan::Rank { input: Box::new(input), func, partition_by, order_by, limit, rank_column, schema, span }, map)
+            }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
                 keep.sort_unstable();
@@ -313,6 +371,17 @@ impl LogicalPlan {
                 text
             }
             LogicalPlan::Filter { input, predicate } => format!("Filter {}", predicate.display_with(&input.names())),
+            LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, .. } => {
+                let names = input.names();
+                let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
+                let order: Vec<String> = order_by.iter().map(|(e, o)| format!("{} {o}", e.display_with(&names))).collect();
+                let mut text = format!("Rank {}() partition=[{}] order=[{}]", func.name(), keys.join(", "), order.join(", "));
+                if let Some(RankRange { lo, hi }) = limit {
+                    text.push_str(&format!(" ranks={lo}..={hi}"));
+                }
+                text.push_str(if *rank_column { " rank-column" } else { " no-rank-column" });
+                text
+            }
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();

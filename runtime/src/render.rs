@@ -13,6 +13,7 @@ use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
+use crate::operators::top_n::{TopNSpec, top_n};
 use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
@@ -131,6 +132,19 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(stream)
             }
+            Operator::TopN { key_len, order, func, lo, hi, rank_column, retractions, .. } => {
+                let input = single_input(inputs, &name)?;
+                let spec = TopNSpec {
+                    key_len: *key_len,
+                    order: order.clone(),
+                    func: *func,
+                    lo: *lo,
+                    hi: *hi,
+                    rank_column: *rank_column,
+                    retractions: *retractions,
+                };
+                Some(top_n(input, &name, spec, node.schema.clone(), key_groups))
+            }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
@@ -188,6 +202,7 @@ fn operator_name(op: &Operator) -> String {
     match op {
         Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
         Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
+        Operator::TopN { .. } => "TopN".to_string(),
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),

@@ -433,7 +433,8 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::LateRows { .. }
             | Operator::MapFilterProject { .. }
             | Operator::KeyedAggregate { .. }
-            | Operator::WindowAggregate { .. } => None,
+            | Operator::WindowAggregate { .. }
+            | Operator::TopN { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {

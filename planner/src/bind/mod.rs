@@ -4,6 +4,7 @@
 
 mod ddl;
 mod expr;
+mod over;
 mod query;
 mod relation;
 mod scope;

@@ -2,6 +2,7 @@
 //! aggregate calls it makes.
 
 use super::expr::{bind_expr, boolean, is_null_literal};
+use super::over;
 use super::scope::{Grouping, Scope};
 use super::{Binder, Result, first_words, object_name};
 use crate::error::PlanError;
@@ -14,8 +15,26 @@ use vstream_repr::agg::AggFunc;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
 
 impl Binder<'_> {
-    /// A query: a SELECT (possibly parenthesized), without WITH, ORDER BY or LIMIT.
+    /// A statement's query: a subquery whose ranking functions are all bounded (Top-N).
     pub(super) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        let plan = self.subquery(q)?;
+        over::check_ranks_bounded(&plan)?;
+        Ok(plan)
+    }
+
+    /// A query: a SELECT (possibly parenthesized), without WITH; ORDER BY only with LIMIT (a
+    /// Top-N). A ranking function in it may be bounded by the query around it.
+    pub(super) fn subquery(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        if let (Some(order), Some(limit)) = (&q.order_by, &q.limit_clause)
+            && q.with.is_none()
+        {
+            let plan = match q.body.as_ref() {
+                SetExpr::Select(s) => self.select(s)?,
+                SetExpr::Query(inner) => self.subquery(inner)?,
+                other => return Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
+            };
+            return over::order_by_limit(plan, order, limit);
+        }
         if let Some(w) = &q.with {
             return Err(PlanError::not_supported("WITH (common table expressions)", w.span()));
         }
@@ -28,7 +47,7 @@ impl Binder<'_> {
         }
         match q.body.as_ref() {
             SetExpr::Select(s) => self.select(s),
-            SetExpr::Query(inner) => self.query(inner),
+            SetExpr::Query(inner) => self.subquery(inner),
             other => Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
         }
     }
@@ -43,7 +62,7 @@ impl Binder<'_> {
             g => return Err(PlanError::not_supported("this form of GROUP BY", g.span())),
         };
         if let Some(pred) = &select.selection {
-            plan = where_clause(plan, pred, &scope, first_window_col)?;
+            plan = over::bound_rank(where_clause(plan, pred, &scope, first_window_col)?);
         }
         // GROUP BY, aggregates or HAVING make this an aggregation: the select list and HAVING are
         // then bound over the groups (keys, then aggregates), not over the input rows.
@@ -60,6 +79,9 @@ impl Binder<'_> {
             if first_window_col.is_some() {
                 return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
                     .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
+            }
+            if let Some((i, f, func)) = over::rank_item(&select.projection)? {
+                return self.select_rank(plan, scope, select, i, (f, func));
             }
             (plan, scope)
         } else {
@@ -79,6 +101,35 @@ impl Binder<'_> {
             }),
             Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
         }
+    }
+
+    /// A SELECT whose item `i` is the ranking function `call`: the Rank over `plan` (its FROM
+    /// and WHERE), and the select list with the rank at item `i`.
+    fn select_rank(
+        &self,
+        plan: LogicalPlan,
+        scope: Scope,
+        select: &ast::Select,
+        i: usize,
+        call: (&ast::Function, vstream_repr::rank::RankFunc),
+    ) -> Result<LogicalPlan> {
+        if let Some(d) = &select.distinct {
+            return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
+        }
+        let item = &select.projection[i];
+        let name = match item {
+            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            _ => output_name(&Expr::Function(call.0.clone())),
+        };
+        let rank_col = scope.schema.len();
+        let plan = self.rank(plan, &scope, call, name.clone(), select)?;
+        let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
+        exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
+        fields.push(Field::new(name, DataType::BigInt));
+        let (after, after_fields) = projection(&select.projection[i + 1..], &scope)?;
+        exprs.extend(after);
+        fields.extend(after_fields);
+        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
     }
 
     /// The one FROM item a query reads (no joins yet), and the scope of its columns.

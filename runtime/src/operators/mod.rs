@@ -9,6 +9,7 @@ pub mod map_filter_project;
 pub mod session_aggregate;
 pub mod sink;
 pub mod source;
+pub mod top_n;
 pub mod window_aggregate;
 
 use crate::error::DataflowError;
