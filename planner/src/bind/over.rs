@@ -140,7 +140,7 @@ pub(super) fn bound_rank(plan: LogicalPlan) -> LogicalPlan {
     }
     let (mut lo, mut hi) = (1i64, None::<i64>);
     let mut rest = Vec::new();
-    for c in conjuncts(predicate) {
+    for c in conjuncts(predicate.clone()) {
         match rank_bound(&c, &rank_outputs) {
             Some((l, h)) => {
                 lo = lo.max(l.unwrap_or(1));
@@ -153,7 +153,6 @@ pub(super) fn bound_rank(plan: LogicalPlan) -> LogicalPlan {
     }
     let Some(hi) = hi else {
         // Without an upper bound the Rank stays unbounded (and is refused with its hint).
-        let predicate = rest.into_iter().reduce(and).unwrap_or_else(|| ScalarExpr::literal(Datum::Bool(true), DataType::Boolean));
         return LogicalPlan::Filter { input, predicate };
     };
     let range = RankRange { lo: lo.max(1) as u64, hi: hi.max(0) as u64 };
