@@ -6,7 +6,7 @@ use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS};
 use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
-use vstream_repr::rank::{RankFunc, SortOrder};
+use vstream_repr::rank::{OverFrame, RankFunc, SortOrder};
 use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
 /// A node's index in [`DataflowPlan::nodes`]; inputs always have smaller ids than their readers.
@@ -135,6 +135,26 @@ pub enum Operator {
         /// The input is a changelog: its `-U`/`-D` rows are taken back.
         retractions: bool,
     },
+    /// OVER aggregates: input columns are `key_len` partition keys, the event time, then
+    /// `payload_len` columns of the rows it emits, then the aggregates' arguments. Rows move
+    /// (`exchange`) by the hash of the partition key. State: per worker, the rows the watermark
+    /// has not passed yet (by event time), and per partition the aggregates' accumulators and the
+    /// rows in its frame (`ROWS n`: the last n; `RANGE`: those within the interval; unbounded:
+    /// none). Once the frontier passes a row's time it is emitted with its aggregates (rows of a
+    /// partition in time order, peers by value), insert-only. A row behind what the operator has
+    /// emitted is late: dropped and counted.
+    OverAggregate {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// How many leading input columns are the partition key.
+        key_len: usize,
+        /// How many input columns after the keys and the event time are emitted.
+        payload_len: usize,
+        /// The rows each aggregate covers.
+        frame: OverFrame,
+        /// The aggregates, over the input's columns.
+        aggregates: Vec<AggregateSpec>,
+    },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
     Sink {
         /// The node whose rows it writes.
@@ -184,9 +204,9 @@ impl Operator {
             Operator::Source { .. } => Vec::new(),
             Operator::LateRows { source } => edge(source, Movement::Pipeline),
             Operator::MapFilterProject { input, .. } => edge(input, Movement::Pipeline),
-            Operator::KeyedAggregate { input, key_len, .. } | Operator::TopN { input, key_len, .. } => {
-                edge(input, Movement::Exchange { key: (0..*key_len).collect() })
-            }
+            Operator::KeyedAggregate { input, key_len, .. }
+            | Operator::TopN { input, key_len, .. }
+            | Operator::OverAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::Sink { input, exchange, .. } => edge(
@@ -404,6 +424,39 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                     hi: range.hi,
                     rank_column: *rank_column,
                     retractions: input.is_changelog(),
+                },
+                schema.clone(),
+            );
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
+        }
+        LogicalPlan::OverAggregate { input, partition_by, time_col, frame, aggregates, schema } => {
+            // One MapFilterProject in front computes the keys, the event time, the rows' own
+            // columns and the aggregates' arguments.
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let mut exprs = Vec::new();
+            let mut fields = Vec::new();
+            let keys = partition_by.iter().map(|e| e.substitute(&pending.exprs));
+            for e in keys.chain([pending.exprs[*time_col].clone()]) {
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let node = plan.push(
+                Operator::OverAggregate {
+                    input: pre,
+                    key_len: partition_by.len(),
+                    payload_len: pending.schema.len(),
+                    frame: *frame,
+                    aggregates: specs,
                 },
                 schema.clone(),
             );

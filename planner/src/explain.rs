@@ -126,6 +126,25 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     if *retractions { "takes retractions; " } else { "" },
                 )
             }
+            Operator::OverAggregate { input, key_len, payload_len, frame, aggregates } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let aggs = aggregate_texts(aggregates, &input_names);
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let frame_state = match frame {
+                    vstream_repr::rank::OverFrame::Rows { preceding: Some(n) } => format!("the last {n} rows"),
+                    vstream_repr::rank::OverFrame::Range { preceding: Some(ms) } => format!("the rows of the last {}", Millis(*ms)),
+                    _ => "no rows".to_string(),
+                };
+                format!(
+                    "{} OverAggregate <- {input}: partition [{}] order [{}] {frame} aggregates [{}]; emits [{}] and the aggregates; {exchange}; state: the rows the watermark has not passed, and per partition the aggregates' accumulators and {frame_state}; emits each row once the watermark passes its time (insert-only), drops and counts rows behind it",
+                    n.id,
+                    keys.join(", "),
+                    input_names[*key_len],
+                    aggs.join(", "),
+                    input_names[*key_len + 1..*key_len + 1 + *payload_len].join(", "),
+                )
+            }
             Operator::Sink { input, name, spec, exchange, changelog } => {
                 let ex = match (exchange, spec) {
                     (SinkExchange::PerWorker, vstream_connector_spec::SinkSpec::Kafka(_)) => "exchange: none (each worker produces its rows)",

@@ -2,7 +2,7 @@
 
 use vstream_connector_spec::{SinkSpec, SourceSpec};
 use vstream_repr::agg::AggFunc;
-use vstream_repr::rank::{RankFunc, SortOrder};
+use vstream_repr::rank::{OverFrame, RankFunc, SortOrder};
 use vstream_repr::window::Millis;
 use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
@@ -19,6 +19,18 @@ pub struct AggregateCall {
     pub filter: Option<ScalarExpr>,
     /// The result type (DuckDB's: 128-bit sums, DOUBLE averages).
     pub ty: DataType,
+}
+
+impl AggregateCall {
+    /// The call as SQL-ish text, its arguments named by `names` (the input's columns).
+    pub fn display_with(&self, names: &[String]) -> String {
+        let arg = self.arg.as_ref().map_or("*".to_string(), |e| e.display_with(names).to_string());
+        let mut t = format!("{}({}{arg})", self.func.name(), if self.distinct { "DISTINCT " } else { "" });
+        if let Some(f) = &self.filter {
+            t.push_str(&format!(" FILTER (WHERE {})", f.display_with(names)));
+        }
+        t
+    }
 }
 
 /// The columns a window table function adds to its input's, in this order.
@@ -126,6 +138,23 @@ pub enum LogicalPlan {
         /// Where the window function was called, for the error if no filter bounds it.
         span: sqlparser::tokenizer::Span,
     },
+    /// `agg(...) OVER (PARTITION BY ... ORDER BY <event time> <frame>)`: per input row, the
+    /// aggregates over the rows of its partition in its frame. Rows are emitted in event-time
+    /// order once the watermark passes them (Flink's semantics); the output is insert-only.
+    OverAggregate {
+        /// The plan whose rows it reads (insert-only, with an event time).
+        input: Box<LogicalPlan>,
+        /// The partition keys, over the input's columns.
+        partition_by: Vec<ScalarExpr>,
+        /// The event time, an index into the input's columns.
+        time_col: usize,
+        /// The rows each aggregate covers.
+        frame: OverFrame,
+        /// The aggregates, over the input's columns.
+        aggregates: Vec<AggregateCall>,
+        /// The input's columns, then one per aggregate.
+        schema: Schema,
+    },
 }
 
 impl LogicalPlan {
@@ -139,7 +168,8 @@ impl LogicalPlan {
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Window { input, .. }
-            | LogicalPlan::Rank { input, .. } => vec![input],
+            | LogicalPlan::Rank { input, .. }
+            | LogicalPlan::OverAggregate { input, .. } => vec![input],
         }
     }
 
@@ -150,7 +180,8 @@ impl LogicalPlan {
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Window { schema, .. }
-            | LogicalPlan::Rank { schema, .. } => schema,
+            | LogicalPlan::Rank { schema, .. }
+            | LogicalPlan::OverAggregate { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } => input.schema(),
         }
     }
@@ -161,6 +192,8 @@ impl LogicalPlan {
             // A Debezium topic is a changelog of its table: its rows come and go.
             LogicalPlan::Scan { source, .. } => source.is_changelog(),
             LogicalPlan::Window { .. } => false,
+            // One row out per row in, each once its time has passed.
+            LogicalPlan::OverAggregate { .. } => false,
             // A row enters the top and may later be pushed out of it.
             LogicalPlan::Rank { .. } => true,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
@@ -182,7 +215,7 @@ impl LogicalPlan {
                 .into_iter()
                 .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
                 .collect(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Rank { .. } => None,
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Rank { .. } | LogicalPlan::OverAggregate { .. } => None,
         }
     }
 
@@ -191,7 +224,11 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
             LogicalPlan::Filter { input, .. } => input.window(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } | LogicalPlan::Rank { .. } => None,
+            LogicalPlan::Scan { .. }
+            | LogicalPlan::Project { .. }
+            | LogicalPlan::Aggregate { .. }
+            | LogicalPlan::Rank { .. }
+            | LogicalPlan::OverAggregate { .. } => None,
         }
     }
 
@@ -307,6 +344,32 @@ impl LogicalPlan {
                 let schema = Schema::new(fields);
                 (LogicalPlan::Rank { input: Box::new(input), func, partition_by, order_by, limit, rank_column, schema, span }, map)
             }
+            LogicalPlan::OverAggregate { input, mut partition_by, time_col, frame, mut aggregates, schema } => {
+                // Every aggregate is kept (the frame state is per partition, not per column);
+                // the input needs what is needed of its own columns, the keys, the event time
+                // and the aggregates' arguments.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                need.push(time_col);
+                partition_by.iter().for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                for a in &aggregates {
+                    a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                }
+                let (input, inner) = input.prune(&need);
+                let remap = |c: usize| kept(&inner, c);
+                partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
+                for a in &mut aggregates {
+                    a.arg.iter_mut().chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
+                }
+                let time_col = remap(time_col);
+                let new_len = input.schema().len();
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                fields.extend(schema.fields[input_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = inner;
+                map.extend((0..aggregates.len()).map(|k| Some(new_len + k)));
+                let schema = Schema::new(fields);
+                (LogicalPlan::OverAggregate { input: Box::new(input), partition_by, time_col, frame, aggregates, schema }, map)
+            }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
                 keep.sort_unstable();
@@ -397,6 +460,17 @@ impl LogicalPlan {
                     })
                     .collect();
                 format!("Aggregate group=[{}] aggregates=[{}]", keys.join(", "), aggs.join(", "))
+            }
+            LogicalPlan::OverAggregate { input, partition_by, time_col, frame, aggregates, .. } => {
+                let names = input.names();
+                let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
+                let aggs: Vec<String> = aggregates.iter().map(|a| a.display_with(&names)).collect();
+                format!(
+                    "OverAggregate partition=[{}] order=[{}] {frame} aggregates=[{}]",
+                    keys.join(", "),
+                    names[*time_col],
+                    aggs.join(", ")
+                )
             }
             LogicalPlan::Project { input, exprs, schema } => {
                 let names = input.names();

@@ -96,6 +96,38 @@ pub fn compare_keys(orders: &[SortOrder], a: &[Datum], b: &[Datum]) -> Ordering 
     orders.iter().zip(a.iter().zip(b)).map(|(o, (x, y))| o.compare(x, y)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
 }
 
+/// The frame of an OVER aggregate: the rows before (and including) the current one, ordered by
+/// event time, that its aggregates cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OverFrame {
+    /// `ROWS BETWEEN n PRECEDING AND CURRENT ROW`: the row and the `n` before it in its
+    /// partition (`None`: `UNBOUNDED PRECEDING`, every row before it).
+    Rows {
+        /// How many rows before the current one.
+        preceding: Option<u64>,
+    },
+    /// `RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW`: the rows whose time is at most
+    /// `preceding` ms before the current row's, and its peers (rows of the same time)
+    /// (`None`: `UNBOUNDED PRECEDING`).
+    Range {
+        /// Milliseconds before the current row's time.
+        preceding: Option<i64>,
+    },
+}
+
+impl std::fmt::Display for OverFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OverFrame::Rows { preceding: Some(n) } => write!(f, "ROWS BETWEEN {n} PRECEDING AND CURRENT ROW"),
+            OverFrame::Rows { preceding: None } => write!(f, "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"),
+            OverFrame::Range { preceding: Some(ms) } => {
+                write!(f, "RANGE BETWEEN {} PRECEDING AND CURRENT ROW", crate::window::Millis(*ms))
+            }
+            OverFrame::Range { preceding: None } => write!(f, "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"),
+        }
+    }
+}
+
 /// A total order on whole rows (every value ascending, NULLs last), to break ties between rows
 /// whose sort keys are equal the same way on every worker and in every run.
 pub fn compare_rows(a: &[Datum], b: &[Datum]) -> Ordering {

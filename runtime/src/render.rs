@@ -10,6 +10,7 @@ use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
+use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
@@ -145,6 +146,19 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(top_n(input, &name, spec, node.schema.clone(), key_groups))
             }
+            Operator::OverAggregate { input: from, key_len, payload_len, frame, aggregates } => {
+                let input = single_input(inputs, &name)?;
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
+                let spec = OverAggregateSpec {
+                    key_len: *key_len,
+                    payload_len: *payload_len,
+                    frame: *frame,
+                    aggs: aggregates.clone(),
+                    input_schema: plan.nodes[*from].schema.clone(),
+                    schema: node.schema.clone(),
+                };
+                Some(over_aggregate(input, &name, &query, spec, key_groups, ctx.metrics.clone(), ctx.errors.clone()))
+            }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
@@ -203,6 +217,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
         Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
         Operator::TopN { .. } => "TopN".to_string(),
+        Operator::OverAggregate { .. } => "OverAggregate".to_string(),
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),

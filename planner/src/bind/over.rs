@@ -3,13 +3,14 @@
 //! `LogicalPlan::Rank`; the enclosing query's filter on the rank made the Rank's limit (Flink's
 //! Top-N pattern); and `ORDER BY ... LIMIT n` at a query's top as a Top-N of one partition.
 
-use super::expr::bind_expr;
+use super::expr::{bind_expr, interval_millis};
+use super::query::{AGGREGATES, bind_aggregate, output_name, projection};
 use super::scope::Scope;
 use super::{Binder, Result, object_name};
 use crate::error::PlanError;
 use crate::logical::{LogicalPlan, RankRange};
 use sqlparser::ast::{self as ast, Expr, FunctionArguments, SelectItem, Spanned, Value};
-use vstream_repr::rank::{RankFunc, SortOrder};
+use vstream_repr::rank::{OverFrame, RankFunc, SortOrder};
 use vstream_repr::{BinaryOp, DataType, Datum, Field, ScalarExpr, Schema};
 
 /// The hint of every Top-N error: the pattern Flink runs.
@@ -284,4 +285,173 @@ pub(super) fn order_by_limit(plan: LogicalPlan, order: &ast::OrderBy, limit: &as
         schema,
         span: order.span(),
     })
+}
+
+/// The OVER aggregate call `e` is, if it is one (`SUM(x) OVER w`).
+fn over_aggregate_call(e: &Expr) -> Option<&ast::Function> {
+    let Expr::Function(f) = e else { return None };
+    f.over.as_ref()?;
+    AGGREGATES.contains(&object_name(&f.name).to_ascii_uppercase().as_str()).then_some(f)
+}
+
+/// Whether a select item is an OVER aggregate call (possibly aliased).
+pub(super) fn has_over_aggregate(items: &[SelectItem]) -> bool {
+    items.iter().any(
+        |item| matches!(item, SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } if over_aggregate_call(e).is_some()),
+    )
+}
+
+/// The output column of `plan` that is its table's event time (a time attribute), through
+/// filters and projections that keep it as it is.
+fn event_time_column(plan: &LogicalPlan) -> Option<usize> {
+    match plan {
+        LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => projection.iter().position(|c| *c == et.column),
+        LogicalPlan::Filter { input, .. } => event_time_column(input),
+        LogicalPlan::Project { input, exprs, .. } => {
+            let t = event_time_column(input)?;
+            exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t))
+        }
+        _ => None,
+    }
+}
+
+/// The frame of an OVER aggregate's window; without one, `RANGE UNBOUNDED PRECEDING` (the SQL
+/// default with ORDER BY, as in Flink).
+fn over_frame(frame: Option<&ast::WindowFrame>, span: sqlparser::tokenizer::Span) -> Result<OverFrame> {
+    let Some(frame) = frame else { return Ok(OverFrame::Range { preceding: None }) };
+    if !matches!(frame.end_bound, None | Some(ast::WindowFrameBound::CurrentRow)) {
+        return Err(PlanError::not_supported("a window frame that ends after the current row", span)
+            .with_hint("a streaming OVER aggregate emits a row once its time has passed: end the frame AND CURRENT ROW"));
+    }
+    let following = || PlanError::invalid("a window frame starts at or before the current row", span);
+    match frame.units {
+        ast::WindowFrameUnits::Rows => Ok(OverFrame::Rows {
+            preceding: match &frame.start_bound {
+                ast::WindowFrameBound::CurrentRow => Some(0),
+                ast::WindowFrameBound::Preceding(None) => None,
+                ast::WindowFrameBound::Preceding(Some(n)) => Some(match n.as_ref() {
+                    Expr::Value(v) if matches!(&v.value, Value::Number(..)) => v
+                        .value
+                        .to_string()
+                        .parse::<u64>()
+                        .map_err(|_| PlanError::invalid(format!("ROWS needs a whole number of rows, not {}", v.value), n.span()))?,
+                    other => return Err(PlanError::invalid(format!("ROWS needs a whole number of rows, not `{other}`"), other.span())),
+                }),
+                ast::WindowFrameBound::Following(_) => return Err(following()),
+            },
+        }),
+        ast::WindowFrameUnits::Range => Ok(OverFrame::Range {
+            preceding: match &frame.start_bound {
+                ast::WindowFrameBound::CurrentRow => Some(0),
+                ast::WindowFrameBound::Preceding(None) => None,
+                ast::WindowFrameBound::Preceding(Some(e)) => {
+                    let ms = interval_millis(e)?;
+                    if ms < 0 {
+                        return Err(PlanError::invalid(format!("a RANGE frame needs an interval of 0 or more, not `{e}`"), e.span()));
+                    }
+                    Some(ms)
+                }
+                ast::WindowFrameBound::Following(_) => return Err(following()),
+            },
+        }),
+        ast::WindowFrameUnits::Groups => Err(PlanError::not_supported("GROUPS window frames", span)),
+    }
+}
+
+impl Binder<'_> {
+    /// A SELECT with OVER aggregates over `plan`'s rows (its FROM and WHERE): one
+    /// OverAggregate for all of them (they must share one window, as in Flink), and the select
+    /// list over its output.
+    pub(super) fn select_over(&self, plan: LogicalPlan, scope: Scope, select: &ast::Select, grouped: bool) -> Result<LogicalPlan> {
+        if grouped || select.having.is_some() {
+            return Err(PlanError::not_supported("OVER aggregates beside GROUP BY or HAVING", select.span())
+                .with_hint("aggregate in a subquery, and compute the OVER aggregates over its rows"));
+        }
+        if let Some(d) = &select.distinct {
+            return Err(PlanError::not_supported(format!("SELECT {d} with OVER aggregates"), select.span()));
+        }
+        let mut window: Option<&ast::WindowSpec> = None;
+        let mut aggregates = Vec::new();
+        let mut agg_fields = Vec::new();
+        for item in &select.projection {
+            let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = item else { continue };
+            let Some(f) = over_aggregate_call(e) else {
+                if let Some((f, _)) = rank_call(e) {
+                    return Err(PlanError::not_supported("a ranking function beside OVER aggregates", f.name.span()));
+                }
+                continue;
+            };
+            let spec = window_spec(f, select)?;
+            if window.is_some_and(|w| w != spec) {
+                return Err(PlanError::not_supported("OVER aggregates over different windows in one SELECT", f.span()).with_hint(
+                    "Flink computes one window per SELECT: give every OVER aggregate the same window (WINDOW w AS (...), OVER w)",
+                ));
+            }
+            window = Some(spec);
+            let mut plain = f.clone();
+            plain.over = None;
+            let call = bind_aggregate(&plain, &scope)?;
+            let name = match item {
+                SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+                _ => output_name(e),
+            };
+            agg_fields.push(Field::new(name, call.ty));
+            aggregates.push(call);
+        }
+        let Some(spec) = window else { return Err(PlanError::internal("no OVER aggregate in the SELECT", select.span())) };
+        if plan.is_changelog() {
+            return Err(PlanError::not_supported("OVER aggregates over a changelog (an aggregated subquery)", select.span())
+                .with_hint("Flink runs OVER aggregates over insert-only rows with a time attribute"));
+        }
+        let span = spec.order_by.first().map_or(select.span(), |o| o.span());
+        let time_hint = || match event_time_column(&plan) {
+            Some(t) => format!("order by the event time `{}` ascending", plan.schema().fields[t].name),
+            None => "order by the event time of a table with a WATERMARK, ascending".to_string(),
+        };
+        let time_col = match spec.order_by.as_slice() {
+            [o] if !matches!(o.options.sort, Some(ast::OrderBySort::Desc)) => match bind_expr(&o.expr, &scope)? {
+                ScalarExpr::Column { index, .. } if event_time_column(&plan) == Some(index) => index,
+                _ => {
+                    return Err(PlanError::invalid("OVER windows' ordering in stream mode must be defined on a time attribute", span)
+                        .with_hint(time_hint()));
+                }
+            },
+            [] | [_] => {
+                return Err(PlanError::invalid(
+                    "OVER windows' ordering in stream mode must be defined on a time attribute, ascending",
+                    span,
+                )
+                .with_hint(time_hint()));
+            }
+            [_, second, ..] => {
+                return Err(PlanError::not_supported("an OVER window ordered by several keys", second.span()).with_hint(time_hint()));
+            }
+        };
+        let frame = over_frame(spec.window_frame.as_ref(), span)?;
+        let partition_by = spec.partition_by.iter().map(|e| bind_expr(e, &scope)).collect::<Result<Vec<_>>>()?;
+        let input_len = plan.schema().len();
+        let mut fields = plan.schema().fields.clone();
+        fields.extend(agg_fields.iter().cloned());
+        let over =
+            LogicalPlan::OverAggregate { input: Box::new(plan), partition_by, time_col, frame, aggregates, schema: Schema::new(fields) };
+        // The select list: OVER calls read the aggregates' columns, the rest binds over the input.
+        let mut exprs = Vec::new();
+        let mut out_fields = Vec::new();
+        let mut next_agg = 0;
+        for item in &select.projection {
+            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
+                && over_aggregate_call(e).is_some()
+            {
+                let f = &agg_fields[next_agg];
+                exprs.push(ScalarExpr::column(input_len + next_agg, f.ty));
+                out_fields.push(f.clone());
+                next_agg += 1;
+                continue;
+            }
+            let (e, f) = projection(std::slice::from_ref(item), &scope)?;
+            exprs.extend(e);
+            out_fields.extend(f);
+        }
+        Ok(LogicalPlan::Project { input: Box::new(over), exprs, schema: Schema::new(out_fields) })
+    }
 }

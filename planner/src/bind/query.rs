@@ -64,6 +64,9 @@ impl Binder<'_> {
         if let Some(pred) = &select.selection {
             plan = over::bound_rank(where_clause(plan, pred, &scope, first_window_col)?);
         }
+        if over::has_over_aggregate(&select.projection) {
+            return self.select_over(plan, scope, select, !group_exprs.is_empty());
+        }
         // GROUP BY, aggregates or HAVING make this an aggregation: the select list and HAVING are
         // then bound over the groups (keys, then aggregates), not over the input rows.
         let mut calls: Vec<&ast::Function> = Vec::new();
@@ -194,7 +197,7 @@ fn where_clause(plan: LogicalPlan, pred: &Expr, scope: &Scope, first_window_col:
 }
 
 /// The select list bound over `scope`: the expressions and their output columns.
-fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, Vec<Field>)> {
+pub(super) fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, Vec<Field>)> {
     let mut exprs = Vec::new();
     let mut fields = Vec::new();
     for item in items {
@@ -241,7 +244,7 @@ fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, V
 }
 
 /// The column name of an unnamed select item: the column's own name, else the expression's text.
-fn output_name(e: &Expr) -> String {
+pub(super) fn output_name(e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => parts.last().map_or_else(|| e.to_string(), |i| i.value.clone()),
@@ -369,7 +372,7 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
 }
 
 /// An aggregate call (`COUNT(*)`, `SUM(DISTINCT x) FILTER (WHERE ...)`) over `scope`'s rows.
-fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
+pub(super) fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
     let span = f.name.span();
     let name = object_name(&f.name).to_ascii_uppercase();
     let func = aggregate_func(&name).ok_or_else(|| PlanError::internal(format!("{name} is not an aggregate"), span))?;
