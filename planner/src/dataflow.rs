@@ -6,6 +6,7 @@ use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS};
 use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
+use vstream_repr::rank::{OverFrame, RankFunc, SortOrder};
 use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
 /// A node's index in [`DataflowPlan::nodes`]; inputs always have smaller ids than their readers.
@@ -117,6 +118,53 @@ pub enum Operator {
         /// Per grouping set: one output column each, over the input's columns.
         projections: Vec<Vec<ScalarExpr>>,
     },
+    /// Top-N: input columns are `key_len` partition keys, then one column per sort key of
+    /// `order`, then the rows' own columns, which it emits (with their rank last if
+    /// `rank_column`) while their rank is in `lo..=hi`. Rows move (`exchange`) by the hash of the
+    /// partition key (none: all to one worker). State: per worker, per partition, its rows in
+    /// sort order (ties broken by the whole row, the same way on every worker): over insert-only
+    /// input only those that can still rank up to `hi` (`hi` rows for ROW_NUMBER, plus ties for
+    /// RANK and DENSE_RANK), over a changelog (`retractions`) every row, since a retraction may
+    /// promote any of them; and the rows last emitted. Emits, per epoch and per changed
+    /// partition, `-D` for rows that left the top (or changed rank) and `+I` for those that entered.
+    TopN {
+        /// The node whose rows it reads: partition keys, sort keys, then the rows.
+        input: NodeId,
+        /// How many leading input columns are the partition key.
+        key_len: usize,
+        /// One per sort key, for input columns `key_len..key_len + order.len()`.
+        order: Vec<SortOrder>,
+        /// ROW_NUMBER, RANK or DENSE_RANK.
+        func: RankFunc,
+        /// The least rank emitted.
+        lo: u64,
+        /// The largest rank emitted: N.
+        hi: u64,
+        /// The rank is emitted as a last column.
+        rank_column: bool,
+        /// The input is a changelog: its `-U`/`-D` rows are taken back.
+        retractions: bool,
+    },
+    /// OVER aggregates: input columns are `key_len` partition keys, the event time, then
+    /// `payload_len` columns of the rows it emits, then the aggregates' arguments. Rows move
+    /// (`exchange`) by the hash of the partition key. State: per worker, the rows the watermark
+    /// has not passed yet (by event time), and per partition the aggregates' accumulators and the
+    /// rows in its frame (`ROWS n`: the last n; `RANGE`: those within the interval; unbounded:
+    /// none). Once the frontier passes a row's time it is emitted with its aggregates (rows of a
+    /// partition in time order, peers by value), insert-only. A row behind what the operator has
+    /// emitted is late: dropped and counted.
+    OverAggregate {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// How many leading input columns are the partition key.
+        key_len: usize,
+        /// How many input columns after the keys and the event time are emitted.
+        payload_len: usize,
+        /// The rows each aggregate covers.
+        frame: OverFrame,
+        /// The aggregates, over the input's columns.
+        aggregates: Vec<AggregateSpec>,
+    },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
     Sink {
         /// The node whose rows it writes.
@@ -172,7 +220,9 @@ impl Operator {
             Operator::Source { .. } => Vec::new(),
             Operator::LateRows { source } => edge(source, Movement::Pipeline),
             Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
-            Operator::KeyedAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
+            Operator::KeyedAggregate { input, key_len, .. }
+            | Operator::TopN { input, key_len, .. }
+            | Operator::OverAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::Union { inputs } => inputs.iter().map(|from| InputEdge { from: *from, movement: Movement::Pipeline }).collect(),
@@ -405,6 +455,75 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 .collect();
             let node = plan.push(Operator::Expand { input: pending.node, projections }, schema.clone());
             identity(node, schema)
+        }
+        LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } => {
+            // One MapFilterProject in front computes the partition keys and sort keys; the rows
+            // follow them as they are.
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let mut exprs = Vec::new();
+            let mut fields = Vec::new();
+            for e in partition_by.iter().chain(order_by.iter().map(|(e, _)| e)) {
+                let e = e.substitute(&pending.exprs);
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let range = limit.unwrap_or(crate::logical::RankRange { lo: 1, hi: 0 });
+            let node = plan.push(
+                Operator::TopN {
+                    input: pre,
+                    key_len: partition_by.len(),
+                    order: order_by.iter().map(|(_, o)| *o).collect(),
+                    func: *func,
+                    lo: range.lo,
+                    hi: range.hi,
+                    rank_column: *rank_column,
+                    retractions: input.is_changelog(),
+                },
+                schema.clone(),
+            );
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
+        }
+        LogicalPlan::OverAggregate { input, partition_by, time_col, frame, aggregates, schema } => {
+            // One MapFilterProject in front computes the keys, the event time, the rows' own
+            // columns and the aggregates' arguments.
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let mut exprs = Vec::new();
+            let mut fields = Vec::new();
+            let keys = partition_by.iter().map(|e| e.substitute(&pending.exprs));
+            for e in keys.chain([pending.exprs[*time_col].clone()]) {
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let node = plan.push(
+                Operator::OverAggregate {
+                    input: pre,
+                    key_len: partition_by.len(),
+                    payload_len: pending.schema.len(),
+                    frame: *frame,
+                    aggregates: specs,
+                },
+                schema.clone(),
+            );
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
         }
         LogicalPlan::Aggregate { input, group_by, aggregates, schema } if input.window().is_some() => {
             lower_window_aggregate(input, group_by, aggregates, schema, sources, plan)

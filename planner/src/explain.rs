@@ -5,6 +5,7 @@ use crate::dataflow::{InputEdge, Movement, Operator, SinkExchange};
 use std::path::Path;
 use vstream_repr::WindowAssigner;
 use vstream_repr::agg::AggregateSpec;
+use vstream_repr::rank::RankFunc;
 use vstream_repr::window::Millis;
 
 fn names(schema: &vstream_repr::Schema) -> Vec<String> {
@@ -120,6 +121,50 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     n.id,
                     keys.join(", "),
                     aggs.join(", ")
+                )
+            }
+            Operator::TopN { input, key_len, order, func, lo, hi, rank_column, retractions } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let sort: Vec<String> = order.iter().zip(&input_names[*key_len..]).map(|(o, n)| format!("{n} {o}")).collect();
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let ranks = if lo == hi { format!("rank {hi}") } else if *lo == 1 { format!("top {hi}") } else { format!("ranks {lo}..={hi}") };
+                let kept = if *retractions {
+                    "every row, since a retraction may promote any of them".to_string()
+                } else {
+                    match func {
+                        RankFunc::RowNumber => format!("the top {hi} rows"),
+                        RankFunc::Rank => format!("the rows of rank up to {hi} (ties included)"),
+                        RankFunc::DenseRank => format!("the rows of dense rank up to {hi}"),
+                    }
+                };
+                format!(
+                    "{} TopN <- {input}: {}() partition [{}] order [{}]; {ranks}{}; {}{exchange}; state: per partition, {kept}, and the rows last emitted; emits a changelog per epoch",
+                    n.id,
+                    func.name(),
+                    keys.join(", "),
+                    sort.join(", "),
+                    if *rank_column { ", rank column kept" } else { ", rank column dropped" },
+                    if *retractions { "takes retractions; " } else { "" },
+                )
+            }
+            Operator::OverAggregate { input, key_len, payload_len, frame, aggregates } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let aggs = aggregate_texts(aggregates, &input_names);
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let frame_state = match frame {
+                    vstream_repr::rank::OverFrame::Rows { preceding: Some(n) } => format!("the last {n} rows"),
+                    vstream_repr::rank::OverFrame::Range { preceding: Some(ms) } => format!("the rows of the last {}", Millis(*ms)),
+                    _ => "no rows".to_string(),
+                };
+                format!(
+                    "{} OverAggregate <- {input}: partition [{}] order [{}] {frame} aggregates [{}]; emits [{}] and the aggregates; {exchange}; state: the rows the watermark has not passed, and per partition the aggregates' accumulators and {frame_state}; emits each row once the watermark passes its time (insert-only), drops and counts rows behind it",
+                    n.id,
+                    keys.join(", "),
+                    input_names[*key_len],
+                    aggs.join(", "),
+                    input_names[*key_len + 1..*key_len + 1 + *payload_len].join(", "),
                 )
             }
             Operator::Sink { input, name, spec, exchange, changelog } => {

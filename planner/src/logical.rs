@@ -2,6 +2,7 @@
 
 use vstream_connector_spec::{SinkSpec, SourceSpec};
 use vstream_repr::agg::AggFunc;
+use vstream_repr::rank::{OverFrame, RankFunc, SortOrder};
 use vstream_repr::window::Millis;
 use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
@@ -20,11 +21,31 @@ pub struct AggregateCall {
     pub ty: DataType,
 }
 
+impl AggregateCall {
+    /// The call as SQL-ish text, its arguments named by `names` (the input's columns).
+    pub fn display_with(&self, names: &[String]) -> String {
+        let arg = self.arg.as_ref().map_or("*".to_string(), |e| e.display_with(names).to_string());
+        let mut t = format!("{}({}{arg})", self.func.name(), if self.distinct { "DISTINCT " } else { "" });
+        if let Some(f) = &self.filter {
+            t.push_str(&format!(" FILTER (WHERE {})", f.display_with(names)));
+        }
+        t
+    }
+}
+
 /// The columns a window table function adds to its input's, in this order.
 pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
 
 /// The column [`LogicalPlan::Expand`] numbers each row's grouping set in.
 pub const GROUPING_SET_COLUMN: &str = "$grouping_set";
+/// The ranks a Top-N keeps: `lo..=hi` (1-based), from the filter on its rank column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RankRange {
+    /// The least rank kept (1 unless `rn > k`, `rn >= k` or `BETWEEN`).
+    pub lo: u64,
+    /// The largest rank kept: N.
+    pub hi: u64,
+}
 
 /// A relational operator tree. One variant per operator; each lowers to dataflow operators in
 /// `dataflow::lower`.
@@ -130,6 +151,46 @@ pub enum LogicalPlan {
         /// What the view computes.
         input: Box<LogicalPlan>,
     },
+    /// `ROW_NUMBER()`/`RANK()`/`DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...)`, filtered by
+    /// its rank (a Top-N): per partition, the rows whose rank is in `limit`, with their rank as a
+    /// last column if `rank_column`. Its output is a changelog: rows enter and leave the top as
+    /// the input changes. The binder makes it with `limit: None` for the window function and
+    /// sets `limit` from the enclosing query's filter; one left without is refused.
+    Rank {
+        /// The plan whose rows it ranks.
+        input: Box<LogicalPlan>,
+        /// The ranking function.
+        func: RankFunc,
+        /// The partition keys, over the input's columns (none: one partition of all rows).
+        partition_by: Vec<ScalarExpr>,
+        /// The sort keys, over the input's columns, with their orders.
+        order_by: Vec<(ScalarExpr, SortOrder)>,
+        /// The ranks kept; `None` until the enclosing filter is bound.
+        limit: Option<RankRange>,
+        /// Whether the rank is emitted as a last column (pruned when nothing reads it).
+        rank_column: bool,
+        /// The input's columns, then the rank (BIGINT) if `rank_column`.
+        schema: Schema,
+        /// Where the window function was called, for the error if no filter bounds it.
+        span: sqlparser::tokenizer::Span,
+    },
+    /// `agg(...) OVER (PARTITION BY ... ORDER BY <event time> <frame>)`: per input row, the
+    /// aggregates over the rows of its partition in its frame. Rows are emitted in event-time
+    /// order once the watermark passes them (Flink's semantics); the output is insert-only.
+    OverAggregate {
+        /// The plan whose rows it reads (insert-only, with an event time).
+        input: Box<LogicalPlan>,
+        /// The partition keys, over the input's columns.
+        partition_by: Vec<ScalarExpr>,
+        /// The event time, an index into the input's columns.
+        time_col: usize,
+        /// The rows each aggregate covers.
+        frame: OverFrame,
+        /// The aggregates, over the input's columns.
+        aggregates: Vec<AggregateCall>,
+        /// The input's columns, then one per aggregate.
+        schema: Schema,
+    },
 }
 
 impl LogicalPlan {
@@ -168,7 +229,9 @@ impl LogicalPlan {
             | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Expand { input, .. }
             | LogicalPlan::Window { input, .. }
-            | LogicalPlan::View { input, .. } => vec![input],
+            | LogicalPlan::View { input, .. }
+            | LogicalPlan::Rank { input, .. }
+            | LogicalPlan::OverAggregate { input, .. } => vec![input],
             LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
         }
     }
@@ -181,7 +244,9 @@ impl LogicalPlan {
             | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Expand { schema, .. }
             | LogicalPlan::Window { schema, .. }
-            | LogicalPlan::Union { schema, .. } => schema,
+            | LogicalPlan::Union { schema, .. }
+            | LogicalPlan::Rank { schema, .. }
+            | LogicalPlan::OverAggregate { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.schema(),
         }
     }
@@ -192,15 +257,17 @@ impl LogicalPlan {
             // A Debezium topic is a changelog of its table: its rows come and go.
             LogicalPlan::Scan { source, .. } => source.is_changelog(),
             LogicalPlan::Window { .. } => false,
+            // One row out per row in, each once its time has passed.
+            LogicalPlan::OverAggregate { .. } => false,
+            // A row enters the top and may later be pushed out of it.
+            LogicalPlan::Rank { .. } => true,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. }
             | LogicalPlan::Project { .. }
             | LogicalPlan::Union { .. }
             | LogicalPlan::View { .. }
-            | LogicalPlan::Expand { .. } => {
-                self.inputs().iter().any(|i| i.is_changelog())
-            }
+            | LogicalPlan::Expand { .. } => self.inputs().iter().any(|i| i.is_changelog()),
         }
     }
 
@@ -219,7 +286,12 @@ impl LogicalPlan {
                 .collect(),
             // Two inputs may each have a row of one key; Expand makes a row per set, so a key
             // value has as many rows as sets.
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Union { .. } | LogicalPlan::Expand { .. } => None,
+            LogicalPlan::Scan { .. }
+            | LogicalPlan::Window { .. }
+            | LogicalPlan::Union { .. }
+            | LogicalPlan::Expand { .. }
+            | LogicalPlan::Rank { .. }
+            | LogicalPlan::OverAggregate { .. } => None,
         }
     }
 
@@ -233,7 +305,9 @@ impl LogicalPlan {
             | LogicalPlan::Project { .. }
             | LogicalPlan::Aggregate { .. }
             | LogicalPlan::Union { .. }
-            | LogicalPlan::View { .. } => None,
+            | LogicalPlan::View { .. }
+            | LogicalPlan::Rank { .. }
+            | LogicalPlan::OverAggregate { .. } => None,
         }
     }
 
@@ -342,6 +416,53 @@ impl LogicalPlan {
                 let mut map: Vec<Option<usize>> = inner;
                 map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
                 (LogicalPlan::Expand { input: Box::new(input), keys, sets, grouping, schema: Schema::new(fields) }, map)
+            }
+            LogicalPlan::Rank { input, func, mut partition_by, mut order_by, limit, rank_column, schema, span } => {
+                // The rank is computed, not read: the input needs the keys and what is needed of
+                // its own columns; the rank column stays only if something reads it.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                partition_by.iter().chain(order_by.iter().map(|(e, _)| e)).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                let (input, inner) = input.prune(&need);
+                let remap = |c: usize| kept(&inner, c);
+                partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
+                order_by.iter_mut().for_each(|(e, _)| e.remap_columns(&remap));
+                let new_len = input.schema().len();
+                let rank_column = rank_column && needed.contains(&input_len);
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                let mut map: Vec<Option<usize>> = inner;
+                if rank_column {
+                    fields.push(schema.fields[input_len].clone());
+                    map.push(Some(new_len));
+                }
+                let schema = Schema::new(fields);
+                (LogicalPlan::Rank { input: Box::new(input), func, partition_by, order_by, limit, rank_column, schema, span }, map)
+            }
+            LogicalPlan::OverAggregate { input, mut partition_by, time_col, frame, mut aggregates, schema } => {
+                // Every aggregate is kept (the frame state is per partition, not per column);
+                // the input needs what is needed of its own columns, the keys, the event time
+                // and the aggregates' arguments.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                need.push(time_col);
+                partition_by.iter().for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                for a in &aggregates {
+                    a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                }
+                let (input, inner) = input.prune(&need);
+                let remap = |c: usize| kept(&inner, c);
+                partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
+                for a in &mut aggregates {
+                    a.arg.iter_mut().chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
+                }
+                let time_col = remap(time_col);
+                let new_len = input.schema().len();
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                fields.extend(schema.fields[input_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = inner;
+                map.extend((0..aggregates.len()).map(|k| Some(new_len + k)));
+                let schema = Schema::new(fields);
+                (LogicalPlan::OverAggregate { input: Box::new(input), partition_by, time_col, frame, aggregates, schema }, map)
             }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
@@ -457,6 +578,17 @@ impl LogicalPlan {
                     .collect();
                 format!("Expand keys=[{}] sets=[{}]", keys.join(", "), sets.join(", "))
             }
+            LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, .. } => {
+                let names = input.names();
+                let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
+                let order: Vec<String> = order_by.iter().map(|(e, o)| format!("{} {o}", e.display_with(&names))).collect();
+                let mut text = format!("Rank {}() partition=[{}] order=[{}]", func.name(), keys.join(", "), order.join(", "));
+                if let Some(RankRange { lo, hi }) = limit {
+                    text.push_str(&format!(" ranks={lo}..={hi}"));
+                }
+                text.push_str(if *rank_column { " rank-column" } else { " no-rank-column" });
+                text
+            }
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();
@@ -472,6 +604,17 @@ impl LogicalPlan {
                     })
                     .collect();
                 format!("Aggregate group=[{}] aggregates=[{}]", keys.join(", "), aggs.join(", "))
+            }
+            LogicalPlan::OverAggregate { input, partition_by, time_col, frame, aggregates, .. } => {
+                let names = input.names();
+                let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
+                let aggs: Vec<String> = aggregates.iter().map(|a| a.display_with(&names)).collect();
+                format!(
+                    "OverAggregate partition=[{}] order=[{}] {frame} aggregates=[{}]",
+                    keys.join(", "),
+                    names[*time_col],
+                    aggs.join(", ")
+                )
             }
             LogicalPlan::Project { input, exprs, schema } => {
                 let names = input.names();

@@ -11,9 +11,11 @@ use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::map_filter_project::map_filter_project;
+use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
+use crate::operators::top_n::{TopNSpec, top_n};
 use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::operators::Concatenate;
@@ -145,6 +147,32 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 }
                 Some(scope.concatenate(streams))
             }
+            Operator::TopN { key_len, order, func, lo, hi, rank_column, retractions, .. } => {
+                let input = single_input(inputs, &name)?;
+                let spec = TopNSpec {
+                    key_len: *key_len,
+                    order: order.clone(),
+                    func: *func,
+                    lo: *lo,
+                    hi: *hi,
+                    rank_column: *rank_column,
+                    retractions: *retractions,
+                };
+                Some(top_n(input, &name, spec, node.schema.clone(), key_groups))
+            }
+            Operator::OverAggregate { input: from, key_len, payload_len, frame, aggregates } => {
+                let input = single_input(inputs, &name)?;
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
+                let spec = OverAggregateSpec {
+                    key_len: *key_len,
+                    payload_len: *payload_len,
+                    frame: *frame,
+                    aggs: aggregates.clone(),
+                    input_schema: plan.nodes[*from].schema.clone(),
+                    schema: node.schema.clone(),
+                };
+                Some(over_aggregate(input, &name, &query, spec, key_groups, ctx.metrics.clone(), ctx.errors.clone()))
+            }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
@@ -202,6 +230,8 @@ fn operator_name(op: &Operator) -> String {
     match op {
         Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
         Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
+        Operator::TopN { .. } => "TopN".to_string(),
+        Operator::OverAggregate { .. } => "OverAggregate".to_string(),
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),

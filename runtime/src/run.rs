@@ -435,7 +435,9 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::Expand { .. }
             | Operator::KeyedAggregate { .. }
             | Operator::WindowAggregate { .. }
-            | Operator::Union { .. } => None,
+            | Operator::Union { .. }
+            | Operator::TopN { .. }
+            | Operator::OverAggregate { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {

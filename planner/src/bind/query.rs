@@ -4,6 +4,7 @@
 use super::expr::{bind_expr, boolean, is_null_literal};
 use super::group_window::group_window;
 use super::grouping_sets::{aggregate_sets, grouping_sets};
+use super::over;
 use super::scope::{Grouping, Scope};
 use super::{Binder, Result, object_name};
 use crate::error::PlanError;
@@ -14,9 +15,32 @@ use vstream_repr::agg::AggFunc;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
 
 impl Binder<'_> {
-    /// A query: a SELECT or a UNION of them (possibly parenthesized), with its WITH clause,
-    /// without ORDER BY or LIMIT.
+    /// A statement's query: a subquery whose ranking functions are all bounded (Top-N).
     pub(super) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        let plan = self.subquery(q)?;
+        over::check_ranks_bounded(&plan)?;
+        Ok(plan)
+    }
+
+    /// A query: a SELECT or a set operation of them (possibly parenthesized), with its WITH
+    /// clause; ORDER BY only with LIMIT (a Top-N). A ranking function in it may be bounded by
+    /// the query around it.
+    pub(super) fn subquery(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        let ctes = match &q.with {
+            Some(with) => self.begin_with(with)?,
+            None => 0,
+        };
+        let plan = self.ordered_body(q);
+        self.end_with(ctes);
+        plan
+    }
+
+    /// A query's body with its ORDER BY and LIMIT, in the scope of its WITH clause.
+    fn ordered_body(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        if let (Some(order), Some(limit)) = (&q.order_by, &q.limit_clause) {
+            let plan = self.set_expr(&q.body)?;
+            return over::order_by_limit(plan, order, limit);
+        }
         if let Some(o) = &q.order_by {
             return Err(PlanError::not_supported("ORDER BY on a stream", o.span())
                 .with_hint("the output is a stream in arrival order; sort the sink's result downstream"));
@@ -24,13 +48,7 @@ impl Binder<'_> {
         if let Some(l) = &q.limit_clause {
             return Err(PlanError::not_supported("LIMIT", l.span()));
         }
-        let ctes = match &q.with {
-            Some(with) => self.begin_with(with)?,
-            None => 0,
-        };
-        let body = self.set_expr(&q.body);
-        self.end_with(ctes);
-        body
+        self.set_expr(&q.body)
     }
 
     /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.
@@ -49,7 +67,10 @@ impl Binder<'_> {
             g => return Err(PlanError::not_supported("this form of GROUP BY", g.span())),
         };
         if let Some(pred) = &select.selection {
-            plan = where_clause(plan, pred, &scope, first_window_col)?;
+            plan = over::bound_rank(where_clause(plan, pred, &scope, first_window_col)?);
+        }
+        if over::has_over_aggregate(&select.projection) {
+            return self.select_over(plan, scope, select, !group_exprs.is_empty());
         }
         // GROUP BY, aggregates or HAVING make this an aggregation: the select list and HAVING are
         // then bound over the groups (keys, then aggregates), not over the input rows.
@@ -67,6 +88,9 @@ impl Binder<'_> {
                 return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
                     .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
             }
+            if let Some((i, f, func)) = over::rank_item(&select.projection)? {
+                return self.select_rank(plan, scope, select, i, (f, func));
+            }
             (plan, scope)
         } else {
             self.group(plan, scope, select, group_exprs, &calls)?
@@ -79,6 +103,35 @@ impl Binder<'_> {
             Some(ast::Distinct::Distinct) => Ok(distinct(project)),
             Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
         }
+    }
+
+    /// A SELECT whose item `i` is the ranking function `call`: the Rank over `plan` (its FROM
+    /// and WHERE), and the select list with the rank at item `i`.
+    fn select_rank(
+        &self,
+        plan: LogicalPlan,
+        scope: Scope,
+        select: &ast::Select,
+        i: usize,
+        call: (&ast::Function, vstream_repr::rank::RankFunc),
+    ) -> Result<LogicalPlan> {
+        if let Some(d) = &select.distinct {
+            return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
+        }
+        let item = &select.projection[i];
+        let name = match item {
+            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            _ => output_name(&Expr::Function(call.0.clone())),
+        };
+        let rank_col = scope.schema.len();
+        let plan = self.rank(plan, &scope, call, name.clone(), select)?;
+        let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
+        exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
+        fields.push(Field::new(name, DataType::BigInt));
+        let (after, after_fields) = projection(&select.projection[i + 1..], &scope)?;
+        exprs.extend(after);
+        fields.extend(after_fields);
+        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
     }
 
     /// The one FROM item a query reads (no joins yet), and the scope of its columns.
@@ -157,7 +210,7 @@ fn where_clause(plan: LogicalPlan, pred: &Expr, scope: &Scope, first_window_col:
 }
 
 /// The select list bound over `scope`: the expressions and their output columns.
-fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, Vec<Field>)> {
+pub(super) fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<ScalarExpr>, Vec<Field>)> {
     let mut exprs = Vec::new();
     let mut fields = Vec::new();
     for item in items {

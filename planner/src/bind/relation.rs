@@ -25,7 +25,7 @@ impl Binder<'_> {
             TableFactor::TableFunction { expr, alias } => self.window_function(expr, alias.as_ref()),
             // A subquery's rows (a changelog if it aggregates) under its alias.
             TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
-                let plan = self.query(subquery)?;
+                let plan = self.subquery(subquery)?;
                 let alias = alias.as_ref().map(|a| a.name.value.clone());
                 let scope = Scope::single(None, alias, plan.schema().clone());
                 Ok((plan, scope))

@@ -115,7 +115,7 @@ impl Binder<'_> {
     pub(super) fn set_expr(&self, body: &SetExpr) -> Result<LogicalPlan> {
         match body {
             SetExpr::Select(s) => self.select(s),
-            SetExpr::Query(inner) => self.query(inner),
+            SetExpr::Query(inner) => self.subquery(inner),
             SetExpr::SetOperation { op: SetOperator::Union, set_quantifier, .. } => {
                 let all = match set_quantifier {
                     SetQuantifier::All => true,

@@ -7,9 +7,11 @@ pub mod kafka_source;
 pub mod keyed;
 pub mod keyed_aggregate;
 pub mod map_filter_project;
+pub mod over_aggregate;
 pub mod session_aggregate;
 pub mod sink;
 pub mod source;
+pub mod top_n;
 pub mod window_aggregate;
 
 use crate::error::DataflowError;

@@ -1,0 +1,260 @@
+//! Top-N (`ROW_NUMBER()`/`RANK()`/`DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...)` filtered
+//! by its rank, and `ORDER BY ... LIMIT n`): rows move to the worker that owns their partition,
+//! which keeps the partition's rows in sort order and emits, per epoch, the change of the rows
+//! whose rank is in range.
+//!
+//! Ties are broken by the whole row, so which of two rows with equal sort keys gets the smaller
+//! ROW_NUMBER is the same on every worker count and in every run (Flink keeps arrival order,
+//! which depends on how rows interleave).
+
+use crate::operators::epochs::EpochStash;
+use crate::operators::keyed::KeyGroups;
+use crate::operators::keyed::route::{KeyRouter, encode_key};
+use crate::operators::keyed::state::{hasher, keyed_map};
+use ahash::RandomState;
+use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use timely::dataflow::Stream;
+use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::dataflow::operators::generic::operator::Operator;
+use vstream_repr::rank::{RankFunc, SortOrder, compare_keys, compare_rows};
+use vstream_repr::{Batch, Datum, RowKind, Schema};
+
+/// What the operator ranks: input columns `0..key_len` are the partition key, the next
+/// `order.len()` the sort keys, the rest the rows it emits.
+#[derive(Clone, Debug)]
+pub struct TopNSpec {
+    /// How many leading input columns are the partition key.
+    pub key_len: usize,
+    /// One per sort key.
+    pub order: Vec<SortOrder>,
+    /// ROW_NUMBER, RANK or DENSE_RANK.
+    pub func: RankFunc,
+    /// The least rank emitted.
+    pub lo: u64,
+    /// The largest rank emitted.
+    pub hi: u64,
+    /// The rank is emitted as a last column.
+    pub rank_column: bool,
+    /// The input is a changelog: keep every row (a retraction may promote any).
+    pub retractions: bool,
+}
+
+/// Rows of a partition that are equal (sort key and row), with how many there are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Entry {
+    sort: Vec<Datum>,
+    row: Vec<Datum>,
+    count: u64,
+}
+
+/// One partition: its rows in sort order, and the rows last emitted for it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Partition {
+    rows: Vec<Entry>,
+    emitted: Vec<Vec<Datum>>,
+}
+
+impl Partition {
+    /// Adds (`diff` > 0) or takes back one row; a retraction of a row not held is ignored.
+    fn apply(&mut self, spec: &TopNSpec, sort: Vec<Datum>, row: Vec<Datum>, diff: i64) {
+        let at = self.rows.binary_search_by(|e| compare_keys(&spec.order, &e.sort, &sort).then_with(|| compare_rows(&e.row, &row)));
+        match (at, diff > 0) {
+            (Ok(i), true) => self.rows[i].count += 1,
+            (Err(i), true) => self.rows.insert(i, Entry { sort, row, count: 1 }),
+            (Ok(i), false) => {
+                self.rows[i].count -= 1;
+                if self.rows[i].count == 0 {
+                    self.rows.remove(i);
+                }
+            }
+            (Err(_), false) => {}
+        }
+        if !spec.retractions {
+            self.trim(spec);
+        }
+    }
+
+    /// Over insert-only input, drops the rows that can no longer rank up to `hi`: rows only
+    /// ever arrive, and each one pushes the others down.
+    fn trim(&mut self, spec: &TopNSpec) {
+        let mut keep = 0;
+        let mut last_count = None;
+        self.ranked(spec, |i, copy, rank| {
+            if rank > spec.hi {
+                return false;
+            }
+            keep = i + 1;
+            last_count = Some(copy + 1);
+            true
+        });
+        self.rows.truncate(keep);
+        if let (Some(last), Some(n)) = (self.rows.last_mut(), last_count) {
+            last.count = n;
+        }
+    }
+
+    /// Calls `f(entry, copy, rank)` for each row in order (each copy of an entry), while it
+    /// returns true and the rank is at most `hi` once it passes it (ranks never go down).
+    fn ranked(&self, spec: &TopNSpec, mut f: impl FnMut(usize, u64, u64) -> bool) {
+        let (mut position, mut dense, mut group_rank) = (0u64, 0u64, 0u64);
+        for (i, e) in self.rows.iter().enumerate() {
+            let new_group = i == 0 || compare_keys(&spec.order, &self.rows[i - 1].sort, &e.sort) != Ordering::Equal;
+            if new_group {
+                dense += 1;
+                group_rank = position + 1;
+            }
+            for copy in 0..e.count {
+                position += 1;
+                let rank = match spec.func {
+                    RankFunc::RowNumber => position,
+                    RankFunc::Rank => group_rank,
+                    RankFunc::DenseRank => dense,
+                };
+                if !f(i, copy, rank) || rank > spec.hi {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The rows whose rank is in range, with the rank if it is emitted, in a canonical order.
+    fn top(&self, spec: &TopNSpec) -> Vec<Vec<Datum>> {
+        let mut out = Vec::new();
+        self.ranked(spec, |i, _, rank| {
+            if (spec.lo..=spec.hi).contains(&rank) {
+                let mut row = self.rows[i].row.clone();
+                if spec.rank_column {
+                    row.push(Datum::Int(rank as i64));
+                }
+                out.push(row);
+            }
+            rank <= spec.hi
+        });
+        out.sort_by(|a, b| compare_rows(a, b));
+        out
+    }
+
+    /// The change from the rows last emitted to the top now: `-D` for each row that left it,
+    /// `+I` for each that entered (a row that only moved within the range is no change unless
+    /// its rank is emitted).
+    fn emit(&mut self, spec: &TopNSpec, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+        let new = self.top(spec);
+        let old = std::mem::take(&mut self.emitted);
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            let ord = match (old.get(i), new.get(j)) {
+                (Some(a), Some(b)) => compare_rows(a, b),
+                (Some(_), None) => Ordering::Less,
+                _ => Ordering::Greater,
+            };
+            match ord {
+                Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                }
+                Ordering::Less => {
+                    rows.push(old[i].clone());
+                    kinds.push(RowKind::Delete);
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    rows.push(new[j].clone());
+                    kinds.push(RowKind::Insert);
+                    j += 1;
+                }
+            }
+        }
+        self.emitted = new;
+    }
+}
+
+/// The state of a Top-N on one worker: per partition key encoding, its partition (see
+/// `KeyedAggregateState` for what a checkpoint of it covers).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TopNState {
+    #[serde(with = "keyed_map")]
+    partitions: HashMap<Vec<u8>, Partition, RandomState>,
+}
+
+impl Default for TopNState {
+    fn default() -> Self {
+        TopNState { partitions: HashMap::with_hasher(hasher()) }
+    }
+}
+
+impl TopNState {
+    /// Applies the rows of `batch`; `changed` gets each partition key they touch.
+    fn apply(&mut self, batch: &Batch, spec: &TopNSpec, changed: &mut Vec<Vec<u8>>, buf: &mut Vec<u8>) {
+        let sort_end = spec.key_len + spec.order.len();
+        for i in 0..batch.len {
+            encode_key(batch, 0..spec.key_len, i, buf);
+            let sort = batch.columns[spec.key_len..sort_end].iter().map(|c| c.datum(i)).collect();
+            let row = batch.columns[sort_end..].iter().map(|c| c.datum(i)).collect();
+            let partition = self.partitions.entry_ref(&buf[..]).or_default();
+            partition.apply(spec, sort, row, batch.kind(i).diff());
+            if !changed.contains(buf) {
+                changed.push(buf.clone());
+            }
+        }
+    }
+
+    /// The changes of the partitions in `changed`; a partition left with no rows is freed.
+    fn emit(&mut self, spec: &TopNSpec, changed: Vec<Vec<u8>>, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
+        for k in changed {
+            let Some(p) = self.partitions.get_mut(&k) else { continue };
+            p.emit(spec, rows, kinds);
+            if p.rows.is_empty() && p.emitted.is_empty() {
+                self.partitions.remove(&k);
+            }
+        }
+    }
+}
+
+/// Ranks the input's rows per partition (its first `key_len` columns) and emits the changes of
+/// each partition's top rows, per epoch.
+pub fn top_n<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    spec: TopNSpec,
+    schema: Schema,
+    key_groups: KeyGroups,
+) -> Stream<'scope, u64, Vec<Batch>> {
+    let key_len = spec.key_len;
+    let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
+        let mut router = KeyRouter::new(key_groups, 0..key_len, false);
+        move |input, output| {
+            input.for_each(|time, data| {
+                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
+                if !out.is_empty() {
+                    output.session(&time).give_container(&mut out);
+                }
+            });
+        }
+    });
+    routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
+        let mut state = TopNState::default();
+        let mut stash: EpochStash<(u32, Batch)> = EpochStash::default();
+        let mut buf = Vec::new();
+        move |(input, frontier), output| {
+            input.for_each(|time, data| {
+                let Some(cap) = time.retain_least(0) else { return };
+                stash.push(&cap, data);
+            });
+            while let Some((cap, parts)) = stash.pop_complete(frontier.frontier()) {
+                let mut changed: Vec<Vec<u8>> = Vec::new();
+                for (_, batch) in &parts {
+                    state.apply(batch, &spec, &mut changed, &mut buf);
+                }
+                let mut rows: Vec<Vec<Datum>> = Vec::new();
+                let mut kinds: Vec<RowKind> = Vec::new();
+                state.emit(&spec, changed, &mut rows, &mut kinds);
+                if !rows.is_empty() {
+                    let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
+                    output.session(&cap).give_container(&mut out);
+                }
+            }
+        }
+    })
+}
