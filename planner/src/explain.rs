@@ -41,6 +41,9 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 s.push_str("; state: none");
                 s
             }
+            Operator::LateRows { source, reports, .. } if reports.is_empty() => {
+                format!("{} LateRows: no window operator reads source {source}, so none drops a row: empty; state: none", n.id)
+            }
             Operator::LateRows { source, reports, .. } => {
                 let from: Vec<String> = reports.iter().map(ToString::to_string).collect();
                 format!(
