@@ -191,11 +191,15 @@ pub(crate) fn route<'scope>(
                         out.extend(router.split(batch).into_iter().map(|(target, batch)| Routed::Rows { target, batch }));
                         continue;
                     }
-                    // Rows with a window ending at or before `read_at` may be late somewhere.
+                    // Rows with a window ending at or before `read_at` may be late somewhere. A
+                    // window ends after each of its rows, so only rows before `read_at` (behind
+                    // the reading worker's watermark, rare) need their windows looked at.
                     let behind: Vec<bool> = (0..batch.len)
                         .map(|i| {
                             let mut behind = false;
-                            if let Some(ts) = event_time(&batch, i) {
+                            if let Some(ts) = event_time(&batch, i)
+                                && ts < read_at
+                            {
                                 assigner.for_each_window(ts, |_, end| behind |= end <= read_at);
                             }
                             behind
