@@ -1,7 +1,7 @@
 //! `vstream cluster`: starts this host's processes of a hostfile (`vstream run --process I`
 //! each), forwards their messages, waits for all and prints one merged summary.
 
-use crate::{SUMMARY_JSON_PREFIX, SummaryRecord};
+use crate::{SUMMARY_JSON_PREFIX, SummaryRecord, late_text};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
@@ -182,7 +182,12 @@ fn merged_summary(outcomes: &[Outcome], processes: usize, workers: u16, elapsed:
         total.rows_in += s.rows_in;
         total.rejected += s.rejected;
         total.null_event_time += s.null_event_time;
-        total.late += s.late;
+        for (name, n) in &s.late {
+            match total.late.iter_mut().find(|(t, _)| t == name) {
+                Some(slot) => slot.1 += n,
+                None => total.late.push((name.clone(), *n)),
+            }
+        }
         total.bytes_read += s.bytes_read;
         for (name, n) in &s.rows_out {
             match total.rows_out.iter_mut().find(|(t, _)| t == name) {
@@ -203,9 +208,7 @@ fn merged_summary(outcomes: &[Outcome], processes: usize, workers: u16, elapsed:
         per_sink.join(", "),
         total.rejected
     );
-    if total.late > 0 {
-        line.push_str(&format!(", {} late", total.late));
-    }
+    line.push_str(&late_text(&total.late));
     let secs = elapsed.as_secs_f64();
     line.push_str(&format!(", {secs:.3} s, {:.0} events/s", total.rows_in as f64 / secs.max(1e-9)));
     if ok < outcomes.len() {

@@ -282,8 +282,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let process = cluster.as_ref().map(|c| c.process).unwrap_or(0);
     let bytes_total = vstream_runtime::run::source_bytes(&vstream_runtime::run::localize(&planned.dataflow, process))?;
-    let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
-    let metrics = Arc::new(Metrics::new(bytes_total, sinks));
+    let late_operators = planned.dataflow.late_operators().into_iter().map(|(_, name)| name).collect();
+    let metrics = Arc::new(Metrics::new(bytes_total, planned.dataflow.sink_names(), late_operators));
     let stdout = if std::io::stdout().is_terminal() { StdoutTarget::Terminal } else { StdoutTarget::Pipe };
     let where_ = cluster.as_ref().map(|c| (c.process, c.processes()));
     let config = RunConfig {
@@ -360,7 +360,8 @@ struct SummaryRecord {
     rows_out: Vec<(String, u64)>,
     rejected: u64,
     null_event_time: u64,
-    late: u64,
+    /// Rows dropped for lateness, per window operator (by the table its query writes).
+    late: Vec<(String, u64)>,
     bytes_read: u64,
     elapsed_s: f64,
 }
@@ -371,7 +372,7 @@ fn summary_json(s: &RunSummary) -> String {
         rows_out: s.rows_out.clone(),
         rejected: s.rejected,
         null_event_time: s.null_event_time,
-        late: s.late,
+        late: s.late.clone(),
         bytes_read: s.bytes_read,
         elapsed_s: s.elapsed.as_secs_f64(),
     };
@@ -388,9 +389,7 @@ fn summary_line(s: &RunSummary, workers: u16, cluster: Option<(usize, usize)>) -
     if s.null_event_time > 0 {
         line.push_str(&format!(" ({} with a NULL event time)", s.null_event_time));
     }
-    if s.late > 0 {
-        line.push_str(&format!(", {} late", s.late));
-    }
+    line.push_str(&late_text(&s.late));
     line.push_str(&format!(
         ", {:.3} s, {:.0} events/s, {workers} worker{}",
         s.elapsed.as_secs_f64(),
@@ -398,6 +397,17 @@ fn summary_line(s: &RunSummary, workers: u16, cluster: Option<(usize, usize)>) -
         if workers == 1 { "" } else { "s" }
     ));
     line
+}
+
+/// `, 3 late (query into `a` 2, query into `b` 1)`: the rows each window operator dropped for
+/// lateness, named as errors name a query; empty when none did.
+fn late_text(late: &[(String, u64)]) -> String {
+    let total: u64 = late.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return String::new();
+    }
+    let per: Vec<String> = late.iter().filter(|(_, n)| *n > 0).map(|(name, n)| format!("query into `{name}` {n}")).collect();
+    format!(", {total} late ({})", per.join(", "))
 }
 
 /// A live progress line on stderr (only when it is a terminal): bytes read of the total, rows/s.

@@ -43,8 +43,8 @@ pub enum Operator {
     ///
     /// With an `event_time`, timely times are event times: each worker's capability follows its
     /// own watermark, so the dataflow's frontier is the least watermark of all workers, and a
-    /// worker that has read all its chunks holds nothing back. Rows behind the watermark leave on
-    /// a second output (see `LateRows`) and never reach the first.
+    /// worker that has read all its chunks holds nothing back. Rows behind the watermark are
+    /// emitted like the others: only a window operator judges lateness, against its own frontier.
     Source {
         /// The table's name.
         table: String,
@@ -56,11 +56,22 @@ pub enum Operator {
         projection: Vec<usize>,
         /// The event time and watermark, for a table with a WATERMARK.
         event_time: Option<SourceEventTime>,
+        /// The table has a `'late.sink'`: after `projection`'s columns comes `ROW_ID_COLUMN`, a
+        /// BIGINT unique to each row of the run (the reading worker's index in its high bits,
+        /// the worker's count of rows read below), which names a row that window operators drop.
+        row_id: bool,
     },
-    /// The rows `source` judged late (its second output), for a `'late.sink'`.
+    /// The source rows that the window operators of `source`'s table dropped for lateness, each
+    /// once however many dropped it, for a `'late.sink'`. Its inputs are the windows' dropped rows
+    /// (all the source's columns, row id last), moved by the hash of the row id. State: the row
+    /// ids reported at each time the frontier has not passed yet, dropped once it has.
     LateRows {
-        /// The Source node whose late rows these are.
+        /// The Source node whose rows these are.
         source: NodeId,
+        /// The WindowAggregate nodes over `source` that report the rows they drop.
+        reports: Vec<NodeId>,
+        /// The row id column, last of the source's columns.
+        row_id: usize,
     },
     /// Per batch: keeps rows where `predicate` is TRUE, then computes `exprs` over the input's
     /// columns. No state, no exchange.
@@ -107,6 +118,10 @@ pub enum Operator {
         aggregates: Vec<AggregateSpec>,
         /// When rows are emitted and how long windows stay open.
         emit: WindowEmit,
+        /// For a table with a `'late.sink'`: the input columns from this one on are the source's
+        /// row (its columns, row id last), which the operator sends to the table's `LateRows`
+        /// for each row it drops for lateness.
+        late_rows: Option<usize>,
     },
     /// GROUPING SETS, ROLLUP, CUBE: per batch, one output batch per grouping set, each the
     /// set's `projections` over the input's columns (the keys it lacks as NULLs, its index and
@@ -218,7 +233,9 @@ impl Operator {
         let edge = |from: &NodeId, movement| vec![InputEdge { from: *from, movement }];
         match self {
             Operator::Source { .. } => Vec::new(),
-            Operator::LateRows { source } => edge(source, Movement::Pipeline),
+            Operator::LateRows { reports, row_id, .. } => {
+                reports.iter().map(|from| InputEdge { from: *from, movement: Movement::Exchange { key: vec![*row_id] } }).collect()
+            }
             Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
             Operator::KeyedAggregate { input, key_len, .. }
             | Operator::TopN { input, key_len, .. }
@@ -270,6 +287,40 @@ impl DataflowPlan {
     pub fn sources(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| matches!(n.operator, Operator::Source { .. }))
     }
+
+    /// The sinks' tables, in plan order (the order the runtime counts their rows in).
+    pub fn sink_names(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter_map(|n| match &n.operator {
+                Operator::Sink { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The operators that drop rows for lateness (those that wait for the watermark: window and
+    /// OVER aggregates), in plan order, each with the table its query writes (the first sink
+    /// downstream of it; the node's id when none).
+    pub fn late_operators(&self) -> Vec<(NodeId, String)> {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.operator, Operator::WindowAggregate { .. } | Operator::OverAggregate { .. }))
+            .map(|n| (n.id, self.sink_of(n.id).unwrap_or_else(|| n.id.to_string())))
+            .collect()
+    }
+
+    /// The table of the first sink downstream of node `id`.
+    pub fn sink_of(&self, id: NodeId) -> Option<String> {
+        let mut at = id;
+        loop {
+            let next = self.nodes.iter().find(|n| n.operator.inputs().iter().any(|edge| edge.from == at))?;
+            if let Operator::Sink { name, .. } = &next.operator {
+                return Some(name.clone());
+            }
+            at = next.id;
+        }
+    }
 }
 
 /// A plan being lowered: rows of `node`, filtered by `predicate` and projected to `exprs`, all
@@ -280,6 +331,9 @@ struct Pending {
     exprs: Vec<ScalarExpr>,
     schema: Schema,
 }
+
+/// The name of a source's row id column (see `Operator::Source::row_id`).
+pub const ROW_ID_COLUMN: &str = "$row_id";
 
 /// Lowers every query of the script. Queries that read the same table share one source, which
 /// decodes the union of the columns they read.
@@ -297,19 +351,32 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
         }
         projection.sort_unstable();
         projection.dedup();
-        let schema = Schema::new(projection.iter().map(|i| table_schema.fields[*i].clone()).collect());
+        let row_id = event_time.as_ref().is_some_and(|et| et.late_sink.is_some());
+        let mut fields: Vec<Field> = projection.iter().map(|i| table_schema.fields[*i].clone()).collect();
+        if row_id {
+            fields.push(Field::new(ROW_ID_COLUMN, DataType::BigInt));
+        }
+        let schema = Schema::new(fields);
         let event_time = event_time.map(|et| SourceEventTime {
             column: projection.iter().position(|c| *c == et.column).expect("the event time column was added to the projection"),
             delay: et.delay,
             allowed_lateness: et.allowed_lateness,
         });
         let id = plan.push(
-            Operator::Source { table: table.clone(), spec, table_schema, projection: projection.clone(), event_time },
+            Operator::Source { table: table.clone(), spec, table_schema, projection: projection.clone(), event_time, row_id },
             schema.clone(),
         );
-        sources.push(LoweredSource { table, node: id, columns: projection, late_node: None, schema });
+        sources.push(LoweredSource { table, node: id, columns: projection, late_node: None, schema, row_id, reports: Vec::new() });
     }
-    for s in &script.sinks {
+    // Queries of late rows come last: their LateRows node reads every window operator over the
+    // table, so those must be lowered first (sinks are counted in this order).
+    let reads_late = |q: &LogicalPlan| {
+        let mut late = false;
+        q.visit_late_scans(&mut |_| late = true);
+        late
+    };
+    let (late_sinks, sinks): (Vec<_>, Vec<_>) = script.sinks.iter().partition(|s| reads_late(&s.query));
+    for s in sinks.into_iter().chain(late_sinks) {
         let pending = lower_query(&s.query, &mut sources, &mut plan);
         let input = seal(&mut plan, pending);
         let exchange = match &s.sink {
@@ -341,6 +408,10 @@ struct LoweredSource {
     columns: Vec<usize>,
     late_node: Option<NodeId>,
     schema: Schema,
+    /// The source emits a row id (its table has a late sink).
+    row_id: bool,
+    /// The window operators over it that report the rows they drop.
+    reports: Vec<NodeId>,
 }
 
 fn collect_scans(p: &LogicalPlan, out: &mut Vec<WantedSource>) {
@@ -369,7 +440,9 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 match source.late_node {
                     Some(n) => n,
                     None => {
-                        let n = plan.push(Operator::LateRows { source: source.node }, source.schema.clone());
+                        let row_id = source.schema.len() - 1;
+                        let late_rows = Operator::LateRows { source: source.node, reports: source.reports.clone(), row_id };
+                        let n = plan.push(late_rows, source.schema.clone());
                         source.late_node = Some(n);
                         n
                     }
@@ -628,13 +701,27 @@ fn lower_window_aggregate(
     }
     let key_len = exprs.len() - 1;
     let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
+    // Over a table with a late sink, the source's whole row (with its id) follows, for the rows
+    // the operator drops.
+    let reporting = sources.iter().position(|s| s.node == pending.node && s.row_id);
+    let late_rows = reporting.map(|_| {
+        let first = exprs.len();
+        for (i, f) in plan.nodes[pending.node].schema.fields.iter().enumerate() {
+            exprs.push(ScalarExpr::column(i, f.ty));
+            fields.push(f.clone());
+        }
+        first
+    });
     let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields.clone()) });
     let mut out_fields: Vec<Field> = WINDOW_COLUMNS.iter().map(|w| Field::new(*w, DataType::Timestamp)).collect();
     out_fields.extend(fields[1..=key_len].iter().cloned());
     out_fields.extend(schema.fields[group_by.len()..].iter().cloned());
     let out_schema = Schema::new(out_fields);
-    let node = plan
-        .push(Operator::WindowAggregate { input: pre, assigner: *assigner, key_len, aggregates: specs, emit: *emit }, out_schema.clone());
+    let window = Operator::WindowAggregate { input: pre, assigner: *assigner, key_len, aggregates: specs, emit: *emit, late_rows };
+    let node = plan.push(window, out_schema.clone());
+    if let Some(s) = reporting {
+        sources[s].reports.push(node);
+    }
     for a in 0..aggregates.len() {
         out_cols.push(WINDOW_COLUMNS.len() + key_len + a);
     }

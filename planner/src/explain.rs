@@ -1,7 +1,7 @@
 //! `explain`: both plans as indented text, and the dataflow as a Graphviz graph.
 
 use crate::Planned;
-use crate::dataflow::{InputEdge, Movement, Operator, SinkExchange};
+use crate::dataflow::{InputEdge, Movement, Operator, ROW_ID_COLUMN, SinkExchange};
 use std::path::Path;
 use vstream_repr::WindowAssigner;
 use vstream_repr::agg::AggregateSpec;
@@ -18,7 +18,7 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
     plan.nodes
         .iter()
         .map(|n| match &n.operator {
-            Operator::Source { table, spec, table_schema, projection, event_time } => {
+            Operator::Source { table, spec, table_schema, projection, event_time, row_id } => {
                 let cols: Vec<&str> = projection.iter().map(|i| table_schema.fields[*i].name.as_str()).collect();
                 let (share, largest) = match spec {
                     vstream_connector_spec::SourceSpec::File(_) => ("each worker reads every Nth chunk", "its largest"),
@@ -30,18 +30,30 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     format!("{} Source {table}: {}; columns [{}] of {}; {share}", n.id, spec.describe(), cols.join(", "), table_schema.len());
                 if let Some(et) = event_time {
                     s.push_str(&format!(
-                        "; event time {}: each worker's watermark = {largest} {} - {}, its times follow it; late rows (behind it{}) leave on a second output",
+                        "; event time {}: each worker's watermark = {largest} {} - {}, its times follow it; rows behind it are emitted too (window operators judge lateness)",
                         cols[et.column],
                         cols[et.column],
                         Millis(et.delay),
-                        if et.allowed_lateness > 0 { format!(" by more than {}", Millis(et.allowed_lateness)) } else { String::new() }
                     ));
+                }
+                if *row_id {
+                    s.push_str(&format!("; adds {ROW_ID_COLUMN} (unique per row, for the late sink)"));
                 }
                 s.push_str("; state: none");
                 s
             }
-            Operator::LateRows { source } => format!("{} LateRows <- {source}: the rows behind the watermark; state: none", n.id),
-            Operator::WindowAggregate { input, assigner, key_len, aggregates, emit } => {
+            Operator::LateRows { source, reports, .. } if reports.is_empty() => {
+                format!("{} LateRows: no window operator reads source {source}, so none drops a row: empty; state: none", n.id)
+            }
+            Operator::LateRows { source, reports, .. } => {
+                let from: Vec<String> = reports.iter().map(ToString::to_string).collect();
+                format!(
+                    "{} LateRows <- [{}]: the rows of source {source} that these window operators dropped, each once; exchange: by hash({ROW_ID_COLUMN}); state: the row ids reported per time until the watermark passes it",
+                    n.id,
+                    from.join(", ")
+                )
+            }
+            Operator::WindowAggregate { input, assigner, key_len, aggregates, emit, late_rows } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[1..=*key_len];
                 let aggs = aggregate_texts(aggregates, &input_names);
@@ -62,8 +74,16 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 } else {
                     "emits a window's rows once, when the watermark passes its end, and drops it".to_string()
                 };
+                let late = match assigner {
+                    WindowAssigner::Session { .. } => "drops a row whose merged session's end".to_string(),
+                    _ => "drops a row from each window whose end".to_string(),
+                } + &format!(
+                    "{} is at or before its frontier (the least watermark of all workers){}",
+                    if emit.allowed_lateness > 0 { format!(" + {}", Millis(emit.allowed_lateness)) } else { String::new() },
+                    if late_rows.is_some() { ", and reports the rows no window took to LateRows" } else { "" }
+                );
                 format!(
-                    "{} WindowAggregate <- {input}: {assigner} on {}; group [window_start, window_end, {}] aggregates [{}]; {exchange}; {state}; {emits}",
+                    "{} WindowAggregate <- {input}: {assigner} on {}; group [window_start, window_end, {}] aggregates [{}]; {exchange}; {state}; {emits}; {late}",
                     n.id,
                     input_names[0],
                     keys.join(", "),
@@ -251,7 +271,9 @@ pub fn edge_lines(planned: &Planned, on: Parallelism) -> Vec<String> {
         let text = match movement {
             Movement::Pipeline => "pipeline: rows stay on their worker".to_string(),
             Movement::Exchange { key } => {
-                let names = names(&plan.nodes[input].schema);
+                // LateRows reads its inputs' dropped rows, which have its own columns.
+                let moved = if matches!(n.operator, Operator::LateRows { .. }) { &n.schema } else { &plan.nodes[input].schema };
+                let names = names(moved);
                 let by = key.iter().map(|k| names[*k].as_str()).collect::<Vec<_>>().join(", ");
                 let what =
                     if by.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange by hash({by})") };
@@ -329,8 +351,10 @@ pub fn explain_dot_on(planned: &Planned, base_dir: &Path, on: Parallelism) -> St
         out.push_str(&format!("  n{} [label=\"{}\"];\n", n.id, label));
         for InputEdge { from, movement } in n.operator.inputs() {
             let edge = match movement {
-                Movement::Pipeline if matches!(n.operator, Operator::LateRows { .. }) => " [label=\"late rows\"]".to_string(),
                 Movement::Pipeline => String::new(),
+                Movement::Exchange { .. } if matches!(n.operator, Operator::LateRows { .. }) => {
+                    format!(" [label=\"dropped rows, exchange by row id{across}\", style=dashed]")
+                }
                 Movement::Exchange { .. } => format!(" [label=\"exchange by key{across}\", style=bold]"),
                 Movement::Gather => format!(" [label=\"gather{across}\", style=bold]"),
             };

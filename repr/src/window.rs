@@ -185,16 +185,18 @@ pub struct EventTime {
     pub column: usize,
     /// The watermark trails the largest event time seen by this much.
     pub delay: i64,
-    /// Rows up to this far behind the watermark still count: their windows stay open this much
-    /// longer and emit corrections (`'late.allowed-lateness'`).
+    /// Windows stay open this much past their end and emit corrections for rows that arrive
+    /// then (`'late.allowed-lateness'`); a window operator drops a row only from windows whose
+    /// end plus this is at or before its watermark.
     pub allowed_lateness: i64,
-    /// Where late rows go: `None` drops (and counts) them; `Some(table)` writes them there.
+    /// Where the rows window operators drop go: `None`: nowhere (they are counted); `Some(table)`:
+    /// that table, each row once.
     pub late_sink: Option<String>,
 }
 
-/// The watermark of one source worker: the largest event time it has read, less the delay. A row
-/// is late when its time is below the watermark less the allowed lateness, judged row by row in
-/// the order the worker reads them.
+/// The watermark of one source worker: the largest event time it has read, less the delay. A
+/// source emits every row, also one behind this watermark: whether a row is late is for each
+/// window operator to judge, against its own frontier (the least watermark of all workers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WatermarkTracker {
     delay: i64,
@@ -213,7 +215,8 @@ impl WatermarkTracker {
         self.max_seen.map_or(i64::MIN, |m| m.saturating_sub(self.delay))
     }
 
-    /// Takes one row's event time; returns whether it is on time (false: late).
+    /// Takes one row's event time; returns whether it is at or after the watermark less the
+    /// allowed lateness (a row behind that cannot move the watermark).
     #[inline]
     pub fn observe(&mut self, ts: i64) -> bool {
         if ts < self.watermark().saturating_sub(self.allowed_lateness) {

@@ -15,8 +15,9 @@ pub struct Metrics {
     pub rows_in: AtomicU64,
     /// Records skipped: those that fail to decode, and rows with a NULL event time.
     pub rejected: AtomicU64,
-    /// Rows behind their source's watermark (dropped, or written to a late sink).
-    pub late: AtomicU64,
+    /// Rows dropped for lateness, per window operator in plan order, each named by the query it
+    /// is part of (the table it writes). A row two queries drop counts in each.
+    pub late: Vec<(String, AtomicU64)>,
     /// Rows whose event time is NULL (also counted in `rejected`).
     pub null_event_time: AtomicU64,
     /// Rows written, per sink in plan order.
@@ -25,9 +26,10 @@ pub struct Metrics {
 
 impl Metrics {
     /// Counters at zero for a run reading `bytes_total` bytes of files into `sinks` (their
-    /// tables, in plan order).
-    pub fn new(bytes_total: u64, sinks: Vec<String>) -> Self {
-        Metrics { bytes_total, rows_out: sinks.into_iter().map(|s| (s, AtomicU64::new(0))).collect(), ..Default::default() }
+    /// tables, in plan order), with `late_operators` (see [`Metrics::late`]).
+    pub fn new(bytes_total: u64, sinks: Vec<String>, late_operators: Vec<String>) -> Self {
+        let zeros = |names: Vec<String>| names.into_iter().map(|s| (s, AtomicU64::new(0))).collect();
+        Metrics { bytes_total, rows_out: zeros(sinks), late: zeros(late_operators), ..Default::default() }
     }
     /// Adds `n` to `counter` (relaxed: the counters order nothing).
     pub fn add(counter: &AtomicU64, n: u64) {
@@ -45,7 +47,7 @@ impl Metrics {
             rows_in: Self::get(&self.rows_in),
             rows_out: self.rows_out.iter().map(|(n, c)| (n.clone(), Self::get(c))).collect(),
             rejected: Self::get(&self.rejected),
-            late: Self::get(&self.late),
+            late: self.late.iter().map(|(n, c)| (n.clone(), Self::get(c))).collect(),
             null_event_time: Self::get(&self.null_event_time),
             bytes_read: Self::get(&self.bytes_read),
             elapsed,
@@ -62,8 +64,8 @@ pub struct RunSummary {
     pub rows_out: Vec<(String, u64)>,
     /// See [`Metrics::rejected`].
     pub rejected: u64,
-    /// See [`Metrics::late`].
-    pub late: u64,
+    /// Rows dropped for lateness, per window operator (see [`Metrics::late`]).
+    pub late: Vec<(String, u64)>,
     /// See [`Metrics::null_event_time`].
     pub null_event_time: u64,
     /// See [`Metrics::bytes_read`].
@@ -76,6 +78,10 @@ impl RunSummary {
     /// Rows written, over all sinks.
     pub fn total_out(&self) -> u64 {
         self.rows_out.iter().map(|(_, n)| n).sum()
+    }
+    /// Rows dropped for lateness, over all operators.
+    pub fn total_late(&self) -> u64 {
+        self.late.iter().map(|(_, n)| n).sum()
     }
     /// Input rows per second of `elapsed` (the throughput the CLI reports).
     pub fn events_per_sec(&self) -> f64 {

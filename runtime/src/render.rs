@@ -10,13 +10,14 @@ use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
+use crate::operators::late_rows::late_rows;
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
 use crate::operators::top_n::{TopNSpec, top_n};
-use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
+use crate::operators::window_aggregate::{LateReport, WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::operators::Concatenate;
 use timely::dataflow::{Scope, Stream};
@@ -48,19 +49,20 @@ pub struct WorkerContext {
 pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: WorkerContext) -> Result<(), DataflowError> {
     let key_groups = KeyGroups::new(ctx.key_groups, scope.peers());
     let mut streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
-    // Per source node: its second output, the rows behind its watermark.
-    let mut late_streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
+    // Per window node: the source rows it dropped for lateness (see `LateReport`).
+    let mut dropped_streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
+    let late_operators = plan.late_operators();
     let mut sink_index = 0;
     for node in &plan.nodes {
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
         // The streams the node reads, one per `Operator::inputs` edge; LateRows reads its
-        // source's second output instead (`late_streams`).
+        // windows' dropped rows instead (`dropped_streams`).
         let inputs = match &node.operator {
             Operator::LateRows { .. } => Vec::new(),
             _ => node.operator.inputs().iter().map(|edge| streams[edge.from].clone()).collect(),
         };
         let stream = match &node.operator {
-            Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, .. } => {
+            Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, row_id, .. } => {
                 let SourceShare::File { chunks, rejects, progress, split } =
                     take_prepared(&mut ctx.sources, node.id, &name, "source share")?
                 else {
@@ -77,12 +79,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     emit_interval: ctx.emit_interval,
                     event_time: *event_time,
                     chunk_delay: ctx.chunk_delay,
+                    row_id: *row_id,
                 };
-                let (rows, late) = file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
-                late_streams[node.id] = Some(late);
-                Some(rows)
+                Some(file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone()))
             }
-            Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, .. } => {
+            Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, row_id, .. } => {
                 let SourceShare::Kafka { rejects, watermarks, first_worker } =
                     take_prepared(&mut ctx.sources, node.id, &name, "source share")?
                 else {
@@ -96,16 +97,21 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     watermarks,
                     first_worker,
                     event_time: *event_time,
+                    row_id: *row_id,
                 };
-                let (rows, late) = kafka_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone());
-                late_streams[node.id] = Some(late);
-                Some(rows)
+                Some(kafka_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone()))
             }
-            Operator::LateRows { source } => Some(
-                late_streams[*source]
-                    .clone()
-                    .ok_or_else(|| DataflowError::internal(format!("{name}: source {source} has no late rows")))?,
-            ),
+            Operator::LateRows { reports, row_id, .. } => {
+                let reports = reports
+                    .iter()
+                    .map(|r| {
+                        dropped_streams[*r]
+                            .clone()
+                            .ok_or_else(|| DataflowError::internal(format!("{name}: node {r} reports no dropped rows")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some(late_rows(scope, &name, reports, *row_id))
+            }
             Operator::MapFilterProject { predicate, exprs, .. } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
@@ -122,7 +128,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let spec = KeyedAggregateSpec { key_len: *key_len, aggs: aggregates.clone(), retractions: *retractions };
                 Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), key_groups, ctx.errors.clone()))
             }
-            Operator::WindowAggregate { assigner, key_len, aggregates, emit, .. } => {
+            Operator::WindowAggregate { assigner, key_len, aggregates, emit, late_rows, .. } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 let spec = WindowAggregateSpec {
@@ -132,12 +138,14 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     emit: *emit,
                     schema: node.schema.clone(),
                 };
+                let late = late_report(&late_operators, node.id, &name, &ctx.metrics, *late_rows)?;
                 // SESSION windows merge per key; TUMBLE and HOP windows are fixed.
-                let stream = if matches!(assigner, WindowAssigner::Session { .. }) {
-                    session_aggregate(input, &name, &query, spec, key_groups, ctx.errors.clone())
+                let (stream, dropped) = if matches!(assigner, WindowAssigner::Session { .. }) {
+                    session_aggregate(input, &name, &query, spec, late, key_groups, ctx.errors.clone())
                 } else {
-                    window_aggregate(input, &name, &query, spec, key_groups, ctx.errors.clone())
+                    window_aggregate(input, &name, &query, spec, late, key_groups, ctx.errors.clone())
                 };
+                dropped_streams[node.id] = Some(dropped);
                 Some(stream)
             }
             Operator::Union { .. } => {
@@ -171,7 +179,8 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     input_schema: plan.nodes[*from].schema.clone(),
                     schema: node.schema.clone(),
                 };
-                Some(over_aggregate(input, &name, &query, spec, key_groups, ctx.metrics.clone(), ctx.errors.clone()))
+                let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
+                Some(over_aggregate(input, &name, &query, spec, key_groups, late, ctx.errors.clone()))
             }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
@@ -207,6 +216,22 @@ fn single_input<'scope>(
         Ok([Some(input)]) => Ok(input),
         _ => Err(DataflowError::internal(format!("{name}: expected one rendered input, the plan gives {count}"))),
     }
+}
+
+/// Where operator `id` (`name`: for the error) counts the rows it drops for lateness: its slot
+/// among the plan's late operators; `row_columns` as in [`LateReport`].
+fn late_report(
+    late_operators: &[(usize, String)],
+    id: usize,
+    name: &str,
+    metrics: &Arc<Metrics>,
+    row_columns: Option<usize>,
+) -> Result<LateReport, DataflowError> {
+    let index = late_operators
+        .iter()
+        .position(|(op, _)| *op == id)
+        .ok_or_else(|| DataflowError::internal(format!("{name}: not among the late operators")))?;
+    Ok(LateReport { metrics: metrics.clone(), index, row_columns })
 }
 
 /// What `run` prepared for node `id` (`what`: for the error), taken out.

@@ -66,8 +66,8 @@ fn run_inner(sql: &str, dir: &Path, script_name: &str, workers: usize, chunk_siz
         Err(e) => return Outcome::Failed(e.render(sql, script_name).trim_end().to_string()),
     };
     let bytes_total = vstream_runtime::run::source_bytes(&planned.dataflow).unwrap_or(0);
-    let sinks = planned.logical.sinks.iter().map(|s| s.name.clone()).collect();
-    let metrics = Arc::new(Metrics::new(bytes_total, sinks));
+    let late_operators = planned.dataflow.late_operators().into_iter().map(|(_, name)| name).collect();
+    let metrics = Arc::new(Metrics::new(bytes_total, planned.dataflow.sink_names(), late_operators));
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let config = RunConfig {
         emit_interval,

@@ -44,7 +44,9 @@
 //!   multiset. Also for files that are not sinks, such as a `'csv.rejects'` file. Paths under the
 //!   run's folder in the text are written relative to it, as in `error` sections.
 //! * `expect counts`: the run's counters, one per line: `in N` (rows decoded), `rejected N`,
-//!   and `out SINK N` for each sink in script order (`stdout` for a bare SELECT).
+//!   `late SINK N` for each window operator that dropped rows for lateness (named by the table
+//!   its query writes, in plan order), and `out SINK N` for each sink in plan order (script
+//!   order, but for the queries of a `'late.sink'`, which come last; `stdout` for a bare SELECT).
 //! * `error`: the run must fail with exactly this text, as `vstream run` prints it: a plan error
 //!   rendered against the script, named `test.sql` (`error: ...`, `  --> test.sql:4:34`, the
 //!   line and a `^` marker), or a run error as `error: <message>`. Paths under the run's folder
@@ -427,9 +429,7 @@ fn read_sink(dir: &Path, rel: &str, header: bool) -> Vec<String> {
 
 fn counts_body(summary: &vstream_runtime::RunSummary) -> Vec<String> {
     let mut out = vec![format!("in {}", summary.rows_in), format!("rejected {}", summary.rejected)];
-    if summary.late > 0 {
-        out.push(format!("late {}", summary.late));
-    }
+    out.extend(summary.late.iter().filter(|(_, n)| *n > 0).map(|(name, n)| format!("late {name} {n}")));
     out.extend(summary.rows_out.iter().map(|(name, n)| format!("out {name} {n}")));
     out
 }

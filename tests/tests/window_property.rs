@@ -5,15 +5,25 @@
 //! sink, and:
 //!
 //! 1. every late row is an input row (as a multiset) that really is behind: its time is below
-//!    the largest time of the rows before it in the file, less the delay (a source worker reads
-//!    a subset of the earlier rows, in file order, so its watermark is never above that one);
-//! 2. at one worker, the late rows are exactly those of the file read in order;
+//!    the largest time of the rows before it in the file, less the delay and allowed lateness (a
+//!    window operator's frontier is never above the watermark of the worker that read the row,
+//!    and that worker read a subset of the earlier rows, in file order);
+//! 2. the late sink holds each row some window operator dropped once: no more rows than the
+//!    operators dropped in all, no fewer than the one that dropped most (window operators judge
+//!    lateness against their own frontier, so which rows they drop depends on the run's timing;
+//!    until issue 13, sources judged it, and at one worker the late rows were those of the file
+//!    read in order, which no longer holds);
 //! 3. with a delay at least the input's disorder bound, no row is late;
 //! 4. each query's output is, as a multiset of rows, the batch evaluation computed here from
-//!    scratch over the input rows less the late ones (and less the rows with a NULL time, which
-//!    are rejected): windows half-open and aligned to the epoch, sessions per key of rows at most
-//!    `gap` apart, one row per window and key;
-//! 5. the run's counters agree: rows in, rejected (NULL times), late, rows out per sink;
+//!    scratch over the input rows (less the rows with a NULL time, which are rejected): windows
+//!    half-open and aligned to the epoch, sessions per key of rows at most `gap` apart, one row
+//!    per window and key; over all of them when no row can be late, or for a TUMBLE that dropped
+//!    none; over those less the late ones for a TUMBLE that is the only query (with several, the
+//!    late sink also holds the others' drops). A HOP keeps a late row in its windows still open
+//!    and drops it, uncounted, from the others, and a SESSION row that arrives after the session
+//!    it would join was dropped starts one of its own (as in Flink), so neither is compared when
+//!    rows can be late;
+//! 5. the run's counters agree: rows in, rejected (NULL times), rows out per sink;
 //! 6. with EMIT CHANGES or an allowed lateness the output is a changelog, folded for (4), and no
 //!    row is retracted before it was emitted; under EMIT FINAL, when no row is behind the
 //!    watermark, none is retracted at all (nothing is emitted before its window closes).
@@ -550,15 +560,11 @@ fn check_case(case: &Case) -> Report {
         }
     }
     let expected_late = file_order_late(rows, case.late_after());
-    // (2) One worker reads the file in order.
-    if case.workers == 1 {
-        let (missing, unexpected) = multiset_minus(&expected_late, &late);
-        for r in &missing {
-            problems.push(format!("late in file order (one worker) but not in late_t: {}", show_row(r)));
-        }
-        for r in &unexpected {
-            problems.push(format!("in late_t but not late in file order (one worker): {}", show_row(r)));
-        }
+    // (2) Each dropped row once.
+    let dropped: Vec<u64> = summary.late.iter().map(|(_, n)| *n).collect();
+    let (all, most) = (dropped.iter().sum::<u64>(), dropped.iter().copied().max().unwrap_or(0));
+    if (late.len() as u64) > all || (late.len() as u64) < most {
+        problems.push(format!("late_t has {} rows; the window operators dropped {:?}", late.len(), summary.late));
     }
     // (3) A delay that covers the disorder leaves no row late.
     if case.late_after() >= case.input.max_disorder {
@@ -573,8 +579,9 @@ fn check_case(case: &Case) -> Report {
         }
     }
 
-    // (4) Each query's output is the batch evaluation over the rows that were not late.
+    // (4) Each query's output is the batch evaluation over the rows it kept, where those are known.
     let (on_time, _) = multiset_minus(rows, &late);
+    let all_timed: Vec<&Row> = rows.iter().filter(|r| r.ts.is_some()).collect();
     let no_row_behind_watermark = rows.iter().zip(max_before(rows)).all(|(r, m)| !behind(r.ts, m, case.delay));
     let timed: Vec<&Row> = on_time.iter().filter(|r| r.ts.is_some()).collect();
     let mut rows_out: BTreeMap<String, u64> = BTreeMap::new();
@@ -603,7 +610,20 @@ fn check_case(case: &Case) -> Report {
         }
         let mut actual = if case.changelog() { fold(&lines, &format!("query {i}"), &mut problems) } else { lines };
         actual.sort();
-        let expected = evaluate(q.window, &timed);
+        let sink_name = q.sink.clone().unwrap_or_else(|| "stdout".to_string());
+        let dropped_here = summary.late.iter().filter(|(name, _)| *name == sink_name).map(|(_, n)| n).sum::<u64>();
+        // A HOP drops a row from its fired windows without counting it (it counts only rows no
+        // window takes); a SESSION row behind the watermark that joins no open session starts one
+        // of its own, beside a session already dropped that it would have merged with in a batch
+        // evaluation (as in Flink). So only a TUMBLE's output is known when rows can be late.
+        let tumble = matches!(q.window, Window::Tumble { .. });
+        let expected = if expected_late.is_empty() || (dropped_here == 0 && tumble) {
+            evaluate(q.window, &all_timed)
+        } else if case.queries.len() == 1 && tumble {
+            evaluate(q.window, &timed)
+        } else {
+            continue;
+        };
         let (missing, unexpected) = multiset_minus(&expected, &actual);
         if !missing.is_empty() || !unexpected.is_empty() {
             let mut msg = format!(
@@ -637,9 +657,6 @@ fn check_case(case: &Case) -> Report {
             "summary: {} rejected, {} with a NULL time; the input has {nulls} NULL times",
             summary.rejected, summary.null_event_time
         ));
-    }
-    if summary.late != late.len() as u64 {
-        problems.push(format!("summary: {} late, late_t has {} rows", summary.late, late.len()));
     }
     let counted: BTreeMap<String, u64> = summary.rows_out.iter().cloned().collect();
     if counted != rows_out {

@@ -5,7 +5,8 @@
 //! workers that read at different speeds still close epochs together. With one, it is the
 //! worker's watermark: the least of its partitions' watermarks (each partition's largest event
 //! time minus the delay), leaving out partitions read to their end and partitions idle for
-//! `'source.idle-timeout'`; rows behind it are late (second output). A worker whose partitions
+//! `'source.idle-timeout'`; rows behind it are emitted like the others (window operators judge
+//! lateness). A worker whose partitions
 //! are all idle follows the other workers of its process (`follow_others`), and a worker with
 //! no partition finishes at once, so neither holds the dataflow's frontier back. Offsets read
 //! are kept per epoch ([`EpochOffsets`]) for checkpoints.
@@ -14,7 +15,7 @@ use crate::context::{RejectsFile, WatermarkBoard, append_rejects};
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
-use crate::operators::source::{Caps, count_null_event_times, split_late};
+use crate::operators::source::{RowIds, advance, count_null_event_times, drop_null_event_times};
 use crate::time::{event_of_time, time_of_event};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -58,6 +59,8 @@ pub struct KafkaSourceConfig {
     pub first_worker: usize,
     /// The table's event time: times are then watermarks, not wall-clock epochs.
     pub event_time: Option<SourceEventTime>,
+    /// Append a row id column (see `Operator::Source::row_id`).
+    pub row_id: bool,
 }
 
 /// Publishes a worker's watermark (an event time) and whether all its partitions are idle.
@@ -181,14 +184,15 @@ fn now_epoch() -> u64 {
     ms / EPOCH_MS
 }
 
-/// Reads this worker's partitions; see the module docs. The second stream holds late rows.
+/// Reads this worker's partitions; see the module docs. Rows behind the watermark are emitted
+/// like the others: window operators judge lateness.
 pub fn kafka_source<'scope>(
     scope: Scope<'scope, u64>,
     name: &str,
     config: KafkaSourceConfig,
     metrics: Arc<Metrics>,
     errors: SharedErrors,
-) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
+) -> Stream<'scope, u64, Vec<Batch>> {
     let worker = scope.index();
     let peers = scope.peers();
     // This worker's slot among its process's workers, where it publishes its watermark.
@@ -196,13 +200,12 @@ pub fn kafka_source<'scope>(
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
-    let (late_output, late_stream) = builder.new_output::<Vec<Batch>>();
     let mut rows_output = OutputBuilder::from(rows_output);
-    let mut late_output = OutputBuilder::from(late_output);
-    builder.build(move |capabilities| {
+    builder.build(move |mut capabilities| {
         let activator = scope.activator_for(info.address);
-        let mut cap = Some(Caps::of(capabilities));
+        let mut cap = capabilities.pop();
         let layout = Layout::new(&config);
+        let mut row_ids = RowIds::new(worker);
         let mut state: Option<Reader> = None;
         let topic = config.source.topic.clone();
         move |_frontiers| {
@@ -250,10 +253,9 @@ pub fn kafka_source<'scope>(
                 }
             };
             if config.event_time.is_none() {
-                c.advance(now_epoch());
+                advance(c, now_epoch());
             }
             let mut output = rows_output.activate();
-            let mut late_output = late_output.activate();
             let wants_meta = layout.wants_metadata();
             let mut emitted = false;
             for i in 0..st.reader.parts.len() {
@@ -285,23 +287,24 @@ pub fn kafka_source<'scope>(
                 Metrics::add(&metrics.rows_in, batch.len as u64);
                 emitted = true;
                 match config.event_time {
-                    None => output.session(&c.rows).give_container(&mut vec![batch]),
+                    None => output.session(&*c).give_container(&mut vec![batch]),
                     Some(et) => {
-                        let (on_time, late, nulls) =
-                            split_partition(batch, et.column, st.state.watermark, et.allowed_lateness, &mut st.state.times[i]);
+                        let time = &mut st.state.times[i];
+                        let (rows, nulls) = drop_null_event_times(batch, et.column, |t| {
+                            if time.max_seen.is_none_or(|m| t > m) {
+                                time.max_seen = Some(t);
+                            }
+                        });
                         count_null_event_times(&metrics, nulls);
-                        if let Some(late) = late {
-                            Metrics::add(&metrics.late, late.len as u64);
-                            late_output.session(&c.late).give_container(&mut vec![late]);
-                        }
-                        if let Some(on_time) = on_time {
-                            output.session(&c.rows).give_container(&mut vec![on_time]);
+                        if let Some(rows) = rows {
+                            let rows = if config.row_id { row_ids.append(rows) } else { rows };
+                            output.session(&*c).give_container(&mut vec![rows]);
                         }
                     }
                 }
             }
             if emitted {
-                st.state.offsets.push_back(EpochOffsets { time: *c.rows.time(), offsets: st.reader.positions() });
+                st.state.offsets.push_back(EpochOffsets { time: *c.time(), offsets: st.reader.positions() });
                 while st.state.offsets.len() > OFFSET_EPOCHS {
                     st.state.offsets.pop_front();
                 }
@@ -311,10 +314,9 @@ pub fn kafka_source<'scope>(
                 publish(&config.watermarks, local, own, all_idle);
                 let wm = if all_idle { follow_others(&config.watermarks, local, own) } else { own };
                 st.state.watermark = st.state.watermark.max(wm);
-                c.advance(time_of_event(st.state.watermark));
+                advance(c, time_of_event(st.state.watermark));
             }
             drop(output);
-            drop(late_output);
             if st.reader.all_done() {
                 config.watermarks.finish(local);
                 cap = None;
@@ -327,7 +329,7 @@ pub fn kafka_source<'scope>(
             }
         }
     });
-    (rows_stream, late_stream)
+    rows_stream
 }
 
 /// The least watermark of the worker's partitions that still count: not read to their end, not
@@ -355,28 +357,6 @@ fn worker_watermark(st: &Reader, delay: i64, idle_timeout_ms: Option<u64>) -> (i
     }
 }
 
-/// Splits a partition's rows by the worker's watermark (less the allowed lateness): rows on
-/// time, rows behind it (late), and the count of NULL event times. The partition's largest time
-/// follows the rows on time.
-fn split_partition(
-    batch: Batch,
-    column: usize,
-    watermark: i64,
-    allowed_lateness: i64,
-    time: &mut PartitionTime,
-) -> (Option<Batch>, Option<Batch>, u64) {
-    let bound = watermark.saturating_sub(allowed_lateness);
-    split_late(batch, column, |t| {
-        if t < bound {
-            return false;
-        }
-        if time.max_seen.is_none_or(|m| t > m) {
-            time.max_seen = Some(t);
-        }
-        true
-    })
-}
-
 fn write_rejects(rf: &RejectsFile, topic: &str, partition: i32, rejects: &[KafkaReject]) -> std::io::Result<()> {
     let records = rejects.iter().map(|r| {
         serde_json::json!({
@@ -393,7 +373,6 @@ fn write_rejects(rf: &RejectsFile, topic: &str, partition: i32, rejects: &[Kafka
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vstream_repr::{Datum, Field};
 
     #[test]
     fn idle_workers_follow_the_others() {
@@ -411,21 +390,5 @@ mod tests {
         // Published watermarks are at most 1 ms early.
         publish(&w, 1, 1001, false);
         assert_eq!(follow_others(&w, 0, i64::MIN), 1000);
-    }
-
-    #[test]
-    fn rows_behind_the_worker_watermark_are_late() {
-        let schema = Schema::new(vec![Field::new("ts", DataType::Timestamp)]);
-        let rows: Vec<Vec<Datum>> =
-            [Some(100), Some(40), None, Some(60), Some(200)].iter().map(|t| vec![t.map_or(Datum::Null, Datum::Timestamp)]).collect();
-        let mut time = PartitionTime::default();
-        let (on_time, late, nulls) = split_partition(Batch::from_rows(&schema, &rows), 0, 50, 0, &mut time);
-        assert_eq!(on_time.expect("rows on time").len, 3);
-        assert_eq!(late.expect("late rows").row(0), vec![Datum::Timestamp(40)]);
-        assert_eq!(nulls, 1);
-        assert_eq!(time.max_seen, Some(200));
-        // Allowed lateness keeps rows that far behind.
-        let (on_time, late, _) = split_partition(Batch::from_rows(&schema, &rows[1..2]), 0, 50, 10, &mut time);
-        assert!(on_time.is_some() && late.is_none());
     }
 }

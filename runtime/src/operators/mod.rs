@@ -6,6 +6,7 @@ pub mod kafka_sink;
 pub mod kafka_source;
 pub mod keyed;
 pub mod keyed_aggregate;
+pub mod late_rows;
 pub mod map_filter_project;
 pub mod over_aggregate;
 pub mod session_aggregate;

@@ -6,18 +6,16 @@
 //! Rows of one time are peers: a RANGE frame includes them all; a ROWS frame takes them in
 //! the order of their values, so the result is the same on every worker count.
 
-use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use crate::operators::epochs::HeldCapability;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{KeyRouter, encode_key};
 use crate::operators::keyed::state::{add_row, group_error, hasher, keyed_map, retract_row};
-use crate::operators::window_aggregate::frontier_event_time;
+use crate::operators::window_aggregate::{LateReport, frontier_event_time};
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
@@ -179,7 +177,7 @@ pub fn over_aggregate<'scope>(
     query: &str,
     spec: OverAggregateSpec,
     key_groups: KeyGroups,
-    metrics: Arc<Metrics>,
+    late: LateReport,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let key_len = spec.key_len;
@@ -206,7 +204,7 @@ pub fn over_aggregate<'scope>(
                 cap.hold(&c);
                 for (_, batch) in data.drain(..) {
                     if !state.failed {
-                        Metrics::add(&metrics.late, state.hold(&batch, &spec, &mut buf));
+                        late.count(state.hold(&batch, &spec, &mut buf));
                     }
                 }
             });

@@ -1,13 +1,19 @@
 //! GROUP BY over SESSION windows: per key, rows at most `gap` apart merge into one session.
 //! Rows move to the worker that owns their key (as for TUMBLE and HOP, see `window_aggregate`),
 //! which keeps each key's open sessions and a schedule of when to look at a key again.
+//!
+//! Lateness is judged by the owner, as Flink's merging window operator judges it: a row's own
+//! window `[ts, ts + gap)` merges with the key's open sessions it touches, and the row is dropped
+//! when the merged session would already have been dropped (its end plus the allowed lateness is
+//! behind the watermark the key's sessions were last refreshed at), as a row of a fixed window
+//! that has fired is.
 
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::Routed;
 use crate::operators::keyed::state::{add_row, hasher, keyed_map, merge_accs};
-use crate::operators::window_aggregate::{WindowAggregateSpec, WindowKit, event_time, frontier_event_time, route};
+use crate::operators::window_aggregate::{LateReport, WindowAggregateSpec, WindowKit, event_time, frontier_event_time, route};
 use crate::time::event_of_time;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -15,6 +21,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::core::OkErr;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::WindowEmit;
 use vstream_repr::agg::{Accumulator, AggError};
@@ -38,11 +45,13 @@ pub struct SessionState {
     schedule: BinaryHeap<Reverse<(i64, Vec<u8>)>>,
     /// A row failed the run: later input is dropped.
     failed: bool,
+    /// The watermark sessions were last refreshed at: what rows are judged late against.
+    watermark: i64,
 }
 
 impl Default for SessionState {
     fn default() -> Self {
-        SessionState { keys: HashMap::with_hasher(hasher()), schedule: BinaryHeap::new(), failed: false }
+        SessionState { keys: HashMap::with_hasher(hasher()), schedule: BinaryHeap::new(), failed: false, watermark: i64::MIN }
     }
 }
 
@@ -99,6 +108,13 @@ impl SessionKey {
             self.stale.extend(s.emitted);
         }
         Ok(())
+    }
+
+    /// The end of the session a row at `ts` would make: its own window's, or that of the open
+    /// sessions it touches merged with it.
+    fn merged_end(&self, gap: i64, ts: i64) -> i64 {
+        let (start, end) = (ts, ts.saturating_add(gap));
+        self.sessions.iter().filter(|s| s.start <= end && start <= s.end).map(|s| s.end).fold(end, i64::max)
     }
 
     /// When the key needs looking at next: an unemitted session under EMIT FINAL when the
@@ -181,121 +197,146 @@ pub fn session_aggregate<'scope>(
     name: &str,
     query: &str,
     spec: WindowAggregateSpec,
+    late: LateReport,
     key_groups: KeyGroups,
     errors: SharedErrors,
-) -> Stream<'scope, u64, Vec<Batch>> {
+) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
     let WindowAssigner::Session { gap } = spec.assigner else { unreachable!("render sends only SESSION windows here") };
     let emit = spec.emit;
     let spec = WindowKit::new(&spec, query);
-    let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, key_groups, errors.clone());
+    let routed = route(input, name, spec.clone(), WindowAssigner::Session { gap }, emit.allowed_lateness, key_groups, errors.clone());
     // As for fixed windows: a changelog is computed per epoch, in epoch order.
     let per_epoch = emit.is_changelog();
-    routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
-        let mut state = SessionState::default();
-        let mut stash: EpochStash<Routed> = EpochStash::default();
-        let mut cap = HeldCapability::default();
-        let mut buf = Vec::new();
-        move |(input, frontier), output| {
-            // Adds a part's rows to their keys; `touched` gets each key first made dirty.
-            let mut apply = |part: Routed,
-                             keys: &mut SessionMap,
-                             schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
-                             touched: &mut Vec<Vec<u8>>|
-             -> Result<(), (Vec<Datum>, AggError)> {
-                let Routed::Rows { batch, .. } = part else { return Ok(()) };
-                for i in 0..batch.len {
-                    let Some(ts) = event_time(&batch, i) else { continue };
-                    spec.encode_key(&batch, i, &mut buf);
-                    let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
-                        key: spec.key_of(&batch, i),
-                        sessions: Vec::new(),
-                        stale: Vec::new(),
-                        scheduled: None,
-                        dirty: false,
-                    });
-                    // The key is cloned for an error message only, not per row.
-                    entry.add(&spec, gap, &batch, i, ts).map_err(|e| (entry.key.clone(), e))?;
-                    if per_epoch && !entry.dirty {
-                        entry.dirty = true;
-                        touched.push(buf.clone());
+    // The owner's output: its rows (`Ok`), and the source rows it dropped (`Err`).
+    let out: Stream<'scope, u64, Vec<Result<Batch, Batch>>> =
+        routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
+            let mut state = SessionState::default();
+            let mut stash: EpochStash<Routed> = EpochStash::default();
+            let mut cap = HeldCapability::default();
+            let mut buf = Vec::new();
+            move |(input, frontier), output| {
+                // Adds a part's rows to their keys, but for those late as of `watermark` (their
+                // source rows go to `dropped`); `touched` gets each key first made dirty.
+                let mut apply = |part: Routed,
+                                 keys: &mut SessionMap,
+                                 schedule: &mut BinaryHeap<Reverse<(i64, Vec<u8>)>>,
+                                 watermark: i64,
+                                 touched: &mut Vec<Vec<u8>>,
+                                 dropped: &mut Vec<Batch>|
+                 -> Result<(), (Vec<Datum>, AggError)> {
+                    let Routed::Rows { batch, .. } = part else { return Ok(()) };
+                    let progress = Progress { watermark, done: false };
+                    let mut late_rows: Option<Vec<bool>> = None;
+                    for i in 0..batch.len {
+                        let Some(ts) = event_time(&batch, i) else { continue };
+                        spec.encode_key(&batch, i, &mut buf);
+                        let merged_end = keys.get(&buf[..]).map_or(ts.saturating_add(gap), |k| k.merged_end(gap, ts));
+                        if progress.passed(merged_end.saturating_add(emit.allowed_lateness)) {
+                            late_rows.get_or_insert_with(|| vec![false; batch.len])[i] = true;
+                            continue;
+                        }
+                        let entry = keys.entry_ref(&buf[..]).or_insert_with(|| SessionKey {
+                            key: spec.key_of(&batch, i),
+                            sessions: Vec::new(),
+                            stale: Vec::new(),
+                            scheduled: None,
+                            dirty: false,
+                        });
+                        // The key is cloned for an error message only, not per row.
+                        entry.add(&spec, gap, &batch, i, ts).map_err(|e| (entry.key.clone(), e))?;
+                        if per_epoch && !entry.dirty {
+                            entry.dirty = true;
+                            touched.push(buf.clone());
+                        }
+                        if let Some(wake) = entry.next_wake(emit)
+                            && entry.scheduled.is_none_or(|s| wake < s)
+                        {
+                            entry.scheduled = Some(wake);
+                            schedule.push(Reverse((wake, buf.clone())));
+                        }
                     }
-                    if let Some(wake) = entry.next_wake(emit)
-                        && entry.scheduled.is_none_or(|s| wake < s)
-                    {
-                        entry.scheduled = Some(wake);
-                        schedule.push(Reverse((wake, buf.clone())));
+                    if let Some(late_rows) = late_rows {
+                        dropped.extend(late.drop_rows(&batch, &late_rows));
                     }
-                }
-                Ok(())
-            };
-            input.for_each(|time, data| {
-                let Some(c) = time.retain_least(0) else { return };
-                cap.hold(&c);
-                if per_epoch {
-                    stash.push(&c, data);
-                    return;
-                }
-                let mut untracked = Vec::new();
-                for part in data.drain(..) {
-                    if state.failed {
+                    Ok(())
+                };
+                input.for_each(|time, data| {
+                    let Some(c) = time.retain_least(0) else { return };
+                    cap.hold(&c);
+                    if per_epoch {
+                        stash.push(&c, data);
                         return;
                     }
-                    if let Err(e) = apply(part, &mut state.keys, &mut state.schedule, &mut untracked) {
-                        spec.fail(&errors, e);
-                        state.failed = true;
+                    let (mut untracked, mut dropped) = (Vec::new(), Vec::new());
+                    for part in data.drain(..) {
+                        if state.failed {
+                            break;
+                        }
+                        if let Err(e) = apply(part, &mut state.keys, &mut state.schedule, state.watermark, &mut untracked, &mut dropped) {
+                            spec.fail(&errors, e);
+                            state.failed = true;
+                        }
+                    }
+                    if !dropped.is_empty() {
+                        output.session(&c).give_iterator(dropped.into_iter().map(Err));
+                    }
+                });
+                let watermark = frontier_event_time(frontier.frontier());
+                // Complete epochs, in order: apply, then emit the changes of the keys they touched.
+                while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
+                    let (mut touched, mut dropped) = (Vec::new(), Vec::new());
+                    for part in parts {
+                        if state.failed {
+                            break;
+                        }
+                        if let Err(e) = apply(part, &mut state.keys, &mut state.schedule, state.watermark, &mut touched, &mut dropped) {
+                            spec.fail(&errors, e);
+                            state.failed = true;
+                        }
+                    }
+                    if !dropped.is_empty() {
+                        output.session(&epoch_cap).give_iterator(dropped.into_iter().map(Err));
+                    }
+                    // The epochs still stashed are yet to come as far as this one is concerned: their
+                    // rows may join sessions, so the watermark of this epoch's changes is at most theirs.
+                    let as_of = stash.next_epoch().map_or(watermark, |next| watermark.min(event_of_time(next)));
+                    let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                    for k in touched {
+                        if let Some(entry) = state.keys.get_mut(&k[..]) {
+                            entry.refresh(&spec, emit, Progress { watermark: as_of, done: false }, &mut rows, &mut kinds);
+                        }
+                    }
+                    refresh_due(
+                        &mut state.keys,
+                        &mut state.schedule,
+                        &spec,
+                        emit,
+                        Progress { watermark: as_of, done: false },
+                        &mut rows,
+                        &mut kinds,
+                    );
+                    state.watermark = state.watermark.max(as_of);
+                    if !rows.is_empty() && !state.failed {
+                        let batch = Batch::from_rows(&spec.schema, &rows).with_kinds(Some(kinds));
+                        output.session(&epoch_cap).give_container(&mut vec![Ok(batch)]);
                     }
                 }
-            });
-            let watermark = frontier_event_time(frontier.frontier());
-            // Complete epochs, in order: apply, then emit the changes of the keys they touched.
-            while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
-                let mut touched = Vec::new();
-                for part in parts {
-                    if state.failed {
-                        break;
-                    }
-                    if let Err(e) = apply(part, &mut state.keys, &mut state.schedule, &mut touched) {
-                        spec.fail(&errors, e);
-                        state.failed = true;
-                    }
-                }
-                // The epochs still stashed are yet to come as far as this one is concerned: their
-                // rows may join sessions, so the watermark of this epoch's changes is at most theirs.
-                let as_of = stash.next_epoch().map_or(watermark, |next| watermark.min(event_of_time(next)));
+                // Keys due: sessions to emit (EMIT FINAL) or to drop.
                 let (mut rows, mut kinds) = (Vec::new(), Vec::new());
-                for k in touched {
-                    if let Some(entry) = state.keys.get_mut(&k[..]) {
-                        entry.refresh(&spec, emit, Progress { watermark: as_of, done: false }, &mut rows, &mut kinds);
-                    }
+                let progress = Progress { watermark, done: frontier.is_empty() };
+                refresh_due(&mut state.keys, &mut state.schedule, &spec, emit, progress, &mut rows, &mut kinds);
+                state.watermark = state.watermark.max(watermark);
+                if let Some(c) = cap.get()
+                    && !rows.is_empty()
+                    && !state.failed
+                {
+                    let batch = Batch::from_rows(&spec.schema, &rows);
+                    output.session(c).give_container(&mut vec![Ok(if per_epoch { batch.with_kinds(Some(kinds)) } else { batch })]);
                 }
-                refresh_due(
-                    &mut state.keys,
-                    &mut state.schedule,
-                    &spec,
-                    emit,
-                    Progress { watermark: as_of, done: false },
-                    &mut rows,
-                    &mut kinds,
-                );
-                if !rows.is_empty() && !state.failed {
-                    let batch = Batch::from_rows(&spec.schema, &rows).with_kinds(Some(kinds));
-                    output.session(&epoch_cap).give_container(&mut vec![batch]);
-                }
+                cap.settle(!state.keys.is_empty() || !stash.is_empty(), frontier.frontier());
             }
-            // Keys due: sessions to emit (EMIT FINAL) or to drop.
-            let (mut rows, mut kinds) = (Vec::new(), Vec::new());
-            let progress = Progress { watermark, done: frontier.is_empty() };
-            refresh_due(&mut state.keys, &mut state.schedule, &spec, emit, progress, &mut rows, &mut kinds);
-            if let Some(c) = cap.get()
-                && !rows.is_empty()
-                && !state.failed
-            {
-                let batch = Batch::from_rows(&spec.schema, &rows);
-                output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
-            }
-            cap.settle(!state.keys.is_empty() || !stash.is_empty(), frontier.frontier());
-        }
-    })
+        });
+    out.ok_err(|r| r)
 }
 
 /// Refreshes the keys due as of `progress` (`SessionKey::next_wake`), and schedules each again or

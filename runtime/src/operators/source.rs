@@ -44,6 +44,31 @@ pub struct FileSourceConfig {
     pub event_time: Option<SourceEventTime>,
     /// Wait this long between chunks (a hidden option for tests that need a run to last).
     pub chunk_delay: Option<std::time::Duration>,
+    /// Append a row id column (see `Operator::Source::row_id`).
+    pub row_id: bool,
+}
+
+/// Numbers a source worker's rows (see `Operator::Source::row_id`): the worker's index shifted
+/// 40 bits left plus its count of rows so far, so ids are unique in a run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RowIds {
+    next: i64,
+}
+
+impl RowIds {
+    /// The ids of worker `worker`, from its first row.
+    pub fn new(worker: usize) -> Self {
+        RowIds { next: (worker as i64) << 40 }
+    }
+
+    /// `batch` with a BIGINT column of the next ids after its columns.
+    pub fn append(&mut self, batch: Batch) -> Batch {
+        let ids: Vec<i64> = (self.next..self.next + batch.len as i64).collect();
+        self.next += batch.len as i64;
+        let mut columns = batch.columns;
+        columns.push(vstream_repr::Column::new(vstream_repr::DataType::BigInt, ColumnData::Int(ids), None));
+        Batch { len: batch.len, columns, kinds: batch.kinds }
+    }
 }
 
 /// The state of a file source on one worker, apart from its capabilities and open file: how far
@@ -57,57 +82,26 @@ pub struct FileSourceState {
     pub tracker: Option<WatermarkTracker>,
 }
 
-/// The capabilities of a source's two outputs (rows; late rows), moved together. Shared by the
-/// file and Kafka sources.
-pub(crate) struct Caps {
-    pub(crate) rows: Capability<u64>,
-    pub(crate) late: Capability<u64>,
-}
-
-impl Caps {
-    /// The capabilities an operator built with the rows output first and the late output second
-    /// starts with.
-    pub(crate) fn of(mut capabilities: Vec<Capability<u64>>) -> Self {
-        let late = capabilities.pop().expect("one capability per output");
-        let rows = capabilities.pop().expect("one capability per output");
-        Caps { rows, late }
-    }
-
-    pub(crate) fn advance(&mut self, t: u64) {
-        if *self.rows.time() < t {
-            self.rows.downgrade(&t);
-            self.late.downgrade(&t);
-        }
-    }
-}
-
-/// Splits a batch by event time (its `column`), row by row in order: the rows `on_time(ts)`
-/// accepts, and the others (late); each `None` when it has no row. Rows with a NULL event time
-/// are in neither; returns their count (see [`count_null_event_times`]).
-pub(crate) fn split_late(batch: Batch, column: usize, mut on_time: impl FnMut(i64) -> bool) -> (Option<Batch>, Option<Batch>, u64) {
+/// Takes the rows of a batch with a NULL event time (its `column`) out, calling `observe` with
+/// every other row's time in order; `None` when no row is left. Returns the count taken out (see
+/// [`count_null_event_times`]). No row is taken out for being behind the watermark: only an
+/// operator that uses event time (a window aggregate) judges lateness, against its own frontier.
+pub(crate) fn drop_null_event_times(batch: Batch, column: usize, mut observe: impl FnMut(i64)) -> (Option<Batch>, u64) {
     let col = &batch.columns[column];
-    let ColumnData::Timestamp(ts) = &col.data else { return (Some(batch), None, 0) };
-    // 0: on time, 1: late, 2: NULL; only made once a row is not on time.
-    let mut status: Option<Vec<u8>> = None;
+    let ColumnData::Timestamp(ts) = &col.data else { return (Some(batch), 0) };
+    // Only made once a row has a NULL time.
+    let mut keep: Option<Vec<bool>> = None;
     for (i, t) in ts.iter().enumerate() {
-        let s = if !col.is_valid(i) {
-            2
-        } else if on_time(*t) {
-            0
+        if col.is_valid(i) {
+            observe(*t);
         } else {
-            1
-        };
-        if s != 0 {
-            status.get_or_insert_with(|| vec![0; batch.len])[i] = s;
+            keep.get_or_insert_with(|| vec![true; batch.len])[i] = false;
         }
     }
-    let Some(status) = status else { return ((batch.len > 0).then_some(batch), None, 0) };
-    let nulls = status.iter().filter(|s| **s == 2).count() as u64;
-    let late_mask: Vec<bool> = status.iter().map(|s| *s == 1).collect();
-    let late = late_mask.iter().any(|l| *l).then(|| batch.filter(&late_mask));
-    let on_mask: Vec<bool> = status.iter().map(|s| *s == 0).collect();
-    let on_time = on_mask.iter().any(|l| *l).then(|| batch.filter(&on_mask));
-    (on_time, late, nulls)
+    let Some(keep) = keep else { return ((batch.len > 0).then_some(batch), 0) };
+    let nulls = keep.iter().filter(|k| !**k).count() as u64;
+    let rows = keep.iter().any(|k| *k).then(|| batch.filter(&keep));
+    (rows, nulls)
 }
 
 /// Counts rows with a NULL event time as rejects, as a record that fails to decode is: not rows in.
@@ -123,14 +117,15 @@ pub(crate) fn count_null_event_times(metrics: &Metrics, nulls: u64) {
 /// at time = the chunk's round (`chunk index / readers`), so all workers advance through the file
 /// together. With one, at the worker's watermark before the batch: every row on time is at or
 /// after it, so a window is complete once the frontier (the least watermark of all workers)
-/// passes its end. The second stream holds the late rows.
+/// passes its end. A row behind the watermark is emitted like any other (at the worker's
+/// watermark, after its own time): whether it is late is for each window operator to judge.
 pub fn file_source<'scope>(
     scope: Scope<'scope, u64>,
     name: &str,
     config: FileSourceConfig,
     metrics: Arc<Metrics>,
     errors: SharedErrors,
-) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
+) -> Stream<'scope, u64, Vec<Batch>> {
     // Progress is kept per worker of this process; the chunks are split by the readers'
     // indexes, global unless the file is this process's own.
     let worker = scope.index().saturating_sub(config.split.first_worker);
@@ -139,12 +134,10 @@ pub fn file_source<'scope>(
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
-    let (late_output, late_stream) = builder.new_output::<Vec<Batch>>();
     let mut rows_output = OutputBuilder::from(rows_output);
-    let mut late_output = OutputBuilder::from(late_output);
-    builder.build(move |capabilities| {
+    builder.build(move |mut capabilities| {
         let activator = scope.activator_for(info.address);
-        let mut cap = Some(Caps::of(capabilities));
+        let mut cap = capabilities.pop();
         let mut state =
             FileSourceState { next_chunk: 0, tracker: config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness)) };
         let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
@@ -154,6 +147,7 @@ pub fn file_source<'scope>(
         let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
         let mut last_chunk: Option<std::time::Instant> = None;
+        let mut row_ids = RowIds::new(scope.index());
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
             if errors.failed() || state.next_chunk >= mine.len() {
@@ -174,13 +168,12 @@ pub fn file_source<'scope>(
                 return;
             }
             let mut output = rows_output.activate();
-            let mut late_output = late_output.activate();
             let (k, range) = mine[state.next_chunk].clone();
             state.next_chunk += 1;
             config.progress.set(worker, state.next_chunk);
             let round = (k / readers) as u64 * EPOCHS_PER_ROUND;
             if state.tracker.is_none() {
-                c.advance(round);
+                advance(c, round);
             }
             if file.is_none() {
                 match File::open(&config.source.path) {
@@ -231,32 +224,57 @@ pub fn file_source<'scope>(
                     start = end;
                     match (&mut state.tracker, config.event_time) {
                         (Some(tracker), Some(et)) => {
-                            c.advance(time_of_event(tracker.watermark()));
-                            let (on_time, late, nulls) = split_late(part, et.column, |t| tracker.observe(t));
+                            advance(c, time_of_event(tracker.watermark()));
+                            let (rows, nulls) = drop_null_event_times(part, et.column, |t| {
+                                tracker.observe(t);
+                            });
                             count_null_event_times(&metrics, nulls);
-                            if let Some(late) = late {
-                                Metrics::add(&metrics.late, late.len as u64);
-                                late_output.session(&c.late).give_container(&mut vec![late]);
-                            }
-                            if let Some(on_time) = on_time {
-                                output.session(&c.rows).give_container(&mut vec![on_time]);
+                            if let Some(rows) = rows {
+                                let rows = if config.row_id { row_ids.append(rows) } else { rows };
+                                output.session(&*c).give_container(&mut vec![rows]);
                             }
                         }
                         _ => {
                             if config.emit_interval.is_some() {
-                                c.advance(round + sub.min(EPOCHS_PER_ROUND - 1));
+                                advance(c, round + sub.min(EPOCHS_PER_ROUND - 1));
                                 sub += 1;
                             }
-                            output.session(&c.rows).give_container(&mut vec![part]);
+                            output.session(&*c).give_container(&mut vec![part]);
                         }
                     }
                 }
             }
             if let Some(tracker) = &state.tracker {
-                c.advance(time_of_event(tracker.watermark()));
+                advance(c, time_of_event(tracker.watermark()));
             }
             activator.activate();
         }
     });
-    (rows_stream, late_stream)
+    rows_stream
+}
+
+/// Moves a source's capability on to `t`, unless it is there already.
+pub(crate) fn advance(cap: &mut Capability<u64>, t: u64) {
+    if *cap.time() < t {
+        cap.downgrade(&t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vstream_repr::{DataType, Datum, Field};
+
+    #[test]
+    fn rows_behind_the_watermark_stay_and_null_times_go() {
+        let schema = Schema::new(vec![Field::new("ts", DataType::Timestamp)]);
+        let rows: Vec<Vec<Datum>> =
+            [Some(100), Some(40), None, Some(60), Some(200)].iter().map(|t| vec![t.map_or(Datum::Null, Datum::Timestamp)]).collect();
+        let mut seen = Vec::new();
+        let (kept, nulls) = drop_null_event_times(Batch::from_rows(&schema, &rows), 0, |t| seen.push(t));
+        let kept = kept.expect("rows with a time");
+        assert_eq!((0..kept.len).map(|i| kept.row(i)).collect::<Vec<_>>(), [100, 40, 60, 200].map(|t| vec![Datum::Timestamp(t)]));
+        assert_eq!(seen, vec![100, 40, 60, 200]);
+        assert_eq!(nulls, 1);
+    }
 }

@@ -8,9 +8,16 @@
 //!
 //! State is only the open windows: a window's map is dropped as soon as the frontier passes its
 //! end (plus the allowed lateness), so memory follows the watermark's spread, not the input's
-//! length. Times are event times (see `time::time_of_event`); every row that reaches this
-//! operator is on time (sources route late rows elsewhere), so its windows are still open.
+//! length. Times are event times (see `time::time_of_event`).
+//!
+//! Lateness is judged here, as Flink's window operator judges it, and nowhere else: the owner
+//! drops a row from each of its windows whose end plus the allowed lateness is at or before its
+//! frontier (the least watermark of all source workers as of its last activation, not the
+//! watermark of the worker that read the row), and keeps it in the others; a row that no window
+//! takes is dropped by this operator, counted in its [`LateReport`], and (for a table with a
+//! `'late.sink'`) sent on to the table's `LateRows`.
 
+use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
 use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
@@ -19,8 +26,10 @@ use crate::operators::keyed::state::{Group, GroupMap, add_row, emit_change, grou
 use crate::time::event_of_time;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::dataflow::operators::core::OkErr;
 use timely::dataflow::operators::generic::operator::Operator;
 use timely::progress::frontier::AntichainRef;
 use vstream_repr::WindowEmit;
@@ -103,6 +112,40 @@ impl WindowKit {
     }
 }
 
+/// Where a window operator accounts for the rows it drops for lateness.
+#[derive(Clone)]
+pub struct LateReport {
+    /// The run's counters; the operator adds to `metrics.late[index]`.
+    pub metrics: Arc<Metrics>,
+    /// The operator's slot in `Metrics::late`.
+    pub index: usize,
+    /// For a table with a `'late.sink'`: the input columns from this one on are the source row
+    /// (its columns, then its row id), which a dropped row is reported with.
+    pub row_columns: Option<usize>,
+}
+
+impl LateReport {
+    /// Counts `n` rows the operator dropped for lateness.
+    pub(crate) fn count(&self, n: u64) {
+        if let Some((_, counter)) = self.metrics.late.get(self.index) {
+            Metrics::add(counter, n);
+        }
+    }
+
+    /// Counts the rows of `batch` that `dropped` marks, and returns them (their source row
+    /// columns) when the table has a late sink.
+    pub(crate) fn drop_rows(&self, batch: &Batch, dropped: &[bool]) -> Option<Batch> {
+        let n = dropped.iter().filter(|d| **d).count();
+        if n == 0 {
+            return None;
+        }
+        self.count(n as u64);
+        let first = self.row_columns?;
+        let rows = batch.filter(dropped);
+        Some(Batch::new(rows.len, rows.columns[first..].to_vec()))
+    }
+}
+
 /// The event time of row `i` (column 0); `None` for NULL, which sources never let through.
 pub(crate) fn event_time(batch: &Batch, i: usize) -> Option<i64> {
     let c = &batch.columns[0];
@@ -120,11 +163,18 @@ pub(crate) fn frontier_event_time(frontier: AntichainRef<'_, u64>) -> i64 {
 /// Rows of one key's owner: route by the key's hash. Fixed windows pre-aggregate per batch,
 /// window and key when every aggregate pre-aggregates (all but DISTINCT, whose partial state is
 /// as large as its rows), so a window and key crosses workers once per batch.
+///
+/// Lateness is the owner's to judge, against its frontier; the route only keeps the rows it may
+/// concern apart. A batch at time `t` was read when its worker's watermark was `t`, and no
+/// owner's frontier passes `t` before it has the batch, so a row all of whose windows end (plus
+/// `allowed_lateness`) after `t` is on time wherever it goes: those pre-aggregate. The others
+/// (behind the reading worker's watermark) go as rows, for the owner to judge one by one.
 pub(crate) fn route<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     spec: WindowKit,
     assigner: WindowAssigner,
+    allowed_lateness: i64,
     key_groups: KeyGroups,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Routed>> {
@@ -139,12 +189,38 @@ pub(crate) fn route<'scope>(
                     data.clear();
                     return;
                 }
+                let read_at = time.least().map_or(i64::MAX, |t| event_of_time(*t)).saturating_sub(allowed_lateness);
                 let mut out: Vec<Routed> = Vec::new();
                 for batch in data.drain(..) {
                     if !pre_aggregate {
                         out.extend(router.split(batch).into_iter().map(|(target, batch)| Routed::Rows { target, batch }));
                         continue;
                     }
+                    // Rows with a window ending at or before `read_at` may be late somewhere. A
+                    // window ends after each of its rows, so only rows before `read_at` (behind
+                    // the reading worker's watermark, rare) need their windows looked at.
+                    let behind: Vec<bool> = (0..batch.len)
+                        .map(|i| {
+                            let mut behind = false;
+                            if let Some(ts) = event_time(&batch, i)
+                                && ts < read_at
+                            {
+                                assigner.for_each_window(ts, |_, end| behind |= end <= read_at);
+                            }
+                            behind
+                        })
+                        .collect();
+                    let batch = if behind.iter().any(|b| *b) {
+                        let rows = batch.filter(&behind);
+                        out.extend(router.split(rows).into_iter().map(|(target, batch)| Routed::Rows { target, batch }));
+                        let ahead: Vec<bool> = behind.iter().map(|b| !b).collect();
+                        if !ahead.iter().any(|a| *a) {
+                            continue;
+                        }
+                        batch.filter(&ahead)
+                    } else {
+                        batch
+                    };
                     let windows = |i, add: &mut dyn FnMut(i64, i64)| {
                         if let Some(ts) = event_time(&batch, i) {
                             assigner.for_each_window(ts, add);
@@ -206,157 +282,195 @@ impl WindowGroups {
     }
 }
 
-/// The GROUP BY of TUMBLE and HOP windows (SESSION windows are `session_aggregate`'s).
+/// The GROUP BY of TUMBLE and HOP windows (SESSION windows are `session_aggregate`'s): its
+/// rows, and the source rows it dropped for lateness (see [`LateReport::row_columns`]).
 pub fn window_aggregate<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     query: &str,
     spec: WindowAggregateSpec,
+    late: LateReport,
     key_groups: KeyGroups,
     errors: SharedErrors,
-) -> Stream<'scope, u64, Vec<Batch>> {
+) -> (Stream<'scope, u64, Vec<Batch>>, Stream<'scope, u64, Vec<Batch>>) {
     let (assigner, emit) = (spec.assigner, spec.emit);
     let spec = WindowKit::new(&spec, query);
-    let routed = route(input, name, spec.clone(), assigner, key_groups, errors.clone());
+    let routed = route(input, name, spec.clone(), assigner, emit.allowed_lateness, key_groups, errors.clone());
     // EMIT FINAL without lateness emits nothing before a window closes, so input is applied as
     // it arrives; otherwise it is held per epoch and applied in epoch order, so the changes
     // emitted at epoch t are exactly those of the input up to t.
     let per_epoch = emit.is_changelog();
-    routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
-        let mut state = WindowAggregateState::default();
-        let mut stash: EpochStash<Routed> = EpochStash::default();
-        // Held while there is state, at most the frontier: the time fired rows are emitted at.
-        let mut cap = HeldCapability::default();
-        let mut buf = Vec::new();
-        move |(input, frontier), output| {
-            let mut apply = |part: Routed,
-                             windows: &mut BTreeMap<i64, WindowGroups>,
-                             changed: &mut Vec<(i64, Vec<u8>)>|
-             -> Result<(), (Vec<Datum>, AggError)> {
-                let mut touch = |end: i64, key: &[u8], group: &mut Group| {
-                    if per_epoch && !group.dirty {
-                        group.dirty = true;
-                        changed.push((end, key.to_vec()));
-                    }
-                };
-                match part {
-                    Routed::Partials { partials, .. } => {
-                        for entry in partials.entries() {
-                            let (start, end) = entry.window;
-                            let map = &mut windows.entry(end).or_insert_with(|| WindowGroups::new(start)).groups;
-                            // A new group takes the partial state as it is; an existing one merges it.
-                            let group = match map.entry_ref(entry.key) {
-                                hashbrown::hash_map::EntryRef::Occupied(o) => {
-                                    let group = o.into_mut();
-                                    spec.merge(group, entry.accs)?;
-                                    group
-                                }
-                                hashbrown::hash_map::EntryRef::Vacant(v) => {
-                                    v.insert(Group::from_partial(partials.key_datums(entry.index), entry.accs))
-                                }
-                            };
-                            touch(end, entry.key, group);
+    // The owner's output: its rows (`Ok`), and the source rows it dropped for lateness (`Err`).
+    let out: Stream<'scope, u64, Vec<Result<Batch, Batch>>> =
+        routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
+            let mut state = WindowAggregateState::default();
+            let mut stash: EpochStash<Routed> = EpochStash::default();
+            // Held while there is state, at most the frontier: the time fired rows are emitted at.
+            let mut cap = HeldCapability::default();
+            let mut buf = Vec::new();
+            move |(input, frontier), output| {
+                // Windows ending at or before `expired` have fired and dropped their state (their end
+                // plus the allowed lateness is at or before the frontier last seen): a row goes to
+                // its other windows, and one that none takes is dropped (its source row to `dropped`).
+                // Partial states are never for such a window (see `route`).
+                let mut apply = |part: Routed,
+                                 windows: &mut BTreeMap<i64, WindowGroups>,
+                                 expired: i64,
+                                 changed: &mut Vec<(i64, Vec<u8>)>,
+                                 dropped: &mut Vec<Batch>|
+                 -> Result<(), (Vec<Datum>, AggError)> {
+                    let mut touch = |end: i64, key: &[u8], group: &mut Group| {
+                        if per_epoch && !group.dirty {
+                            group.dirty = true;
+                            changed.push((end, key.to_vec()));
                         }
-                    }
-                    Routed::Rows { batch, .. } => {
-                        for i in 0..batch.len {
-                            let Some(ts) = event_time(&batch, i) else { continue };
-                            spec.encode_key(&batch, i, &mut buf);
-                            let mut result = Ok(());
-                            assigner.for_each_window(ts, |start, end| {
-                                if result.is_err() {
-                                    return;
-                                }
+                    };
+                    match part {
+                        Routed::Partials { partials, .. } => {
+                            for entry in partials.entries() {
+                                let (start, end) = entry.window;
                                 let map = &mut windows.entry(end).or_insert_with(|| WindowGroups::new(start)).groups;
-                                let group = map.entry_ref(&buf[..]).or_insert_with(|| spec.new_group(&batch, i));
-                                result = spec.add_row(&batch, i, group);
-                                touch(end, &buf, group);
-                            });
-                            result?;
+                                // A new group takes the partial state as it is; an existing one merges it.
+                                let group = match map.entry_ref(entry.key) {
+                                    hashbrown::hash_map::EntryRef::Occupied(o) => {
+                                        let group = o.into_mut();
+                                        spec.merge(group, entry.accs)?;
+                                        group
+                                    }
+                                    hashbrown::hash_map::EntryRef::Vacant(v) => {
+                                        v.insert(Group::from_partial(partials.key_datums(entry.index), entry.accs))
+                                    }
+                                };
+                                touch(end, entry.key, group);
+                            }
+                        }
+                        Routed::Rows { batch, .. } => {
+                            let mut late_rows: Option<Vec<bool>> = None;
+                            for i in 0..batch.len {
+                                let Some(ts) = event_time(&batch, i) else { continue };
+                                spec.encode_key(&batch, i, &mut buf);
+                                let mut result = Ok(());
+                                let mut taken = false;
+                                assigner.for_each_window(ts, |start, end| {
+                                    if result.is_err() || end <= expired {
+                                        return;
+                                    }
+                                    taken = true;
+                                    let map = &mut windows.entry(end).or_insert_with(|| WindowGroups::new(start)).groups;
+                                    let group = map.entry_ref(&buf[..]).or_insert_with(|| spec.new_group(&batch, i));
+                                    result = spec.add_row(&batch, i, group);
+                                    touch(end, &buf, group);
+                                });
+                                result?;
+                                if !taken {
+                                    late_rows.get_or_insert_with(|| vec![false; batch.len])[i] = true;
+                                }
+                            }
+                            if let Some(late_rows) = late_rows {
+                                dropped.extend(late.drop_rows(&batch, &late_rows));
+                            }
                         }
                     }
-                }
-                Ok(())
-            };
-            input.for_each(|time, data| {
-                let Some(c) = time.retain_least(0) else { return };
-                cap.hold(&c);
-                if per_epoch {
-                    stash.push(&c, data);
-                } else {
-                    let mut unused = Vec::new();
-                    for part in data.drain(..) {
+                    Ok(())
+                };
+                input.for_each(|time, data| {
+                    let Some(c) = time.retain_least(0) else { return };
+                    cap.hold(&c);
+                    if per_epoch {
+                        stash.push(&c, data);
+                    } else {
+                        let (mut unused, mut dropped) = (Vec::new(), Vec::new());
+                        let until = expired_until(&state, emit);
+                        for part in data.drain(..) {
+                            if state.failed {
+                                break;
+                            }
+                            if let Err(e) = apply(part, &mut state.windows, until, &mut unused, &mut dropped) {
+                                spec.fail(&errors, e);
+                                state.failed = true;
+                            }
+                        }
+                        if !dropped.is_empty() {
+                            output.session(&c).give_iterator(dropped.into_iter().map(Err));
+                        }
+                    }
+                });
+                // Complete epochs, in order: apply, then emit the changes they made.
+                while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
+                    let (mut changed, mut dropped) = (Vec::new(), Vec::new());
+                    let until = expired_until(&state, emit);
+                    for part in parts {
                         if state.failed {
                             break;
                         }
-                        if let Err(e) = apply(part, &mut state.windows, &mut unused) {
+                        if let Err(e) = apply(part, &mut state.windows, until, &mut changed, &mut dropped) {
                             spec.fail(&errors, e);
                             state.failed = true;
                         }
                     }
-                }
-            });
-            // Complete epochs, in order: apply, then emit the changes they made.
-            while let Some((epoch_cap, parts)) = stash.pop_complete(frontier.frontier()) {
-                let mut changed = Vec::new();
-                for part in parts {
-                    if state.failed {
-                        break;
+                    if !dropped.is_empty() {
+                        output.session(&epoch_cap).give_iterator(dropped.into_iter().map(Err));
                     }
-                    if let Err(e) = apply(part, &mut state.windows, &mut changed) {
-                        spec.fail(&errors, e);
-                        state.failed = true;
-                    }
-                }
-                let (mut rows, mut kinds) = (Vec::new(), Vec::new());
-                for (end, key) in changed {
-                    let Some(window) = state.windows.get_mut(&end) else { continue };
-                    let start = window.start;
-                    let Some(g) = window.groups.get_mut(&key[..]) else { continue };
-                    g.dirty = false;
-                    // EMIT FINAL with lateness: only a fired window's corrections; the rest wait
-                    // for the window to close.
-                    if !emit.changes && end > state.fired_until {
-                        continue;
-                    }
-                    emit_change(&g.accs, &mut g.emitted, |values| spec.row(start, end, &g.key, values), &mut rows, &mut kinds);
-                }
-                if !rows.is_empty() && !state.failed {
-                    let batch = Batch::from_rows(&spec.schema, &rows);
-                    output.session(&epoch_cap).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
-                }
-            }
-            // Windows the frontier has passed: emit (EMIT FINAL), and drop those past lateness.
-            let watermark = frontier_event_time(frontier.frontier());
-            if let Some(c) = cap.get() {
-                let (mut rows, mut kinds) = (Vec::new(), Vec::new());
-                if !emit.changes {
-                    for (end, window) in state.windows.range_mut(..=watermark) {
-                        if *end <= state.fired_until {
+                    let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                    for (end, key) in changed {
+                        let Some(window) = state.windows.get_mut(&end) else { continue };
+                        let start = window.start;
+                        let Some(g) = window.groups.get_mut(&key[..]) else { continue };
+                        g.dirty = false;
+                        // EMIT FINAL with lateness: only a fired window's corrections; the rest wait
+                        // for the window to close.
+                        if !emit.changes && end > state.fired_until {
                             continue;
                         }
-                        for g in window.groups.values_mut() {
-                            let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
-                            rows.push(spec.row(window.start, *end, &g.key, &values));
-                            kinds.push(RowKind::Insert);
-                            g.emitted = Some(values);
-                        }
+                        emit_change(&g.accs, &mut g.emitted, |values| spec.row(start, end, &g.key, values), &mut rows, &mut kinds);
+                    }
+                    if !rows.is_empty() && !state.failed {
+                        let batch = Batch::from_rows(&spec.schema, &rows);
+                        output.session(&epoch_cap).give_container(&mut vec![Ok(if per_epoch {
+                            batch.with_kinds(Some(kinds))
+                        } else {
+                            batch
+                        })]);
                     }
                 }
-                state.fired_until = state.fired_until.max(watermark);
-                // At the end of the input every window goes, even one whose end plus the lateness
-                // would pass `i64::MAX`.
-                let expire_to = if frontier.is_empty() { i64::MAX } else { watermark.saturating_sub(emit.allowed_lateness) };
-                let expired: Vec<i64> = state.windows.range(..=expire_to).map(|(end, _)| *end).collect();
-                for end in expired {
-                    state.windows.remove(&end);
+                // Windows the frontier has passed: emit (EMIT FINAL), and drop those past lateness.
+                let watermark = frontier_event_time(frontier.frontier());
+                if let Some(c) = cap.get() {
+                    let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+                    if !emit.changes {
+                        for (end, window) in state.windows.range_mut(..=watermark) {
+                            if *end <= state.fired_until {
+                                continue;
+                            }
+                            for g in window.groups.values_mut() {
+                                let values: Vec<Datum> = g.accs.iter().map(Accumulator::value).collect();
+                                rows.push(spec.row(window.start, *end, &g.key, &values));
+                                kinds.push(RowKind::Insert);
+                                g.emitted = Some(values);
+                            }
+                        }
+                    }
+                    state.fired_until = state.fired_until.max(watermark);
+                    // At the end of the input every window goes, even one whose end plus the lateness
+                    // would pass `i64::MAX`.
+                    let expire_to = if frontier.is_empty() { i64::MAX } else { watermark.saturating_sub(emit.allowed_lateness) };
+                    let expired: Vec<i64> = state.windows.range(..=expire_to).map(|(end, _)| *end).collect();
+                    for end in expired {
+                        state.windows.remove(&end);
+                    }
+                    if !rows.is_empty() && !state.failed {
+                        let batch = Batch::from_rows(&spec.schema, &rows);
+                        output.session(c).give_container(&mut vec![Ok(if per_epoch { batch.with_kinds(Some(kinds)) } else { batch })]);
+                    }
                 }
-                if !rows.is_empty() && !state.failed {
-                    let batch = Batch::from_rows(&spec.schema, &rows);
-                    output.session(c).give_container(&mut vec![if per_epoch { batch.with_kinds(Some(kinds)) } else { batch }]);
-                }
+                cap.settle(!state.windows.is_empty() || !stash.is_empty(), frontier.frontier());
             }
-            cap.settle(!state.windows.is_empty() || !stash.is_empty(), frontier.frontier());
-        }
-    })
+        });
+    out.ok_err(|r| r)
+}
+
+/// Windows ending at or before this have fired and been dropped (their end plus the allowed
+/// lateness is at or before the frontier last seen).
+fn expired_until(state: &WindowAggregateState, emit: WindowEmit) -> i64 {
+    state.fired_until.saturating_sub(emit.allowed_lateness)
 }
