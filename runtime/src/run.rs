@@ -434,7 +434,8 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::MapFilterProject { .. }
             | Operator::KeyedAggregate { .. }
             | Operator::WindowAggregate { .. }
-            | Operator::Union { .. } => None,
+            | Operator::Union { .. }
+            | Operator::SetOperation { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {

@@ -7,6 +7,7 @@ pub mod keyed;
 pub mod keyed_aggregate;
 pub mod map_filter_project;
 pub mod session_aggregate;
+pub mod set_operation;
 pub mod sink;
 pub mod source;
 pub mod window_aggregate;
