@@ -51,12 +51,24 @@ impl Binder<'_> {
             return Err(PlanError::invalid("PARTITION BY applies only to SESSION windows", p.span()));
         }
         let table_alias = alias.map(|a| a.name.value.clone());
-        let (input, input_scope) = self.table_scan(&table, table_alias)?;
-        let def = self
-            .catalog
-            .get(&object_name(&table))
-            .cloned()
-            .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", args[0].span()))?;
+        // A view keeps its table's time attribute where it passes the column through as it is.
+        let view = self.view(&object_name(&table));
+        let is_view = view.is_some();
+        let (input, input_scope, relation_name, table_event_time) = match view {
+            Some(v) => {
+                let scope = super::scope::Scope::single(Some(v.name.clone()), table_alias, v.plan.schema().clone());
+                (v.plan, scope, v.name, None)
+            }
+            None => {
+                let (input, scope) = self.table_scan(&table, table_alias)?;
+                let def = self
+                    .catalog
+                    .get(&object_name(&table))
+                    .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", args[0].span()))?;
+                let event_time = def.event_time.as_ref().map(|et| (et.clone(), def.schema.fields[et.column].name.clone()));
+                (input, scope, def.name.clone(), event_time)
+            }
+        };
         let column = match args[1] {
             Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
                 FunctionArguments::List(l) => match l.args.as_slice() {
@@ -80,14 +92,20 @@ impl Binder<'_> {
                 column.span,
             ));
         }
-        let Some(event_time) = def.event_time.as_ref().filter(|et| et.column == time_col) else {
-            let hint = match &def.event_time {
-                Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
+        let event_time = match &table_event_time {
+            Some((et, _)) if et.column == time_col => Some(et.clone()),
+            Some(_) => None,
+            None => view_event_time(&input, time_col),
+        };
+        let Some(event_time) = event_time else {
+            let hint = match &table_event_time {
+                Some((_, column)) => format!("the event time of `{relation_name}` is `{column}`"),
+                None if is_view => "a view keeps its table's event time only where it selects the WATERMARK column as it is".to_string(),
                 None => {
-                    format!("declare it in CREATE TABLE {}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", def.name, c = column.value)
+                    format!("declare it in CREATE TABLE {relation_name}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", c = column.value)
                 }
             };
-            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{}`", column.value, def.name), column.span)
+            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{relation_name}`", column.value), column.span)
                 .with_hint(hint));
         };
         let assigner = match name.as_str() {
@@ -112,7 +130,7 @@ impl Binder<'_> {
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
-                return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), args[0].span()));
+                return Err(PlanError::invalid(format!("`{relation_name}` has a column `{}`, which {name} adds", f.name), args[0].span()));
             }
             window_fields.push(Field::new(w, DataType::Timestamp));
         }
@@ -187,6 +205,22 @@ impl Binder<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The event time of a view's column `col`, if the view passes its table's WATERMARK column
+/// through as it is (through filters and projections, not aggregates or unions).
+fn view_event_time(plan: &LogicalPlan, col: usize) -> Option<vstream_repr::EventTime> {
+    match plan {
+        LogicalPlan::View { input, .. } | LogicalPlan::Filter { input, .. } => view_event_time(input, col),
+        LogicalPlan::Project { input, exprs, .. } => match exprs.get(col)? {
+            ScalarExpr::Column { index, .. } => view_event_time(input, *index),
+            _ => None,
+        },
+        LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => {
+            (projection.get(col) == Some(&et.column)).then(|| et.clone())
+        }
+        _ => None,
     }
 }
 
