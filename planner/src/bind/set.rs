@@ -3,7 +3,7 @@
 
 use super::expr::{common_type, implicitly_castable};
 use super::{Binder, Result, object_name, query::distinct};
-use crate::error::PlanError;
+use crate::error::{PlanError, did_you_mean};
 use crate::logical::{LogicalPlan, SetOperator as LogicalSetOperator};
 use sqlparser::ast::{self as ast, Ident, SetExpr, SetOperator, SetQuantifier, Spanned};
 use sqlparser::tokenizer::Span;
@@ -71,6 +71,17 @@ impl Binder<'_> {
     pub(super) fn view(&self, name: &str) -> Option<ViewDef> {
         let ctes = self.ctes.borrow();
         ctes.iter().rev().chain(self.views.iter().rev()).find(|v| v.name.eq_ignore_ascii_case(name)).cloned()
+    }
+
+    /// The error for a FROM item that names no table, view or CTE: the closest of those names
+    /// as a hint, else how to declare a table.
+    pub(super) fn unknown_relation(&self, name: &str, span: Span) -> PlanError {
+        let ctes = self.ctes.borrow();
+        let views = ctes.iter().chain(&self.views).map(|v| v.name.as_str());
+        match did_you_mean(name, self.catalog.tables.iter().map(|t| t.name.as_str()).chain(views)) {
+            Some(hint) => PlanError::invalid(format!("unknown table `{name}`"), span).with_hint(hint),
+            None => self.catalog.unknown_table(name, span),
+        }
     }
 
     /// `WITH x AS (...), y AS (...)`: binds each in order (a later one may read an earlier
