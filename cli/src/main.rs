@@ -71,9 +71,10 @@ enum Command {
         /// Graphviz output.
         #[arg(long)]
         dot: bool,
-        /// Workers per process the plan would run on.
-        #[arg(short = 'w', long = "workers", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        workers: u16,
+        /// Workers per process the plan would run on (default: the script's
+        /// `SET 'parallelism.default'`, else 1).
+        #[arg(short = 'w', long = "workers", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        workers: Option<u16>,
         /// The cluster it would run on: its processes are the hostfile's lines.
         #[arg(long, value_name = "FILE")]
         hostfile: Option<PathBuf>,
@@ -239,8 +240,9 @@ fn plan(script: &PathBuf, options: &PlanOptions) -> anyhow::Result<(vstream_plan
     Ok((planned, base))
 }
 
-fn explain(script: PathBuf, dot: bool, workers: u16, hostfile: Option<PathBuf>, processes: Option<u16>) -> anyhow::Result<()> {
+fn explain(script: PathBuf, dot: bool, workers: Option<u16>, hostfile: Option<PathBuf>, processes: Option<u16>) -> anyhow::Result<()> {
     let (planned, base) = plan(&script, &PlanOptions::default())?;
+    let workers = resolve_workers(workers, &planned)?;
     let processes = match &hostfile {
         Some(h) => vstream_runtime::cluster::read_hostfile(h, processes.map(usize::from))?.len(),
         None => processes.map(usize::from).unwrap_or(1),
@@ -265,12 +267,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     for notice in &planned.logical.settings.notices {
         eprintln!("{notice}");
     }
-    // `-w` overrides the script's `SET 'parallelism.default'`.
-    let workers: u16 = match (args.workers, planned.logical.settings.parallelism) {
-        (Some(w), _) => w,
-        (None, Some(p)) => u16::try_from(p).context("'parallelism.default' is too large")?,
-        (None, None) => 1,
-    };
+    let workers = resolve_workers(args.workers, &planned)?;
     let cluster = cluster_config(&args.cluster, !args.quiet)?;
     // EXPLAIN statements print their plans (on the run's processes and workers) instead of running.
     let on = vstream_planner::explain::Parallelism { processes: cluster.as_ref().map_or(1, |c| c.processes()), workers: workers.into() };
@@ -314,6 +311,15 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         eprintln!("{}", summary_line(&summary, workers, where_));
     }
     Ok(())
+}
+
+/// Workers per process: `-w` if given, else the script's `SET 'parallelism.default'`, else 1.
+fn resolve_workers(flag: Option<u16>, planned: &vstream_planner::Planned) -> anyhow::Result<u16> {
+    Ok(match (flag, planned.logical.settings.parallelism) {
+        (Some(w), _) => w,
+        (None, Some(p)) => u16::try_from(p).context("'parallelism.default' is too large")?,
+        (None, None) => 1,
+    })
 }
 
 /// What `--set` changes: how the script is planned, and how it runs.

@@ -516,6 +516,9 @@ fn set_parallelism_default_picks_the_workers_unless_w_is_given() {
     let out = fx.vstream(&["run", "q.sql", "-w", "3"]);
     out.assert_ok();
     assert!(out.summary().is_some_and(|s| s.ends_with(" 3 workers")), "{}", out.stderr);
+    let out = fx.vstream(&["explain", "q.sql"]);
+    out.assert_ok();
+    assert!(out.stdout.contains("== dataflow on 1 process x 2 workers =="), "{}", out.stdout);
 }
 
 #[test]

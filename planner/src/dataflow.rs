@@ -2,7 +2,7 @@
 //! between them. Nodes are kept in topological order and refer to their inputs by index, so the
 //! runtime renders them with one pass and one `match`.
 
-use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, WINDOW_COLUMNS};
+use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SetOperator, WINDOW_COLUMNS};
 use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
@@ -193,6 +193,24 @@ pub enum Operator {
         /// The input is a changelog: each row's kind (`+I`, `-U`, `+U`, `-D`) is written too.
         changelog: bool,
     },
+    /// INTERSECT / EXCEPT (`all`: multisets): rows of both inputs move (`exchange`) by the hash of
+    /// the whole row to the worker that owns it. State: per worker, per distinct row of either
+    /// input, the row and how many times each input holds it (an entry goes when both counts are
+    /// 0). Per epoch, for each changed row, emits `+I` or `-D` copies so the output holds
+    /// `op.copies(all, left, right)` of it: a changelog. Changelog inputs' `-U`/`-D` rows count
+    /// down.
+    SetOperation {
+        /// The rows kept or dropped.
+        left: NodeId,
+        /// The rows that decide.
+        right: NodeId,
+        /// INTERSECT or EXCEPT.
+        op: SetOperator,
+        /// Multisets (`ALL`), or each row at most once.
+        all: bool,
+        /// The columns of each input (and the output), all compared.
+        columns: usize,
+    },
     /// UNION ALL: the rows of every input, as they come (timely `concatenate`); changelog rows
     /// keep their kinds. No state, no exchange.
     Union {
@@ -242,6 +260,11 @@ impl Operator {
             | Operator::OverAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
+            Operator::SetOperation { left, right, columns, .. } => {
+                // Rows are matched whole: both sides move by the hash of every column.
+                let movement = Movement::Exchange { key: (0..*columns).collect() };
+                vec![InputEdge { from: *left, movement: movement.clone() }, InputEdge { from: *right, movement }]
+            }
             Operator::Union { inputs } => inputs.iter().map(|from| InputEdge { from: *from, movement: Movement::Pipeline }).collect(),
             Operator::Sink { input, exchange, .. } => edge(
                 input,
@@ -499,6 +522,14 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             }
             let inputs = nodes;
             identity(plan.push(Operator::Union { inputs }, schema.clone()), schema)
+        }
+        LogicalPlan::SetOperation { left, right, op, all, schema } => {
+            let pending = lower_query(left, sources, plan);
+            let left = seal(plan, pending);
+            let pending = lower_query(right, sources, plan);
+            let right = seal(plan, pending);
+            let operator = Operator::SetOperation { left, right, op: *op, all: *all, columns: schema.len() };
+            identity(plan.push(operator, schema.clone()), schema)
         }
         LogicalPlan::View { name, input } => {
             let node = match plan.views.iter().find(|(v, _)| v == name) {

@@ -203,6 +203,18 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 };
                 format!("{} Sink {name} <- {input}: {};{kind} {ex}", n.id, spec.describe())
             }
+            Operator::SetOperation { left, right, op, all, .. } => {
+                let state = if *all {
+                    "per distinct row of either input, the row and its count in each input"
+                } else {
+                    "per distinct row of either input, the row and its count in each input (the output holds it once or not at all)"
+                };
+                format!(
+                    "{} {} <- {left}, {right}: exchange: by hash(all columns); state: {state}; emits +I/-D as a row's output count changes, per epoch",
+                    n.id,
+                    op.name(*all)
+                )
+            }
             Operator::Union { inputs } => {
                 let from: Vec<String> = inputs.iter().map(ToString::to_string).collect();
                 format!("{} Union <- {}: all rows of every input (concatenate); exchange: none; state: none", n.id, from.join(", "))

@@ -33,6 +33,40 @@ impl AggregateCall {
     }
 }
 
+/// INTERSECT or EXCEPT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SetOperator {
+    /// Rows in both inputs.
+    Intersect,
+    /// Rows of the left input not in the right.
+    Except,
+}
+
+impl SetOperator {
+    /// How many copies of a row the output holds when the left input has it `left` times and
+    /// the right `right` times (Flink's and SQL's multiset semantics): INTERSECT ALL min(l, r),
+    /// EXCEPT ALL max(l - r, 0); INTERSECT one copy if both inputs have the row, EXCEPT one if
+    /// the left has it and the right does not.
+    pub fn copies(self, all: bool, left: i64, right: i64) -> i64 {
+        match (self, all) {
+            (SetOperator::Intersect, true) => left.min(right).max(0),
+            (SetOperator::Except, true) => (left - right).max(0),
+            (SetOperator::Intersect, false) => i64::from(left > 0 && right > 0),
+            (SetOperator::Except, false) => i64::from(left > 0 && right <= 0),
+        }
+    }
+
+    /// INTERSECT or EXCEPT, with ALL if `all`.
+    pub fn name(self, all: bool) -> &'static str {
+        match (self, all) {
+            (SetOperator::Intersect, true) => "INTERSECT ALL",
+            (SetOperator::Intersect, false) => "INTERSECT",
+            (SetOperator::Except, true) => "EXCEPT ALL",
+            (SetOperator::Except, false) => "EXCEPT",
+        }
+    }
+}
+
 /// The columns a window table function adds to its input's, in this order.
 pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
 
@@ -143,6 +177,21 @@ pub enum LogicalPlan {
         /// The output columns: the first input's names, the common types.
         schema: Schema,
     },
+    /// INTERSECT or EXCEPT, `ALL` (multisets) or distinct: the rows of `left` as the operator
+    /// keeps them given how often each row is in `right` (see [`SetOperator::copies`]); inputs'
+    /// columns matched by position, cast to common types. Its output is a changelog.
+    SetOperation {
+        /// The rows kept or dropped.
+        left: Box<LogicalPlan>,
+        /// The rows that decide.
+        right: Box<LogicalPlan>,
+        /// INTERSECT or EXCEPT.
+        op: SetOperator,
+        /// `ALL`: multisets; otherwise each row at most once.
+        all: bool,
+        /// The left input's names, the common types.
+        schema: Schema,
+    },
     /// A view or common table expression read by name: its plan is computed once however many
     /// queries read it (lowering shares the node), so pruning keeps all its columns.
     View {
@@ -233,6 +282,7 @@ impl LogicalPlan {
             | LogicalPlan::Rank { input, .. }
             | LogicalPlan::OverAggregate { input, .. } => vec![input],
             LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
+            LogicalPlan::SetOperation { left, right, .. } => vec![left, right],
         }
     }
 
@@ -246,7 +296,8 @@ impl LogicalPlan {
             | LogicalPlan::Window { schema, .. }
             | LogicalPlan::Union { schema, .. }
             | LogicalPlan::Rank { schema, .. }
-            | LogicalPlan::OverAggregate { schema, .. } => schema,
+            | LogicalPlan::OverAggregate { schema, .. }
+            | LogicalPlan::SetOperation { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.schema(),
         }
     }
@@ -261,6 +312,9 @@ impl LogicalPlan {
             LogicalPlan::OverAggregate { .. } => false,
             // A row enters the top and may later be pushed out of it.
             LogicalPlan::Rank { .. } => true,
+            // A row the left input added may go when the right input gets it (EXCEPT), or when
+            // a changelog input takes it back.
+            LogicalPlan::SetOperation { .. } => true,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. }
@@ -289,6 +343,7 @@ impl LogicalPlan {
             LogicalPlan::Scan { .. }
             | LogicalPlan::Window { .. }
             | LogicalPlan::Union { .. }
+            | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Expand { .. }
             | LogicalPlan::Rank { .. }
             | LogicalPlan::OverAggregate { .. } => None,
@@ -306,6 +361,7 @@ impl LogicalPlan {
             | LogicalPlan::Aggregate { .. }
             | LogicalPlan::Union { .. }
             | LogicalPlan::View { .. }
+            | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Rank { .. }
             | LogicalPlan::OverAggregate { .. } => None,
         }
@@ -499,6 +555,14 @@ impl LogicalPlan {
                 let schema = Schema::new(keep.iter().map(|i| schema.fields[*i].clone()).collect());
                 (LogicalPlan::Union { inputs, schema }, map)
             }
+            LogicalPlan::SetOperation { left, right, op, all, schema } => {
+                // Which rows match depends on every column: both inputs keep them all.
+                let all_columns: Vec<usize> = (0..schema.len()).collect();
+                let left = narrow(left.prune(&all_columns), &all_columns);
+                let right = narrow(right.prune(&all_columns), &all_columns);
+                let map = all_columns.into_iter().map(Some).collect();
+                (LogicalPlan::SetOperation { left: Box::new(left), right: Box::new(right), op, all, schema }, map)
+            }
             LogicalPlan::View { name, input } => {
                 // Every reader of the view shares one plan of it, so it keeps all its columns.
                 let all: Vec<usize> = (0..input.schema().len()).collect();
@@ -565,6 +629,7 @@ impl LogicalPlan {
             }
             LogicalPlan::Filter { input, predicate } => format!("Filter {}", predicate.display_with(&input.names())),
             LogicalPlan::Union { inputs, .. } => format!("Union all inputs={}", inputs.len()),
+            LogicalPlan::SetOperation { op, all, .. } => op.name(*all).to_string(),
             LogicalPlan::View { name, .. } => format!("View {name} (computed once, shared by its readers)"),
             LogicalPlan::Expand { input, keys, sets, .. } => {
                 let names = input.names();
@@ -637,6 +702,22 @@ impl LogicalPlan {
 /// here is a bug in `prune`, not something a query can cause.
 fn kept(map: &[Option<usize>], c: usize) -> usize {
     map[c].expect("prune keeps every column its parent reads")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SetOperator::{Except, Intersect};
+
+    #[test]
+    fn set_operation_copies() {
+        // (left, right) -> INTERSECT ALL, INTERSECT, EXCEPT ALL, EXCEPT
+        for (l, r, expected) in
+            [(3, 1, [1, 1, 2, 0]), (1, 2, [1, 1, 0, 0]), (2, 0, [0, 0, 2, 1]), (0, 4, [0, 0, 0, 0]), (0, 0, [0, 0, 0, 0])]
+        {
+            let got = [Intersect.copies(true, l, r), Intersect.copies(false, l, r), Except.copies(true, l, r), Except.copies(false, l, r)];
+            assert_eq!(got, expected, "left {l}, right {r}");
+        }
+    }
 }
 
 /// A pruned plan (with its column map) emitting exactly the old columns `keep`, in order: a

@@ -14,6 +14,7 @@ use crate::operators::late_rows::late_rows;
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
+use crate::operators::set_operation::set_operation;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
 use crate::operators::top_n::{TopNSpec, top_n};
@@ -148,6 +149,12 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 dropped_streams[node.id] = Some(dropped);
                 Some(stream)
             }
+            Operator::SetOperation { op, all, .. } => {
+                let [Some(left), Some(right)] = <[_; 2]>::try_from(inputs).unwrap_or([None, None]) else {
+                    return Err(DataflowError::internal(format!("{name}: expected two rendered inputs")));
+                };
+                Some(set_operation(left, right, &name, *op, *all, node.schema.clone(), key_groups))
+            }
             Operator::Union { .. } => {
                 let mut streams = Vec::with_capacity(inputs.len());
                 for input in inputs {
@@ -263,5 +270,6 @@ fn operator_name(op: &Operator) -> String {
         Operator::Expand { .. } => "Expand".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),
         Operator::Union { .. } => "Union".to_string(),
+        Operator::SetOperation { op, all, .. } => op.name(*all).replace(' ', ""),
     }
 }

@@ -437,7 +437,8 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::WindowAggregate { .. }
             | Operator::Union { .. }
             | Operator::TopN { .. }
-            | Operator::OverAggregate { .. } => None,
+            | Operator::OverAggregate { .. }
+            | Operator::SetOperation { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {

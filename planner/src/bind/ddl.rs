@@ -195,9 +195,7 @@ impl Binder<'_> {
         let query = match earlier {
             Some(at) => {
                 // UNION ALL is associative: an earlier union's inputs join this one's.
-                let earlier =
-                    std::mem::replace(&mut self.plan.sinks[at].query, LogicalPlan::Union { inputs: Vec::new(), schema: Schema::default() });
-                let mut inputs: Vec<(LogicalPlan, Span)> = match earlier {
+                let mut inputs: Vec<(LogicalPlan, Span)> = match self.plan.sinks[at].query.clone() {
                     LogicalPlan::Union { inputs, .. } => inputs.into_iter().map(|p| (p, def.span)).collect(),
                     other => vec![(other, def.span)],
                 };

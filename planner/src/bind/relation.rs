@@ -37,7 +37,7 @@ impl Binder<'_> {
     /// A scan of table `name`'s rows, read under `alias` if it has one.
     pub(super) fn table_scan(&self, name: &ObjectName, alias: Option<String>) -> Result<(LogicalPlan, Scope)> {
         let table = object_name(name);
-        let def = self.catalog.get(&table).ok_or_else(|| self.catalog.unknown_table(&table, name.span()))?;
+        let def = self.catalog.get(&table).ok_or_else(|| self.unknown_relation(&table, name.span()))?;
         if def.schema.is_empty() {
             return Err(PlanError::invalid(format!("table `{}` has no columns to read", def.name), name.span())
                 .with_hint("declare its columns in CREATE TABLE to use it as a source"));

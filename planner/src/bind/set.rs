@@ -3,8 +3,8 @@
 
 use super::expr::{common_type, implicitly_castable};
 use super::{Binder, Result, object_name, query::distinct};
-use crate::error::PlanError;
-use crate::logical::LogicalPlan;
+use crate::error::{PlanError, did_you_mean};
+use crate::logical::{LogicalPlan, SetOperator as LogicalSetOperator};
 use sqlparser::ast::{self as ast, Ident, SetExpr, SetOperator, SetQuantifier, Spanned};
 use sqlparser::tokenizer::Span;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
@@ -73,6 +73,17 @@ impl Binder<'_> {
         ctes.iter().rev().chain(self.views.iter().rev()).find(|v| v.name.eq_ignore_ascii_case(name)).cloned()
     }
 
+    /// The error for a FROM item that names no table, view or CTE: the closest of those names
+    /// as a hint, else how to declare a table.
+    pub(super) fn unknown_relation(&self, name: &str, span: Span) -> PlanError {
+        let ctes = self.ctes.borrow();
+        let views = ctes.iter().chain(&self.views).map(|v| v.name.as_str());
+        match did_you_mean(name, self.catalog.tables.iter().map(|t| t.name.as_str()).chain(views)) {
+            Some(hint) => PlanError::invalid(format!("unknown table `{name}`"), span).with_hint(hint),
+            None => self.catalog.unknown_table(name, span),
+        }
+    }
+
     /// `WITH x AS (...), y AS (...)`: binds each in order (a later one may read an earlier
     /// one) and makes them readable until [`Binder::end_with`]; returns how many there were.
     pub(super) fn begin_with(&self, with: &ast::With) -> Result<usize> {
@@ -133,12 +144,23 @@ impl Binder<'_> {
                 let union = union(inputs, if all { "UNION ALL" } else { "UNION" })?;
                 Ok(if all { union } else { distinct(union) })
             }
-            SetExpr::SetOperation { op, set_quantifier, .. } => {
-                let q = match set_quantifier {
-                    SetQuantifier::None => String::new(),
-                    other => format!(" {other}"),
+            SetExpr::SetOperation { op, set_quantifier, left, right } => {
+                let op = match op {
+                    SetOperator::Intersect => LogicalSetOperator::Intersect,
+                    SetOperator::Except | SetOperator::Minus => LogicalSetOperator::Except,
+                    SetOperator::Union => return Err(PlanError::internal("UNION reached the INTERSECT/EXCEPT arm", body.span())),
                 };
-                Err(PlanError::not_supported(format!("{op}{q}"), body.span()).with_hint("UNION and UNION ALL are supported"))
+                let all = match set_quantifier {
+                    SetQuantifier::All => true,
+                    SetQuantifier::Distinct | SetQuantifier::None => false,
+                    other => return Err(PlanError::not_supported(format!("{} {other}", op.name(false)), body.span())),
+                };
+                let inputs = vec![(self.set_expr(left)?, left.span()), (self.set_expr(right)?, right.span())];
+                let (mut inputs, schema) = coerce(inputs, op.name(all))?;
+                let (Some(right), Some(left)) = (inputs.pop(), inputs.pop()) else {
+                    return Err(PlanError::internal(format!("{} needs two inputs", op.name(all)), body.span()));
+                };
+                Ok(LogicalPlan::SetOperation { left: Box::new(left), right: Box::new(right), op, all, schema })
             }
             other => Err(PlanError::not_supported(format!("`{}`", super::first_words(&other.to_string())), other.span())),
         }
@@ -163,6 +185,14 @@ fn flatten_union<'a>(body: &'a SetExpr, all: bool, out: &mut Vec<&'a SetExpr>) {
 /// brought to the common type of its column, named as the first input names them. `what` names
 /// the operation in errors.
 pub(super) fn union(inputs: Vec<(LogicalPlan, Span)>, what: &str) -> Result<LogicalPlan> {
+    let (inputs, schema) = coerce(inputs, what)?;
+    Ok(LogicalPlan::Union { inputs, schema })
+}
+
+/// The inputs of a set operation `what` (each with where it is written), each cast to the
+/// common type of every column, and the operation's schema: the first input's names, those
+/// types. An error where an input has a different number of columns or a column no common type.
+fn coerce(inputs: Vec<(LogicalPlan, Span)>, what: &str) -> Result<(Vec<LogicalPlan>, Schema)> {
     let Some((first, _)) = inputs.first() else {
         return Err(PlanError::internal(format!("{what} without inputs"), Span::empty()));
     };
@@ -216,7 +246,7 @@ pub(super) fn union(inputs: Vec<(LogicalPlan, Span)>, what: &str) -> Result<Logi
             LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) }
         })
         .collect();
-    Ok(LogicalPlan::Union { inputs, schema })
+    Ok((inputs, schema))
 }
 
 /// `query` with its columns named `aliases` (`CREATE VIEW v (a, b)`, `WITH x (a, b) AS`), or as

@@ -54,7 +54,14 @@ impl Binder<'_> {
             return Err(PlanError::invalid("PARTITION BY applies only to SESSION windows", p.span()));
         }
         let table_alias = alias.map(|a| a.name.value.clone());
-        let (input, input_scope) = self.table_scan(&table, table_alias)?;
+        // A view keeps its table's time attribute where it passes the column through as it is.
+        let (input, input_scope) = match self.view(&object_name(&table)) {
+            Some(v) => {
+                let scope = Scope::single(Some(v.name.clone()), table_alias, v.plan.schema().clone());
+                (v.plan, scope)
+            }
+            None => self.table_scan(&table, table_alias)?,
+        };
         let column = match args[1] {
             Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
                 FunctionArguments::List(l) => match l.args.as_slice() {
@@ -84,11 +91,19 @@ impl Binder<'_> {
         partition_by: Vec<ScalarExpr>,
     ) -> Result<(LogicalPlan, Scope)> {
         let WindowCall { name, table, time: column, sizes, span } = call;
-        let def = self
-            .catalog
-            .get(&object_name(table))
-            .cloned()
-            .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
+        let table_name = object_name(table);
+        // A view has no WATERMARK of its own: its event time is its table's, where it passes
+        // the column through (`view_event_time`).
+        let view = self.view(&table_name);
+        let is_view = view.is_some();
+        let (relation_name, table_event_time) = match view {
+            Some(v) => (v.name, None),
+            None => {
+                let def =
+                    self.catalog.get(&table_name).ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
+                (def.name.clone(), def.event_time.as_ref().map(|et| (et.clone(), def.schema.fields[et.column].name.clone())))
+            }
+        };
         let time = input_scope.column(column)?;
         let ScalarExpr::Column { index: time_col, .. } = time else {
             return Err(PlanError::internal("a column name bound to an expression", column.span));
@@ -99,14 +114,20 @@ impl Binder<'_> {
                 column.span,
             ));
         }
-        let Some(event_time) = def.event_time.as_ref().filter(|et| et.column == time_col) else {
-            let hint = match &def.event_time {
-                Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
+        let event_time = match &table_event_time {
+            Some((et, _)) if et.column == time_col => Some(et.clone()),
+            Some(_) => None,
+            None => view_event_time(&input, time_col),
+        };
+        let Some(event_time) = event_time else {
+            let hint = match &table_event_time {
+                Some((_, column)) => format!("the event time of `{relation_name}` is `{column}`"),
+                None if is_view => "a view keeps its table's event time only where it selects the WATERMARK column as it is".to_string(),
                 None => {
-                    format!("declare it in CREATE TABLE {}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", def.name, c = column.value)
+                    format!("declare it in CREATE TABLE {relation_name}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", c = column.value)
                 }
             };
-            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{}`", column.value, def.name), column.span)
+            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{relation_name}`", column.value), column.span)
                 .with_hint(hint));
         };
         let assigner = match name {
@@ -142,7 +163,7 @@ impl Binder<'_> {
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
-                return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), span));
+                return Err(PlanError::invalid(format!("`{relation_name}` has a column `{}`, which {name} adds", f.name), span));
             }
             window_fields.push(Field::new(w, DataType::Timestamp));
         }
@@ -226,7 +247,7 @@ impl Binder<'_> {
 pub(super) struct WindowCall<'a> {
     /// `TUMBLE`, `HOP`, `CUMULATE` or `SESSION`.
     pub(super) name: &'a str,
-    /// The table windowed.
+    /// The table or view windowed.
     pub(super) table: &'a ObjectName,
     /// The event-time column.
     pub(super) time: &'a Ident,
@@ -234,6 +255,22 @@ pub(super) struct WindowCall<'a> {
     pub(super) sizes: &'a [&'a Expr],
     /// Where the table is named, for errors about it.
     pub(super) span: Span,
+}
+
+/// The event time of a view's column `col`, if the view passes its table's WATERMARK column
+/// through as it is (through filters and projections, not aggregates or unions).
+fn view_event_time(plan: &LogicalPlan, col: usize) -> Option<vstream_repr::EventTime> {
+    match plan {
+        LogicalPlan::View { input, .. } | LogicalPlan::Filter { input, .. } => view_event_time(input, col),
+        LogicalPlan::Project { input, exprs, .. } => match exprs.get(col)? {
+            ScalarExpr::Column { index, .. } => view_event_time(input, *index),
+            _ => None,
+        },
+        LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => {
+            (projection.get(col) == Some(&et.column)).then(|| et.clone())
+        }
+        _ => None,
+    }
 }
 
 /// A window size, slide or gap: an interval above zero.

@@ -10,6 +10,7 @@ pub mod late_rows;
 pub mod map_filter_project;
 pub mod over_aggregate;
 pub mod session_aggregate;
+pub mod set_operation;
 pub mod sink;
 pub mod source;
 pub mod top_n;
