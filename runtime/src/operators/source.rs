@@ -14,7 +14,7 @@ use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::{Scope, Stream};
-use vstream_connectors::{DecodeOutput, Decoder, FileSource, RecordDecoder};
+use vstream_connectors::{DecodeOutput, FileSource, file_decoder};
 use vstream_planner::dataflow::SourceEventTime;
 use vstream_repr::window::WatermarkTracker;
 use vstream_repr::{Batch, ColumnData, Schema};
@@ -136,6 +136,10 @@ pub fn file_source<'scope>(
     let worker = scope.index().saturating_sub(config.split.first_worker);
     let (reader, readers) =
         if config.split.per_process { (worker, config.split.local_workers.max(1)) } else { (scope.index(), scope.peers()) };
+    // A changelog's events must keep their order (a key's delete after its insert): its first
+    // reader reads every chunk, one round each, and the others none.
+    let in_order = config.source.is_changelog();
+    let (reader, readers) = if in_order { (reader, 1) } else { (reader, readers) };
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
@@ -147,11 +151,15 @@ pub fn file_source<'scope>(
         let mut cap = Some(Caps::of(capabilities));
         let mut state =
             FileSourceState { next_chunk: 0, tracker: config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness)) };
-        let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
+        let mine: Vec<(usize, Range<u64>)> = if in_order && reader != 0 {
+            Vec::new()
+        } else {
+            config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect()
+        };
         let mut file: Option<File> = None;
         // Messages name the file as the user sees it (relative to the current folder).
         let shown = FileSource { path: display_path(&config.source.path), ..config.source.clone() };
-        let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
+        let mut decoder = file_decoder(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
         let mut last_chunk: Option<std::time::Instant> = None;
         move |_frontiers| {
