@@ -437,6 +437,41 @@ SELECT k, SUM(v) AS s FROM t GROUP BY k;\n";
     assert_eq!(sorted_lines(&out.stdout), vec!["+I,a,4", "+I,b,2", "op,k,s"]);
 }
 
+/// `SELECT ... LIMIT n` over a large file: n rows of the file come out, and once the limit is
+/// reached the sources stop, so only a small part of the file is read (the summary's rows in).
+#[test]
+fn limit_stops_reading_a_large_file() {
+    const ROWS: u64 = 2_000_000;
+    let mut csv = String::with_capacity(ROWS as usize * 12);
+    csv.push_str("k,v\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("{i},{}\n", i % 7));
+    }
+    let script = "CREATE TABLE t (k BIGINT, v INT)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT k, v FROM t LIMIT 10;\n";
+    let fx = Fixture::new(script, Some(&csv));
+    for workers in ["1", "3"] {
+        // 20 ms between chunks: reading all of the file's ~45 chunks would take about a second
+        // per worker, so even a busy machine stops well before the end.
+        let out = fx.vstream(&["run", "q.sql", "-w", workers, "--chunk-delay-ms", "20"]);
+        out.assert_ok();
+        let mut lines = out.stdout.lines();
+        assert_eq!(lines.next(), Some("k,v"));
+        let rows: Vec<(u64, u64)> = lines
+            .map(|l| {
+                let (k, v) = l.split_once(',').unwrap_or_else(|| panic!("not a row: {l}"));
+                (k.parse().unwrap_or(u64::MAX), v.parse().unwrap_or(u64::MAX))
+            })
+            .collect();
+        assert_eq!(rows.len(), 10, "{}", out.stdout);
+        assert!(rows.iter().all(|(k, v)| *k < ROWS && *v == k % 7), "rows not from the file: {rows:?}");
+        let summary = out.summary().unwrap_or_else(|| panic!("no summary line in stderr:\n{}", out.stderr));
+        let rows_in: u64 = summary.trim_start_matches("vstream: ").split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+        assert!(rows_in < ROWS / 4, "reading did not stop at the limit: {summary}");
+    }
+}
+
 #[test]
 fn bad_settings_are_refused() {
     let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));

@@ -100,6 +100,19 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     aggs.join(", ")
                 )
             }
+            Operator::Limit { input, offset, fetch, ends_query } => {
+                let what = crate::logical::limit_text(*offset, *fetch);
+                let ends = if *ends_query { "; once reached the query is done and, when all are, the sources stop" } else { "" };
+                format!("{} {what} <- {input}: exchange: gather to worker 0; state: a row count{ends}", n.id)
+            }
+            Operator::EventTimeSort { input, keys } => {
+                let keys = crate::logical::sort_key_texts(keys, &names(&plan.nodes[*input].schema));
+                format!(
+                    "{} EventTimeSort <- {input}: by [{}]; exchange: gather to worker 0; state: the rows the watermark has not passed, by event time; releases them in order as it passes, drops (and counts) rows already behind it",
+                    n.id,
+                    keys.join(", ")
+                )
+            }
             Operator::Sink { input, name, spec, exchange, changelog } => {
                 let ex = match (exchange, spec) {
                     (SinkExchange::PerWorker, vstream_connector_spec::SinkSpec::Kafka(_)) => "exchange: none (each worker produces its rows)",

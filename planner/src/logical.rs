@@ -20,6 +20,17 @@ pub struct AggregateCall {
     pub ty: DataType,
 }
 
+/// One key of an `ORDER BY`: an output column of the sorted plan and its direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SortKey {
+    /// The column, an index into the sorted plan's columns.
+    pub column: usize,
+    /// `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` (the default for ASC is NULLS FIRST, for DESC NULLS LAST, as in Flink).
+    pub nulls_first: bool,
+}
+
 /// The columns a window table function adds to its input's, in this order.
 pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
 
@@ -93,6 +104,25 @@ pub enum LogicalPlan {
         /// The input's columns, then [`WINDOW_COLUMNS`].
         schema: Schema,
     },
+    /// `LIMIT fetch OFFSET offset` (`OFFSET ... FETCH FIRST ...`): the first `offset + fetch`
+    /// rows to arrive, less the first `offset`, of an insert-only input. Once it has them, the
+    /// query is done and its sources may stop reading.
+    Limit {
+        /// The plan whose rows it limits.
+        input: Box<LogicalPlan>,
+        /// Rows skipped first.
+        offset: u64,
+        /// Rows emitted after them; `None`: all (`OFFSET` alone).
+        fetch: Option<u64>,
+    },
+    /// `ORDER BY` an event-time column ascending, then other columns: rows held until the
+    /// watermark passes their event time, then released in order.
+    Sort {
+        /// The plan whose rows it sorts.
+        input: Box<LogicalPlan>,
+        /// The first is the event time, ascending.
+        keys: Vec<SortKey>,
+    },
 }
 
 impl LogicalPlan {
@@ -105,7 +135,9 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
-            | LogicalPlan::Window { input, .. } => vec![input],
+            | LogicalPlan::Window { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Sort { input, .. } => vec![input],
         }
     }
 
@@ -116,7 +148,7 @@ impl LogicalPlan {
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Window { schema, .. } => schema,
-            LogicalPlan::Filter { input, .. } => input.schema(),
+            LogicalPlan::Filter { input, .. } | LogicalPlan::Limit { input, .. } | LogicalPlan::Sort { input, .. } => input.schema(),
         }
     }
 
@@ -129,6 +161,8 @@ impl LogicalPlan {
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
+            // Their input is insert-only (the binder checks), so they are.
+            LogicalPlan::Limit { .. } | LogicalPlan::Sort { .. } => false,
         }
     }
 
@@ -145,7 +179,7 @@ impl LogicalPlan {
                 .into_iter()
                 .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
                 .collect(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => None,
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Limit { .. } | LogicalPlan::Sort { .. } => None,
         }
     }
 
@@ -154,7 +188,11 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
             LogicalPlan::Filter { input, .. } => input.window(),
-            LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } => None,
+            LogicalPlan::Scan { .. }
+            | LogicalPlan::Project { .. }
+            | LogicalPlan::Aggregate { .. }
+            | LogicalPlan::Limit { .. }
+            | LogicalPlan::Sort { .. } => None,
         }
     }
 
@@ -249,6 +287,17 @@ impl LogicalPlan {
                 map.extend((0..WINDOW_COLUMNS.len()).map(|k| Some(new_len + k)));
                 (LogicalPlan::Window { input: Box::new(input), assigner, time_col, partition_by, emit, schema: Schema::new(fields) }, map)
             }
+            LogicalPlan::Limit { input, offset, fetch } => {
+                let (input, map) = input.prune(needed);
+                (LogicalPlan::Limit { input: Box::new(input), offset, fetch }, map)
+            }
+            LogicalPlan::Sort { input, mut keys } => {
+                let mut need = needed.to_vec();
+                need.extend(keys.iter().map(|k| k.column));
+                let (input, map) = input.prune(&need);
+                keys.iter_mut().for_each(|k| k.column = kept(&map, k.column));
+                (LogicalPlan::Sort { input: Box::new(input), keys }, map)
+            }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
                 keep.sort_unstable();
@@ -313,6 +362,8 @@ impl LogicalPlan {
                 text
             }
             LogicalPlan::Filter { input, predicate } => format!("Filter {}", predicate.display_with(&input.names())),
+            LogicalPlan::Limit { offset, fetch, .. } => limit_text(*offset, *fetch),
+            LogicalPlan::Sort { input, keys } => format!("Sort by event time [{}]", sort_key_texts(keys, &input.names()).join(", ")),
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();
@@ -343,6 +394,31 @@ impl LogicalPlan {
             }
         }
     }
+}
+
+/// `LIMIT n OFFSET m` as explain shows it.
+pub(crate) fn limit_text(offset: u64, fetch: Option<u64>) -> String {
+    match (offset, fetch) {
+        (0, Some(n)) => format!("Limit {n}"),
+        (m, Some(n)) => format!("Limit {n} offset {m}"),
+        (m, None) => format!("Limit offset {m}"),
+    }
+}
+
+/// Each sort key as `name [DESC] [NULLS FIRST|LAST]`, over the sorted plan's column names.
+pub(crate) fn sort_key_texts(keys: &[SortKey], names: &[String]) -> Vec<String> {
+    keys.iter()
+        .map(|k| {
+            let mut t = names[k.column].clone();
+            if k.descending {
+                t.push_str(" DESC");
+            }
+            if k.nulls_first == k.descending {
+                t.push_str(if k.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+            }
+            t
+        })
+        .collect()
 }
 
 /// The new index of column `c` after [`LogicalPlan::prune`] of an input, given the input's

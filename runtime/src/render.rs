@@ -5,10 +5,12 @@ use crate::context::SourceShare;
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::event_time_sort::event_time_sort;
 use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
+use crate::operators::limit::limit;
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
@@ -131,6 +133,14 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(stream)
             }
+            Operator::Limit { offset, fetch, ends_query, .. } => {
+                let input = single_input(inputs, &name)?;
+                Some(limit(input, &name, *offset, *fetch, *ends_query, ctx.errors.clone()))
+            }
+            Operator::EventTimeSort { keys, .. } => {
+                let input = single_input(inputs, &name)?;
+                Some(event_time_sort(input, &name, keys.clone(), node.schema.clone(), ctx.metrics.clone()))
+            }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
@@ -192,5 +202,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),
+        Operator::Limit { .. } => "Limit".to_string(),
+        Operator::EventTimeSort { .. } => "EventTimeSort".to_string(),
     }
 }

@@ -433,7 +433,9 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::LateRows { .. }
             | Operator::MapFilterProject { .. }
             | Operator::KeyedAggregate { .. }
-            | Operator::WindowAggregate { .. } => None,
+            | Operator::WindowAggregate { .. }
+            | Operator::Limit { .. }
+            | Operator::EventTimeSort { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {
@@ -504,6 +506,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let owner = PartOwner { first: process * workers, workers, total: processes * workers };
     prepare_sinks(&plan, config.fresh_sinks, &owner)?;
     let errors: SharedErrors = Arc::new(ErrorSlot::default());
+    errors.expect_queries(plan.nodes.iter().filter(|n| matches!(n.operator, Operator::Sink { .. })).count());
     let shared = Arc::new(Shared {
         plan,
         sources: shares,

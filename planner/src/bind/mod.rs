@@ -4,6 +4,7 @@
 
 mod ddl;
 mod expr;
+mod order_limit;
 mod query;
 mod relation;
 mod scope;

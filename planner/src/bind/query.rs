@@ -14,23 +14,17 @@ use vstream_repr::agg::AggFunc;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
 
 impl Binder<'_> {
-    /// A query: a SELECT (possibly parenthesized), without WITH, ORDER BY or LIMIT.
+    /// A query: a SELECT (possibly parenthesized), without WITH, then its ORDER BY and LIMIT.
     pub(super) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
         if let Some(w) = &q.with {
             return Err(PlanError::not_supported("WITH (common table expressions)", w.span()));
         }
-        if let Some(o) = &q.order_by {
-            return Err(PlanError::not_supported("ORDER BY on a stream", o.span())
-                .with_hint("the output is a stream in arrival order; sort the sink's result downstream"));
-        }
-        if let Some(l) = &q.limit_clause {
-            return Err(PlanError::not_supported("LIMIT", l.span()));
-        }
-        match q.body.as_ref() {
-            SetExpr::Select(s) => self.select(s),
-            SetExpr::Query(inner) => self.query(inner),
-            other => Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
-        }
+        let body = match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s)?,
+            SetExpr::Query(inner) => self.query(inner)?,
+            other => return Err(PlanError::not_supported(format!("`{}`", first_words(&other.to_string())), other.span())),
+        };
+        self.order_and_limit(q, body)
     }
 
     /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.

@@ -164,7 +164,7 @@ pub fn file_source<'scope>(
         let mut last_chunk: Option<std::time::Instant> = None;
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
-            if errors.failed() || state.next_chunk >= mine.len() {
+            if errors.should_stop() || state.next_chunk >= mine.len() {
                 config.progress.set(worker, usize::MAX);
                 cap = None;
                 return;
