@@ -57,6 +57,12 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 } else {
                     "emits a window's rows once, when the watermark passes its end, and drops it".to_string()
                 };
+                // Over processing time, the wall clock closes windows (and the end of the input).
+                let emits = if emit.proc_time {
+                    format!("{} (processing time; every open window at the end of the input)", emits.replace("the watermark", "the wall clock"))
+                } else {
+                    emits
+                };
                 format!(
                     "{} WindowAggregate <- {input}: {assigner} on {}; group [window_start, window_end, {}] aggregates [{}]; {exchange}; {state}; {emits}",
                     n.id,

@@ -354,6 +354,9 @@ impl LogicalPlan {
             LogicalPlan::Window { input, assigner, time_col, partition_by, emit, .. } => {
                 let names = input.names();
                 let mut text = format!("Window {assigner} time={}", names[*time_col]);
+                if emit.proc_time {
+                    text.push_str(" (processing time)");
+                }
                 if !partition_by.is_empty() {
                     let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
                     text.push_str(&format!(" partition=[{}]", keys.join(", ")));

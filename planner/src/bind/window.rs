@@ -9,7 +9,7 @@ use crate::error::PlanError;
 use crate::logical::{LogicalPlan, WINDOW_COLUMNS};
 use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Spanned};
 use vstream_repr::WindowEmit;
-use vstream_repr::{DataType, Field, ScalarExpr, WindowAssigner};
+use vstream_repr::{DataType, Field, Func, ScalarExpr, WindowAssigner};
 
 impl Binder<'_> {
     /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)` and
@@ -80,7 +80,14 @@ impl Binder<'_> {
                 column.span,
             ));
         }
-        let Some(event_time) = def.event_time.as_ref().filter(|et| et.column == time_col) else {
+        // A processing-time attribute (`pt AS PROCTIME()`): windows close by the wall clock.
+        let proc_time = def.computed.iter().any(|(c, e)| *c == time_col && matches!(e, ScalarExpr::Call { func: Func::ProcTime, .. }));
+        if proc_time && name == "SESSION" {
+            return Err(PlanError::not_supported("SESSION windows over processing time", column.span)
+                .with_hint("use TUMBLE or HOP over a PROCTIME() column, or SESSION over an event time"));
+        }
+        let event_time = def.event_time.as_ref().filter(|et| et.column == time_col);
+        if event_time.is_none() && !proc_time {
             let hint = match &def.event_time {
                 Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
                 None => {
@@ -89,7 +96,7 @@ impl Binder<'_> {
             };
             return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{}`", column.value, def.name), column.span)
                 .with_hint(hint));
-        };
+        }
         let assigner = match name.as_str() {
             "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(args[2], "TUMBLE size")? },
             "HOP" => {
@@ -107,8 +114,11 @@ impl Binder<'_> {
             _ => WindowAssigner::Session { gap: positive_interval(args[2], "SESSION gap")? },
         };
         let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
-        let emit =
-            WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
+        let emit = WindowEmit {
+            changes: self.options.emit_changes.unwrap_or(self.emit_changes),
+            allowed_lateness: event_time.map_or(0, |et| et.allowed_lateness),
+            proc_time,
+        };
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
