@@ -472,6 +472,38 @@ SELECT k, v FROM t LIMIT 10;\n";
     }
 }
 
+/// TUMBLE over a PROCTIME() column while the input is read slowly (a chunk every 100 ms, about
+/// two seconds in all): rows fall into the one-second windows of the wall clock as they are
+/// read, so there are several windows, and together they count every row once.
+#[test]
+fn proctime_windows_follow_the_wall_clock() {
+    let mut csv = String::from("k,v\n");
+    for i in 0..60 {
+        csv.push_str(&format!("a,{}\n", i % 10));
+    }
+    let script = "CREATE TABLE t (k VARCHAR, v INT, pt AS PROCTIME())
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(pt), INTERVAL '1' SECOND))
+GROUP BY window_start, window_end;\n";
+    let fx = Fixture::new(script, Some(&csv));
+    let out = fx.vstream(&["run", "q.sql", "--quiet", "--chunk-size", "16", "--chunk-delay-ms", "100"]);
+    out.assert_ok();
+    let mut lines = out.stdout.lines();
+    assert_eq!(lines.next(), Some("window_start,n"));
+    let windows: Vec<(String, u64)> = lines
+        .map(|l| {
+            let (start, n) = l.split_once(',').unwrap_or_else(|| panic!("not a row: {l}"));
+            (start.to_string(), n.parse().unwrap_or(0))
+        })
+        .collect();
+    assert!(windows.len() >= 2, "expected the rows spread over several one-second windows: {windows:?}");
+    assert_eq!(windows.iter().map(|(_, n)| n).sum::<u64>(), 60, "{windows:?}");
+    let mut starts: Vec<&String> = windows.iter().map(|(s, _)| s).collect();
+    starts.sort();
+    starts.dedup();
+    assert_eq!(starts.len(), windows.len(), "a window came out twice: {windows:?}");
+}
+
 #[test]
 fn bad_settings_are_refused() {
     let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));
