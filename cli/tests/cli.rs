@@ -504,6 +504,41 @@ GROUP BY window_start, window_end;\n";
     assert_eq!(starts.len(), windows.len(), "a window came out twice: {windows:?}");
 }
 
+/// ORDER BY the event time, then a second key: rows read out of order (within the watermark's
+/// delay), by one worker or several, come out on stdout in key order.
+#[test]
+fn order_by_event_time_releases_rows_in_order() {
+    let mut csv = String::from("ts,v\n");
+    // Seconds 0..40 shuffled within blocks of 4 (the watermark trails by 5 s), two rows each.
+    for block in 0..10 {
+        for s in [3, 1, 0, 2] {
+            let sec = block * 4 + s;
+            csv.push_str(&format!("2025-01-01 00:00:{sec:02},{}\n2025-01-01 00:00:{sec:02},{}\n", sec % 3, 10 + sec % 5));
+        }
+    }
+    let script = "CREATE TABLE t (ts TIMESTAMP(3), v INT, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT ts, v FROM t ORDER BY ts, v DESC;\n";
+    let fx = Fixture::new(script, Some(&csv));
+    for workers in ["1", "2"] {
+        let out = fx.vstream(&["run", "q.sql", "--quiet", "-w", workers, "--chunk-size", "64"]);
+        out.assert_ok();
+        let rows: Vec<(String, i64)> = out
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (ts, v) = l.split_once(',').unwrap_or_else(|| panic!("not a row: {l}"));
+                (ts.to_string(), v.parse().unwrap_or(i64::MIN))
+            })
+            .collect();
+        assert_eq!(rows.len(), 80, "{}", out.stdout);
+        let mut sorted = rows.clone();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        assert_eq!(rows, sorted, "-w {workers}: rows not in (ts, v DESC) order");
+    }
+}
+
 #[test]
 fn bad_settings_are_refused() {
     let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));
