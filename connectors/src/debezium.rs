@@ -68,3 +68,46 @@ impl Decoder for DebeziumFileDecoder {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunks::tests::TempFile;
+    use vstream_repr::{DataType, Field, RowKind};
+
+    fn source(on_error: OnError) -> FileSource {
+        FileSource { path: "events.jsonl".into(), format: Format::DebeziumJson, on_error, rejects: None }
+    }
+
+    fn schema() -> Schema {
+        Schema::new(vec![Field::new("id", DataType::BigInt), Field::new("v", DataType::Varchar)])
+    }
+
+    const EVENTS: &[u8] = b"{\"after\": {\"id\": 1, \"v\": \"a\"}, \"op\": \"c\"}\n\n\
+{\"before\": {\"id\": 1, \"v\": \"a\"}, \"after\": {\"id\": 1, \"v\": \"b\"}, \"op\": \"u\"}\n\
+{\"before\": {\"id\": 1}, \"op\": \"x\"}\n\
+{\"before\": {\"id\": 1, \"v\": \"b\"}, \"op\": \"d\"}\n";
+
+    #[test]
+    fn events_become_rows_with_their_kinds_and_bad_ones_name_their_line() {
+        let file = TempFile::new(EVENTS);
+        let mut d = DebeziumFileDecoder::new(&source(OnError::Skip), &schema(), &[0, 1]);
+        let mut out = DecodeOutput::new();
+        d.decode_chunk(&file.open(), 0..EVENTS.len() as u64, &mut out).unwrap();
+        let batch = &out.batches[0];
+        let kinds: Vec<RowKind> = (0..batch.len).map(|i| batch.kind(i)).collect();
+        assert_eq!(kinds, vec![RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Delete]);
+        assert_eq!(out.rows, 4);
+        assert_eq!(out.rejected, 1);
+        assert_eq!(out.rejects[0].line, 4);
+        assert!(out.rejects[0].message.contains("unknown op 'x'"), "{}", out.rejects[0].message);
+    }
+
+    #[test]
+    fn a_bad_event_fails_the_read_with_its_line_by_default() {
+        let file = TempFile::new(EVENTS);
+        let mut d = DebeziumFileDecoder::new(&source(OnError::Fail), &schema(), &[0, 1]);
+        let err = d.decode_chunk(&file.open(), 0..EVENTS.len() as u64, &mut DecodeOutput::new()).unwrap_err();
+        assert!(err.to_string().starts_with("events.jsonl:4: Debezium event with unknown op 'x'"), "{err}");
+    }
+}
