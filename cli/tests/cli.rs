@@ -437,6 +437,108 @@ SELECT k, SUM(v) AS s FROM t GROUP BY k;\n";
     assert_eq!(sorted_lines(&out.stdout), vec!["+I,a,4", "+I,b,2", "op,k,s"]);
 }
 
+/// `SELECT ... LIMIT n` over a large file: n rows of the file come out, and once the limit is
+/// reached the sources stop, so only a small part of the file is read (the summary's rows in).
+#[test]
+fn limit_stops_reading_a_large_file() {
+    const ROWS: u64 = 2_000_000;
+    let mut csv = String::with_capacity(ROWS as usize * 12);
+    csv.push_str("k,v\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("{i},{}\n", i % 7));
+    }
+    let script = "CREATE TABLE t (k BIGINT, v INT)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT k, v FROM t LIMIT 10;\n";
+    let fx = Fixture::new(script, Some(&csv));
+    for workers in ["1", "3"] {
+        // 20 ms between chunks: reading all of the file's ~45 chunks would take about a second
+        // per worker, so even a busy machine stops well before the end.
+        let out = fx.vstream(&["run", "q.sql", "-w", workers, "--chunk-delay-ms", "20"]);
+        out.assert_ok();
+        let mut lines = out.stdout.lines();
+        assert_eq!(lines.next(), Some("k,v"));
+        let rows: Vec<(u64, u64)> = lines
+            .map(|l| {
+                let (k, v) = l.split_once(',').unwrap_or_else(|| panic!("not a row: {l}"));
+                (k.parse().unwrap_or(u64::MAX), v.parse().unwrap_or(u64::MAX))
+            })
+            .collect();
+        assert_eq!(rows.len(), 10, "{}", out.stdout);
+        assert!(rows.iter().all(|(k, v)| *k < ROWS && *v == k % 7), "rows not from the file: {rows:?}");
+        let summary = out.summary().unwrap_or_else(|| panic!("no summary line in stderr:\n{}", out.stderr));
+        let rows_in: u64 = summary.trim_start_matches("vstream: ").split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+        assert!(rows_in < ROWS / 4, "reading did not stop at the limit: {summary}");
+    }
+}
+
+/// TUMBLE over a PROCTIME() column while the input is read slowly (a chunk every 100 ms, about
+/// two seconds in all): rows fall into the one-second windows of the wall clock as they are
+/// read, so there are several windows, and together they count every row once.
+#[test]
+fn proctime_windows_follow_the_wall_clock() {
+    let mut csv = String::from("k,v\n");
+    for i in 0..60 {
+        csv.push_str(&format!("a,{}\n", i % 10));
+    }
+    let script = "CREATE TABLE t (k VARCHAR, v INT, pt AS PROCTIME())
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(pt), INTERVAL '1' SECOND))
+GROUP BY window_start, window_end;\n";
+    let fx = Fixture::new(script, Some(&csv));
+    let out = fx.vstream(&["run", "q.sql", "--quiet", "--chunk-size", "16", "--chunk-delay-ms", "100"]);
+    out.assert_ok();
+    let mut lines = out.stdout.lines();
+    assert_eq!(lines.next(), Some("window_start,n"));
+    let windows: Vec<(String, u64)> = lines
+        .map(|l| {
+            let (start, n) = l.split_once(',').unwrap_or_else(|| panic!("not a row: {l}"));
+            (start.to_string(), n.parse().unwrap_or(0))
+        })
+        .collect();
+    assert!(windows.len() >= 2, "expected the rows spread over several one-second windows: {windows:?}");
+    assert_eq!(windows.iter().map(|(_, n)| n).sum::<u64>(), 60, "{windows:?}");
+    let mut starts: Vec<&String> = windows.iter().map(|(s, _)| s).collect();
+    starts.sort();
+    starts.dedup();
+    assert_eq!(starts.len(), windows.len(), "a window came out twice: {windows:?}");
+}
+
+/// ORDER BY the event time, then a second key: rows read out of order (within the watermark's
+/// delay), by one worker or several, come out on stdout in key order.
+#[test]
+fn order_by_event_time_releases_rows_in_order() {
+    let mut csv = String::from("ts,v\n");
+    // Seconds 0..40 shuffled within blocks of 4 (the watermark trails by 5 s), two rows each.
+    for block in 0..10 {
+        for s in [3, 1, 0, 2] {
+            let sec = block * 4 + s;
+            csv.push_str(&format!("2025-01-01 00:00:{sec:02},{}\n2025-01-01 00:00:{sec:02},{}\n", sec % 3, 10 + sec % 5));
+        }
+    }
+    let script = "CREATE TABLE t (ts TIMESTAMP(3), v INT, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+  WITH ('connector' = 'file', 'path' = 'bids.csv', 'format' = 'csv', 'csv.header' = 'true');
+SELECT ts, v FROM t ORDER BY ts, v DESC;\n";
+    let fx = Fixture::new(script, Some(&csv));
+    for workers in ["1", "2"] {
+        let out = fx.vstream(&["run", "q.sql", "--quiet", "-w", workers, "--chunk-size", "64"]);
+        out.assert_ok();
+        let rows: Vec<(String, i64)> = out
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (ts, v) = l.split_once(',').unwrap_or_else(|| panic!("not a row: {l}"));
+                (ts.to_string(), v.parse().unwrap_or(i64::MIN))
+            })
+            .collect();
+        assert_eq!(rows.len(), 80, "{}", out.stdout);
+        let mut sorted = rows.clone();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        assert_eq!(rows, sorted, "-w {workers}: rows not in (ts, v DESC) order");
+    }
+}
+
 #[test]
 fn bad_settings_are_refused() {
     let fx = Fixture::new(&format!("{BID_DDL}SELECT auction FROM bid;\n"), Some(&bids_csv(&[])));

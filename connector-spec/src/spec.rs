@@ -63,7 +63,7 @@ pub enum Format {
     JsonLines,
     /// Debezium change events, one per line: `{"before":…,"after":…,"op":"c"|"d"}`. Written as
     /// Flink writes it: an insert or the new row of an update is a create (`c`), a retraction or
-    /// the old row of an update is a delete (`d`). Written by sinks; read by Kafka sources only.
+    /// the old row of an update is a delete (`d`). Read by Kafka and file sources (`c`/`r`, `u`, `d`).
     DebeziumJson,
 }
 
@@ -83,12 +83,19 @@ impl Format {
 pub struct FileSource {
     /// Resolved against the script's folder.
     pub path: PathBuf,
-    /// The record encoding; never [`Format::DebeziumJson`], which files can only be written in.
+    /// The record encoding; [`Format::DebeziumJson`]: a changelog, read in file order by one worker.
     pub format: Format,
     /// `'csv.on-error'` or `'json.on-error'`: fail (the default) or skip undecodable records.
     pub on_error: OnError,
     /// Skipped records are appended here, as their original text, when set.
     pub rejects: Option<PathBuf>,
+}
+
+impl FileSource {
+    /// Whether the file is a changelog of its table (Debezium change events), not inserts only.
+    pub fn is_changelog(&self) -> bool {
+        self.format == Format::DebeziumJson
+    }
 }
 
 /// What a table is when a query reads it, from [`TableConnector::source`].
@@ -163,10 +170,10 @@ impl SinkSpec {
 
 impl SourceSpec {
     /// Whether the source's rows are a changelog of its table (rows come and go) rather than
-    /// inserts only: a Debezium topic.
+    /// inserts only: a Debezium topic or file.
     pub fn is_changelog(&self) -> bool {
         match self {
-            SourceSpec::File(_) => false,
+            SourceSpec::File(f) => f.is_changelog(),
             SourceSpec::Kafka(k) => k.format == Format::DebeziumJson,
         }
     }
@@ -437,9 +444,6 @@ impl TableConnector {
             ConnectorKind::File => {
                 let format = self.format()?;
                 self.check_applicable(&format, "source")?;
-                if format == Format::DebeziumJson {
-                    return Err(OptionError::new(Some("format"), "format 'debezium-json' can only be written by sinks, not read, for now"));
-                }
                 let (on_error, rejects) = self.on_error(&format)?;
                 Ok(SourceSpec::File(FileSource { path: self.path("path")?, format, on_error, rejects }))
             }

@@ -3,6 +3,7 @@
 
 use crate::chunks::{LineCounter, OwnedLines};
 use crate::csv::CsvDecoder;
+use crate::debezium::DebeziumFileDecoder;
 use crate::error::SourceError;
 use crate::json::JsonLinesDecoder;
 use crate::spec::{FileSource, Format, OnError};
@@ -79,9 +80,19 @@ impl RecordDecoder {
     pub fn new(source: &FileSource, schema: &Schema, projection: &[usize]) -> Self {
         match source.format {
             Format::Csv(_) => RecordDecoder::Csv(CsvDecoder::new(source, schema, projection)),
-            // Debezium sources are refused when the table is planned (`TableConnector::source`).
+            // A Debezium file is read by `file_decoder`; a Debezium topic's events are laid out
+            // as rows (`MessageBuffer`) before they reach this JSON decoder.
             Format::JsonLines | Format::DebeziumJson => RecordDecoder::Json(JsonLinesDecoder::new(source, schema, projection)),
         }
+    }
+}
+
+/// The decoder of a file source in any format: a file of Debezium change events is read by
+/// [`DebeziumFileDecoder`] (rows with their kinds), any other by a [`RecordDecoder`].
+pub fn file_decoder(source: &FileSource, schema: &Schema, projection: &[usize]) -> Box<dyn Decoder> {
+    match source.format {
+        Format::DebeziumJson => Box::new(DebeziumFileDecoder::new(source, schema, projection)),
+        _ => Box::new(RecordDecoder::new(source, schema, projection)),
     }
 }
 

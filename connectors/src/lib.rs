@@ -21,6 +21,7 @@
 
 pub mod chunks;
 pub mod csv;
+pub mod debezium;
 pub mod decode;
 pub mod error;
 pub mod json;
@@ -31,7 +32,8 @@ pub mod writer;
 
 pub use chunks::{ChunkReader, DEFAULT_CHUNK_SIZE, LineCounter, OwnedLines, open_source, plan_chunks};
 pub use csv::CsvDecoder;
-pub use decode::{DecodeOutput, Decoder, RecordDecoder, Reject};
+pub use debezium::DebeziumFileDecoder;
+pub use decode::{DecodeOutput, Decoder, RecordDecoder, Reject, file_decoder};
 pub use error::SourceError;
 pub use json::JsonLinesDecoder;
 pub use spec::{

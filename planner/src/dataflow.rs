@@ -2,7 +2,7 @@
 //! between them. Nodes are kept in topological order and refer to their inputs by index, so the
 //! runtime renders them with one pass and one `match`.
 
-use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SetOperator, WINDOW_COLUMNS};
+use crate::logical::{AggregateCall, LogicalPlan, ScriptPlan, SetOperator, SortKey, WINDOW_COLUMNS};
 use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
@@ -180,6 +180,30 @@ pub enum Operator {
         /// The aggregates, over the input's columns.
         aggregates: Vec<AggregateSpec>,
     },
+    /// `LIMIT`: rows move to worker 0 (gather), which passes on the first `offset + fetch` to
+    /// arrive, less the first `offset`, and drops the rest. State: one row count. With
+    /// `ends_query` (every row of the query's sink passes through it), reaching the count ends
+    /// the query: once every query of the run has ended, the sources stop reading.
+    Limit {
+        /// The node whose rows it limits.
+        input: NodeId,
+        /// Rows skipped first.
+        offset: u64,
+        /// Rows passed on after them; `None`: all.
+        fetch: Option<u64>,
+        /// Whether the query is done once the limit is reached.
+        ends_query: bool,
+    },
+    /// `ORDER BY` event time: rows move to worker 0 (gather), which holds each until the
+    /// frontier (the least watermark) passes its event time (key 0), then releases the rows
+    /// passed in key order. A row whose event time the frontier has already passed when it
+    /// arrives is late: dropped and counted. State: the rows not yet released, by event time.
+    EventTimeSort {
+        /// The node whose rows it sorts.
+        input: NodeId,
+        /// The first is the event time, ascending; the others break its ties.
+        keys: Vec<SortKey>,
+    },
     /// Encodes rows and writes them to a sink; a `changelog` sink writes each row's kind too.
     Sink {
         /// The node whose rows it writes.
@@ -266,6 +290,7 @@ impl Operator {
                 vec![InputEdge { from: *left, movement: movement.clone() }, InputEdge { from: *right, movement }]
             }
             Operator::Union { inputs } => inputs.iter().map(|from| InputEdge { from: *from, movement: Movement::Pipeline }).collect(),
+            Operator::Limit { input, .. } | Operator::EventTimeSort { input, .. } => edge(input, Movement::Gather),
             Operator::Sink { input, exchange, .. } => edge(
                 input,
                 match exchange {
@@ -323,12 +348,14 @@ impl DataflowPlan {
     }
 
     /// The operators that drop rows for lateness (those that wait for the watermark: window and
-    /// OVER aggregates), in plan order, each with the table its query writes (the first sink
-    /// downstream of it; the node's id when none).
+    /// OVER aggregates, the event-time sort), in plan order, each with the table its query writes
+    /// (the first sink downstream of it; the node's id when none).
     pub fn late_operators(&self) -> Vec<(NodeId, String)> {
         self.nodes
             .iter()
-            .filter(|n| matches!(n.operator, Operator::WindowAggregate { .. } | Operator::OverAggregate { .. }))
+            .filter(|n| {
+                matches!(n.operator, Operator::WindowAggregate { .. } | Operator::OverAggregate { .. } | Operator::EventTimeSort { .. })
+            })
             .map(|n| (n.id, self.sink_of(n.id).unwrap_or_else(|| n.id.to_string())))
             .collect()
     }
@@ -400,7 +427,16 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
     };
     let (late_sinks, sinks): (Vec<_>, Vec<_>) = script.sinks.iter().partition(|s| reads_late(&s.query));
     for s in sinks.into_iter().chain(late_sinks) {
+        let first_node = plan.nodes.len();
         let pending = lower_query(&s.query, &mut sources, &mut plan);
+        if ends_in_limit(&s.query) {
+            // The query's one Limit (on its path to the sink) ends it.
+            for n in &mut plan.nodes[first_node..] {
+                if let Operator::Limit { ends_query, .. } = &mut n.operator {
+                    *ends_query = true;
+                }
+            }
+        }
         let input = seal(&mut plan, pending);
         let exchange = match &s.sink {
             SinkSpec::Stdout | SinkSpec::File(FileSink { single_file: true, .. }) => SinkExchange::Gather,
@@ -413,6 +449,18 @@ pub fn lower(script: &ScriptPlan) -> DataflowPlan {
         plan.push(Operator::Sink { input, name: s.name.clone(), spec: s.sink.clone(), exchange, changelog }, schema);
     }
     plan
+}
+
+/// Whether every row of `p` passes through a LIMIT (on a path of one-input plans): once that is
+/// reached, the query has all its rows.
+fn ends_in_limit(p: &LogicalPlan) -> bool {
+    match p {
+        LogicalPlan::Limit { .. } => true,
+        _ => match p.inputs().as_slice() {
+            [one] => ends_in_limit(one),
+            _ => false,
+        },
+    }
 }
 
 /// A table some query reads, and the union of the columns read.
@@ -628,6 +676,20 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
                 schema: schema.clone(),
             }
+        }
+        LogicalPlan::Limit { input, offset, fetch } => {
+            let pending = lower_query(input, sources, plan);
+            let schema = pending.schema.clone();
+            let input = seal(plan, pending);
+            let node = plan.push(Operator::Limit { input, offset: *offset, fetch: *fetch, ends_query: false }, schema.clone());
+            identity(node, &schema)
+        }
+        LogicalPlan::Sort { input, keys } => {
+            let pending = lower_query(input, sources, plan);
+            let schema = pending.schema.clone();
+            let input = seal(plan, pending);
+            let node = plan.push(Operator::EventTimeSort { input, keys: keys.clone() }, schema.clone());
+            identity(node, &schema)
         }
         LogicalPlan::Aggregate { input, group_by, aggregates, schema } if input.window().is_some() => {
             lower_window_aggregate(input, group_by, aggregates, schema, sources, plan)

@@ -4,7 +4,10 @@
 //! so every error position still points into the script as the user wrote it.
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
-use sqlparser::ast::{CheckConstraint, ColumnOption, CreateTableOptions, Expr, Ident, ObjectName, Statement, TableConstraint};
+use sqlparser::ast::{
+    CheckConstraint, ColumnDef, ColumnOption, ColumnOptionDef, CreateTableOptions, DataType, Expr, GeneratedAs, GeneratedExpressionMode,
+    Ident, ObjectName, Statement, TableConstraint,
+};
 use sqlparser::dialect::{Dialect, GenericDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -41,7 +44,8 @@ impl Dialect for FlinkDialect {
     }
 
     /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which
-    /// sqlparser does not know. Only a CREATE TABLE that holds a WATERMARK clause is parsed here
+    /// sqlparser does not know, and computed columns (`name AS expression`, see
+    /// [`computed_column`]). Only a CREATE TABLE that holds one of them is parsed here
     /// (column definitions and constraints by sqlparser's own methods); the clause comes back as
     /// a CHECK constraint named [`WATERMARK_MARKER`] over `(column, expression)`; see [`watermark`].
     ///
@@ -192,6 +196,8 @@ fn has_watermark_clause(parser: &Parser) -> bool {
             Token::RParen if depth <= 1 => return false,
             Token::RParen => depth -= 1,
             Token::Word(w) if depth == 1 && previous_opens_element && is_watermark(w) && word(n + 1, Keyword::FOR) => return true,
+            // A computed column: `name AS expression`.
+            Token::Word(_) if depth == 1 && previous_opens_element && word(n + 1, Keyword::AS) => return true,
             _ => {}
         }
         previous_opens_element = depth == 1 && matches!(token, Token::LParen | Token::Comma);
@@ -226,6 +232,20 @@ fn parse_create_table_with_watermark(parser: &mut Parser) -> Result<Statement, P
                 no_inherit: false,
                 enforced: None,
             }));
+        } else if matches!(&parser.peek_nth_token_ref(1).token, Token::Word(w) if w.keyword == Keyword::AS) {
+            // `name AS expression`: a computed column, kept as sqlparser keeps `name type AS
+            // (expression)` without its type.
+            let name = parser.parse_identifier()?;
+            parser.expect_keyword(Keyword::AS)?;
+            let expr = parser.parse_expr()?;
+            let option = ColumnOption::Generated {
+                generated_as: GeneratedAs::Always,
+                sequence_options: None,
+                generation_expr: Some(expr),
+                generation_expr_mode: Some(GeneratedExpressionMode::Virtual),
+                generated_keyword: false,
+            };
+            columns.push(ColumnDef { name, data_type: DataType::Unspecified, options: vec![ColumnOptionDef { name: None, option }] });
         } else if let Some(c) = parser.parse_optional_table_constraint()? {
             constraints.push(c);
         } else {
@@ -254,6 +274,17 @@ pub fn watermark(c: &TableConstraint) -> Option<(&Ident, &Expr, sqlparser::token
         [Expr::Identifier(column), e] => Some((column, e, name.span)),
         _ => None,
     }
+}
+
+/// The expression of a computed column `name AS expression` (see `parse_create_table_with_watermark`).
+pub fn computed_column(c: &ColumnDef) -> Option<&Expr> {
+    if c.data_type != DataType::Unspecified {
+        return None;
+    }
+    c.options.iter().find_map(|o| match &o.option {
+        ColumnOption::Generated { generation_expr: Some(e), generated_keyword: false, .. } => Some(e),
+        _ => None,
+    })
 }
 
 /// The table and partition keys of a `TABLE name [PARTITION BY ...]` argument.

@@ -82,6 +82,12 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     if emit.allowed_lateness > 0 { format!(" + {}", Millis(emit.allowed_lateness)) } else { String::new() },
                     if late_rows.is_some() { ", and reports the rows no window took to LateRows" } else { "" }
                 );
+                // Over processing time, the wall clock closes windows (and the end of the input).
+                let emits = if emit.proc_time {
+                    format!("{} (processing time; every open window at the end of the input)", emits.replace("the watermark", "the wall clock"))
+                } else {
+                    emits
+                };
                 format!(
                     "{} WindowAggregate <- {input}: {assigner} on {}; group [window_start, window_end, {}] aggregates [{}]; {exchange}; {state}; {emits}; {late}",
                     n.id,
@@ -185,6 +191,19 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     input_names[*key_len],
                     aggs.join(", "),
                     input_names[*key_len + 1..*key_len + 1 + *payload_len].join(", "),
+                )
+            }
+            Operator::Limit { input, offset, fetch, ends_query } => {
+                let what = crate::logical::limit_text(*offset, *fetch);
+                let ends = if *ends_query { "; once reached the query is done and, when all are, the sources stop" } else { "" };
+                format!("{} {what} <- {input}: exchange: gather to worker 0; state: a row count{ends}", n.id)
+            }
+            Operator::EventTimeSort { input, keys } => {
+                let keys = crate::logical::sort_key_texts(keys, &names(&plan.nodes[*input].schema));
+                format!(
+                    "{} EventTimeSort <- {input}: by [{}]; exchange: gather to worker 0; state: the rows the watermark has not passed, by event time; releases them in order as it passes, drops (and counts) rows already behind it",
+                    n.id,
+                    keys.join(", ")
                 )
             }
             Operator::Sink { input, name, spec, exchange, changelog } => {

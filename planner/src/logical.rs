@@ -67,6 +67,17 @@ impl SetOperator {
     }
 }
 
+/// One key of an `ORDER BY`: an output column of the sorted plan and its direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SortKey {
+    /// The column, an index into the sorted plan's columns.
+    pub column: usize,
+    /// `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` (the default for ASC is NULLS FIRST, for DESC NULLS LAST, as in Flink).
+    pub nulls_first: bool,
+}
+
 /// The columns a window table function adds to its input's, in this order.
 pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
 
@@ -240,6 +251,25 @@ pub enum LogicalPlan {
         /// The input's columns, then one per aggregate.
         schema: Schema,
     },
+    /// `LIMIT fetch OFFSET offset` (`OFFSET ... FETCH FIRST ...`): the first `offset + fetch`
+    /// rows to arrive, less the first `offset`, of an insert-only input. Once it has them, the
+    /// query is done and its sources may stop reading.
+    Limit {
+        /// The plan whose rows it limits.
+        input: Box<LogicalPlan>,
+        /// Rows skipped first.
+        offset: u64,
+        /// Rows emitted after them; `None`: all (`OFFSET` alone).
+        fetch: Option<u64>,
+    },
+    /// `ORDER BY` an event-time column ascending, then other columns: rows held until the
+    /// watermark passes their event time, then released in order.
+    Sort {
+        /// The plan whose rows it sorts.
+        input: Box<LogicalPlan>,
+        /// The first is the event time, ascending.
+        keys: Vec<SortKey>,
+    },
 }
 
 impl LogicalPlan {
@@ -280,7 +310,9 @@ impl LogicalPlan {
             | LogicalPlan::Window { input, .. }
             | LogicalPlan::View { input, .. }
             | LogicalPlan::Rank { input, .. }
-            | LogicalPlan::OverAggregate { input, .. } => vec![input],
+            | LogicalPlan::OverAggregate { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Sort { input, .. } => vec![input],
             LogicalPlan::Union { inputs, .. } => inputs.iter().collect(),
             LogicalPlan::SetOperation { left, right, .. } => vec![left, right],
         }
@@ -298,7 +330,10 @@ impl LogicalPlan {
             | LogicalPlan::Rank { schema, .. }
             | LogicalPlan::OverAggregate { schema, .. }
             | LogicalPlan::SetOperation { schema, .. } => schema,
-            LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.schema(),
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::View { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Sort { input, .. } => input.schema(),
         }
     }
 
@@ -322,6 +357,8 @@ impl LogicalPlan {
             | LogicalPlan::Union { .. }
             | LogicalPlan::View { .. }
             | LogicalPlan::Expand { .. } => self.inputs().iter().any(|i| i.is_changelog()),
+            // Their input is insert-only (the binder checks), so they are.
+            LogicalPlan::Limit { .. } | LogicalPlan::Sort { .. } => false,
         }
     }
 
@@ -346,7 +383,9 @@ impl LogicalPlan {
             | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Expand { .. }
             | LogicalPlan::Rank { .. }
-            | LogicalPlan::OverAggregate { .. } => None,
+            | LogicalPlan::OverAggregate { .. }
+            | LogicalPlan::Limit { .. }
+            | LogicalPlan::Sort { .. } => None,
         }
     }
 
@@ -363,7 +402,9 @@ impl LogicalPlan {
             | LogicalPlan::View { .. }
             | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Rank { .. }
-            | LogicalPlan::OverAggregate { .. } => None,
+            | LogicalPlan::OverAggregate { .. }
+            | LogicalPlan::Limit { .. }
+            | LogicalPlan::Sort { .. } => None,
         }
     }
 
@@ -520,6 +561,17 @@ impl LogicalPlan {
                 let schema = Schema::new(fields);
                 (LogicalPlan::OverAggregate { input: Box::new(input), partition_by, time_col, frame, aggregates, schema }, map)
             }
+            LogicalPlan::Limit { input, offset, fetch } => {
+                let (input, map) = input.prune(needed);
+                (LogicalPlan::Limit { input: Box::new(input), offset, fetch }, map)
+            }
+            LogicalPlan::Sort { input, mut keys } => {
+                let mut need = needed.to_vec();
+                need.extend(keys.iter().map(|k| k.column));
+                let (input, map) = input.prune(&need);
+                keys.iter_mut().for_each(|k| k.column = kept(&map, k.column));
+                (LogicalPlan::Sort { input: Box::new(input), keys }, map)
+            }
             LogicalPlan::Project { input, exprs, schema } => {
                 let mut keep: Vec<usize> = needed.to_vec();
                 keep.sort_unstable();
@@ -620,6 +672,9 @@ impl LogicalPlan {
             LogicalPlan::Window { input, assigner, time_col, partition_by, emit, .. } => {
                 let names = input.names();
                 let mut text = format!("Window {assigner} time={}", names[*time_col]);
+                if emit.proc_time {
+                    text.push_str(" (processing time)");
+                }
                 if !partition_by.is_empty() {
                     let keys: Vec<String> = partition_by.iter().map(|e| e.display_with(&names).to_string()).collect();
                     text.push_str(&format!(" partition=[{}]", keys.join(", ")));
@@ -654,6 +709,8 @@ impl LogicalPlan {
                 text.push_str(if *rank_column { " rank-column" } else { " no-rank-column" });
                 text
             }
+            LogicalPlan::Limit { offset, fetch, .. } => limit_text(*offset, *fetch),
+            LogicalPlan::Sort { input, keys } => format!("Sort by event time [{}]", sort_key_texts(keys, &input.names()).join(", ")),
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();
@@ -695,6 +752,31 @@ impl LogicalPlan {
             }
         }
     }
+}
+
+/// `LIMIT n OFFSET m` as explain shows it.
+pub(crate) fn limit_text(offset: u64, fetch: Option<u64>) -> String {
+    match (offset, fetch) {
+        (0, Some(n)) => format!("Limit {n}"),
+        (m, Some(n)) => format!("Limit {n} offset {m}"),
+        (m, None) => format!("Limit offset {m}"),
+    }
+}
+
+/// Each sort key as `name [DESC] [NULLS FIRST|LAST]`, over the sorted plan's column names.
+pub(crate) fn sort_key_texts(keys: &[SortKey], names: &[String]) -> Vec<String> {
+    keys.iter()
+        .map(|k| {
+            let mut t = names[k.column].clone();
+            if k.descending {
+                t.push_str(" DESC");
+            }
+            if k.nulls_first == k.descending {
+                t.push_str(if k.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+            }
+            t
+        })
+        .collect()
 }
 
 /// The new index of column `c` after [`LogicalPlan::prune`] of an input, given the input's

@@ -159,6 +159,9 @@ pub enum Func {
         /// `NOT LIKE`.
         negated: bool,
     },
+    /// `PROCTIME()`: the wall clock (UTC, ms) when the row is computed, as a TIMESTAMP(3); one
+    /// reading per batch. Flink's is a TIMESTAMP_LTZ(3); vstream has TIMESTAMP only.
+    ProcTime,
 }
 
 impl Func {
@@ -177,6 +180,7 @@ impl Func {
             Func::Coalesce => "COALESCE",
             Func::Like { negated: false } => "LIKE",
             Func::Like { negated: true } => "NOT LIKE",
+            Func::ProcTime => "PROCTIME",
         }
     }
 }
@@ -394,6 +398,11 @@ impl ScalarExpr {
             }
         }
     }
+}
+
+/// The wall clock in ms since the epoch (UTC); 0 for a clock set before 1970.
+pub fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn internal(what: &str) -> EvalError {
@@ -1177,6 +1186,7 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
+        Func::ProcTime => Ok(Column::new(DataType::Timestamp, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
         Func::Like { negated } => {

@@ -107,6 +107,10 @@ pub struct WindowEmit {
     /// Windows stay this long past their end and emit corrections for late rows
     /// (`'late.allowed-lateness'` of the table).
     pub allowed_lateness: i64,
+    /// The window's time is processing time (`PROCTIME()`): a window closes when the wall clock
+    /// passes its end, not the watermark (and every open window at the end of the input).
+    #[serde(default)]
+    pub proc_time: bool,
 }
 
 impl WindowEmit {

@@ -5,12 +5,14 @@ use crate::context::SourceShare;
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::event_time_sort::event_time_sort;
 use crate::operators::expand::expand;
 use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::late_rows::late_rows;
+use crate::operators::limit::limit;
 use crate::operators::map_filter_project::map_filter_project;
 use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
@@ -189,6 +191,15 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
                 Some(over_aggregate(input, &name, &query, spec, key_groups, late, ctx.errors.clone()))
             }
+            Operator::Limit { offset, fetch, ends_query, .. } => {
+                let input = single_input(inputs, &name)?;
+                Some(limit(input, &name, *offset, *fetch, *ends_query, ctx.errors.clone()))
+            }
+            Operator::EventTimeSort { keys, .. } => {
+                let input = single_input(inputs, &name)?;
+                let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
+                Some(event_time_sort(input, &name, keys.clone(), node.schema.clone(), late))
+            }
             Operator::Sink { name: table, spec: SinkSpec::Kafka(kafka), changelog, .. } => {
                 let input = single_input(inputs, &name)?;
                 let wiring = SinkWiring { name: name.clone(), gather: false, changelog: *changelog, index: sink_index };
@@ -271,5 +282,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::Sink { name, .. } => format!("Sink({name})"),
         Operator::Union { .. } => "Union".to_string(),
         Operator::SetOperation { op, all, .. } => op.name(*all).replace(' ', ""),
+        Operator::Limit { .. } => "Limit".to_string(),
+        Operator::EventTimeSort { .. } => "EventTimeSort".to_string(),
     }
 }

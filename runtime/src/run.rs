@@ -438,7 +438,9 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::Union { .. }
             | Operator::TopN { .. }
             | Operator::OverAggregate { .. }
-            | Operator::SetOperation { .. } => None,
+            | Operator::SetOperation { .. }
+            | Operator::Limit { .. }
+            | Operator::EventTimeSort { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {
@@ -509,6 +511,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
     let owner = PartOwner { first: process * workers, workers, total: processes * workers };
     prepare_sinks(&plan, config.fresh_sinks, &owner)?;
     let errors: SharedErrors = Arc::new(ErrorSlot::default());
+    errors.expect_queries(plan.nodes.iter().filter(|n| matches!(n.operator, Operator::Sink { .. })).count());
     let shared = Arc::new(Shared {
         plan,
         sources: shares,

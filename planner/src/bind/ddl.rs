@@ -3,7 +3,7 @@
 
 use super::expr::{implicitly_castable, interval_millis};
 use super::{Binder, Result, TableDef, object_name, option_error, option_span};
-use crate::dialect::{metadata_column, watermark};
+use crate::dialect::{computed_column, metadata_column, watermark};
 use crate::error::{PlanError, did_you_mean};
 use crate::logical::{LogicalPlan, SinkPlan};
 use sqlparser::ast::{self as ast, BinaryOperator, CreateTableOptions, Expr, ObjectName, Spanned, SqlOption, TableObject, Value};
@@ -94,9 +94,10 @@ impl Binder<'_> {
         }
         let (options, spans) = table_options(ct)?;
         let connector = TableConnector::from_options(&options, self.base_dir).map_err(|e| option_error(&spans, e, ct.name.span()))?;
-        let (schema, metadata) = columns(ct, &connector)?;
-        let event_time = table_event_time(ct, &name, &schema, &connector, &spans)?;
-        let def = TableDef { name: name.clone(), schema, connector, span: ct.name.span(), option_spans: spans, event_time, metadata };
+        let (schema, metadata, computed) = columns(ct, &name, &connector)?;
+        let event_time = table_event_time(ct, &name, &schema, &computed, &connector, &spans)?;
+        let def =
+            TableDef { name: name.clone(), schema, connector, span: ct.name.span(), option_spans: spans, event_time, metadata, computed };
         self.catalog.tables.push(def.clone());
         if let Some(q) = &ct.query {
             let query = self.query(q)?;
@@ -153,6 +154,15 @@ impl Binder<'_> {
     /// Routes a query's rows to a table, casting them to its declared columns if it has any.
     pub(super) fn add_sink(&mut self, def: &TableDef, query: LogicalPlan, span: Span) -> Result<()> {
         let sink = def.connector.sink().map_err(|e| def.option_error(e, def.span))?;
+        if let Some((i, _)) = def.computed.first() {
+            // Flink skips computed columns in an INSERT's target; refusing is clearer than
+            // writing a file whose columns differ from the table's.
+            return Err(PlanError::not_supported(
+                format!("writing to `{}`, which has a computed column (`{}`)", def.name, def.schema.fields[*i].name),
+                span,
+            )
+            .with_hint("computed columns are for tables that are read; declare the sink without them"));
+        }
         let query = if def.schema.is_empty() {
             query
         } else {
@@ -240,13 +250,29 @@ fn table_options(ct: &ast::CreateTable) -> Result<Options> {
     Ok((kv, spans))
 }
 
-/// A table's columns, and which of them are read from the record's metadata.
-fn columns(ct: &ast::CreateTable, connector: &TableConnector) -> Result<(Schema, Vec<(usize, MetadataField)>)> {
+/// A table's computed columns: each one's index into its columns and its expression over the
+/// physical ones (those read from the source).
+type Computed = Vec<(usize, ScalarExpr)>;
+
+/// A table's columns from [`columns`]: all of them, the metadata ones, the computed ones.
+type Columns = (Schema, Vec<(usize, MetadataField)>, Computed);
+
+/// A table's columns, which of them are read from the record's metadata, and which are computed
+/// (`name AS expression`, over the physical columns, computed per row after decoding).
+fn columns(ct: &ast::CreateTable, table: &str, connector: &TableConnector) -> Result<Columns> {
     let mut fields = Vec::new();
     let mut metadata = Vec::new();
+    // Computed columns, bound once every physical column is known: (index, the expression).
+    let mut pending = Vec::new();
     for c in &ct.columns {
         if fields.iter().any(|f: &Field| f.name.eq_ignore_ascii_case(&c.name.value)) {
             return Err(PlanError::invalid(format!("column `{}` is declared twice", c.name.value), c.name.span));
+        }
+        if let Some(e) = computed_column(c) {
+            pending.push((fields.len(), e));
+            // Its type is the expression's, set below.
+            fields.push(Field::new(c.name.value.clone(), DataType::Boolean));
+            continue;
         }
         if let Some(o) = c.options.iter().find(|o| matches!(o.option, ast::ColumnOption::NotNull)) {
             // Accepting it without enforcing it would let NULLs into a column declared free of them.
@@ -260,7 +286,19 @@ fn columns(ct: &ast::CreateTable, connector: &TableConnector) -> Result<(Schema,
         }
         fields.push(Field::new(c.name.value.clone(), ty));
     }
-    Ok((Schema::new(fields), metadata))
+    let is_computed = |i: usize| pending.iter().any(|(c, _)| *c == i);
+    let physical = Schema::new(fields.iter().enumerate().filter(|(i, _)| !is_computed(*i)).map(|(_, f)| f.clone()).collect());
+    let scope = super::scope::Scope::single(Some(table.to_string()), None, physical.clone());
+    let mut computed = Vec::new();
+    for (i, e) in pending {
+        let b = super::expr::bind_expr(e, &scope).map_err(|err| match physical.len() {
+            0 => PlanError::invalid("a computed column needs physical columns to be computed from", e.span()),
+            _ => err,
+        })?;
+        fields[i].ty = b.ty();
+        computed.push((i, b));
+    }
+    Ok((Schema::new(fields), metadata, computed))
 }
 
 /// The metadata field `key` that column `c` (of type `ty`) reads, declared at `span`.
@@ -289,6 +327,7 @@ fn table_event_time(
     ct: &ast::CreateTable,
     name: &str,
     schema: &Schema,
+    computed: &Computed,
     connector: &TableConnector,
     spans: &[(String, Span)],
 ) -> Result<Option<EventTime>> {
@@ -305,7 +344,13 @@ fn table_event_time(
             // Its rows are retracted as well as added: event-time windows take inserts only.
             return Err(PlanError::not_supported("a WATERMARK on a 'debezium-json' (changelog) source", at));
         }
-        event_time = Some(bind_watermark(schema, column, expr)?);
+        let et = bind_watermark(schema, column, expr)?;
+        if computed.iter().any(|(c, _)| *c == et.column) {
+            // The source tracks the watermark on the columns it decodes, before any is computed.
+            return Err(PlanError::not_supported(format!("a WATERMARK on the computed column `{}`", column.value), column.span)
+                .with_hint("declare the event time as a physical column (CAST in the file's own format if needed)"));
+        }
+        event_time = Some(et);
     }
     let late = connector.late_rows().map_err(|e| option_error(spans, e, ct.name.span()))?;
     match &mut event_time {

@@ -498,6 +498,7 @@ const FUNCTIONS: &[&str] = &[
     "MOD",
     "ABS",
     "UPPER",
+    "PROCTIME",
     "LOWER",
     "LENGTH",
     "CHAR_LENGTH",
@@ -563,6 +564,10 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             }
             let ty = x.ty();
             Ok(ScalarExpr::Call { func: Func::Abs, args: vec![x], ty })
+        }
+        "PROCTIME" => {
+            arity(0..=0)?;
+            Ok(ScalarExpr::Call { func: Func::ProcTime, args: vec![], ty: DataType::Timestamp })
         }
         "UPPER" | "LOWER" => {
             arity(1..=1)?;

@@ -6,6 +6,7 @@ mod ddl;
 mod expr;
 mod group_window;
 mod grouping_sets;
+mod order_limit;
 mod over;
 mod query;
 mod relation;
@@ -24,7 +25,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use vstream_connector_spec::kafka::MetadataField;
 use vstream_connector_spec::{OptionError, SinkSpec, SourceSpec, TableConnector};
-use vstream_repr::{EventTime, Schema};
+use vstream_repr::{EventTime, ScalarExpr, Schema};
 
 /// What binding returns: a [`PlanError`] on failure.
 type Result<T> = std::result::Result<T, PlanError>;
@@ -46,27 +47,60 @@ pub struct TableDef {
     pub event_time: Option<EventTime>,
     /// Columns read from the record's metadata (`METADATA FROM 'timestamp'`), Kafka tables only.
     pub metadata: Vec<(usize, MetadataField)>,
+    /// Computed columns (`c AS expr`): each one's index into `schema` and its expression over the
+    /// physical columns (the others, in order: what the source decodes).
+    pub computed: Vec<(usize, ScalarExpr)>,
 }
 
 impl TableDef {
     /// A scan of all the table's columns: its rows, or (`late`) the rows its watermark rejects.
+    /// The source reads the physical columns; a projection over them adds the computed ones.
     fn scan(&self, source: SourceSpec, late: bool) -> LogicalPlan {
-        LogicalPlan::Scan {
+        let physical = self.physical_schema();
+        let event_time = self.event_time.clone().map(|mut et| {
+            // A WATERMARK is on a physical column (the binder checks).
+            et.column = self.physical_index(et.column).unwrap_or(et.column);
+            et
+        });
+        let scan = LogicalPlan::Scan {
             table: self.name.clone(),
             source,
-            table_schema: self.schema.clone(),
-            projection: (0..self.schema.len()).collect(),
-            schema: self.schema.clone(),
-            event_time: self.event_time.clone(),
+            table_schema: physical.clone(),
+            projection: (0..physical.len()).collect(),
+            schema: physical,
+            event_time,
             late,
+        };
+        if self.computed.is_empty() {
+            return scan;
         }
+        let exprs = (0..self.schema.len())
+            .map(|i| match (self.computed.iter().find(|(c, _)| *c == i), self.physical_index(i)) {
+                (Some((_, e)), _) => e.clone(),
+                (None, Some(p)) => ScalarExpr::column(p, self.schema.fields[i].ty),
+                (None, None) => ScalarExpr::literal(vstream_repr::Datum::Null, self.schema.fields[i].ty),
+            })
+            .collect();
+        LogicalPlan::Project { input: Box::new(scan), exprs, schema: self.schema.clone() }
+    }
+
+    /// The columns the source decodes: all but the computed ones, in order.
+    fn physical_schema(&self) -> Schema {
+        let fields = self.schema.fields.iter().enumerate().filter(|(i, _)| self.physical_index(*i).is_some());
+        Schema::new(fields.map(|(_, f)| f.clone()).collect())
+    }
+
+    /// Column `i`'s index among the physical columns; `None` for a computed one.
+    fn physical_index(&self, i: usize) -> Option<usize> {
+        let computed_before = self.computed.iter().filter(|(c, _)| *c < i).count();
+        (!self.computed.iter().any(|(c, _)| *c == i)).then(|| i - computed_before)
     }
 
     /// The source this table is when read, with its metadata columns.
     fn source(&self) -> std::result::Result<SourceSpec, OptionError> {
         let mut source = self.connector.source()?;
         if let SourceSpec::Kafka(k) = &mut source {
-            k.metadata = self.metadata.clone();
+            k.metadata = self.metadata.iter().filter_map(|(i, f)| Some((self.physical_index(*i)?, *f))).collect();
         }
         Ok(source)
     }

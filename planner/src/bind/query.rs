@@ -23,8 +23,8 @@ impl Binder<'_> {
     }
 
     /// A query: a SELECT or a set operation of them (possibly parenthesized), with its WITH
-    /// clause; ORDER BY only with LIMIT (a Top-N). A ranking function in it may be bounded by
-    /// the query around it.
+    /// clause, then its ORDER BY and LIMIT (both: a Top-N). A ranking function in it may be
+    /// bounded by the query around it.
     pub(super) fn subquery(&self, q: &ast::Query) -> Result<LogicalPlan> {
         let ctes = match &q.with {
             Some(with) => self.begin_with(with)?,
@@ -41,14 +41,8 @@ impl Binder<'_> {
             let plan = self.set_expr(&q.body)?;
             return over::order_by_limit(plan, order, limit);
         }
-        if let Some(o) = &q.order_by {
-            return Err(PlanError::not_supported("ORDER BY on a stream", o.span())
-                .with_hint("the output is a stream in arrival order; sort the sink's result downstream"));
-        }
-        if let Some(l) = &q.limit_clause {
-            return Err(PlanError::not_supported("LIMIT", l.span()));
-        }
-        self.set_expr(&q.body)
+        let body = self.set_expr(&q.body)?;
+        self.order_and_limit(q, body)
     }
 
     /// `SELECT [DISTINCT] items FROM relation [WHERE ...] [GROUP BY ...] [HAVING ...]`.

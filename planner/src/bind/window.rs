@@ -10,7 +10,7 @@ use crate::logical::{LogicalPlan, WINDOW_COLUMNS};
 use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, ObjectName, Spanned};
 use sqlparser::tokenizer::Span;
 use vstream_repr::WindowEmit;
-use vstream_repr::{DataType, Field, ScalarExpr, WindowAssigner};
+use vstream_repr::{DataType, Field, Func, ScalarExpr, WindowAssigner};
 
 impl Binder<'_> {
     /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)`,
@@ -96,12 +96,19 @@ impl Binder<'_> {
         // the column through (`view_event_time`).
         let view = self.view(&table_name);
         let is_view = view.is_some();
-        let (relation_name, table_event_time) = match view {
-            Some(v) => (v.name, None),
+        let (relation_name, table_event_time, proc_time_columns) = match view {
+            Some(v) => (v.name, None, Vec::new()),
             None => {
                 let def =
                     self.catalog.get(&table_name).ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
-                (def.name.clone(), def.event_time.as_ref().map(|et| (et.clone(), def.schema.fields[et.column].name.clone())))
+                let event_time = def.event_time.as_ref().map(|et| (et.clone(), def.schema.fields[et.column].name.clone()));
+                let proc_time: Vec<usize> = def
+                    .computed
+                    .iter()
+                    .filter(|(_, e)| matches!(e, ScalarExpr::Call { func: Func::ProcTime, .. }))
+                    .map(|(c, _)| *c)
+                    .collect();
+                (def.name.clone(), event_time, proc_time)
             }
         };
         let time = input_scope.column(column)?;
@@ -114,12 +121,18 @@ impl Binder<'_> {
                 column.span,
             ));
         }
+        // A processing-time attribute (`pt AS PROCTIME()`): windows close by the wall clock.
+        let proc_time = proc_time_columns.contains(&time_col);
+        if proc_time && name == "SESSION" {
+            return Err(PlanError::not_supported("SESSION windows over processing time", column.span)
+                .with_hint("use TUMBLE or HOP over a PROCTIME() column, or SESSION over an event time"));
+        }
         let event_time = match &table_event_time {
             Some((et, _)) if et.column == time_col => Some(et.clone()),
             Some(_) => None,
             None => view_event_time(&input, time_col),
         };
-        let Some(event_time) = event_time else {
+        if event_time.is_none() && !proc_time {
             let hint = match &table_event_time {
                 Some((_, column)) => format!("the event time of `{relation_name}` is `{column}`"),
                 None if is_view => "a view keeps its table's event time only where it selects the WATERMARK column as it is".to_string(),
@@ -129,7 +142,7 @@ impl Binder<'_> {
             };
             return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{relation_name}`", column.value), column.span)
                 .with_hint(hint));
-        };
+        }
         let assigner = match name {
             "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(sizes[0], "TUMBLE size")? },
             "HOP" => {
@@ -158,8 +171,11 @@ impl Binder<'_> {
             }
             _ => WindowAssigner::Session { gap: positive_interval(sizes[0], "SESSION gap")? },
         };
-        let emit =
-            WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
+        let emit = WindowEmit {
+            changes: self.options.emit_changes.unwrap_or(self.emit_changes),
+            allowed_lateness: event_time.map_or(0, |et| et.allowed_lateness),
+            proc_time,
+        };
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {

@@ -210,7 +210,7 @@ pub fn kafka_source<'scope>(
         let topic = config.source.topic.clone();
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
-            if errors.failed() {
+            if errors.should_stop() {
                 cap = None;
                 return;
             }

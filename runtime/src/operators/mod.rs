@@ -1,12 +1,14 @@
 //! The timely operators vstream renders plans into, one per file.
 
 pub mod epochs;
+pub mod event_time_sort;
 pub mod expand;
 pub mod kafka_sink;
 pub mod kafka_source;
 pub mod keyed;
 pub mod keyed_aggregate;
 pub mod late_rows;
+pub mod limit;
 pub mod map_filter_project;
 pub mod over_aggregate;
 pub mod session_aggregate;
@@ -27,6 +29,11 @@ pub struct ErrorSlot {
     first: Mutex<Option<DataflowError>>,
     /// Called on every failure (in a cluster: cut the links, so the peers stop too; see `run`).
     on_fail: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// Queries not known to be done (see [`ErrorSlot::query_done`]); `None` until `run` says
+    /// how many there are.
+    open_queries: Mutex<Option<usize>>,
+    /// Every query is done (each reached its LIMIT): the sources stop, the run ends normally.
+    all_done: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ErrorSlot {
@@ -61,6 +68,29 @@ impl ErrorSlot {
     /// Whether the run has failed or been stopped.
     pub fn failed(&self) -> bool {
         self.failed.load(std::sync::atomic::Ordering::Acquire)
+    }
+    /// The run has this many queries (sinks); see [`ErrorSlot::query_done`].
+    pub fn expect_queries(&self, n: usize) {
+        if let Ok(mut open) = self.open_queries.lock() {
+            *open = Some(n);
+        }
+    }
+    /// A query has all its rows (its LIMIT is reached): once every query has, the sources stop
+    /// reading, and the run ends as if its input had (no error, results written).
+    pub fn query_done(&self) {
+        if let Ok(mut open) = self.open_queries.lock()
+            && let Some(n) = open.as_mut()
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.all_done.store(true, std::sync::atomic::Ordering::Release);
+            }
+        }
+    }
+    /// Whether sources should stop reading: the run has failed or been stopped, or every
+    /// query is done.
+    pub fn should_stop(&self) -> bool {
+        self.failed() || self.all_done.load(std::sync::atomic::Ordering::Acquire)
     }
     /// The first error, taken out.
     pub fn take(&self) -> Option<DataflowError> {

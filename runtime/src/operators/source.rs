@@ -14,7 +14,7 @@ use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::{Scope, Stream};
-use vstream_connectors::{DecodeOutput, Decoder, FileSource, RecordDecoder};
+use vstream_connectors::{DecodeOutput, FileSource, file_decoder};
 use vstream_planner::dataflow::SourceEventTime;
 use vstream_repr::window::WatermarkTracker;
 use vstream_repr::{Batch, ColumnData, Schema};
@@ -131,6 +131,10 @@ pub fn file_source<'scope>(
     let worker = scope.index().saturating_sub(config.split.first_worker);
     let (reader, readers) =
         if config.split.per_process { (worker, config.split.local_workers.max(1)) } else { (scope.index(), scope.peers()) };
+    // A changelog's events must keep their order (a key's delete after its insert): its first
+    // reader reads every chunk, one round each, and the others none.
+    let in_order = config.source.is_changelog();
+    let (reader, readers) = if in_order { (reader, 1) } else { (reader, readers) };
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let (rows_output, rows_stream) = builder.new_output::<Vec<Batch>>();
@@ -140,17 +144,21 @@ pub fn file_source<'scope>(
         let mut cap = capabilities.pop();
         let mut state =
             FileSourceState { next_chunk: 0, tracker: config.event_time.map(|et| WatermarkTracker::new(et.delay, et.allowed_lateness)) };
-        let mine: Vec<(usize, Range<u64>)> = config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect();
+        let mine: Vec<(usize, Range<u64>)> = if in_order && reader != 0 {
+            Vec::new()
+        } else {
+            config.chunks.iter().cloned().enumerate().filter(|(k, _)| k % readers == reader).collect()
+        };
         let mut file: Option<File> = None;
         // Messages name the file as the user sees it (relative to the current folder).
         let shown = FileSource { path: display_path(&config.source.path), ..config.source.clone() };
-        let mut decoder = RecordDecoder::new(&shown, &config.table_schema, &config.projection);
+        let mut decoder = file_decoder(&shown, &config.table_schema, &config.projection);
         let mut out = DecodeOutput::default();
         let mut last_chunk: Option<std::time::Instant> = None;
         let mut row_ids = RowIds::new(scope.index());
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
-            if errors.failed() || state.next_chunk >= mine.len() {
+            if errors.should_stop() || state.next_chunk >= mine.len() {
                 config.progress.set(worker, usize::MAX);
                 cap = None;
                 return;

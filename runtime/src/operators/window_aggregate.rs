@@ -301,12 +301,15 @@ pub fn window_aggregate<'scope>(
     // emitted at epoch t are exactly those of the input up to t.
     let per_epoch = emit.is_changelog();
     // The owner's output: its rows (`Ok`), and the source rows it dropped for lateness (`Err`).
+    let scope = routed.scope();
     let out: Stream<'scope, u64, Vec<Result<Batch, Batch>>> =
-        routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, _info| {
+        routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |_cap, info| {
             let mut state = WindowAggregateState::default();
             let mut stash: EpochStash<Routed> = EpochStash::default();
             // Held while there is state, at most the frontier: the time fired rows are emitted at.
             let mut cap = HeldCapability::default();
+            // Processing time: wakes the operator when the wall clock reaches the next window's end.
+            let clock = emit.proc_time.then(|| scope.activator_for(info.address));
             let mut buf = Vec::new();
             move |(input, frontier), output| {
                 // Windows ending at or before `expired` have fired and dropped their state (their end
@@ -434,7 +437,11 @@ pub fn window_aggregate<'scope>(
                     }
                 }
                 // Windows the frontier has passed: emit (EMIT FINAL), and drop those past lateness.
-                let watermark = frontier_event_time(frontier.frontier());
+                // Over processing time, those the wall clock has passed (all, once the input ends).
+                let watermark = match &clock {
+                    Some(_) if !frontier.is_empty() => vstream_repr::expr::wall_clock_ms(),
+                    _ => frontier_event_time(frontier.frontier()),
+                };
                 if let Some(c) = cap.get() {
                     let (mut rows, mut kinds) = (Vec::new(), Vec::new());
                     if !emit.changes {
@@ -464,6 +471,10 @@ pub fn window_aggregate<'scope>(
                     }
                 }
                 cap.settle(!state.windows.is_empty() || !stash.is_empty(), frontier.frontier());
+                if let (Some(activator), Some(next_end)) = (&clock, state.windows.keys().next()) {
+                    let wait = next_end.saturating_sub(vstream_repr::expr::wall_clock_ms()).max(1);
+                    activator.activate_after(std::time::Duration::from_millis(wait as u64));
+                }
             }
         });
     out.ok_err(|r| r)
