@@ -30,7 +30,7 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     format!("{} Source {table}: {}; columns [{}] of {}; {share}", n.id, spec.describe(), cols.join(", "), table_schema.len());
                 if let Some(et) = event_time {
                     s.push_str(&format!(
-                        "; event time {}: each worker's watermark = {largest} {} - {}, its times follow it; rows behind it are emitted too (window operators judge lateness)",
+                        "; event time {}: each worker's watermark = {largest} {} - {}, its times follow it; rows behind it are emitted too (the operators that wait for the watermark judge lateness)",
                         cols[et.column],
                         cols[et.column],
                         Millis(et.delay),
@@ -75,13 +75,14 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     "emits a window's rows once, when the watermark passes its end, and drops it".to_string()
                 };
                 let late = match assigner {
+                    _ if emit.proc_time => "drops a row from each window the wall clock has passed".to_string(),
                     WindowAssigner::Session { .. } => "drops a row whose merged session's end".to_string(),
                     _ => "drops a row from each window whose end".to_string(),
-                } + &format!(
+                } + &if emit.proc_time { String::new() } else { format!(
                     "{} is at or before its frontier (the least watermark of all workers){}",
                     if emit.allowed_lateness > 0 { format!(" + {}", Millis(emit.allowed_lateness)) } else { String::new() },
                     if late_rows.is_some() { ", and reports the rows no window took to LateRows" } else { "" }
-                );
+                ) };
                 // Over processing time, the wall clock closes windows (and the end of the input).
                 let emits = if emit.proc_time {
                     format!("{} (processing time; every open window at the end of the input)", emits.replace("the watermark", "the wall clock"))
