@@ -209,6 +209,39 @@ impl LogicalPlan {
         }
     }
 
+    /// The output column that is a time attribute, with the allowed lateness of its rows: a
+    /// column whose rows reach an operator no later than the dataflow's frontier passes their
+    /// value (less the lateness), so a window over it closes by the frontier. A table's event time
+    /// (live rows), and a window aggregate's `window_time` when it groups by it as is and emits
+    /// final rows once (the window aggregate emits a window's rows at a time before its end);
+    /// filters, projections that keep it as it is and an Expand pass it on.
+    pub fn time_attribute(&self) -> Option<(usize, i64)> {
+        match self {
+            LogicalPlan::Scan { event_time: Some(et), projection, late: false, .. } => {
+                projection.iter().position(|c| *c == et.column).map(|c| (c, et.allowed_lateness))
+            }
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => None,
+            LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } => input.time_attribute(),
+            LogicalPlan::Project { input, exprs, .. } => {
+                let (t, lateness) = input.time_attribute()?;
+                exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t)).map(|c| (c, lateness))
+            }
+            LogicalPlan::Aggregate { input, group_by, .. } => {
+                let (_, emit) = input.window()?;
+                if emit.is_changelog() {
+                    return None;
+                }
+                let mut window = input.as_ref();
+                while let LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } = window {
+                    window = input;
+                }
+                let LogicalPlan::Window { schema, .. } = window else { return None };
+                let window_time = schema.len() - 1;
+                group_by.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == window_time)).map(|c| (c, 0))
+            }
+        }
+    }
+
     /// Calls `f` with the table of every scan of live (not late) rows.
     pub fn visit_scans(&self, f: &mut dyn FnMut(&str)) {
         self.visit_all_scans(&mut |t, late| {

@@ -52,7 +52,7 @@ impl Binder<'_> {
         };
         let partition_by = window.partition_by.iter().map(|e| bind_expr(e, &scope)).collect::<Result<Vec<_>>>()?;
         let sizes: Vec<&Expr> = window.sizes.iter().collect();
-        let call = WindowCall { name: &window.name, table, time: &window.time, sizes: &sizes, span: window.span };
+        let call = WindowCall { name: &window.name, table: Some(table), time: &window.time, sizes: &sizes, span: window.span };
         self.window_over(input, scope, call, partition_by)
     }
 }

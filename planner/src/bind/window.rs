@@ -46,15 +46,28 @@ impl Binder<'_> {
         if args.len() != expected {
             return Err(PlanError::invalid(format!("{name} takes {expected} arguments, not {}", args.len()), expr.span()).with_hint(usage));
         }
-        let (table, partition) = table_arg(args[0])
-            .ok_or_else(|| PlanError::invalid(format!("the first argument of {name} is `TABLE name`"), args[0].span()).with_hint(usage))?;
+        // `TABLE t [PARTITION BY ...]`, or a subquery: a window over a query's time attribute (a
+        // cascading window reads another window query's window_time).
+        let (table, partition, input, input_scope) = match unparenthesized(args[0]) {
+            Expr::Subquery(q) => {
+                let plan = self.query(q)?;
+                let scope = Scope::single(None, alias.map(|a| a.name.value.clone()), plan.schema().clone());
+                (None, &[][..], plan, scope)
+            }
+            arg => {
+                let (table, partition) = table_arg(arg).ok_or_else(|| {
+                    PlanError::invalid(format!("the first argument of {name} is `TABLE name` or a subquery"), args[0].span())
+                        .with_hint(usage)
+                })?;
+                let (input, input_scope) = self.table_scan(&table, alias.map(|a| a.name.value.clone()))?;
+                (Some(table), partition, input, input_scope)
+            }
+        };
         if let Some(p) = partition.first()
             && name != "SESSION"
         {
             return Err(PlanError::invalid("PARTITION BY applies only to SESSION windows", p.span()));
         }
-        let table_alias = alias.map(|a| a.name.value.clone());
-        let (input, input_scope) = self.table_scan(&table, table_alias)?;
         let column = match args[1] {
             Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
                 FunctionArguments::List(l) => match l.args.as_slice() {
@@ -69,7 +82,7 @@ impl Binder<'_> {
             PlanError::invalid(format!("the second argument of {name} is DESCRIPTOR(time column)"), args[1].span()).with_hint(usage)
         })?;
         let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
-        let window = WindowCall { name: &name, table: &table, time: column, sizes: &args[2..], span: args[0].span() };
+        let window = WindowCall { name: &name, table: table.as_ref(), time: column, sizes: &args[2..], span: args[0].span() };
         self.window_over(input, input_scope, window, partition_by)
     }
 
@@ -84,11 +97,6 @@ impl Binder<'_> {
         partition_by: Vec<ScalarExpr>,
     ) -> Result<(LogicalPlan, Scope)> {
         let WindowCall { name, table, time: column, sizes, span } = call;
-        let def = self
-            .catalog
-            .get(&object_name(table))
-            .cloned()
-            .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
         let time = input_scope.column(column)?;
         let ScalarExpr::Column { index: time_col, .. } = time else {
             return Err(PlanError::internal("a column name bound to an expression", column.span));
@@ -99,15 +107,39 @@ impl Binder<'_> {
                 column.span,
             ));
         }
-        let Some(event_time) = def.event_time.as_ref().filter(|et| et.column == time_col) else {
-            let hint = match &def.event_time {
-                Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
-                None => {
-                    format!("declare it in CREATE TABLE {}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", def.name, c = column.value)
+        let (what, allowed_lateness) = match table {
+            Some(table) => {
+                let def = self
+                    .catalog
+                    .get(&object_name(table))
+                    .cloned()
+                    .ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
+                let Some(event_time) = def.event_time.as_ref().filter(|et| et.column == time_col) else {
+                    let hint = match &def.event_time {
+                        Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
+                        None => format!(
+                            "declare it in CREATE TABLE {}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND",
+                            def.name,
+                            c = column.value
+                        ),
+                    };
+                    return Err(PlanError::invalid(
+                        format!("`{}` is not an event-time column of `{}`", column.value, def.name),
+                        column.span,
+                    )
+                    .with_hint(hint));
+                };
+                (format!("`{}`", def.name), event_time.allowed_lateness)
+            }
+            None => match input.time_attribute() {
+                Some((c, lateness)) if c == time_col => ("the subquery".to_string(), lateness),
+                _ => {
+                    return Err(PlanError::invalid(format!("`{}` is not a time attribute of the subquery", column.value), column.span)
+                        .with_hint(
+                            "window a table's event time, or the window_time of a window aggregate that groups by it and emits final rows",
+                        ));
                 }
-            };
-            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{}`", column.value, def.name), column.span)
-                .with_hint(hint));
+            },
         };
         let assigner = match name {
             "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(sizes[0], "TUMBLE size")? },
@@ -137,12 +169,12 @@ impl Binder<'_> {
             }
             _ => WindowAssigner::Session { gap: positive_interval(sizes[0], "SESSION gap")? },
         };
-        let emit =
-            WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness: event_time.allowed_lateness };
+        let emit = WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness };
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
-                return Err(PlanError::invalid(format!("`{}` has a column `{}`, which {name} adds", def.name, f.name), span));
+                return Err(PlanError::invalid(format!("{what} has a column `{}`, which {name} adds", f.name), span)
+                    .with_hint(format!("rename it in the query {name} reads (`{} AS ...`)", f.name)));
             }
             window_fields.push(Field::new(w, DataType::Timestamp));
         }
@@ -226,14 +258,22 @@ impl Binder<'_> {
 pub(super) struct WindowCall<'a> {
     /// `TUMBLE`, `HOP`, `CUMULATE` or `SESSION`.
     pub(super) name: &'a str,
-    /// The table windowed.
-    pub(super) table: &'a ObjectName,
+    /// The table windowed; `None` for a subquery, whose time attribute the window reads.
+    pub(super) table: Option<&'a ObjectName>,
     /// The event-time column.
     pub(super) time: &'a Ident,
     /// The size arguments: size; slide, size; step, size; gap.
     pub(super) sizes: &'a [&'a Expr],
     /// Where the table is named, for errors about it.
     pub(super) span: Span,
+}
+
+/// `e` without outer parentheses.
+fn unparenthesized(mut e: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = e {
+        e = inner;
+    }
+    e
 }
 
 /// A window size, slide or gap: an interval above zero.
