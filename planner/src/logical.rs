@@ -141,6 +141,30 @@ impl LogicalPlan {
             .collect()
     }
 
+    /// For an Aggregate over this plan grouped by `group_by`: the keys of its groups that exist
+    /// without input, one per empty grouping set of an Expand whose keys are all the group's
+    /// keys (as a global aggregate's one group): the keys NULL, then the set's index and its
+    /// GROUPING values. Empty for any other plan.
+    pub fn empty_grouping_set_keys(&self, group_by: &[ScalarExpr]) -> Vec<Vec<vstream_repr::Datum>> {
+        let LogicalPlan::Expand { keys, sets, grouping, .. } = self else { return Vec::new() };
+        // A key every set has is read from the input, not the Expand: then no set is empty.
+        if group_by.len() != keys.len() + 1 + grouping.first().map_or(0, Vec::len) {
+            return Vec::new();
+        }
+        let int = |v: i64| vstream_repr::Datum::Int(v);
+        sets.iter()
+            .zip(grouping)
+            .enumerate()
+            .filter(|(_, (has, _))| has.iter().all(|h| !h))
+            .map(|(index, (_, values))| {
+                let mut key = vec![vstream_repr::Datum::Null; keys.len()];
+                key.push(int(index as i64));
+                key.extend(values.iter().map(|v| int(*v)));
+                key
+            })
+            .collect()
+    }
+
     /// The plans this one reads, in order: none for a scan, one for the unary operators. Every
     /// pass that only walks the tree goes through this, so an operator with two inputs (a join,
     /// a union) needs no arm of its own there.
