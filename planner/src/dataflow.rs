@@ -170,7 +170,8 @@ impl Operator {
         match self {
             Operator::Source { .. } => Vec::new(),
             Operator::LateRows { source } => edge(source, Movement::Pipeline),
-            Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
+            Operator::MapFilterProject { input, .. } => edge(input, Movement::Pipeline),
+            Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
             Operator::KeyedAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),

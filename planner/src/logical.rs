@@ -199,9 +199,8 @@ impl LogicalPlan {
             LogicalPlan::Window { .. } => false,
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
-            LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } | LogicalPlan::Expand { .. } => {
-                self.inputs().iter().any(|i| i.is_changelog())
-            }
+            LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
+            LogicalPlan::Expand { input, .. } => input.is_changelog(),
         }
     }
 
@@ -218,8 +217,9 @@ impl LogicalPlan {
                 .into_iter()
                 .map(|k| exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == k)))
                 .collect(),
+            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } => None,
             // A row per set: a key value has as many rows as sets.
-            LogicalPlan::Scan { .. } | LogicalPlan::Window { .. } | LogicalPlan::Expand { .. } => None,
+            LogicalPlan::Expand { .. } => None,
         }
     }
 
@@ -228,7 +228,8 @@ impl LogicalPlan {
     pub fn window(&self) -> Option<(WindowAssigner, WindowEmit)> {
         match self {
             LogicalPlan::Window { assigner, emit, .. } => Some((*assigner, *emit)),
-            LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } => input.window(),
+            LogicalPlan::Filter { input, .. } => input.window(),
+            LogicalPlan::Expand { input, .. } => input.window(),
             LogicalPlan::Scan { .. } | LogicalPlan::Project { .. } | LogicalPlan::Aggregate { .. } => None,
         }
     }
