@@ -37,22 +37,18 @@ pub(super) struct GroupWindow {
 }
 
 impl Binder<'_> {
-    /// `window`'s rows over the FROM table's (`input`, in `scope`): the same Window the TVF form
-    /// makes.
+    /// `window`'s rows over the FROM item's (`input`, in `scope`: a table, or a subquery with a
+    /// time attribute): the same Window the TVF form makes.
     pub(super) fn group_window_over(&self, input: LogicalPlan, scope: Scope, window: &GroupWindow) -> Result<(LogicalPlan, Scope)> {
+        // A table's event time, or a subquery's time attribute (another group window's
+        // `_ROWTIME`: cascading windows).
         let table = match window.select.from.first().map(|f| &f.relation) {
-            Some(TableFactor::Table { name, .. }) => name,
-            other => {
-                let span = other.map_or(window.span, |r| r.span());
-                return Err(PlanError::not_supported(format!("GROUP BY {}(...) over a subquery", window.name), span).with_hint(format!(
-                    "window a table, or use the window table function {}(TABLE ..., DESCRIPTOR(...), ...)",
-                    window.name
-                )));
-            }
+            Some(TableFactor::Table { name, .. }) => Some(name),
+            _ => None,
         };
         let partition_by = window.partition_by.iter().map(|e| bind_expr(e, &scope)).collect::<Result<Vec<_>>>()?;
         let sizes: Vec<&Expr> = window.sizes.iter().collect();
-        let call = WindowCall { name: &window.name, table: Some(table), time: &window.time, sizes: &sizes, span: window.span };
+        let call = WindowCall { name: &window.name, table, time: &window.time, sizes: &sizes, span: window.span };
         self.window_over(input, scope, call, partition_by)
     }
 }

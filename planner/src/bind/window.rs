@@ -136,7 +136,7 @@ impl Binder<'_> {
                 _ => {
                     return Err(PlanError::invalid(format!("`{}` is not a time attribute of the subquery", column.value), column.span)
                         .with_hint(
-                            "window a table's event time, or the window_time of a window aggregate that groups by it and emits final rows",
+                            "window a table's event time, or the window_time (`_ROWTIME`) of a window aggregate that emits final rows",
                         ));
                 }
             },
