@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use vstream_connector_spec::{FileSink, SinkSpec, SourceSpec};
 use vstream_repr::agg::AggregateSpec;
 use vstream_repr::rank::{OverFrame, RankFunc, SortOrder};
-use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema, WindowAssigner, WindowEmit};
+use vstream_repr::{DataType, Datum, EventTime, Field, ScalarExpr, Schema, WindowAssigner, WindowEmit};
 
 /// A node's index in [`DataflowPlan::nodes`]; inputs always have smaller ids than their readers.
 pub type NodeId = usize;
@@ -99,6 +99,11 @@ pub enum Operator {
         aggregates: Vec<AggregateSpec>,
         /// The input is a changelog: its `-U`/`-D` rows are taken back.
         retractions: bool,
+        /// The keys of groups that have a row even when no input reaches them, as a global
+        /// aggregate does: the empty sets of GROUPING SETS, ROLLUP and CUBE (the keys NULL, then
+        /// the set's index and GROUPING values). The worker owning each emits it at the end of
+        /// an input that gave the group no row.
+        empty_groups: Vec<Vec<Datum>>,
     },
     /// A GROUP BY of windows: input column 0 is the event time, then `key_len` keys, then the
     /// aggregates' arguments; output is `window_start, window_end, window_time`, the keys, the
@@ -703,8 +708,11 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let specs = aggregate_columns(aggregates, &pending, plan, &mut exprs, &mut fields);
             let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
             let retractions = input.is_changelog();
-            let node =
-                plan.push(Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs, retractions }, schema.clone());
+            let empty_groups = input.empty_grouping_set_keys(group_by);
+            let node = plan.push(
+                Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs, retractions, empty_groups },
+                schema.clone(),
+            );
             Pending {
                 node,
                 predicate: None,

@@ -133,7 +133,7 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     .collect();
                 format!("{} Expand <- {input}: each row once per grouping set: {}; state: none", n.id, sets.join(" | "))
             }
-            Operator::KeyedAggregate { input, key_len, aggregates, retractions } => {
+            Operator::KeyedAggregate { input, key_len, aggregates, retractions, empty_groups } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];
                 let aggs = aggregate_texts(aggregates, &input_names);
@@ -143,8 +143,13 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 } else {
                     ("", "per key, the aggregates' accumulators and the last row emitted")
                 };
+                let empty = match empty_groups.len() {
+                    0 => String::new(),
+                    1 => "; the empty grouping set's row also on empty input".to_string(),
+                    k => format!("; the {k} empty grouping sets' rows also on empty input"),
+                };
                 format!(
-                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}];{input_kind} {exchange}; state: {state}; emits a changelog per epoch",
+                    "{} KeyedAggregate <- {input}: group [{}] aggregates [{}];{input_kind} {exchange}; state: {state}; emits a changelog per epoch{empty}",
                     n.id,
                     keys.join(", "),
                     aggs.join(", ")

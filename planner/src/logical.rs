@@ -297,6 +297,30 @@ impl LogicalPlan {
             .collect()
     }
 
+    /// For an Aggregate over this plan grouped by `group_by`: the keys of its groups that exist
+    /// without input, one per empty grouping set of an Expand whose keys are all the group's
+    /// keys (as a global aggregate's one group): the keys NULL, then the set's index and its
+    /// GROUPING values. Empty for any other plan.
+    pub fn empty_grouping_set_keys(&self, group_by: &[ScalarExpr]) -> Vec<Vec<vstream_repr::Datum>> {
+        let LogicalPlan::Expand { keys, sets, grouping, .. } = self else { return Vec::new() };
+        // A key every set has is read from the input, not the Expand: then no set is empty.
+        if group_by.len() != keys.len() + 1 + grouping.first().map_or(0, Vec::len) {
+            return Vec::new();
+        }
+        let int = |v: i64| vstream_repr::Datum::Int(v);
+        sets.iter()
+            .zip(grouping)
+            .enumerate()
+            .filter(|(_, (has, _))| has.iter().all(|h| !h))
+            .map(|(index, (_, values))| {
+                let mut key = vec![vstream_repr::Datum::Null; keys.len()];
+                key.push(int(index as i64));
+                key.extend(values.iter().map(|v| int(*v)));
+                key
+            })
+            .collect()
+    }
+
     /// The plans this one reads, in order: none for a scan, one for the unary operators. Every
     /// pass that only walks the tree goes through this, so an operator with two inputs (a join,
     /// a union) needs no arm of its own there.
@@ -405,6 +429,50 @@ impl LogicalPlan {
             | LogicalPlan::OverAggregate { .. }
             | LogicalPlan::Limit { .. }
             | LogicalPlan::Sort { .. } => None,
+        }
+    }
+
+    /// The output column that is a time attribute, with the allowed lateness of its rows: a
+    /// column whose rows reach an operator no later than the dataflow's frontier passes their
+    /// value (less the lateness), so a window over it closes by the frontier. A table's event time
+    /// (live rows), and a window aggregate's `window_time` when it groups by it as is and emits
+    /// final rows once (the window aggregate emits a window's rows at a time before its end);
+    /// filters, projections that keep it as it is and an Expand pass it on.
+    pub fn time_attribute(&self) -> Option<(usize, i64)> {
+        match self {
+            LogicalPlan::Scan { event_time: Some(et), projection, late: false, .. } => {
+                projection.iter().position(|c| *c == et.column).map(|c| (c, et.allowed_lateness))
+            }
+            // A changelog has no time attribute (Flink's rule); a union's inputs have one each.
+            LogicalPlan::Scan { .. }
+            | LogicalPlan::Window { .. }
+            | LogicalPlan::Union { .. }
+            | LogicalPlan::SetOperation { .. }
+            | LogicalPlan::Rank { .. } => None,
+            // Rows pass with their columns in place (an OVER aggregate adds its after them).
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Expand { input, .. }
+            | LogicalPlan::View { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Sort { input, .. }
+            | LogicalPlan::OverAggregate { input, .. } => input.time_attribute(),
+            LogicalPlan::Project { input, exprs, .. } => {
+                let (t, lateness) = input.time_attribute()?;
+                exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t)).map(|c| (c, lateness))
+            }
+            LogicalPlan::Aggregate { input, group_by, .. } => {
+                let (_, emit) = input.window()?;
+                if emit.is_changelog() {
+                    return None;
+                }
+                let mut window = input.as_ref();
+                while let LogicalPlan::Filter { input, .. } | LogicalPlan::Expand { input, .. } = window {
+                    window = input;
+                }
+                let LogicalPlan::Window { schema, .. } = window else { return None };
+                let window_time = schema.len() - 1;
+                group_by.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == window_time)).map(|c| (c, 0))
+            }
         }
     }
 

@@ -125,10 +125,15 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(expand(input, &name, &query, projections.clone(), ctx.errors.clone()))
             }
-            Operator::KeyedAggregate { key_len, aggregates, retractions, .. } => {
+            Operator::KeyedAggregate { key_len, aggregates, retractions, empty_groups, .. } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                let spec = KeyedAggregateSpec { key_len: *key_len, aggs: aggregates.clone(), retractions: *retractions };
+                let spec = KeyedAggregateSpec {
+                    key_len: *key_len,
+                    aggs: aggregates.clone(),
+                    retractions: *retractions,
+                    empty_groups: empty_groups.clone(),
+                };
                 Some(keyed_aggregate(input, &name, &query, spec, node.schema.clone(), key_groups, ctx.errors.clone()))
             }
             Operator::WindowAggregate { assigner, key_len, aggregates, emit, late_rows, .. } => {

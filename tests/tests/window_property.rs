@@ -1,6 +1,6 @@
 //! Property test of event-time windows (EMIT FINAL and CHANGES) and late rows: random event times with
 //! bounded disorder, a random watermark delay, random worker counts, chunk sizes and emit
-//! intervals. Per case, one script runs TUMBLE, HOP and SESSION aggregates (a random subset, each
+//! intervals. Per case, one script runs TUMBLE, HOP, SESSION and CUMULATE aggregates (a random subset, each
 //! into its own file sink, or one of them to stdout) over a table whose late rows go to a side
 //! sink, and:
 //!
@@ -191,6 +191,7 @@ enum Window {
     Tumble { size: i64 },
     Hop { slide: i64, size: i64 },
     Session { gap: i64 },
+    Cumulate { step: i64, size: i64 },
 }
 
 struct Query {
@@ -207,7 +208,11 @@ fn gen_window(kind: usize, rng: &mut Pcg64) -> Window {
             let slide = [1, 5, 50, 100, 500, 1000, 2000, 15_000][rng.random_range(0..8)];
             Window::Hop { slide, size: slide * rng.random_range(1..=5) }
         }
-        _ => Window::Session { gap: [1, 10, 100, 500, 1000, 5000, 60_000][rng.random_range(0..7)] },
+        2 => Window::Session { gap: [1, 10, 100, 500, 1000, 5000, 60_000][rng.random_range(0..7)] },
+        _ => {
+            let step = [1, 5, 50, 100, 500, 1000, 2000, 15_000][rng.random_range(0..8)];
+            Window::Cumulate { step, size: step * rng.random_range(1..=5) }
+        }
     }
 }
 
@@ -216,6 +221,9 @@ fn query_sql(window: Window, rng: &mut Pcg64) -> String {
         Window::Tumble { size } => format!("TUMBLE(TABLE t, DESCRIPTOR(ts), {})", interval(size, rng)),
         Window::Hop { slide, size } => format!("HOP(TABLE t, DESCRIPTOR(ts), {}, {})", interval(slide, rng), interval(size, rng)),
         Window::Session { gap } => format!("SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), {})", interval(gap, rng)),
+        Window::Cumulate { step, size } => {
+            format!("CUMULATE(TABLE t, DESCRIPTOR(ts), {}, {})", interval(step, rng), interval(size, rng))
+        }
     };
     format!(
         "SELECT window_start, window_end, k, COUNT(*) AS n, SUM(v) AS s, MIN(v) AS lo, MAX(v) AS hi \
@@ -269,9 +277,9 @@ fn gen_case(seed: u64) -> Case {
     let chunk_size = if rng.random_bool(0.15) { 4 << 20 } else { rng.random_range(13..=200) };
     let emit_interval = rng.random_bool(0.5).then(|| rng.random_range(1..=20));
     // Each kind of window at most once; at least one query.
-    let mut kinds: Vec<usize> = (0..3).filter(|_| rng.random_bool(0.8)).collect();
+    let mut kinds: Vec<usize> = (0..4).filter(|_| rng.random_bool(0.8)).collect();
     if kinds.is_empty() {
-        kinds.push(rng.random_range(0..3));
+        kinds.push(rng.random_range(0..4));
     }
     let stdout_query = rng.random_bool(0.3).then(|| rng.random_range(0..kinds.len()));
     let mut queries = Vec::new();
@@ -348,6 +356,11 @@ fn windows_of(w: Window, ts: i64) -> Vec<(i64, i64)> {
         Window::Hop { slide, size } => {
             let last = ts.div_euclid(slide) * slide;
             (0..size / slide).map(|j| (last - j * slide, last - j * slide + size)).collect()
+        }
+        Window::Cumulate { step, size } => {
+            // The windows of ts's period, one ending every step, that end after ts.
+            let start = ts.div_euclid(size) * size;
+            (1..=size / step).map(|j| (start, start + j * step)).filter(|(_, end)| *end > ts).collect()
         }
         Window::Session { .. } => unreachable!("sessions are not assigned"),
     }
@@ -763,6 +776,8 @@ fn helpers() {
     let mut hop = windows_of(Window::Hop { slide: 2_000, size: 10_000 }, 3_500);
     hop.sort();
     assert_eq!(hop, vec![(-6_000, 4_000), (-4_000, 6_000), (-2_000, 8_000), (0, 10_000), (2_000, 12_000)]);
+    assert_eq!(windows_of(Window::Cumulate { step: 2_000, size: 6_000 }, 2_000), vec![(0, 4_000), (0, 6_000)]);
+    assert_eq!(windows_of(Window::Cumulate { step: 2_000, size: 6_000 }, -1), vec![(-6_000, 0)]);
     let r = |k: &str, v: i64, ts: i64| Row { k: Some(k.into()), v: Some(v), ts: Some(ts) };
     // Sessions: 0 and 1000 are 1000 apart (one session with gap 1000); 2001 is 1001 after.
     let rows = [r("a", 1, 1000), r("a", 2, 0), r("a", 4, 2001), r("b", 8, 500)];

@@ -5,7 +5,7 @@
 //! of a window over its table, which then binds and lowers as the TVF form does.
 
 use super::expr::bind_expr;
-use super::query::{call_span, resolve_ordinals};
+use super::query::{call_span, children, resolve_ordinals};
 use super::scope::Scope;
 use super::window::WindowCall;
 use super::{Binder, Result, object_name};
@@ -37,18 +37,14 @@ pub(super) struct GroupWindow {
 }
 
 impl Binder<'_> {
-    /// `window`'s rows over the FROM table's (`input`, in `scope`): the same Window the TVF form
-    /// makes.
+    /// `window`'s rows over the FROM item's (`input`, in `scope`: a table, or a subquery with a
+    /// time attribute): the same Window the TVF form makes.
     pub(super) fn group_window_over(&self, input: LogicalPlan, scope: Scope, window: &GroupWindow) -> Result<(LogicalPlan, Scope)> {
+        // A table's event time, or a subquery's time attribute (another group window's
+        // `_ROWTIME`: cascading windows).
         let table = match window.select.from.first().map(|f| &f.relation) {
-            Some(TableFactor::Table { name, .. }) => name,
-            other => {
-                let span = other.map_or(window.span, |r| r.span());
-                return Err(PlanError::not_supported(format!("GROUP BY {}(...) over a subquery", window.name), span).with_hint(format!(
-                    "window a table, or use the window table function {}(TABLE ..., DESCRIPTOR(...), ...)",
-                    window.name
-                )));
-            }
+            Some(TableFactor::Table { name, .. }) => Some(name),
+            _ => None,
         };
         let partition_by = window.partition_by.iter().map(|e| bind_expr(e, &scope)).collect::<Result<Vec<_>>>()?;
         let sizes: Vec<&Expr> = window.sizes.iter().collect();
@@ -73,8 +69,19 @@ pub(super) fn group_window(select: &ast::Select) -> Result<Option<GroupWindow>> 
         }
     }
     let Some((at, call)) = found else {
-        let mut select = select.clone();
-        rewrite_select(&mut select, None)?;
+        // No window to read: an auxiliary function is an error.
+        let items = select.projection.iter().filter_map(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+            _ => None,
+        });
+        for e in items.chain(select.having.as_ref()) {
+            if let Some(f) = first_aux(e) {
+                let name = object_name(&f.name).to_ascii_uppercase();
+                let kind = name.split_once('_').map_or(name.as_str(), |(kind, _)| kind);
+                return Err(PlanError::invalid(format!("{name} needs GROUP BY {kind}(...)"), call_span(f))
+                    .with_hint(format!("group by the window: GROUP BY {kind}(time column, ...), ...")));
+            }
+        }
         return Ok(None);
     };
     let name = object_name(&call.name).to_ascii_uppercase();
@@ -114,7 +121,7 @@ pub(super) fn group_window(select: &ast::Select) -> Result<Option<GroupWindow>> 
         partition_by = resolve_ordinals(&others, &select.projection)?;
     }
     select.group_by = GroupByExpr::Expressions(group_items, modifiers.clone());
-    rewrite_select(&mut select, Some(&window))?;
+    rewrite_select(&mut select, &window)?;
     let sizes = args[1..].iter().map(|e| (*e).clone()).collect();
     Ok(Some(GroupWindow { select, name, time, sizes, partition_by, span: call.span() }))
 }
@@ -127,7 +134,7 @@ struct WindowRef {
 
 /// Replaces every auxiliary function (`TUMBLE_START(...)`) of the select list and HAVING by the
 /// window column it reads, checking that it names `window`, the GROUP BY's.
-fn rewrite_select(select: &mut ast::Select, window: Option<&WindowRef>) -> Result<()> {
+fn rewrite_select(select: &mut ast::Select, window: &WindowRef) -> Result<()> {
     for item in &mut select.projection {
         if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
             rewrite_aux(e, window)?;
@@ -149,33 +156,47 @@ fn aux_column(suffix: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether `f` is an auxiliary function of a group window (`TUMBLE_START`, `HOP_PROCTIME` ...):
+/// the window's name and the suffix.
+fn aux_parts(f: &ast::Function) -> Option<(String, String)> {
+    let name = object_name(&f.name).to_ascii_uppercase();
+    let (kind, suffix) = name.split_once('_')?;
+    (GROUP_WINDOWS.contains(&kind) && (suffix == "PROCTIME" || aux_column(suffix).is_some()))
+        .then(|| (kind.to_string(), suffix.to_string()))
+}
+
+/// The first auxiliary function call in `e`, if any.
+fn first_aux(e: &Expr) -> Option<&ast::Function> {
+    if let Expr::Function(f) = e
+        && aux_parts(f).is_some()
+    {
+        return Some(f);
+    }
+    children(e).into_iter().find_map(first_aux)
+}
+
 /// `e` with its auxiliary function calls replaced (see [`rewrite_select`]).
-fn rewrite_aux(e: &mut Expr, window: Option<&WindowRef>) -> Result<()> {
-    if let Expr::Function(f) = e {
-        let name = object_name(&f.name).to_ascii_uppercase();
-        if let Some((kind, suffix)) = name.split_once('_')
-            && GROUP_WINDOWS.contains(&kind)
-        {
-            let span = call_span(f);
-            if suffix == "PROCTIME" {
-                return Err(PlanError::not_supported(format!("{name} (processing-time windows)"), span)
-                    .with_hint(format!("{kind}_ROWTIME gives the window's event time")));
-            }
-            if let Some(column) = aux_column(suffix) {
-                let Some(window) = window else {
-                    return Err(PlanError::invalid(format!("{name} needs GROUP BY {kind}(...)"), span)
-                        .with_hint(format!("group by the window: GROUP BY {kind}(time column, ...), ...")));
-                };
-                let args: Vec<String> = call_args(f).unwrap_or_default().iter().map(|a| a.to_string()).collect();
-                if kind != window.name || args != window.args {
-                    let written = format!("{}({})", window.name, window.args.join(", "));
-                    return Err(PlanError::invalid(format!("{name} does not match the GROUP BY's window {written}"), span)
-                        .with_hint(format!("call {}_{suffix}({}), with the window's arguments", window.name, window.args.join(", "))));
-                }
-                *e = Expr::Identifier(ident(column, span));
-                return Ok(());
-            }
+fn rewrite_aux(e: &mut Expr, window: &WindowRef) -> Result<()> {
+    if let Expr::Function(f) = e
+        && let Some((kind, suffix)) = aux_parts(f)
+    {
+        let name = format!("{kind}_{suffix}");
+        let span = call_span(f);
+        let Some(column) = aux_column(&suffix) else {
+            return Err(PlanError::not_supported(format!("{name} (processing-time windows)"), span)
+                .with_hint(format!("{kind}_ROWTIME gives the window's event time")));
+        };
+        let args: Vec<String> = call_args(f).unwrap_or_default().iter().map(|a| a.to_string()).collect();
+        if kind != window.name || args != window.args {
+            let written = format!("{}({})", window.name, window.args.join(", "));
+            return Err(PlanError::invalid(format!("{name} does not match the GROUP BY's window {written}"), span).with_hint(format!(
+                "call {}_{suffix}({}), with the window's arguments",
+                window.name,
+                window.args.join(", ")
+            )));
         }
+        *e = Expr::Identifier(ident(column, span));
+        return Ok(());
     }
     for c in children_mut(e) {
         rewrite_aux(c, window)?;

@@ -46,22 +46,35 @@ impl Binder<'_> {
         if args.len() != expected {
             return Err(PlanError::invalid(format!("{name} takes {expected} arguments, not {}", args.len()), expr.span()).with_hint(usage));
         }
-        let (table, partition) = table_arg(args[0])
-            .ok_or_else(|| PlanError::invalid(format!("the first argument of {name} is `TABLE name`"), args[0].span()).with_hint(usage))?;
+        // `TABLE t [PARTITION BY ...]`, or a subquery: a window over a query's time attribute (a
+        // cascading window reads another window query's window_time).
+        let (table, partition, input, input_scope) = match unparenthesized(args[0]) {
+            Expr::Subquery(q) => {
+                let plan = self.query(q)?;
+                let scope = Scope::single(None, alias.map(|a| a.name.value.clone()), plan.schema().clone());
+                (None, &[][..], plan, scope)
+            }
+            arg => {
+                let (table, partition) = table_arg(arg).ok_or_else(|| {
+                    PlanError::invalid(format!("the first argument of {name} is `TABLE name` or a subquery"), args[0].span())
+                        .with_hint(usage)
+                })?;
+                let table_alias = alias.map(|a| a.name.value.clone());
+                let (input, input_scope) = match self.view(&object_name(&table)) {
+                    Some(v) => {
+                        let scope = Scope::single(Some(v.name.clone()), table_alias, v.plan.schema().clone());
+                        (v.plan, scope)
+                    }
+                    None => self.table_scan(&table, table_alias)?,
+                };
+                (Some(table), partition, input, input_scope)
+            }
+        };
         if let Some(p) = partition.first()
             && name != "SESSION"
         {
             return Err(PlanError::invalid("PARTITION BY applies only to SESSION windows", p.span()));
         }
-        let table_alias = alias.map(|a| a.name.value.clone());
-        // A view keeps its table's time attribute where it passes the column through as it is.
-        let (input, input_scope) = match self.view(&object_name(&table)) {
-            Some(v) => {
-                let scope = Scope::single(Some(v.name.clone()), table_alias, v.plan.schema().clone());
-                (v.plan, scope)
-            }
-            None => self.table_scan(&table, table_alias)?,
-        };
         let column = match args[1] {
             Expr::Function(d) if object_name(&d.name).eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
                 FunctionArguments::List(l) => match l.args.as_slice() {
@@ -76,7 +89,7 @@ impl Binder<'_> {
             PlanError::invalid(format!("the second argument of {name} is DESCRIPTOR(time column)"), args[1].span()).with_hint(usage)
         })?;
         let partition_by = partition.iter().map(|e| bind_expr(e, &input_scope)).collect::<Result<Vec<_>>>()?;
-        let window = WindowCall { name: &name, table: &table, time: column, sizes: &args[2..], span: args[0].span() };
+        let window = WindowCall { name: &name, table: table.as_ref(), time: column, sizes: &args[2..], span: args[0].span() };
         self.window_over(input, input_scope, window, partition_by)
     }
 
@@ -91,25 +104,13 @@ impl Binder<'_> {
         partition_by: Vec<ScalarExpr>,
     ) -> Result<(LogicalPlan, Scope)> {
         let WindowCall { name, table, time: column, sizes, span } = call;
-        let table_name = object_name(table);
-        // A view has no WATERMARK of its own: its event time is its table's, where it passes
-        // the column through (`view_event_time`).
-        let view = self.view(&table_name);
-        let is_view = view.is_some();
-        let (relation_name, table_event_time, proc_time_columns) = match view {
-            Some(v) => (v.name, None, Vec::new()),
-            None => {
-                let def =
-                    self.catalog.get(&table_name).ok_or_else(|| PlanError::internal("the windowed table is not in the catalog", span))?;
-                let event_time = def.event_time.as_ref().map(|et| (et.clone(), def.schema.fields[et.column].name.clone()));
-                let proc_time: Vec<usize> = def
-                    .computed
-                    .iter()
-                    .filter(|(_, e)| matches!(e, ScalarExpr::Call { func: Func::ProcTime, .. }))
-                    .map(|(c, _)| *c)
-                    .collect();
-                (def.name.clone(), event_time, proc_time)
-            }
+        // A table declares its event time and its processing-time columns; a view or a subquery
+        // has the time attribute of what it reads, where it passes the column through as it is.
+        let def = table.filter(|t| self.view(&object_name(t)).is_none()).and_then(|t| self.catalog.get(&object_name(t)));
+        let what = match (table, def) {
+            (_, Some(def)) => format!("`{}`", def.name),
+            (Some(view), None) => format!("`{}`", object_name(view)),
+            (None, None) => "the subquery".to_string(),
         };
         let time = input_scope.column(column)?;
         let ScalarExpr::Column { index: time_col, .. } = time else {
@@ -122,27 +123,37 @@ impl Binder<'_> {
             ));
         }
         // A processing-time attribute (`pt AS PROCTIME()`): windows close by the wall clock.
-        let proc_time = proc_time_columns.contains(&time_col);
+        let proc_time = def
+            .is_some_and(|d| d.computed.iter().any(|(c, e)| *c == time_col && matches!(e, ScalarExpr::Call { func: Func::ProcTime, .. })));
         if proc_time && name == "SESSION" {
             return Err(PlanError::not_supported("SESSION windows over processing time", column.span)
                 .with_hint("use TUMBLE or HOP over a PROCTIME() column, or SESSION over an event time"));
         }
-        let event_time = match &table_event_time {
-            Some((et, _)) if et.column == time_col => Some(et.clone()),
-            Some(_) => None,
-            None => view_event_time(&input, time_col),
+        let allowed_lateness = match input.time_attribute() {
+            _ if proc_time => 0,
+            Some((c, lateness)) if c == time_col => lateness,
+            _ => {
+                let hint = match (def, table) {
+                    (Some(def), _) => match &def.event_time {
+                        Some(et) => format!("the event time of `{}` is `{}`", def.name, def.schema.fields[et.column].name),
+                        None => format!(
+                            "declare it in CREATE TABLE {}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND",
+                            def.name,
+                            c = column.value
+                        ),
+                    },
+                    (None, Some(_)) => {
+                        "a view keeps its table's event time only where it selects the WATERMARK column as it is".to_string()
+                    }
+                    (None, None) => {
+                        "window a table's event time, or the window_time (`_ROWTIME`) of a window aggregate that emits final rows"
+                            .to_string()
+                    }
+                };
+                let kind = if table.is_some() { "an event-time column" } else { "a time attribute" };
+                return Err(PlanError::invalid(format!("`{}` is not {kind} of {what}", column.value), column.span).with_hint(hint));
+            }
         };
-        if event_time.is_none() && !proc_time {
-            let hint = match &table_event_time {
-                Some((_, column)) => format!("the event time of `{relation_name}` is `{column}`"),
-                None if is_view => "a view keeps its table's event time only where it selects the WATERMARK column as it is".to_string(),
-                None => {
-                    format!("declare it in CREATE TABLE {relation_name}: WATERMARK FOR {c} AS {c} - INTERVAL '1' SECOND", c = column.value)
-                }
-            };
-            return Err(PlanError::invalid(format!("`{}` is not an event-time column of `{relation_name}`", column.value), column.span)
-                .with_hint(hint));
-        }
         let assigner = match name {
             "TUMBLE" => WindowAssigner::Tumble { size: positive_interval(sizes[0], "TUMBLE size")? },
             "HOP" => {
@@ -171,15 +182,12 @@ impl Binder<'_> {
             }
             _ => WindowAssigner::Session { gap: positive_interval(sizes[0], "SESSION gap")? },
         };
-        let emit = WindowEmit {
-            changes: self.options.emit_changes.unwrap_or(self.emit_changes),
-            allowed_lateness: event_time.map_or(0, |et| et.allowed_lateness),
-            proc_time,
-        };
+        let emit = WindowEmit { changes: self.options.emit_changes.unwrap_or(self.emit_changes), allowed_lateness, proc_time };
         let mut window_fields = Vec::new();
         for w in WINDOW_COLUMNS {
             if let Some(f) = input_scope.schema.fields.iter().find(|f| f.name.eq_ignore_ascii_case(w)) {
-                return Err(PlanError::invalid(format!("`{relation_name}` has a column `{}`, which {name} adds", f.name), span));
+                return Err(PlanError::invalid(format!("{what} has a column `{}`, which {name} adds", f.name), span)
+                    .with_hint(format!("rename it in the query {name} reads (`{} AS ...`)", f.name)));
             }
             window_fields.push(Field::new(w, DataType::Timestamp));
         }
@@ -263,8 +271,8 @@ impl Binder<'_> {
 pub(super) struct WindowCall<'a> {
     /// `TUMBLE`, `HOP`, `CUMULATE` or `SESSION`.
     pub(super) name: &'a str,
-    /// The table or view windowed.
-    pub(super) table: &'a ObjectName,
+    /// The table or view windowed; `None` for a subquery, whose time attribute the window reads.
+    pub(super) table: Option<&'a ObjectName>,
     /// The event-time column.
     pub(super) time: &'a Ident,
     /// The size arguments: size; slide, size; step, size; gap.
@@ -273,20 +281,12 @@ pub(super) struct WindowCall<'a> {
     pub(super) span: Span,
 }
 
-/// The event time of a view's column `col`, if the view passes its table's WATERMARK column
-/// through as it is (through filters and projections, not aggregates or unions).
-fn view_event_time(plan: &LogicalPlan, col: usize) -> Option<vstream_repr::EventTime> {
-    match plan {
-        LogicalPlan::View { input, .. } | LogicalPlan::Filter { input, .. } => view_event_time(input, col),
-        LogicalPlan::Project { input, exprs, .. } => match exprs.get(col)? {
-            ScalarExpr::Column { index, .. } => view_event_time(input, *index),
-            _ => None,
-        },
-        LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => {
-            (projection.get(col) == Some(&et.column)).then(|| et.clone())
-        }
-        _ => None,
+/// `e` without outer parentheses.
+fn unparenthesized(mut e: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = e {
+        e = inner;
     }
+    e
 }
 
 /// A window size, slide or gap: an interval above zero.

@@ -37,6 +37,8 @@ pub struct KeyedAggregateSpec {
     pub aggs: Vec<AggregateSpec>,
     /// The input is a changelog: `-U`/`-D` rows are taken back.
     pub retractions: bool,
+    /// Keys of groups that have a row even without input (the empty grouping sets).
+    pub empty_groups: Vec<Vec<Datum>>,
 }
 
 /// Adds every row of `batch` to its group in `map`, or takes it back for a `-U`/`-D` row of a
@@ -170,10 +172,22 @@ pub fn keyed_aggregate<'scope>(
     // The worker that owns the empty key (a global aggregate's rows go there, as the router
     // sends them): it emits a global aggregate's row for empty input.
     let global_owner = key_groups.worker_of(key_hash(&[])) as usize == worker;
+    // Likewise the empty grouping sets' groups, each at the worker owning its key: their keys
+    // encoded as the router encodes a row's.
+    let key_schema = Schema::new(schema.fields[..key_len].to_vec());
+    let empty_groups: Vec<(Vec<u8>, Vec<Datum>)> = spec
+        .empty_groups
+        .iter()
+        .filter_map(|key| {
+            let mut encoded = Vec::new();
+            encode_key(&Batch::from_rows(&key_schema, std::slice::from_ref(key)), 0..key_len, 0, &mut encoded);
+            (key_groups.worker_of(key_hash(&encoded)) as usize == worker).then(|| (encoded, key.clone()))
+        })
+        .collect();
     routed.unary_frontier(Exchange::new(|r: &Routed| r.target() as u64), name, move |cap, _info| {
         let mut state = KeyedAggregateState::default();
         let mut stash: EpochStash<Routed> = EpochStash::default();
-        let mut empty_input_cap = (key_len == 0 && global_owner).then_some(cap);
+        let mut empty_input_cap = ((key_len == 0 && global_owner) || !empty_groups.is_empty()).then_some(cap);
         let mut buf = Vec::new();
         move |(input, frontier), output| {
             input.for_each(|time, data| {
@@ -200,15 +214,27 @@ pub fn keyed_aggregate<'scope>(
                     output.session(&cap).give_container(&mut out);
                 }
             }
-            // A global aggregate over empty input still has one row (COUNT 0, SUM NULL), as in SQL.
+            // A global aggregate over empty input still has one row (COUNT 0, SUM NULL), as in SQL;
+            // so has each empty grouping set that no row reached.
             if frontier.is_empty()
                 && let Some(cap) = empty_input_cap.take()
-                && state.groups.is_empty()
                 && !state.failed
             {
-                let row: Vec<Datum> = aggs.iter().map(|s| Accumulator::new(s).value()).collect();
-                let mut out = vec![Batch::from_rows(&schema, &[row]).with_kinds(Some(vec![RowKind::Insert]))];
-                output.session(&cap).give_container(&mut out);
+                let initial: Vec<Datum> = aggs.iter().map(|s| Accumulator::new(s).value()).collect();
+                let mut rows: Vec<Vec<Datum>> = Vec::new();
+                if key_len == 0 && state.groups.is_empty() {
+                    rows.push(initial.clone());
+                }
+                for (encoded, key) in &empty_groups {
+                    if !state.groups.contains_key(&encoded[..]) {
+                        rows.push(key.iter().chain(&initial).cloned().collect());
+                    }
+                }
+                if !rows.is_empty() {
+                    let kinds = vec![RowKind::Insert; rows.len()];
+                    let mut out = vec![Batch::from_rows(&schema, &rows).with_kinds(Some(kinds))];
+                    output.session(&cap).give_container(&mut out);
+                }
             }
         }
     })
