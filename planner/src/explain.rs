@@ -111,6 +111,7 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     "every row, since a retraction may promote any of them".to_string()
                 } else {
                     match func {
+                        RankFunc::RowNumber if *hi == 1 => "its top row".to_string(),
                         RankFunc::RowNumber => format!("the top {hi} rows"),
                         RankFunc::Rank => format!("the rows of rank up to {hi} (ties included)"),
                         RankFunc::DenseRank => format!("the rows of dense rank up to {hi}"),
