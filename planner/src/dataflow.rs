@@ -135,6 +135,31 @@ pub enum Operator {
         /// The input is a changelog: its `-U`/`-D` rows are taken back.
         retractions: bool,
     },
+    /// Window Top-N: the Top-N of each window (TUMBLE or HOP) per partition. Input column 0 is
+    /// the event time, then `key_len` partition keys (besides the window), one column per sort
+    /// key, then the rows' own columns; output is the rows, `window_start, window_end,
+    /// window_time`, and the rank if `rank_column`. Rows move (`exchange`) by the hash of the
+    /// keys. State: per open window and partition, the rows that can still rank up to `hi`;
+    /// freed when the frontier passes the window's end, which is when its top rows are emitted,
+    /// once (insert-only). A row for a window that has already fired is late: dropped, counted.
+    WindowTopN {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// TUMBLE or HOP, with its sizes.
+        assigner: WindowAssigner,
+        /// How many input columns after the event time are the partition key.
+        key_len: usize,
+        /// One per sort key, for the input columns after the keys.
+        order: Vec<SortOrder>,
+        /// ROW_NUMBER, RANK or DENSE_RANK.
+        func: RankFunc,
+        /// The least rank emitted.
+        lo: u64,
+        /// The largest rank emitted: N.
+        hi: u64,
+        /// The rank is emitted as a last column.
+        rank_column: bool,
+    },
     /// OVER aggregates: input columns are `key_len` partition keys, the event time, then
     /// `payload_len` columns of the rows it emits, then the aggregates' arguments. Rows move
     /// (`exchange`) by the hash of the partition key. State: per worker, the rows the watermark
@@ -209,6 +234,7 @@ impl Operator {
             | Operator::OverAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
+            Operator::WindowTopN { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::Sink { input, exchange, .. } => edge(
                 input,
                 match exchange {
@@ -398,6 +424,9 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             pending.schema = schema.clone();
             pending
         }
+        LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if input.window().is_some() => {
+            lower_window_top_n(input, *func, partition_by, order_by, *limit, *rank_column, schema, sources, plan)
+        }
         LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } => {
             // One MapFilterProject in front computes the partition keys and sort keys; the rows
             // follow them as they are.
@@ -581,6 +610,67 @@ fn lower_window_aggregate(
     }
     let exprs = out_cols.iter().map(|c| ScalarExpr::column(*c, out_schema.fields[*c].ty)).collect();
     Pending { node, predicate: None, exprs, schema: schema.clone() }
+}
+
+/// A Rank over a window table function (through filters): one WindowTopN, fed by a
+/// MapFilterProject that computes the event time, the partition keys other than the window's
+/// bounds, the sort keys and the rows' own columns (the window's columns are the operator's).
+#[allow(clippy::too_many_arguments)]
+fn lower_window_top_n(
+    input: &LogicalPlan,
+    func: RankFunc,
+    partition_by: &[ScalarExpr],
+    order_by: &[(ScalarExpr, SortOrder)],
+    limit: Option<crate::logical::RankRange>,
+    rank_column: bool,
+    schema: &Schema,
+    sources: &mut [LoweredSource],
+    plan: &mut DataflowPlan,
+) -> Pending {
+    let pending = lower_query(input, sources, plan);
+    let mut window = input;
+    while let LogicalPlan::Filter { input, .. } = window {
+        window = input;
+    }
+    let LogicalPlan::Window { assigner, time_col, schema: window_schema, .. } = window else {
+        unreachable!("the caller checked that the rank reads a window")
+    };
+    let first_window_col = window_schema.len() - WINDOW_COLUMNS.len();
+    let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+    // The binder checked that the partition has both window bounds and that no other key reads a
+    // window column.
+    let keys: Vec<&ScalarExpr> =
+        partition_by.iter().filter(|e| !matches!(e, ScalarExpr::Column { index, .. } if *index >= first_window_col)).collect();
+    let mut exprs = vec![pending.exprs[*time_col].clone()];
+    let mut fields = vec![window_schema.fields[*time_col].clone()];
+    for e in keys.iter().copied().chain(order_by.iter().map(|(e, _)| e)) {
+        let e = e.substitute(&pending.exprs);
+        fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+        exprs.push(e);
+    }
+    exprs.extend(pending.exprs[..first_window_col].iter().cloned());
+    fields.extend(pending.schema.fields[..first_window_col].iter().cloned());
+    let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+    let range = limit.unwrap_or(crate::logical::RankRange { lo: 1, hi: 0 });
+    let node = plan.push(
+        Operator::WindowTopN {
+            input: pre,
+            assigner: *assigner,
+            key_len: keys.len(),
+            order: order_by.iter().map(|(_, o)| *o).collect(),
+            func,
+            lo: range.lo,
+            hi: range.hi,
+            rank_column,
+        },
+        schema.clone(),
+    );
+    Pending {
+        node,
+        predicate: None,
+        exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+        schema: schema.clone(),
+    }
 }
 
 /// Emits a MapFilterProject for `p`, unless it would pass its input through unchanged.

@@ -127,6 +127,24 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     if *retractions { "takes retractions; " } else { "" },
                 )
             }
+            Operator::WindowTopN { input, assigner, key_len, order, func, lo, hi, rank_column } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[1..=*key_len];
+                let sort: Vec<String> = order.iter().zip(&input_names[1 + *key_len..]).map(|(o, n)| format!("{n} {o}")).collect();
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let ranks = if lo == hi { format!("rank {hi}") } else if *lo == 1 { format!("top {hi}") } else { format!("ranks {lo}..={hi}") };
+                let mut partition = vec!["window_start".to_string(), "window_end".to_string()];
+                partition.extend(keys.iter().cloned());
+                format!(
+                    "{} WindowTopN <- {input}: {assigner} on {}; {}() partition [{}] order [{}]; {ranks}{}; {exchange}; state: per open window and partition, the rows that can still rank up to {hi}; emits a window's top rows once, when the watermark passes its end, and drops it",
+                    n.id,
+                    input_names[0],
+                    func.name(),
+                    partition.join(", "),
+                    sort.join(", "),
+                    if *rank_column { ", rank column kept" } else { ", rank column dropped" },
+                )
+            }
             Operator::OverAggregate { input, key_len, payload_len, frame, aggregates } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];

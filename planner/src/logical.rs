@@ -194,8 +194,9 @@ impl LogicalPlan {
             LogicalPlan::Window { .. } => false,
             // One row out per row in, each once its time has passed.
             LogicalPlan::OverAggregate { .. } => false,
-            // A row enters the top and may later be pushed out of it.
-            LogicalPlan::Rank { .. } => true,
+            // A row enters the top and may later be pushed out of it; a window's top is
+            // emitted once, when the window closes.
+            LogicalPlan::Rank { input, .. } => input.window().is_none(),
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),

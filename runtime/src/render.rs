@@ -14,7 +14,7 @@ use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
-use crate::operators::top_n::{TopNSpec, top_n};
+use crate::operators::top_n::{TopNSpec, WindowTopNSpec, top_n, window_top_n};
 use crate::operators::window_aggregate::{WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::{Scope, Stream};
@@ -146,6 +146,20 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(top_n(input, &name, spec, node.schema.clone(), key_groups))
             }
+            Operator::WindowTopN { assigner, key_len, order, func, lo, hi, rank_column, .. } => {
+                let input = single_input(inputs, &name)?;
+                let rank = TopNSpec {
+                    key_len: *key_len,
+                    order: order.clone(),
+                    func: *func,
+                    lo: *lo,
+                    hi: *hi,
+                    rank_column: *rank_column,
+                    retractions: false,
+                };
+                let spec = WindowTopNSpec { rank, assigner: *assigner };
+                Some(window_top_n(input, &name, spec, node.schema.clone(), key_groups, ctx.metrics.clone()))
+            }
             Operator::OverAggregate { input: from, key_len, payload_len, frame, aggregates } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
@@ -217,6 +231,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
         Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
         Operator::TopN { .. } => "TopN".to_string(),
+        Operator::WindowTopN { .. } => "WindowTopN".to_string(),
         Operator::OverAggregate { .. } => "OverAggregate".to_string(),
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),

@@ -435,6 +435,7 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::KeyedAggregate { .. }
             | Operator::WindowAggregate { .. }
             | Operator::TopN { .. }
+            | Operator::WindowTopN { .. }
             | Operator::OverAggregate { .. } => None,
         })
         .collect();

@@ -455,3 +455,36 @@ impl Binder<'_> {
         Ok(LogicalPlan::Project { input: Box::new(over), exprs, schema: Schema::new(out_fields) })
     }
 }
+
+/// A ranking function over a window table function's rows (window Top-N): its partition holds
+/// both window bounds (each window is ranked on its own), no other key or sort key reads a
+/// window column, and the window is a TUMBLE or HOP (whose rows close together).
+pub(super) fn check_window_rank(rank: &LogicalPlan, first_window_col: usize, f: &ast::Function) -> Result<()> {
+    let LogicalPlan::Rank { input, partition_by, order_by, .. } = rank else { return Ok(()) };
+    let span = f.name.span();
+    if matches!(input.window(), Some((vstream_repr::WindowAssigner::Session { .. }, _))) {
+        return Err(PlanError::not_supported("ranking the rows of SESSION windows", span));
+    }
+    let is_col = |e: &ScalarExpr, c: usize| matches!(e, ScalarExpr::Column { index, .. } if *index == c);
+    if !(partition_by.iter().any(|e| is_col(e, first_window_col)) && partition_by.iter().any(|e| is_col(e, first_window_col + 1))) {
+        return Err(PlanError::invalid(
+            format!("{}() over a window table function must PARTITION BY window_start, window_end", object_name(&f.name)),
+            span,
+        )
+        .with_hint("rank each window's rows: PARTITION BY window_start, window_end, ..."));
+    }
+    let reads_window = |e: &ScalarExpr| {
+        let mut reads = false;
+        e.visit_columns(&mut |c| reads |= c >= first_window_col);
+        reads
+    };
+    let bound = |e: &ScalarExpr| is_col(e, first_window_col) || is_col(e, first_window_col + 1);
+    let other_keys = partition_by.iter().filter(|e| !bound(e));
+    if other_keys.chain(order_by.iter().map(|(e, _)| e)).any(reads_window) {
+        return Err(PlanError::not_supported(
+            "a window column in a window Top-N's keys other than PARTITION BY window_start, window_end",
+            span,
+        ));
+    }
+    Ok(())
+}

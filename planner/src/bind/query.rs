@@ -79,12 +79,12 @@ impl Binder<'_> {
             collect_aggregates(h, &mut calls);
         }
         let (plan, scope) = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
+            if let Some((i, f, func)) = over::rank_item(&select.projection)? {
+                return self.select_rank(plan, scope, select, i, (f, func), first_window_col);
+            }
             if first_window_col.is_some() {
                 return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
-                    .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
-            }
-            if let Some((i, f, func)) = over::rank_item(&select.projection)? {
-                return self.select_rank(plan, scope, select, i, (f, func));
+                    .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..., or rank them (window Top-N)"));
             }
             (plan, scope)
         } else {
@@ -115,6 +115,7 @@ impl Binder<'_> {
         select: &ast::Select,
         i: usize,
         call: (&ast::Function, vstream_repr::rank::RankFunc),
+        first_window_col: Option<usize>,
     ) -> Result<LogicalPlan> {
         if let Some(d) = &select.distinct {
             return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
@@ -126,6 +127,9 @@ impl Binder<'_> {
         };
         let rank_col = scope.schema.len();
         let plan = self.rank(plan, &scope, call, name.clone(), select)?;
+        if let Some(first) = first_window_col {
+            over::check_window_rank(&plan, first, call.0)?;
+        }
         let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
         exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
         fields.push(Field::new(name, DataType::BigInt));
