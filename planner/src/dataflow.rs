@@ -135,6 +135,17 @@ pub enum Operator {
         /// The input is a changelog: its `-U`/`-D` rows are taken back.
         retractions: bool,
     },
+    /// Deduplication keeping each key's first row by event time: input columns are `key_len`
+    /// keys, the event time, then the rows' own columns, which it emits. Rows move (`exchange`)
+    /// by the hash of the key. State: per key, its earliest row until the frontier passes that
+    /// row's time, when the row is emitted (once, insert-only); then only that the key is done.
+    /// A row behind what was emitted is late: dropped and counted.
+    Deduplicate {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// How many leading input columns are the key.
+        key_len: usize,
+    },
     /// Window Top-N: the Top-N of each window (TUMBLE or HOP) per partition. Input column 0 is
     /// the event time, then `key_len` partition keys (besides the window), one column per sort
     /// key, then the rows' own columns; output is the rows, `window_start, window_end,
@@ -231,7 +242,8 @@ impl Operator {
             Operator::MapFilterProject { input, .. } => edge(input, Movement::Pipeline),
             Operator::KeyedAggregate { input, key_len, .. }
             | Operator::TopN { input, key_len, .. }
-            | Operator::OverAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
+            | Operator::OverAggregate { input, key_len, .. }
+            | Operator::Deduplicate { input, key_len } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::WindowTopN { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
@@ -423,6 +435,27 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             pending.exprs = exprs.iter().map(|e| e.substitute(&pending.exprs)).collect();
             pending.schema = schema.clone();
             pending
+        }
+        LogicalPlan::Rank { input, partition_by, rank_column, schema, .. } if p.is_first_row_deduplication() => {
+            // The keys, the event time, then the rows; the rank (always 1) after them if kept.
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let time_col = input.time_attribute().expect("checked by is_first_row_deduplication");
+            let mut exprs = Vec::new();
+            let mut fields = Vec::new();
+            for e in partition_by.iter().map(|e| e.substitute(&pending.exprs)).chain([pending.exprs[time_col].clone()]) {
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let node = plan.push(Operator::Deduplicate { input: pre, key_len: partition_by.len() }, pending.schema.clone());
+            let mut exprs: Vec<ScalarExpr> = pending.schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect();
+            if *rank_column {
+                exprs.push(ScalarExpr::literal(vstream_repr::Datum::Int(1), DataType::BigInt));
+            }
+            Pending { node, predicate: None, exprs, schema: schema.clone() }
         }
         LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if input.window().is_some() => {
             lower_window_top_n(input, *func, partition_by, order_by, *limit, *rank_column, schema, sources, plan)

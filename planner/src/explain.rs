@@ -127,6 +127,17 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     if *retractions { "takes retractions; " } else { "" },
                 )
             }
+            Operator::Deduplicate { input, key_len } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                format!(
+                    "{} Deduplicate <- {input}: first row per key [{}] by {}; {exchange}; state: per key, its earliest row until the watermark passes its time, then that the key is done; emits each key's first row once (insert-only), drops and counts rows behind the watermark",
+                    n.id,
+                    keys.join(", "),
+                    input_names[*key_len],
+                )
+            }
             Operator::WindowTopN { input, assigner, key_len, order, func, lo, hi, rank_column } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[1..=*key_len];

@@ -196,7 +196,7 @@ impl LogicalPlan {
             LogicalPlan::OverAggregate { .. } => false,
             // A row enters the top and may later be pushed out of it; a window's top is
             // emitted once, when the window closes.
-            LogicalPlan::Rank { input, .. } => input.window().is_none(),
+            LogicalPlan::Rank { input, .. } => input.window().is_none() && !self.is_first_row_deduplication(),
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
@@ -231,6 +231,31 @@ impl LogicalPlan {
             | LogicalPlan::Rank { .. }
             | LogicalPlan::OverAggregate { .. } => None,
         }
+    }
+
+    /// The output column that is its table's event time (a time attribute), through filters and
+    /// projections that keep it as it is.
+    pub fn time_attribute(&self) -> Option<usize> {
+        match self {
+            LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => projection.iter().position(|c| *c == et.column),
+            LogicalPlan::Filter { input, .. } => input.time_attribute(),
+            LogicalPlan::Project { input, exprs, .. } => {
+                let t = input.time_attribute()?;
+                exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether this is a deduplication that keeps each key's first row by event time: ROW_NUMBER
+    /// ordered by its insert-only input's time attribute ascending, filtered to rank 1. (Ordered
+    /// descending, it keeps the last row: a Top-N of 1, a changelog.)
+    pub fn is_first_row_deduplication(&self) -> bool {
+        let LogicalPlan::Rank { input, func: RankFunc::RowNumber, order_by, limit: Some(RankRange { lo: 1, hi: 1 }), .. } = self else {
+            return false;
+        };
+        let [(ScalarExpr::Column { index, .. }, order)] = order_by.as_slice() else { return false };
+        !order.descending && input.time_attribute() == Some(*index) && !input.is_changelog()
     }
 
     /// Calls `f` with the table of every scan of live (not late) rows.

@@ -5,6 +5,7 @@ use crate::context::SourceShare;
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::deduplicate::deduplicate;
 use crate::operators::kafka_sink::kafka_sink;
 use crate::operators::kafka_source::{KafkaSourceConfig, kafka_source};
 use crate::operators::keyed::KeyGroups;
@@ -146,6 +147,12 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(top_n(input, &name, spec, node.schema.clone(), key_groups))
             }
+            Operator::Deduplicate { input: from, key_len } => {
+                let input = single_input(inputs, &name)?;
+                // It emits the input's columns after the keys and the event time.
+                let schema = vstream_repr::Schema::new(plan.nodes[*from].schema.fields[*key_len + 1..].to_vec());
+                Some(deduplicate(input, &name, *key_len, schema, key_groups, ctx.metrics.clone()))
+            }
             Operator::WindowTopN { assigner, key_len, order, func, lo, hi, rank_column, .. } => {
                 let input = single_input(inputs, &name)?;
                 let rank = TopNSpec {
@@ -232,6 +239,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
         Operator::TopN { .. } => "TopN".to_string(),
         Operator::WindowTopN { .. } => "WindowTopN".to_string(),
+        Operator::Deduplicate { .. } => "Deduplicate".to_string(),
         Operator::OverAggregate { .. } => "OverAggregate".to_string(),
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),

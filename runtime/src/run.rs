@@ -436,6 +436,7 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::WindowAggregate { .. }
             | Operator::TopN { .. }
             | Operator::WindowTopN { .. }
+            | Operator::Deduplicate { .. }
             | Operator::OverAggregate { .. } => None,
         })
         .collect();

@@ -301,20 +301,6 @@ pub(super) fn has_over_aggregate(items: &[SelectItem]) -> bool {
     )
 }
 
-/// The output column of `plan` that is its table's event time (a time attribute), through
-/// filters and projections that keep it as it is.
-fn event_time_column(plan: &LogicalPlan) -> Option<usize> {
-    match plan {
-        LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => projection.iter().position(|c| *c == et.column),
-        LogicalPlan::Filter { input, .. } => event_time_column(input),
-        LogicalPlan::Project { input, exprs, .. } => {
-            let t = event_time_column(input)?;
-            exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t))
-        }
-        _ => None,
-    }
-}
-
 /// The frame of an OVER aggregate's window; without one, `RANGE UNBOUNDED PRECEDING` (the SQL
 /// default with ORDER BY, as in Flink).
 fn over_frame(frame: Option<&ast::WindowFrame>, span: sqlparser::tokenizer::Span) -> Result<OverFrame> {
@@ -404,13 +390,13 @@ impl Binder<'_> {
                 .with_hint("Flink runs OVER aggregates over insert-only rows with a time attribute"));
         }
         let span = spec.order_by.first().map_or(select.span(), |o| o.span());
-        let time_hint = || match event_time_column(&plan) {
+        let time_hint = || match plan.time_attribute() {
             Some(t) => format!("order by the event time `{}` ascending", plan.schema().fields[t].name),
             None => "order by the event time of a table with a WATERMARK, ascending".to_string(),
         };
         let time_col = match spec.order_by.as_slice() {
             [o] if !matches!(o.options.sort, Some(ast::OrderBySort::Desc)) => match bind_expr(&o.expr, &scope)? {
-                ScalarExpr::Column { index, .. } if event_time_column(&plan) == Some(index) => index,
+                ScalarExpr::Column { index, .. } if plan.time_attribute() == Some(index) => index,
                 _ => {
                     return Err(PlanError::invalid("OVER windows' ordering in stream mode must be defined on a time attribute", span)
                         .with_hint(time_hint()));

@@ -1,5 +1,6 @@
 //! The timely operators vstream renders plans into, one per file.
 
+pub mod deduplicate;
 pub mod epochs;
 pub mod kafka_sink;
 pub mod kafka_source;
