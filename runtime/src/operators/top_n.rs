@@ -144,11 +144,12 @@ impl Partition {
     }
 
     /// The change from the rows last emitted to the top now: `-D` for each row that left it,
-    /// `+I` for each that entered (a row that only moved within the range is no change unless
-    /// its rank is emitted).
+    /// then `+I` for each that entered (a row that only moved within the range is no change
+    /// unless its rank is emitted).
     fn emit(&mut self, spec: &TopNSpec, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
         let new = self.top(spec);
         let old = std::mem::take(&mut self.emitted);
+        let mut inserted = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < old.len() || j < new.len() {
             let ord = match (old.get(i), new.get(j)) {
@@ -167,12 +168,13 @@ impl Partition {
                     i += 1;
                 }
                 Ordering::Greater => {
-                    rows.push(new[j].clone());
-                    kinds.push(RowKind::Insert);
+                    inserted.push(new[j].clone());
                     j += 1;
                 }
             }
         }
+        kinds.extend(inserted.iter().map(|_| RowKind::Insert));
+        rows.extend(inserted);
         self.emitted = new;
     }
 }
@@ -400,4 +402,53 @@ pub fn window_top_n<'scope>(
             cap.settle(!state.windows.is_empty(), frontier.frontier());
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(func: RankFunc, hi: u64, retractions: bool) -> TopNSpec {
+        TopNSpec { key_len: 0, order: vec![SortOrder::new(true, None)], func, lo: 1, hi, rank_column: true, retractions }
+    }
+
+    fn add(p: &mut Partition, spec: &TopNSpec, v: i64, diff: i64) {
+        p.apply(spec, vec![Datum::Int(v)], vec![Datum::Int(v)], diff);
+    }
+
+    #[test]
+    fn insert_only_state_keeps_only_rows_that_can_rank() {
+        let s = spec(RankFunc::RowNumber, 2, false);
+        let mut p = Partition::default();
+        for v in [5, 9, 1, 7, 9] {
+            add(&mut p, &s, v, 1);
+        }
+        // Two 9s fill the top 2; nothing else can enter again.
+        assert_eq!(p.rows.iter().map(|e| e.count).sum::<u64>(), 2);
+        assert_eq!(p.top(&s), vec![vec![Datum::Int(9), Datum::Int(1)], vec![Datum::Int(9), Datum::Int(2)]]);
+        // RANK keeps every row tied at a kept rank.
+        let r = spec(RankFunc::Rank, 2, false);
+        let mut p = Partition::default();
+        for v in [5, 9, 9, 9, 1] {
+            add(&mut p, &r, v, 1);
+        }
+        assert_eq!(p.top(&r).len(), 3);
+    }
+
+    #[test]
+    fn a_retraction_promotes_the_next_row_and_emits_the_change() {
+        let s = spec(RankFunc::DenseRank, 1, true);
+        let mut p = Partition::default();
+        let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+        for v in [3, 8, 5] {
+            add(&mut p, &s, v, 1);
+        }
+        p.emit(&s, &mut rows, &mut kinds);
+        assert_eq!((rows.clone(), kinds.clone()), (vec![vec![Datum::Int(8), Datum::Int(1)]], vec![RowKind::Insert]));
+        add(&mut p, &s, 8, -1);
+        let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+        p.emit(&s, &mut rows, &mut kinds);
+        assert_eq!(rows, vec![vec![Datum::Int(8), Datum::Int(1)], vec![Datum::Int(5), Datum::Int(1)]]);
+        assert_eq!(kinds, vec![RowKind::Delete, RowKind::Insert]);
+    }
 }
