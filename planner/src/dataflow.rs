@@ -149,15 +149,16 @@ pub enum Operator {
     /// Window Top-N: the Top-N of each window (TUMBLE or HOP) per partition. Input column 0 is
     /// the event time, then `key_len` partition keys (besides the window), one column per sort
     /// key, then the rows' own columns; output is the rows, `window_start, window_end,
-    /// window_time`, and the rank if `rank_column`. Rows move (`exchange`) by the hash of the
+    /// window_time`, and the rank if `rank_column`. Without an `assigner` the rows are a window
+    /// aggregate's: column 0 is their `window_end`, and the output is the rows and the rank. Rows move (`exchange`) by the hash of the
     /// keys. State: per open window and partition, the rows that can still rank up to `hi`;
     /// freed when the frontier passes the window's end, which is when its top rows are emitted,
     /// once (insert-only). A row for a window that has already fired is late: dropped, counted.
     WindowTopN {
         /// The node whose rows it reads.
         input: NodeId,
-        /// TUMBLE or HOP, with its sizes.
-        assigner: WindowAssigner,
+        /// TUMBLE or HOP, with its sizes; `None` over a window aggregate's rows.
+        assigner: Option<WindowAssigner>,
         /// How many input columns after the event time are the partition key.
         key_len: usize,
         /// One per sort key, for the input columns after the keys.
@@ -457,6 +458,45 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             }
             Pending { node, predicate: None, exprs, schema: schema.clone() }
         }
+        LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if p.window_end_key().is_some() => {
+            // Over a window aggregate's rows: ranked per window, emitted when it closes.
+            let end = p.window_end_key().expect("matched on it");
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let end_expr = pending.exprs[end].clone();
+            let keys: Vec<&ScalarExpr> =
+                partition_by.iter().filter(|e| !matches!(e, ScalarExpr::Column { index, .. } if *index == end)).collect();
+            let mut exprs = vec![end_expr.clone()];
+            let mut fields = vec![Field::new(end_expr.display_with(&input_names).to_string(), DataType::Timestamp)];
+            for e in keys.iter().copied().chain(order_by.iter().map(|(e, _)| e)) {
+                let e = e.substitute(&pending.exprs);
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let range = limit.unwrap_or(crate::logical::RankRange { lo: 1, hi: 0 });
+            let node = plan.push(
+                Operator::WindowTopN {
+                    input: pre,
+                    assigner: None,
+                    key_len: keys.len(),
+                    order: order_by.iter().map(|(_, o)| *o).collect(),
+                    func: *func,
+                    lo: range.lo,
+                    hi: range.hi,
+                    rank_column: *rank_column,
+                },
+                schema.clone(),
+            );
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
+        }
         LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if input.window().is_some() => {
             lower_window_top_n(input, *func, partition_by, order_by, *limit, *rank_column, schema, sources, plan)
         }
@@ -688,7 +728,7 @@ fn lower_window_top_n(
     let node = plan.push(
         Operator::WindowTopN {
             input: pre,
-            assigner: *assigner,
+            assigner: Some(*assigner),
             key_len: keys.len(),
             order: order_by.iter().map(|(_, o)| *o).collect(),
             func,

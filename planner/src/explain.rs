@@ -144,12 +144,18 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                 let sort: Vec<String> = order.iter().zip(&input_names[1 + *key_len..]).map(|(o, n)| format!("{n} {o}")).collect();
                 let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
                 let ranks = if lo == hi { format!("rank {hi}") } else if *lo == 1 { format!("top {hi}") } else { format!("ranks {lo}..={hi}") };
-                let mut partition = vec!["window_start".to_string(), "window_end".to_string()];
+                let mut partition = match assigner {
+                    Some(_) => vec!["window_start".to_string(), "window_end".to_string()],
+                    None => vec![input_names[0].clone()],
+                };
                 partition.extend(keys.iter().cloned());
+                let windows = match assigner {
+                    Some(a) => format!("{a} on {}", input_names[0]),
+                    None => format!("the window aggregate's windows, ending at {}", input_names[0]),
+                };
                 format!(
-                    "{} WindowTopN <- {input}: {assigner} on {}; {}() partition [{}] order [{}]; {ranks}{}; {exchange}; state: per open window and partition, the rows that can still rank up to {hi}; emits a window's top rows once, when the watermark passes its end, and drops it",
+                    "{} WindowTopN <- {input}: {windows}; {}() partition [{}] order [{}]; {ranks}{}; {exchange}; state: per open window and partition, the rows that can still rank up to {hi}; emits a window's top rows once, when the watermark passes its end, and drops it",
                     n.id,
-                    input_names[0],
                     func.name(),
                     partition.join(", "),
                     sort.join(", "),

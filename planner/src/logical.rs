@@ -196,7 +196,9 @@ impl LogicalPlan {
             LogicalPlan::OverAggregate { .. } => false,
             // A row enters the top and may later be pushed out of it; a window's top is
             // emitted once, when the window closes.
-            LogicalPlan::Rank { input, .. } => input.window().is_none() && !self.is_first_row_deduplication(),
+            LogicalPlan::Rank { input, .. } => {
+                input.window().is_none() && !self.is_first_row_deduplication() && self.window_end_key().is_none()
+            }
             LogicalPlan::Aggregate { input, .. } => input.window().is_none_or(|(_, emit)| emit.is_changelog()),
             // Row by row: a changelog if what they read is one.
             LogicalPlan::Filter { .. } | LogicalPlan::Project { .. } => self.inputs().iter().any(|i| i.is_changelog()),
@@ -256,6 +258,38 @@ impl LogicalPlan {
         };
         let [(ScalarExpr::Column { index, .. }, order)] = order_by.as_slice() else { return false };
         !order.descending && input.time_attribute() == Some(*index) && !input.is_changelog()
+    }
+
+    /// For a Rank over a window aggregate's insert-only rows partitioned by its `window_end`
+    /// (Flink's window Top-N after a window aggregation): that column of its input, so each
+    /// window is ranked once, when it closes.
+    pub fn window_end_key(&self) -> Option<usize> {
+        let LogicalPlan::Rank { input, partition_by, .. } = self else { return None };
+        let end = input.window_end_column()?;
+        let keyed = partition_by.iter().any(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == end));
+        (keyed && !input.is_changelog()).then_some(end)
+    }
+
+    /// The output column that is the `window_end` of the window aggregate this plan ends in
+    /// (through filters and projections that keep it as it is).
+    fn window_end_column(&self) -> Option<usize> {
+        match self {
+            LogicalPlan::Aggregate { input, group_by, .. } => {
+                input.window()?;
+                let mut window = input.as_ref();
+                while let LogicalPlan::Filter { input, .. } = window {
+                    window = input;
+                }
+                let end = window.schema().len() - WINDOW_COLUMNS.len() + 1;
+                group_by.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == end))
+            }
+            LogicalPlan::Filter { input, .. } => input.window_end_column(),
+            LogicalPlan::Project { input, exprs, .. } => {
+                let end = input.window_end_column()?;
+                exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == end))
+            }
+            _ => None,
+        }
     }
 
     /// Calls `f` with the table of every scan of live (not late) rows.

@@ -14,3 +14,11 @@ INSERT INTO last_bids SELECT window_start, auction, price FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY date_time DESC, bidder) AS rn
   FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND))
 ) WHERE rn = 1;
+-- Window Top-N after a window aggregation: the 3 auctions with the most bids per window.
+SELECT * FROM (
+  SELECT window_start, window_end, auction, bids,
+         ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY bids DESC, auction) AS rn
+  FROM (SELECT window_start, window_end, auction, COUNT(*) AS bids
+        FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND))
+        GROUP BY window_start, window_end, auction)
+) WHERE rn <= 3;

@@ -276,8 +276,9 @@ pub fn top_n<'scope>(
 pub struct WindowTopNSpec {
     /// The ranking, over the columns after the event time.
     pub rank: TopNSpec,
-    /// TUMBLE or HOP, with its sizes.
-    pub assigner: WindowAssigner,
+    /// TUMBLE or HOP, with its sizes; `None`: the rows are a window aggregate's, and column 0
+    /// is their `window_end` (no window columns are added to the output).
+    pub assigner: Option<WindowAssigner>,
 }
 
 /// The state of a window Top-N on one worker: per open window (by its end), its start and its
@@ -314,7 +315,7 @@ impl WindowTopNState {
             encode_key(batch, 1..1 + rank.key_len, i, buf);
             let mut row: Option<(Vec<Datum>, Vec<Datum>)> = None;
             let mut dropped = false;
-            spec.assigner.for_each_window(ts, |start, end| {
+            let mut add = |start: i64, end: i64| {
                 if end <= self.fired_until {
                     dropped = true;
                     return;
@@ -328,7 +329,11 @@ impl WindowTopNState {
                 let window =
                     self.windows.entry(end).or_insert_with(|| WindowPartitions { start, partitions: HashMap::with_hasher(hasher()) });
                 window.partitions.entry_ref(&buf[..]).or_default().apply(rank, sort_key.clone(), values.clone(), 1);
-            });
+            };
+            match &spec.assigner {
+                Some(assigner) => assigner.for_each_window(ts, add),
+                None => add(ts, ts),
+            }
             late += u64::from(dropped);
         }
         late
@@ -344,9 +349,11 @@ impl WindowTopNState {
             let bounds = [Datum::Timestamp(window.start), Datum::Timestamp(end), Datum::Timestamp(end - 1)];
             for partition in window.partitions.values() {
                 for mut row in partition.top(&spec.rank) {
-                    let rank = if spec.rank.rank_column { row.pop() } else { None };
-                    row.extend(bounds.iter().cloned());
-                    row.extend(rank);
+                    if spec.assigner.is_some() {
+                        let rank = if spec.rank.rank_column { row.pop() } else { None };
+                        row.extend(bounds.iter().cloned());
+                        row.extend(rank);
+                    }
                     out.push(row);
                 }
             }
