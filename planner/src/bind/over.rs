@@ -77,6 +77,39 @@ fn sort_keys(order_by: &[ast::OrderByExpr], scope: &Scope) -> Result<Vec<(Scalar
 }
 
 impl Binder<'_> {
+    /// A SELECT whose item `i` is the ranking function `call`: the Rank over `plan` (its FROM
+    /// and WHERE), and the select list with the rank at item `i`.
+    pub(super) fn select_rank(
+        &self,
+        plan: LogicalPlan,
+        scope: Scope,
+        select: &ast::Select,
+        i: usize,
+        call: (&ast::Function, RankFunc),
+        first_window_col: Option<usize>,
+    ) -> Result<LogicalPlan> {
+        if let Some(d) = &select.distinct {
+            return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
+        }
+        let item = &select.projection[i];
+        let name = match item {
+            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            _ => output_name(&Expr::Function(call.0.clone())),
+        };
+        let rank_col = scope.schema.len();
+        let plan = self.rank(plan, &scope, call, name.clone(), select)?;
+        if let Some(first) = first_window_col {
+            check_window_rank(&plan, first, call.0)?;
+        }
+        let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
+        exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
+        fields.push(Field::new(name, DataType::BigInt));
+        let (after, after_fields) = projection(&select.projection[i + 1..], &scope)?;
+        exprs.extend(after);
+        fields.extend(after_fields);
+        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
+    }
+
     /// `func() OVER (...)` over `plan`'s rows (named in `scope`), as a Rank without a limit yet;
     /// its rank column is named `name`.
     pub(super) fn rank(

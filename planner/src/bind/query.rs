@@ -106,39 +106,6 @@ impl Binder<'_> {
         }
     }
 
-    /// A SELECT whose item `i` is the ranking function `call`: the Rank over `plan` (its FROM
-    /// and WHERE), and the select list with the rank at item `i`.
-    fn select_rank(
-        &self,
-        plan: LogicalPlan,
-        scope: Scope,
-        select: &ast::Select,
-        i: usize,
-        call: (&ast::Function, vstream_repr::rank::RankFunc),
-        first_window_col: Option<usize>,
-    ) -> Result<LogicalPlan> {
-        if let Some(d) = &select.distinct {
-            return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
-        }
-        let item = &select.projection[i];
-        let name = match item {
-            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
-            _ => output_name(&Expr::Function(call.0.clone())),
-        };
-        let rank_col = scope.schema.len();
-        let plan = self.rank(plan, &scope, call, name.clone(), select)?;
-        if let Some(first) = first_window_col {
-            over::check_window_rank(&plan, first, call.0)?;
-        }
-        let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
-        exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
-        fields.push(Field::new(name, DataType::BigInt));
-        let (after, after_fields) = projection(&select.projection[i + 1..], &scope)?;
-        exprs.extend(after);
-        fields.extend(after_fields);
-        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
-    }
-
     /// The one FROM item a query reads (no joins yet), and the scope of its columns.
     fn bind_from(&self, select: &ast::Select) -> Result<(LogicalPlan, Scope)> {
         let [from] = select.from.as_slice() else {
