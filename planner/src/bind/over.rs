@@ -4,7 +4,7 @@
 //! Top-N pattern); and `ORDER BY ... LIMIT n` at a query's top as a Top-N of one partition.
 
 use super::expr::{bind_expr, interval_millis};
-use super::query::{AGGREGATES, bind_aggregate, output_name, projection};
+use super::query::{AGGREGATES, bind_aggregate, children, output_name, projection};
 use super::scope::Scope;
 use super::{Binder, Result, object_name};
 use crate::error::PlanError;
@@ -327,11 +327,77 @@ fn over_aggregate_call(e: &Expr) -> Option<&ast::Function> {
     AGGREGATES.contains(&object_name(&f.name).to_ascii_uppercase().as_str()).then_some(f)
 }
 
-/// Whether a select item is an OVER aggregate call (possibly aliased).
+/// The expression of a select item, if it has one.
+fn item_expr(item: &SelectItem) -> Option<&Expr> {
+    match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    }
+}
+
+/// Every OVER aggregate call in `e`, not looking inside one.
+fn collect_over_calls<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
+    if let Some(f) = over_aggregate_call(e) {
+        out.push(f);
+        return;
+    }
+    for c in children(e) {
+        collect_over_calls(c, out);
+    }
+}
+
+/// Whether a select item calls an OVER aggregate (`SUM(x) OVER w`, also inside an expression).
 pub(super) fn has_over_aggregate(items: &[SelectItem]) -> bool {
-    items.iter().any(
-        |item| matches!(item, SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } if over_aggregate_call(e).is_some()),
-    )
+    items.iter().filter_map(item_expr).any(|e| {
+        let mut calls = Vec::new();
+        collect_over_calls(e, &mut calls);
+        !calls.is_empty()
+    })
+}
+
+/// Replaces in `e` each OVER aggregate call whose text is in `names` by an identifier of its
+/// column's name there, so the expression binds over the OverAggregate's output.
+fn replace_over_calls(e: &mut Expr, names: &[(String, String)]) {
+    if over_aggregate_call(e).is_some() {
+        let text = e.to_string();
+        if let Some((_, name)) = names.iter().find(|(t, _)| *t == text) {
+            *e = Expr::Identifier(ast::Ident::new(name.clone()));
+        }
+        return;
+    }
+    let each = |x: &mut Expr| replace_over_calls(x, names);
+    match e {
+        Expr::BinaryOp { left, right, .. } => {
+            each(left);
+            each(right);
+        }
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) | Expr::IsNull(expr) | Expr::IsNotNull(expr) | Expr::Cast { expr, .. } => {
+            each(expr)
+        }
+        Expr::Between { expr, low, high, .. } => {
+            each(expr);
+            each(low);
+            each(high);
+        }
+        Expr::Case { operand, conditions, else_result, .. } => {
+            operand.iter_mut().for_each(|x| each(x));
+            for w in conditions {
+                each(&mut w.condition);
+                each(&mut w.result);
+            }
+            else_result.iter_mut().for_each(|x| each(x));
+        }
+        Expr::Function(f) => {
+            if let FunctionArguments::List(list) = &mut f.args {
+                for a in &mut list.args {
+                    if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) = a {
+                        each(x);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The frame of an OVER aggregate's window; without one, `RANGE UNBOUNDED PRECEDING` (the SQL
@@ -392,30 +458,34 @@ impl Binder<'_> {
         let mut window: Option<&ast::WindowSpec> = None;
         let mut aggregates = Vec::new();
         let mut agg_fields = Vec::new();
-        for item in &select.projection {
-            let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = item else { continue };
-            let Some(f) = over_aggregate_call(e) else {
-                if let Some((f, _)) = rank_call(e) {
-                    return Err(PlanError::not_supported("a ranking function beside OVER aggregates", f.name.span()));
-                }
-                continue;
-            };
-            let spec = window_spec(f, select)?;
-            if window.is_some_and(|w| w != spec) {
-                return Err(PlanError::not_supported("OVER aggregates over different windows in one SELECT", f.span()).with_hint(
-                    "Flink computes one window per SELECT: give every OVER aggregate the same window (WINDOW w AS (...), OVER w)",
-                ));
+        // Per distinct call (by its text): the name its column has in the select list's scope.
+        let mut names: Vec<(String, String)> = Vec::new();
+        for e in select.projection.iter().filter_map(item_expr) {
+            if let Some((f, _)) = rank_call(e) {
+                return Err(PlanError::not_supported("a ranking function beside OVER aggregates", f.name.span()));
             }
-            window = Some(spec);
-            let mut plain = f.clone();
-            plain.over = None;
-            let call = bind_aggregate(&plain, &scope)?;
-            let name = match item {
-                SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
-                _ => output_name(e),
-            };
-            agg_fields.push(Field::new(name, call.ty));
-            aggregates.push(call);
+            let mut calls = Vec::new();
+            collect_over_calls(e, &mut calls);
+            for f in calls {
+                let text = Expr::Function(f.clone()).to_string();
+                if names.iter().any(|(t, _)| *t == text) {
+                    continue;
+                }
+                let spec = window_spec(f, select)?;
+                if window.is_some_and(|w| w != spec) {
+                    return Err(PlanError::not_supported("OVER aggregates over different windows in one SELECT", f.span()).with_hint(
+                        "Flink computes one window per SELECT: give every OVER aggregate the same window (WINDOW w AS (...), OVER w)",
+                    ));
+                }
+                window = Some(spec);
+                let mut plain = f.clone();
+                plain.over = None;
+                let call = bind_aggregate(&plain, &scope)?;
+                // A name no column of the input can have.
+                names.push((text.clone(), format!("$over{}", names.len())));
+                agg_fields.push(Field::new(text, call.ty));
+                aggregates.push(call);
+            }
         }
         let Some(spec) = window else { return Err(PlanError::internal("no OVER aggregate in the SELECT", select.span())) };
         if plan.is_changelog() {
@@ -448,28 +518,40 @@ impl Binder<'_> {
         };
         let frame = over_frame(spec.window_frame.as_ref(), span)?;
         let partition_by = spec.partition_by.iter().map(|e| bind_expr(e, &scope)).collect::<Result<Vec<_>>>()?;
-        let input_len = plan.schema().len();
         let mut fields = plan.schema().fields.clone();
         fields.extend(agg_fields.iter().cloned());
         let over =
             LogicalPlan::OverAggregate { input: Box::new(plan), partition_by, time_col, frame, aggregates, schema: Schema::new(fields) };
-        // The select list: OVER calls read the aggregates' columns, the rest binds over the input.
+        // The select list: OVER calls read the aggregates' columns (named in `names`), the rest
+        // binds over the input.
+        let over_scope = scope.extended(names.iter().zip(&agg_fields).map(|((_, n), f)| Field::new(n.clone(), f.ty)).collect());
         let mut exprs = Vec::new();
         let mut out_fields = Vec::new();
-        let mut next_agg = 0;
         for item in &select.projection {
-            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
-                && over_aggregate_call(e).is_some()
-            {
-                let f = &agg_fields[next_agg];
-                exprs.push(ScalarExpr::column(input_len + next_agg, f.ty));
-                out_fields.push(f.clone());
-                next_agg += 1;
+            let Some(e) = item_expr(item).filter(|e| {
+                let mut calls = Vec::new();
+                collect_over_calls(e, &mut calls);
+                !calls.is_empty()
+            }) else {
+                // `*` over the OverAggregate's output lists the input's columns only.
+                let (e, f) = projection(std::slice::from_ref(item), &over_scope)?;
+                for (e, f) in e.into_iter().zip(f) {
+                    if !names.iter().any(|(_, n)| *n == f.name) {
+                        exprs.push(e);
+                        out_fields.push(f);
+                    }
+                }
                 continue;
-            }
-            let (e, f) = projection(std::slice::from_ref(item), &scope)?;
-            exprs.extend(e);
-            out_fields.extend(f);
+            };
+            let mut rewritten = e.clone();
+            replace_over_calls(&mut rewritten, &names);
+            let bound = bind_expr(&rewritten, &over_scope)?;
+            let name = match item {
+                SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+                _ => output_name(e),
+            };
+            out_fields.push(Field::new(name, bound.ty()));
+            exprs.push(bound);
         }
         Ok(LogicalPlan::Project { input: Box::new(over), exprs, schema: Schema::new(out_fields) })
     }

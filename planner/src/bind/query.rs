@@ -245,7 +245,7 @@ fn is_aggregate(f: &ast::Function) -> bool {
 }
 
 /// The direct sub-expressions of `e` that may hold an aggregate call.
-fn children(e: &Expr) -> Vec<&Expr> {
+pub(super) fn children(e: &Expr) -> Vec<&Expr> {
     match e {
         Expr::BinaryOp { left, right, .. } => vec![left, right],
         Expr::UnaryOp { expr, .. }
