@@ -165,6 +165,43 @@ pub enum Operator {
         /// The input is a changelog: its `-U`/`-D` rows are taken back.
         retractions: bool,
     },
+    /// Deduplication keeping each key's first row by event time: input columns are `key_len`
+    /// keys, the event time, then the rows' own columns, which it emits. Rows move (`exchange`)
+    /// by the hash of the key. State: per key, its earliest row until the frontier passes that
+    /// row's time, when the row is emitted (once, insert-only); then only that the key is done.
+    /// A row behind what was emitted is late: dropped and counted.
+    Deduplicate {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// How many leading input columns are the key.
+        key_len: usize,
+    },
+    /// Window Top-N: the Top-N of each window (TUMBLE or HOP) per partition. Input column 0 is
+    /// the event time, then `key_len` partition keys (besides the window), one column per sort
+    /// key, then the rows' own columns; output is the rows, `window_start, window_end,
+    /// window_time`, and the rank if `rank_column`. Without an `assigner` the rows are a window
+    /// aggregate's: column 0 is their `window_end`, and the output is the rows and the rank. Rows move (`exchange`) by the hash of the
+    /// keys. State: per open window and partition, the rows that can still rank up to `hi`;
+    /// freed when the frontier passes the window's end, which is when its top rows are emitted,
+    /// once (insert-only). A row for a window that has already fired is late: dropped, counted.
+    WindowTopN {
+        /// The node whose rows it reads.
+        input: NodeId,
+        /// TUMBLE or HOP, with its sizes; `None` over a window aggregate's rows.
+        assigner: Option<WindowAssigner>,
+        /// How many input columns after the event time are the partition key.
+        key_len: usize,
+        /// One per sort key, for the input columns after the keys.
+        order: Vec<SortOrder>,
+        /// ROW_NUMBER, RANK or DENSE_RANK.
+        func: RankFunc,
+        /// The least rank emitted.
+        lo: u64,
+        /// The largest rank emitted: N.
+        hi: u64,
+        /// The rank is emitted as a last column.
+        rank_column: bool,
+    },
     /// OVER aggregates: input columns are `key_len` partition keys, the event time, then
     /// `payload_len` columns of the rows it emits, then the aggregates' arguments. Rows move
     /// (`exchange`) by the hash of the partition key. State: per worker, the rows the watermark
@@ -286,7 +323,8 @@ impl Operator {
             Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
             Operator::KeyedAggregate { input, key_len, .. }
             | Operator::TopN { input, key_len, .. }
-            | Operator::OverAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
+            | Operator::OverAggregate { input, key_len, .. }
+            | Operator::Deduplicate { input, key_len } => edge(input, Movement::Exchange { key: (0..*key_len).collect() }),
             // Column 0 is the event time; the keys follow it.
             Operator::WindowAggregate { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::SetOperation { left, right, columns, .. } => {
@@ -296,6 +334,7 @@ impl Operator {
             }
             Operator::Union { inputs } => inputs.iter().map(|from| InputEdge { from: *from, movement: Movement::Pipeline }).collect(),
             Operator::Limit { input, .. } | Operator::EventTimeSort { input, .. } => edge(input, Movement::Gather),
+            Operator::WindowTopN { input, key_len, .. } => edge(input, Movement::Exchange { key: (1..=*key_len).collect() }),
             Operator::Sink { input, exchange, .. } => edge(
                 input,
                 match exchange {
@@ -353,13 +392,20 @@ impl DataflowPlan {
     }
 
     /// The operators that drop rows for lateness (those that wait for the watermark: window and
-    /// OVER aggregates, the event-time sort), in plan order, each with the table its query writes
+    /// OVER aggregates, the event-time sort, deduplication, window Top-N), in plan order, each with the table its query writes
     /// (the first sink downstream of it; the node's id when none).
     pub fn late_operators(&self) -> Vec<(NodeId, String)> {
         self.nodes
             .iter()
             .filter(|n| {
-                matches!(n.operator, Operator::WindowAggregate { .. } | Operator::OverAggregate { .. } | Operator::EventTimeSort { .. })
+                matches!(
+                    n.operator,
+                    Operator::WindowAggregate { .. }
+                        | Operator::OverAggregate { .. }
+                        | Operator::EventTimeSort { .. }
+                        | Operator::Deduplicate { .. }
+                        | Operator::WindowTopN { .. }
+                )
             })
             .map(|n| (n.id, self.sink_of(n.id).unwrap_or_else(|| n.id.to_string())))
             .collect()
@@ -613,6 +659,69 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let node = plan.push(Operator::Expand { input: pending.node, projections }, schema.clone());
             identity(node, schema)
         }
+        LogicalPlan::Rank { input, partition_by, rank_column, schema, .. } if p.is_first_row_deduplication() => {
+            // The keys, the event time, then the rows; the rank (always 1) after them if kept.
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let time_col = input.time_column().expect("checked by is_first_row_deduplication");
+            let mut exprs = Vec::new();
+            let mut fields = Vec::new();
+            for e in partition_by.iter().map(|e| e.substitute(&pending.exprs)).chain([pending.exprs[time_col].clone()]) {
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let node = plan.push(Operator::Deduplicate { input: pre, key_len: partition_by.len() }, pending.schema.clone());
+            let mut exprs: Vec<ScalarExpr> = pending.schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect();
+            if *rank_column {
+                exprs.push(ScalarExpr::literal(vstream_repr::Datum::Int(1), DataType::BigInt));
+            }
+            Pending { node, predicate: None, exprs, schema: schema.clone() }
+        }
+        LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if p.window_end_key().is_some() => {
+            // Over a window aggregate's rows: ranked per window, emitted when it closes.
+            let end = p.window_end_key().expect("matched on it");
+            let pending = lower_query(input, sources, plan);
+            let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+            let end_expr = pending.exprs[end].clone();
+            let keys: Vec<&ScalarExpr> =
+                partition_by.iter().filter(|e| !matches!(e, ScalarExpr::Column { index, .. } if *index == end)).collect();
+            let mut exprs = vec![end_expr.clone()];
+            let mut fields = vec![Field::new(end_expr.display_with(&input_names).to_string(), DataType::Timestamp)];
+            for e in keys.iter().copied().chain(order_by.iter().map(|(e, _)| e)) {
+                let e = e.substitute(&pending.exprs);
+                fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+                exprs.push(e);
+            }
+            exprs.extend(pending.exprs.iter().cloned());
+            fields.extend(pending.schema.fields.iter().cloned());
+            let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+            let range = limit.unwrap_or(crate::logical::RankRange { lo: 1, hi: 0 });
+            let node = plan.push(
+                Operator::WindowTopN {
+                    input: pre,
+                    assigner: None,
+                    key_len: keys.len(),
+                    order: order_by.iter().map(|(_, o)| *o).collect(),
+                    func: *func,
+                    lo: range.lo,
+                    hi: range.hi,
+                    rank_column: *rank_column,
+                },
+                schema.clone(),
+            );
+            Pending {
+                node,
+                predicate: None,
+                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+                schema: schema.clone(),
+            }
+        }
+        LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if input.window().is_some() => {
+            lower_window_top_n(input, *func, partition_by, order_by, *limit, *rank_column, schema, sources, plan)
+        }
         LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } => {
             // One MapFilterProject in front computes the partition keys and sort keys; the rows
             // follow them as they are.
@@ -828,6 +937,67 @@ fn lower_window_aggregate(
     }
     let exprs = out_cols.iter().map(|c| ScalarExpr::column(*c, out_schema.fields[*c].ty)).collect();
     Pending { node, predicate: None, exprs, schema: schema.clone() }
+}
+
+/// A Rank over a window table function (through filters): one WindowTopN, fed by a
+/// MapFilterProject that computes the event time, the partition keys other than the window's
+/// bounds, the sort keys and the rows' own columns (the window's columns are the operator's).
+#[allow(clippy::too_many_arguments)]
+fn lower_window_top_n(
+    input: &LogicalPlan,
+    func: RankFunc,
+    partition_by: &[ScalarExpr],
+    order_by: &[(ScalarExpr, SortOrder)],
+    limit: Option<crate::logical::RankRange>,
+    rank_column: bool,
+    schema: &Schema,
+    sources: &mut [LoweredSource],
+    plan: &mut DataflowPlan,
+) -> Pending {
+    let pending = lower_query(input, sources, plan);
+    let mut window = input;
+    while let LogicalPlan::Filter { input, .. } = window {
+        window = input;
+    }
+    let LogicalPlan::Window { assigner, time_col, schema: window_schema, .. } = window else {
+        unreachable!("the caller checked that the rank reads a window")
+    };
+    let first_window_col = window_schema.len() - WINDOW_COLUMNS.len();
+    let input_names: Vec<String> = plan.nodes[pending.node].schema.fields.iter().map(|f| f.name.clone()).collect();
+    // The binder checked that the partition has both window bounds and that no other key reads a
+    // window column.
+    let keys: Vec<&ScalarExpr> =
+        partition_by.iter().filter(|e| !matches!(e, ScalarExpr::Column { index, .. } if *index >= first_window_col)).collect();
+    let mut exprs = vec![pending.exprs[*time_col].clone()];
+    let mut fields = vec![window_schema.fields[*time_col].clone()];
+    for e in keys.iter().copied().chain(order_by.iter().map(|(e, _)| e)) {
+        let e = e.substitute(&pending.exprs);
+        fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
+        exprs.push(e);
+    }
+    exprs.extend(pending.exprs[..first_window_col].iter().cloned());
+    fields.extend(pending.schema.fields[..first_window_col].iter().cloned());
+    let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields) });
+    let range = limit.unwrap_or(crate::logical::RankRange { lo: 1, hi: 0 });
+    let node = plan.push(
+        Operator::WindowTopN {
+            input: pre,
+            assigner: Some(*assigner),
+            key_len: keys.len(),
+            order: order_by.iter().map(|(_, o)| *o).collect(),
+            func,
+            lo: range.lo,
+            hi: range.hi,
+            rank_column,
+        },
+        schema.clone(),
+    );
+    Pending {
+        node,
+        predicate: None,
+        exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
+        schema: schema.clone(),
+    }
 }
 
 /// All of `node`'s rows and columns (`schema`), nothing pending.

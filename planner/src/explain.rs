@@ -165,6 +165,7 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     "every row, since a retraction may promote any of them".to_string()
                 } else {
                     match func {
+                        RankFunc::RowNumber if *hi == 1 => "its top row".to_string(),
                         RankFunc::RowNumber => format!("the top {hi} rows"),
                         RankFunc::Rank => format!("the rows of rank up to {hi} (ties included)"),
                         RankFunc::DenseRank => format!("the rows of dense rank up to {hi}"),
@@ -178,6 +179,41 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     sort.join(", "),
                     if *rank_column { ", rank column kept" } else { ", rank column dropped" },
                     if *retractions { "takes retractions; " } else { "" },
+                )
+            }
+            Operator::Deduplicate { input, key_len } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[..*key_len];
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                format!(
+                    "{} Deduplicate <- {input}: first row per key [{}] by {}; {exchange}; state: per key, its earliest row until the watermark passes its time, then that the key is done; emits each key's first row once (insert-only), drops and counts rows behind the watermark",
+                    n.id,
+                    keys.join(", "),
+                    input_names[*key_len],
+                )
+            }
+            Operator::WindowTopN { input, assigner, key_len, order, func, lo, hi, rank_column } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let keys = &input_names[1..=*key_len];
+                let sort: Vec<String> = order.iter().zip(&input_names[1 + *key_len..]).map(|(o, n)| format!("{n} {o}")).collect();
+                let exchange = if keys.is_empty() { "exchange: all rows to one worker (no key)".to_string() } else { format!("exchange: by hash({})", keys.join(", ")) };
+                let ranks = if lo == hi { format!("rank {hi}") } else if *lo == 1 { format!("top {hi}") } else { format!("ranks {lo}..={hi}") };
+                let mut partition = match assigner {
+                    Some(_) => vec!["window_start".to_string(), "window_end".to_string()],
+                    None => vec![input_names[0].clone()],
+                };
+                partition.extend(keys.iter().cloned());
+                let windows = match assigner {
+                    Some(a) => format!("{a} on {}", input_names[0]),
+                    None => format!("the window aggregate's windows, ending at {}", input_names[0]),
+                };
+                format!(
+                    "{} WindowTopN <- {input}: {windows}; {}() partition [{}] order [{}]; {ranks}{}; {exchange}; state: per open window and partition, the rows that can still rank up to {hi}; emits a window's top rows once, when the watermark passes its end, and drops it",
+                    n.id,
+                    func.name(),
+                    partition.join(", "),
+                    sort.join(", "),
+                    if *rank_column { ", rank column kept" } else { ", rank column dropped" },
                 )
             }
             Operator::OverAggregate { input, key_len, payload_len, frame, aggregates } => {

@@ -369,8 +369,11 @@ impl LogicalPlan {
             LogicalPlan::Window { .. } => false,
             // One row out per row in, each once its time has passed.
             LogicalPlan::OverAggregate { .. } => false,
-            // A row enters the top and may later be pushed out of it.
-            LogicalPlan::Rank { .. } => true,
+            // A row enters the top and may later be pushed out of it; a window's top is
+            // emitted once, when the window closes.
+            LogicalPlan::Rank { input, .. } => {
+                input.window().is_none() && !self.is_first_row_deduplication() && self.window_end_key().is_none()
+            }
             // A row the left input added may go when the right input gets it (EXCEPT), or when
             // a changelog input takes it back.
             LogicalPlan::SetOperation { .. } => true,
@@ -473,6 +476,54 @@ impl LogicalPlan {
                 let window_time = schema.len() - 1;
                 group_by.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == window_time)).map(|c| (c, 0))
             }
+        }
+    }
+
+    /// The output column that is a time attribute (see [`LogicalPlan::time_attribute`]).
+    pub fn time_column(&self) -> Option<usize> {
+        self.time_attribute().map(|(column, _)| column)
+    }
+
+    /// Whether this is a deduplication that keeps each key's first row by event time: ROW_NUMBER
+    /// ordered by its insert-only input's time attribute ascending, filtered to rank 1. (Ordered
+    /// descending, it keeps the last row: a Top-N of 1, a changelog.)
+    pub fn is_first_row_deduplication(&self) -> bool {
+        let LogicalPlan::Rank { input, func: RankFunc::RowNumber, order_by, limit: Some(RankRange { lo: 1, hi: 1 }), .. } = self else {
+            return false;
+        };
+        let [(ScalarExpr::Column { index, .. }, order)] = order_by.as_slice() else { return false };
+        !order.descending && input.time_column() == Some(*index) && !input.is_changelog()
+    }
+
+    /// For a Rank over a window aggregate's insert-only rows partitioned by its `window_end`
+    /// (Flink's window Top-N after a window aggregation): that column of its input, so each
+    /// window is ranked once, when it closes.
+    pub fn window_end_key(&self) -> Option<usize> {
+        let LogicalPlan::Rank { input, partition_by, .. } = self else { return None };
+        let end = input.window_end_column()?;
+        let keyed = partition_by.iter().any(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == end));
+        (keyed && !input.is_changelog()).then_some(end)
+    }
+
+    /// The output column that is the `window_end` of the window aggregate this plan ends in
+    /// (through filters and projections that keep it as it is).
+    fn window_end_column(&self) -> Option<usize> {
+        match self {
+            LogicalPlan::Aggregate { input, group_by, .. } => {
+                input.window()?;
+                let mut window = input.as_ref();
+                while let LogicalPlan::Filter { input, .. } = window {
+                    window = input;
+                }
+                let end = window.schema().len() - WINDOW_COLUMNS.len() + 1;
+                group_by.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == end))
+            }
+            LogicalPlan::Filter { input, .. } => input.window_end_column(),
+            LogicalPlan::Project { input, exprs, .. } => {
+                let end = input.window_end_column()?;
+                exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == end))
+            }
+            _ => None,
         }
     }
 

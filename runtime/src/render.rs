@@ -5,6 +5,7 @@ use crate::context::SourceShare;
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use crate::operators::deduplicate::deduplicate;
 use crate::operators::event_time_sort::event_time_sort;
 use crate::operators::expand::expand;
 use crate::operators::kafka_sink::kafka_sink;
@@ -19,7 +20,7 @@ use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::set_operation::set_operation;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
-use crate::operators::top_n::{TopNSpec, top_n};
+use crate::operators::top_n::{TopNSpec, WindowTopNSpec, top_n, window_top_n};
 use crate::operators::window_aggregate::{LateReport, WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::operators::Concatenate;
@@ -182,6 +183,28 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 Some(top_n(input, &name, spec, node.schema.clone(), key_groups))
             }
+            Operator::Deduplicate { input: from, key_len } => {
+                let input = single_input(inputs, &name)?;
+                // It emits the input's columns after the keys and the event time.
+                let schema = vstream_repr::Schema::new(plan.nodes[*from].schema.fields[*key_len + 1..].to_vec());
+                let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
+                Some(deduplicate(input, &name, *key_len, schema, key_groups, late))
+            }
+            Operator::WindowTopN { assigner, key_len, order, func, lo, hi, rank_column, .. } => {
+                let input = single_input(inputs, &name)?;
+                let rank = TopNSpec {
+                    key_len: *key_len,
+                    order: order.clone(),
+                    func: *func,
+                    lo: *lo,
+                    hi: *hi,
+                    rank_column: *rank_column,
+                    retractions: false,
+                };
+                let spec = WindowTopNSpec { rank, assigner: *assigner };
+                let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
+                Some(window_top_n(input, &name, spec, node.schema.clone(), key_groups, late))
+            }
             Operator::OverAggregate { input: from, key_len, payload_len, frame, aggregates } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
@@ -279,6 +302,8 @@ fn operator_name(op: &Operator) -> String {
         Operator::KeyedAggregate { .. } => "KeyedAggregate".to_string(),
         Operator::WindowAggregate { .. } => "WindowAggregate".to_string(),
         Operator::TopN { .. } => "TopN".to_string(),
+        Operator::WindowTopN { .. } => "WindowTopN".to_string(),
+        Operator::Deduplicate { .. } => "Deduplicate".to_string(),
         Operator::OverAggregate { .. } => "OverAggregate".to_string(),
         Operator::LateRows { .. } => "LateRows".to_string(),
         Operator::Source { table, .. } => format!("Source({table})"),

@@ -440,7 +440,9 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::OverAggregate { .. }
             | Operator::SetOperation { .. }
             | Operator::Limit { .. }
-            | Operator::EventTimeSort { .. } => None,
+            | Operator::EventTimeSort { .. }
+            | Operator::WindowTopN { .. }
+            | Operator::Deduplicate { .. } => None,
         })
         .collect();
     let ctx = WorkerContext {

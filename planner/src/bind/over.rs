@@ -4,7 +4,7 @@
 //! Top-N pattern); and `ORDER BY ... LIMIT n` at a query's top as a Top-N of one partition.
 
 use super::expr::{bind_expr, interval_millis};
-use super::query::{AGGREGATES, bind_aggregate, output_name, projection};
+use super::query::{AGGREGATES, bind_aggregate, children, output_name, projection};
 use super::scope::Scope;
 use super::{Binder, Result, object_name};
 use crate::error::PlanError;
@@ -77,6 +77,39 @@ fn sort_keys(order_by: &[ast::OrderByExpr], scope: &Scope) -> Result<Vec<(Scalar
 }
 
 impl Binder<'_> {
+    /// A SELECT whose item `i` is the ranking function `call`: the Rank over `plan` (its FROM
+    /// and WHERE), and the select list with the rank at item `i`.
+    pub(super) fn select_rank(
+        &self,
+        plan: LogicalPlan,
+        scope: Scope,
+        select: &ast::Select,
+        i: usize,
+        call: (&ast::Function, RankFunc),
+        first_window_col: Option<usize>,
+    ) -> Result<LogicalPlan> {
+        if let Some(d) = &select.distinct {
+            return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
+        }
+        let item = &select.projection[i];
+        let name = match item {
+            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            _ => output_name(&Expr::Function(call.0.clone())),
+        };
+        let rank_col = scope.schema.len();
+        let plan = self.rank(plan, &scope, call, name.clone(), select)?;
+        if let Some(first) = first_window_col {
+            check_window_rank(&plan, first, call.0)?;
+        }
+        let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
+        exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
+        fields.push(Field::new(name, DataType::BigInt));
+        let (after, after_fields) = projection(&select.projection[i + 1..], &scope)?;
+        exprs.extend(after);
+        fields.extend(after_fields);
+        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
+    }
+
     /// `func() OVER (...)` over `plan`'s rows (named in `scope`), as a Rank without a limit yet;
     /// its rank column is named `name`.
     pub(super) fn rank(
@@ -294,24 +327,76 @@ fn over_aggregate_call(e: &Expr) -> Option<&ast::Function> {
     AGGREGATES.contains(&object_name(&f.name).to_ascii_uppercase().as_str()).then_some(f)
 }
 
-/// Whether a select item is an OVER aggregate call (possibly aliased).
-pub(super) fn has_over_aggregate(items: &[SelectItem]) -> bool {
-    items.iter().any(
-        |item| matches!(item, SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } if over_aggregate_call(e).is_some()),
-    )
+/// The expression of a select item, if it has one.
+fn item_expr(item: &SelectItem) -> Option<&Expr> {
+    match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    }
 }
 
-/// The output column of `plan` that is its table's event time (a time attribute), through
-/// filters and projections that keep it as it is.
-fn event_time_column(plan: &LogicalPlan) -> Option<usize> {
-    match plan {
-        LogicalPlan::Scan { projection, event_time: Some(et), late: false, .. } => projection.iter().position(|c| *c == et.column),
-        LogicalPlan::Filter { input, .. } => event_time_column(input),
-        LogicalPlan::Project { input, exprs, .. } => {
-            let t = event_time_column(input)?;
-            exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t))
+/// Every OVER aggregate call in `e`, not looking inside one.
+fn collect_over_calls<'a>(e: &'a Expr, out: &mut Vec<&'a ast::Function>) {
+    if let Some(f) = over_aggregate_call(e) {
+        out.push(f);
+        return;
+    }
+    for c in children(e) {
+        collect_over_calls(c, out);
+    }
+}
+
+/// Whether a select item calls an OVER aggregate (`SUM(x) OVER w`, also inside an expression).
+pub(super) fn has_over_aggregate(items: &[SelectItem]) -> bool {
+    items.iter().filter_map(item_expr).any(|e| {
+        let mut calls = Vec::new();
+        collect_over_calls(e, &mut calls);
+        !calls.is_empty()
+    })
+}
+
+/// Replaces in `e` each OVER aggregate call whose text is in `names` by an identifier of its
+/// column's name there, so the expression binds over the OverAggregate's output.
+fn replace_over_calls(e: &mut Expr, names: &[(String, String)]) {
+    if over_aggregate_call(e).is_some() {
+        let text = e.to_string();
+        if let Some((_, name)) = names.iter().find(|(t, _)| *t == text) {
+            *e = Expr::Identifier(ast::Ident::new(name.clone()));
         }
-        _ => None,
+        return;
+    }
+    let each = |x: &mut Expr| replace_over_calls(x, names);
+    match e {
+        Expr::BinaryOp { left, right, .. } => {
+            each(left);
+            each(right);
+        }
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) | Expr::IsNull(expr) | Expr::IsNotNull(expr) | Expr::Cast { expr, .. } => {
+            each(expr)
+        }
+        Expr::Between { expr, low, high, .. } => {
+            each(expr);
+            each(low);
+            each(high);
+        }
+        Expr::Case { operand, conditions, else_result, .. } => {
+            operand.iter_mut().for_each(|x| each(x));
+            for w in conditions {
+                each(&mut w.condition);
+                each(&mut w.result);
+            }
+            else_result.iter_mut().for_each(|x| each(x));
+        }
+        Expr::Function(f) => {
+            if let FunctionArguments::List(list) = &mut f.args {
+                for a in &mut list.args {
+                    if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) = a {
+                        each(x);
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -373,30 +458,34 @@ impl Binder<'_> {
         let mut window: Option<&ast::WindowSpec> = None;
         let mut aggregates = Vec::new();
         let mut agg_fields = Vec::new();
-        for item in &select.projection {
-            let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = item else { continue };
-            let Some(f) = over_aggregate_call(e) else {
-                if let Some((f, _)) = rank_call(e) {
-                    return Err(PlanError::not_supported("a ranking function beside OVER aggregates", f.name.span()));
-                }
-                continue;
-            };
-            let spec = window_spec(f, select)?;
-            if window.is_some_and(|w| w != spec) {
-                return Err(PlanError::not_supported("OVER aggregates over different windows in one SELECT", f.span()).with_hint(
-                    "Flink computes one window per SELECT: give every OVER aggregate the same window (WINDOW w AS (...), OVER w)",
-                ));
+        // Per distinct call (by its text): the name its column has in the select list's scope.
+        let mut names: Vec<(String, String)> = Vec::new();
+        for e in select.projection.iter().filter_map(item_expr) {
+            if let Some((f, _)) = rank_call(e) {
+                return Err(PlanError::not_supported("a ranking function beside OVER aggregates", f.name.span()));
             }
-            window = Some(spec);
-            let mut plain = f.clone();
-            plain.over = None;
-            let call = bind_aggregate(&plain, &scope)?;
-            let name = match item {
-                SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
-                _ => output_name(e),
-            };
-            agg_fields.push(Field::new(name, call.ty));
-            aggregates.push(call);
+            let mut calls = Vec::new();
+            collect_over_calls(e, &mut calls);
+            for f in calls {
+                let text = Expr::Function(f.clone()).to_string();
+                if names.iter().any(|(t, _)| *t == text) {
+                    continue;
+                }
+                let spec = window_spec(f, select)?;
+                if window.is_some_and(|w| w != spec) {
+                    return Err(PlanError::not_supported("OVER aggregates over different windows in one SELECT", f.span()).with_hint(
+                        "Flink computes one window per SELECT: give every OVER aggregate the same window (WINDOW w AS (...), OVER w)",
+                    ));
+                }
+                window = Some(spec);
+                let mut plain = f.clone();
+                plain.over = None;
+                let call = bind_aggregate(&plain, &scope)?;
+                // A name no column of the input can have.
+                names.push((text.clone(), format!("$over{}", names.len())));
+                agg_fields.push(Field::new(text, call.ty));
+                aggregates.push(call);
+            }
         }
         let Some(spec) = window else { return Err(PlanError::internal("no OVER aggregate in the SELECT", select.span())) };
         if plan.is_changelog() {
@@ -404,13 +493,13 @@ impl Binder<'_> {
                 .with_hint("Flink runs OVER aggregates over insert-only rows with a time attribute"));
         }
         let span = spec.order_by.first().map_or(select.span(), |o| o.span());
-        let time_hint = || match event_time_column(&plan) {
+        let time_hint = || match plan.time_column() {
             Some(t) => format!("order by the event time `{}` ascending", plan.schema().fields[t].name),
             None => "order by the event time of a table with a WATERMARK, ascending".to_string(),
         };
         let time_col = match spec.order_by.as_slice() {
             [o] if !matches!(o.options.sort, Some(ast::OrderBySort::Desc)) => match bind_expr(&o.expr, &scope)? {
-                ScalarExpr::Column { index, .. } if event_time_column(&plan) == Some(index) => index,
+                ScalarExpr::Column { index, .. } if plan.time_column() == Some(index) => index,
                 _ => {
                     return Err(PlanError::invalid("OVER windows' ordering in stream mode must be defined on a time attribute", span)
                         .with_hint(time_hint()));
@@ -429,29 +518,74 @@ impl Binder<'_> {
         };
         let frame = over_frame(spec.window_frame.as_ref(), span)?;
         let partition_by = spec.partition_by.iter().map(|e| bind_expr(e, &scope)).collect::<Result<Vec<_>>>()?;
-        let input_len = plan.schema().len();
         let mut fields = plan.schema().fields.clone();
         fields.extend(agg_fields.iter().cloned());
         let over =
             LogicalPlan::OverAggregate { input: Box::new(plan), partition_by, time_col, frame, aggregates, schema: Schema::new(fields) };
-        // The select list: OVER calls read the aggregates' columns, the rest binds over the input.
+        // The select list: OVER calls read the aggregates' columns (named in `names`), the rest
+        // binds over the input.
+        let over_scope = scope.extended(names.iter().zip(&agg_fields).map(|((_, n), f)| Field::new(n.clone(), f.ty)).collect());
         let mut exprs = Vec::new();
         let mut out_fields = Vec::new();
-        let mut next_agg = 0;
         for item in &select.projection {
-            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
-                && over_aggregate_call(e).is_some()
-            {
-                let f = &agg_fields[next_agg];
-                exprs.push(ScalarExpr::column(input_len + next_agg, f.ty));
-                out_fields.push(f.clone());
-                next_agg += 1;
+            let Some(e) = item_expr(item).filter(|e| {
+                let mut calls = Vec::new();
+                collect_over_calls(e, &mut calls);
+                !calls.is_empty()
+            }) else {
+                // `*` over the OverAggregate's output lists the input's columns only.
+                let (e, f) = projection(std::slice::from_ref(item), &over_scope)?;
+                for (e, f) in e.into_iter().zip(f) {
+                    if !names.iter().any(|(_, n)| *n == f.name) {
+                        exprs.push(e);
+                        out_fields.push(f);
+                    }
+                }
                 continue;
-            }
-            let (e, f) = projection(std::slice::from_ref(item), &scope)?;
-            exprs.extend(e);
-            out_fields.extend(f);
+            };
+            let mut rewritten = e.clone();
+            replace_over_calls(&mut rewritten, &names);
+            let bound = bind_expr(&rewritten, &over_scope)?;
+            let name = match item {
+                SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+                _ => output_name(e),
+            };
+            out_fields.push(Field::new(name, bound.ty()));
+            exprs.push(bound);
         }
         Ok(LogicalPlan::Project { input: Box::new(over), exprs, schema: Schema::new(out_fields) })
     }
+}
+
+/// A ranking function over a window table function's rows (window Top-N): its partition holds
+/// both window bounds (each window is ranked on its own), no other key or sort key reads a
+/// window column, and the window is a TUMBLE or HOP (whose rows close together).
+pub(super) fn check_window_rank(rank: &LogicalPlan, first_window_col: usize, f: &ast::Function) -> Result<()> {
+    let LogicalPlan::Rank { input, partition_by, order_by, .. } = rank else { return Ok(()) };
+    let span = f.name.span();
+    if matches!(input.window(), Some((vstream_repr::WindowAssigner::Session { .. }, _))) {
+        return Err(PlanError::not_supported("ranking the rows of SESSION windows", span));
+    }
+    let is_col = |e: &ScalarExpr, c: usize| matches!(e, ScalarExpr::Column { index, .. } if *index == c);
+    if !(partition_by.iter().any(|e| is_col(e, first_window_col)) && partition_by.iter().any(|e| is_col(e, first_window_col + 1))) {
+        return Err(PlanError::invalid(
+            format!("{}() over a window table function must PARTITION BY window_start, window_end", object_name(&f.name)),
+            span,
+        )
+        .with_hint("rank each window's rows: PARTITION BY window_start, window_end, ..."));
+    }
+    let reads_window = |e: &ScalarExpr| {
+        let mut reads = false;
+        e.visit_columns(&mut |c| reads |= c >= first_window_col);
+        reads
+    };
+    let bound = |e: &ScalarExpr| is_col(e, first_window_col) || is_col(e, first_window_col + 1);
+    let other_keys = partition_by.iter().filter(|e| !bound(e));
+    if other_keys.chain(order_by.iter().map(|(e, _)| e)).any(reads_window) {
+        return Err(PlanError::not_supported(
+            "a window column in a window Top-N's keys other than PARTITION BY window_start, window_end",
+            span,
+        ));
+    }
+    Ok(())
 }

@@ -78,12 +78,12 @@ impl Binder<'_> {
             collect_aggregates(h, &mut calls);
         }
         let (plan, scope) = if group_exprs.is_empty() && calls.is_empty() && select.having.is_none() {
+            if let Some((i, f, func)) = over::rank_item(&select.projection)? {
+                return self.select_rank(plan, scope, select, i, (f, func), first_window_col);
+            }
             if first_window_col.is_some() {
                 return Err(PlanError::not_supported("reading a window table function without GROUP BY", select.span())
-                    .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..."));
-            }
-            if let Some((i, f, func)) = over::rank_item(&select.projection)? {
-                return self.select_rank(plan, scope, select, i, (f, func));
+                    .with_hint("aggregate its rows: GROUP BY window_start, window_end, ..., or rank them (window Top-N)"));
             }
             (plan, scope)
         } else {
@@ -97,35 +97,6 @@ impl Binder<'_> {
             Some(ast::Distinct::Distinct) => Ok(distinct(project)),
             Some(other) => Err(PlanError::not_supported(format!("SELECT {other}"), select.span())),
         }
-    }
-
-    /// A SELECT whose item `i` is the ranking function `call`: the Rank over `plan` (its FROM
-    /// and WHERE), and the select list with the rank at item `i`.
-    fn select_rank(
-        &self,
-        plan: LogicalPlan,
-        scope: Scope,
-        select: &ast::Select,
-        i: usize,
-        call: (&ast::Function, vstream_repr::rank::RankFunc),
-    ) -> Result<LogicalPlan> {
-        if let Some(d) = &select.distinct {
-            return Err(PlanError::not_supported(format!("SELECT {d} with a ranking function"), select.span()));
-        }
-        let item = &select.projection[i];
-        let name = match item {
-            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
-            _ => output_name(&Expr::Function(call.0.clone())),
-        };
-        let rank_col = scope.schema.len();
-        let plan = self.rank(plan, &scope, call, name.clone(), select)?;
-        let (mut exprs, mut fields) = projection(&select.projection[..i], &scope)?;
-        exprs.push(ScalarExpr::column(rank_col, DataType::BigInt));
-        fields.push(Field::new(name, DataType::BigInt));
-        let (after, after_fields) = projection(&select.projection[i + 1..], &scope)?;
-        exprs.extend(after);
-        fields.extend(after_fields);
-        Ok(LogicalPlan::Project { input: Box::new(plan), exprs, schema: Schema::new(fields) })
     }
 
     /// The one FROM item a query reads (no joins yet), and the scope of its columns.

@@ -1,5 +1,6 @@
 //! The timely operators vstream renders plans into, one per file.
 
+pub mod deduplicate;
 pub mod epochs;
 pub mod event_time_sort;
 pub mod expand;

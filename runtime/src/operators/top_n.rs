@@ -3,23 +3,29 @@
 //! which keeps the partition's rows in sort order and emits, per epoch, the change of the rows
 //! whose rank is in range.
 //!
+//! Window Top-N ranks the rows of each window the same way and emits its top rows once, when
+//! the window closes.
+//!
 //! Ties are broken by the whole row, so which of two rows with equal sort keys gets the smaller
 //! ROW_NUMBER is the same on every worker count and in every run (Flink keeps arrival order,
 //! which depends on how rows interleave).
 
-use crate::operators::epochs::EpochStash;
+use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{KeyRouter, encode_key};
 use crate::operators::keyed::state::{hasher, keyed_map};
+use crate::operators::window_aggregate::LateReport;
+use crate::operators::window_aggregate::{event_time, frontier_event_time};
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::rank::{RankFunc, SortOrder, compare_keys, compare_rows};
-use vstream_repr::{Batch, Datum, RowKind, Schema};
+use vstream_repr::{Batch, Datum, RowKind, Schema, WindowAssigner};
 
 /// What the operator ranks: input columns `0..key_len` are the partition key, the next
 /// `order.len()` the sort keys, the rest the rows it emits.
@@ -137,11 +143,12 @@ impl Partition {
     }
 
     /// The change from the rows last emitted to the top now: `-D` for each row that left it,
-    /// `+I` for each that entered (a row that only moved within the range is no change unless
-    /// its rank is emitted).
+    /// then `+I` for each that entered (a row that only moved within the range is no change
+    /// unless its rank is emitted).
     fn emit(&mut self, spec: &TopNSpec, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
         let new = self.top(spec);
         let old = std::mem::take(&mut self.emitted);
+        let mut inserted = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < old.len() || j < new.len() {
             let ord = match (old.get(i), new.get(j)) {
@@ -160,12 +167,13 @@ impl Partition {
                     i += 1;
                 }
                 Ordering::Greater => {
-                    rows.push(new[j].clone());
-                    kinds.push(RowKind::Insert);
+                    inserted.push(new[j].clone());
                     j += 1;
                 }
             }
         }
+        kinds.extend(inserted.iter().map(|_| RowKind::Insert));
+        rows.extend(inserted);
         self.emitted = new;
     }
 }
@@ -257,4 +265,196 @@ pub fn top_n<'scope>(
             }
         }
     })
+}
+
+/// Window Top-N: `ROW_NUMBER()`/`RANK()`/`DENSE_RANK() OVER (PARTITION BY window_start,
+/// window_end, ...)` over a window table function's rows, filtered by its rank. Input column 0
+/// is the event time, then `spec.key_len` partition keys (besides the window), the sort keys and
+/// the rows; output is the rows, `window_start, window_end, window_time`, and the rank if kept.
+#[derive(Clone, Debug)]
+pub struct WindowTopNSpec {
+    /// The ranking, over the columns after the event time.
+    pub rank: TopNSpec,
+    /// TUMBLE or HOP, with its sizes; `None`: the rows are a window aggregate's, and column 0
+    /// is their `window_end` (no window columns are added to the output).
+    pub assigner: Option<WindowAssigner>,
+}
+
+/// The state of a window Top-N on one worker: per open window (by its end), its start and its
+/// partitions, each bounded by N (the input is insert-only); and the time windows have fired to.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WindowTopNState {
+    windows: BTreeMap<i64, WindowPartitions>,
+    fired_until: i64,
+}
+
+/// One open window: its start and its partitions by key encoding.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct WindowPartitions {
+    start: i64,
+    #[serde(with = "keyed_map")]
+    partitions: HashMap<Vec<u8>, Partition, RandomState>,
+}
+
+impl Default for WindowTopNState {
+    fn default() -> Self {
+        WindowTopNState { windows: BTreeMap::new(), fired_until: i64::MIN }
+    }
+}
+
+impl WindowTopNState {
+    /// Adds the rows of `batch` to the windows they fall in; returns how many rows came for
+    /// windows that have already fired (late: dropped).
+    fn apply(&mut self, batch: &Batch, spec: &WindowTopNSpec, buf: &mut Vec<u8>) -> u64 {
+        let rank = &spec.rank;
+        let sort = 1 + rank.key_len..1 + rank.key_len + rank.order.len();
+        let mut late = 0;
+        for i in 0..batch.len {
+            let Some(ts) = event_time(batch, i) else { continue };
+            encode_key(batch, 1..1 + rank.key_len, i, buf);
+            let mut row: Option<(Vec<Datum>, Vec<Datum>)> = None;
+            let mut dropped = false;
+            let mut add = |start: i64, end: i64| {
+                if end <= self.fired_until {
+                    dropped = true;
+                    return;
+                }
+                let (sort_key, values) = row.get_or_insert_with(|| {
+                    (
+                        batch.columns[sort.clone()].iter().map(|c| c.datum(i)).collect(),
+                        batch.columns[sort.end..].iter().map(|c| c.datum(i)).collect(),
+                    )
+                });
+                let window =
+                    self.windows.entry(end).or_insert_with(|| WindowPartitions { start, partitions: HashMap::with_hasher(hasher()) });
+                window.partitions.entry_ref(&buf[..]).or_default().apply(rank, sort_key.clone(), values.clone(), 1);
+            };
+            match &spec.assigner {
+                Some(assigner) => assigner.for_each_window(ts, add),
+                None => add(ts, ts),
+            }
+            late += u64::from(dropped);
+        }
+        late
+    }
+
+    /// The top rows of every window that ends at or before `watermark`, whose state is freed.
+    fn fire(&mut self, watermark: i64, spec: &WindowTopNSpec) -> Vec<Vec<Datum>> {
+        let later = self.windows.split_off(&watermark.saturating_add(1));
+        let fired = std::mem::replace(&mut self.windows, later);
+        self.fired_until = self.fired_until.max(watermark);
+        let mut out = Vec::new();
+        for (end, window) in fired {
+            let bounds = [Datum::Timestamp(window.start), Datum::Timestamp(end), Datum::Timestamp(end - 1)];
+            for partition in window.partitions.values() {
+                for mut row in partition.top(&spec.rank) {
+                    if spec.assigner.is_some() {
+                        let rank = if spec.rank.rank_column { row.pop() } else { None };
+                        row.extend(bounds.iter().cloned());
+                        row.extend(rank);
+                    }
+                    out.push(row);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Ranks the rows of each window (TUMBLE or HOP) per partition and emits each window's top rows
+/// once, insert-only, when the frontier passes the window's end.
+pub fn window_top_n<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    spec: WindowTopNSpec,
+    schema: Schema,
+    key_groups: KeyGroups,
+    late: LateReport,
+) -> Stream<'scope, u64, Vec<Batch>> {
+    let key_len = spec.rank.key_len;
+    let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
+        let mut router = KeyRouter::new(key_groups, 1..1 + key_len, false);
+        move |input, output| {
+            input.for_each(|time, data| {
+                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
+                if !out.is_empty() {
+                    output.session(&time).give_container(&mut out);
+                }
+            });
+        }
+    });
+    routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
+        let mut state = WindowTopNState::default();
+        // Held while windows are open, at most the frontier: the time fired rows are emitted at.
+        let mut cap = HeldCapability::default();
+        let mut buf = Vec::new();
+        move |(input, frontier), output| {
+            input.for_each(|time, data| {
+                let Some(c) = time.retain_least(0) else { return };
+                cap.hold(&c);
+                for (_, batch) in data.drain(..) {
+                    late.count(state.apply(&batch, &spec, &mut buf));
+                }
+            });
+            let watermark = frontier_event_time(frontier.frontier());
+            if let Some(c) = cap.get()
+                && state.windows.first_key_value().is_some_and(|(end, _)| *end <= watermark)
+            {
+                let rows = state.fire(watermark, &spec);
+                if !rows.is_empty() {
+                    output.session(c).give_container(&mut vec![Batch::from_rows(&schema, &rows)]);
+                }
+            }
+            cap.settle(!state.windows.is_empty(), frontier.frontier());
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(func: RankFunc, hi: u64, retractions: bool) -> TopNSpec {
+        TopNSpec { key_len: 0, order: vec![SortOrder::new(true, None)], func, lo: 1, hi, rank_column: true, retractions }
+    }
+
+    fn add(p: &mut Partition, spec: &TopNSpec, v: i64, diff: i64) {
+        p.apply(spec, vec![Datum::Int(v)], vec![Datum::Int(v)], diff);
+    }
+
+    #[test]
+    fn insert_only_state_keeps_only_rows_that_can_rank() {
+        let s = spec(RankFunc::RowNumber, 2, false);
+        let mut p = Partition::default();
+        for v in [5, 9, 1, 7, 9] {
+            add(&mut p, &s, v, 1);
+        }
+        // Two 9s fill the top 2; nothing else can enter again.
+        assert_eq!(p.rows.iter().map(|e| e.count).sum::<u64>(), 2);
+        assert_eq!(p.top(&s), vec![vec![Datum::Int(9), Datum::Int(1)], vec![Datum::Int(9), Datum::Int(2)]]);
+        // RANK keeps every row tied at a kept rank.
+        let r = spec(RankFunc::Rank, 2, false);
+        let mut p = Partition::default();
+        for v in [5, 9, 9, 9, 1] {
+            add(&mut p, &r, v, 1);
+        }
+        assert_eq!(p.top(&r).len(), 3);
+    }
+
+    #[test]
+    fn a_retraction_promotes_the_next_row_and_emits_the_change() {
+        let s = spec(RankFunc::DenseRank, 1, true);
+        let mut p = Partition::default();
+        let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+        for v in [3, 8, 5] {
+            add(&mut p, &s, v, 1);
+        }
+        p.emit(&s, &mut rows, &mut kinds);
+        assert_eq!((rows.clone(), kinds.clone()), (vec![vec![Datum::Int(8), Datum::Int(1)]], vec![RowKind::Insert]));
+        add(&mut p, &s, 8, -1);
+        let (mut rows, mut kinds) = (Vec::new(), Vec::new());
+        p.emit(&s, &mut rows, &mut kinds);
+        assert_eq!(rows, vec![vec![Datum::Int(8), Datum::Int(1)], vec![Datum::Int(5), Datum::Int(1)]]);
+        assert_eq!(kinds, vec![RowKind::Delete, RowKind::Insert]);
+    }
 }
