@@ -11,6 +11,7 @@ use crate::operators::window_aggregate::LateReport;
 use crate::operators::window_aggregate::frontier_event_time;
 use ahash::RandomState;
 use hashbrown::HashMap;
+use hashbrown::hash_map::EntryRef;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -20,36 +21,35 @@ use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::rank::compare_rows;
 use vstream_repr::{Batch, ColumnData, Datum, Schema};
 
-/// Where a key stands.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-enum KeyFirst {
-    /// Its earliest row so far (the least by value among rows of the least time), not emitted
-    /// yet: the watermark has not passed its time.
-    Waiting {
-        /// The row's event time.
-        time: i64,
-        /// The row's emitted columns.
-        row: Vec<Datum>,
-    },
-    /// Its first row was emitted; later rows are dropped.
-    Emitted,
-}
-
-/// The state of a first-row deduplication on one worker: per key encoding, where it stands;
-/// the keys waiting, by the time of their row; and the time rows have been emitted up to.
+/// The state of a first-row deduplication on one worker. A key is in one of two places: its
+/// earliest row so far waits in `waiting_rows` until the watermark passes its time, and once
+/// that row is emitted the key moves to `done`, which holds nothing but key encodings (the one
+/// part that grows with the number of keys, so it is kept small; the waiting rows are only
+/// those of the watermark's delay).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeduplicateState {
+    /// Keys whose first row was emitted: their later rows are dropped.
     #[serde(with = "keyed_map")]
-    keys: HashMap<Vec<u8>, KeyFirst, RandomState>,
+    done: HashMap<Vec<u8>, (), RandomState>,
+    /// Per waiting key: the time and emitted columns of its earliest row so far (the least by
+    /// value among rows of the least time).
+    #[serde(with = "keyed_map")]
+    waiting_rows: HashMap<Vec<u8>, (i64, Vec<Datum>), RandomState>,
     /// Keys by the time of their waiting row; an entry whose key has since found an earlier row
     /// is skipped when it fires.
     waiting: BTreeMap<i64, Vec<Vec<u8>>>,
+    /// Rows before this time have been emitted.
     emitted_until: i64,
 }
 
 impl Default for DeduplicateState {
     fn default() -> Self {
-        DeduplicateState { keys: HashMap::with_hasher(hasher()), waiting: BTreeMap::new(), emitted_until: i64::MIN }
+        DeduplicateState {
+            done: HashMap::with_hasher(hasher()),
+            waiting_rows: HashMap::with_hasher(hasher()),
+            waiting: BTreeMap::new(),
+            emitted_until: i64::MIN,
+        }
     }
 }
 
@@ -70,20 +70,28 @@ impl DeduplicateState {
                 continue;
             }
             encode_key(batch, 0..key_len, i, buf);
-            let row = || batch.columns[key_len + 1..].iter().map(|c| c.datum(i)).collect::<Vec<Datum>>();
-            let earlier = match self.keys.get(&buf[..]) {
-                None => true,
-                Some(KeyFirst::Emitted) => false,
-                Some(KeyFirst::Waiting { time: t, row: r }) => match time.cmp(t) {
-                    Ordering::Less => true,
-                    Ordering::Equal => compare_rows(&row(), r).is_lt(),
-                    Ordering::Greater => false,
-                },
-            };
-            if earlier {
-                self.keys.insert(buf.clone(), KeyFirst::Waiting { time, row: row() });
-                self.waiting.entry(time).or_default().push(buf.clone());
+            if self.done.contains_key(&buf[..]) {
+                continue;
             }
+            let row = || batch.columns[key_len + 1..].iter().map(|c| c.datum(i)).collect::<Vec<Datum>>();
+            match self.waiting_rows.entry_ref(&buf[..]) {
+                EntryRef::Vacant(v) => {
+                    v.insert((time, row()));
+                }
+                EntryRef::Occupied(mut o) => {
+                    let (t, r) = o.get_mut();
+                    let earlier = match time.cmp(t) {
+                        Ordering::Less => true,
+                        Ordering::Equal => compare_rows(&row(), r).is_lt(),
+                        Ordering::Greater => false,
+                    };
+                    if !earlier {
+                        continue;
+                    }
+                    (*t, *r) = (time, row());
+                }
+            }
+            self.waiting.entry(time).or_default().push(buf.clone());
         }
         late
     }
@@ -96,11 +104,11 @@ impl DeduplicateState {
         let mut out = Vec::new();
         for (time, keys) in ready {
             for key in keys {
-                let Some(state) = self.keys.get_mut(&key) else { continue };
-                if matches!(state, KeyFirst::Waiting { time: t, .. } if *t == time)
-                    && let KeyFirst::Waiting { row, .. } = std::mem::replace(state, KeyFirst::Emitted)
+                if self.waiting_rows.get(&key).is_some_and(|(t, _)| *t == time)
+                    && let Some((_, row)) = self.waiting_rows.remove(&key)
                 {
                     out.push(row);
+                    self.done.insert(key, ());
                 }
             }
         }
