@@ -21,7 +21,7 @@ use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::rank::{OverFrame, compare_rows};
-use vstream_repr::{Batch, ColumnData, Datum, Schema};
+use vstream_repr::{Batch, Column, ColumnData, Datum, Schema};
 
 /// What the operator computes: input columns `0..key_len` are the partition key, then the event
 /// time, then `payload_len` columns it emits, then the aggregates' arguments.
@@ -42,6 +42,15 @@ pub struct OverAggregateSpec {
 }
 
 impl OverAggregateSpec {
+    /// The input columns the aggregates read (arguments and filters), ascending: all a frame
+    /// keeps of a row, since retracting it reads nothing else.
+    fn aggregate_columns(&self) -> Vec<usize> {
+        let mut columns: Vec<usize> = self.aggs.iter().flat_map(|a| a.arg.into_iter().chain(a.filter)).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
+
     /// Whether rows leave the frame (and so accumulators must take retractions).
     fn bounded(&self) -> bool {
         matches!(self.frame, OverFrame::Rows { preceding: Some(_) } | OverFrame::Range { preceding: Some(_) })
@@ -51,7 +60,8 @@ impl OverAggregateSpec {
 /// A row waiting for the watermark: its partition key encoding and its values.
 type PendingRow = (Vec<u8>, Vec<Datum>);
 
-/// One partition: its accumulators and the rows in its frame (with their times), oldest first.
+/// One partition: its accumulators and the rows in its frame (their times, and their values of
+/// the columns the aggregates read: `OverAggregateSpec::aggregate_columns`), oldest first.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OverPartition {
     accs: Vec<Accumulator>,
@@ -108,6 +118,8 @@ impl OverAggregateState {
             ready.into_iter().flat_map(|(t, rows)| rows.into_iter().map(move |(k, r)| (k, t, r))).collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| compare_rows(&a.2, &b.2)));
         let batch = Batch::from_rows(&spec.input_schema, &rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>());
+        let aggregate_columns = spec.aggregate_columns();
+        let frame_values = |row: &[Datum]| aggregate_columns.iter().map(|c| row[*c].clone()).collect::<Vec<Datum>>();
         let payload = spec.key_len + 1..spec.key_len + 1 + spec.payload_len;
         let mut out = Vec::with_capacity(rows.len());
         let mut i = 0;
@@ -125,9 +137,9 @@ impl OverAggregateState {
                     for (r, (_, _, row)) in rows.iter().enumerate().take(end).skip(i) {
                         add_row(&mut partition.accs, &spec.aggs, &batch, r).map_err(fail)?;
                         if let Some(n) = preceding {
-                            partition.frame.push_back((time, row.clone()));
+                            partition.frame.push_back((time, frame_values(row)));
                             while partition.frame.len() as u64 > n + 1 {
-                                retract_oldest(partition, spec).map_err(fail)?;
+                                retract_oldest(partition, spec, &aggregate_columns).map_err(fail)?;
                             }
                         }
                         out.push(output_row(&row[payload.clone()], &partition.accs));
@@ -137,13 +149,13 @@ impl OverAggregateState {
                     for (r, (_, _, row)) in rows.iter().enumerate().take(end).skip(i) {
                         add_row(&mut partition.accs, &spec.aggs, &batch, r).map_err(fail)?;
                         if preceding.is_some() {
-                            partition.frame.push_back((time, row.clone()));
+                            partition.frame.push_back((time, frame_values(row)));
                         }
                     }
                     if let Some(ms) = preceding {
                         let from = time.saturating_sub(ms);
                         while partition.frame.front().is_some_and(|(t, _)| *t < from) {
-                            retract_oldest(partition, spec).map_err(fail)?;
+                            retract_oldest(partition, spec, &aggregate_columns).map_err(fail)?;
                         }
                     }
                     for row in &rows[i..end] {
@@ -158,10 +170,16 @@ impl OverAggregateState {
 }
 
 /// Takes the oldest row of `partition`'s frame out of its aggregates.
-fn retract_oldest(partition: &mut OverPartition, spec: &OverAggregateSpec) -> Result<(), AggError> {
-    let Some((_, row)) = partition.frame.pop_front() else { return Ok(()) };
-    let batch = Batch::from_rows(&spec.input_schema, &[row]);
-    retract_row(&mut partition.accs, &spec.aggs, &batch, 0)
+/// The row is rebuilt as a one-row batch of just the columns the aggregates read
+/// (`aggregate_columns`, whose values the frame kept); the others are empty columns that
+/// nothing reads.
+fn retract_oldest(partition: &mut OverPartition, spec: &OverAggregateSpec, aggregate_columns: &[usize]) -> Result<(), AggError> {
+    let Some((_, values)) = partition.frame.pop_front() else { return Ok(()) };
+    let mut columns: Vec<Column> = spec.input_schema.fields.iter().map(|f| Column::from_datums(f.ty, &[])).collect();
+    for (c, value) in aggregate_columns.iter().zip(values) {
+        columns[*c] = Column::from_datums(spec.input_schema.fields[*c].ty, &[value]);
+    }
+    retract_row(&mut partition.accs, &spec.aggs, &Batch::new(1, columns), 0)
 }
 
 /// A row's emitted columns, then its aggregates' values.
