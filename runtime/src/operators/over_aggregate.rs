@@ -120,6 +120,12 @@ impl OverAggregateState {
         let batch = Batch::from_rows(&spec.input_schema, &rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>());
         let aggregate_columns = spec.aggregate_columns();
         let frame_values = |row: &[Datum]| aggregate_columns.iter().map(|c| row[*c].clone()).collect::<Vec<Datum>>();
+        // The aggregates over a frame row's kept values: arguments and filters renumbered.
+        let at = |c: usize| aggregate_columns.iter().position(|k| *k == c);
+        let frame_aggs: Vec<AggregateSpec> =
+            spec.aggs.iter().map(|a| AggregateSpec { arg: a.arg.and_then(at), filter: a.filter.and_then(at), ..a.clone() }).collect();
+        let frame_types: Vec<vstream_repr::DataType> = aggregate_columns.iter().map(|c| spec.input_schema.fields[*c].ty).collect();
+        let retract_oldest = |partition: &mut OverPartition| retract_oldest(partition, &frame_aggs, &frame_types);
         let payload = spec.key_len + 1..spec.key_len + 1 + spec.payload_len;
         let mut out = Vec::with_capacity(rows.len());
         let mut i = 0;
@@ -139,7 +145,7 @@ impl OverAggregateState {
                         if let Some(n) = preceding {
                             partition.frame.push_back((time, frame_values(row)));
                             while partition.frame.len() as u64 > n + 1 {
-                                retract_oldest(partition, spec, &aggregate_columns).map_err(fail)?;
+                                retract_oldest(partition).map_err(fail)?;
                             }
                         }
                         out.push(output_row(&row[payload.clone()], &partition.accs));
@@ -155,7 +161,7 @@ impl OverAggregateState {
                     if let Some(ms) = preceding {
                         let from = time.saturating_sub(ms);
                         while partition.frame.front().is_some_and(|(t, _)| *t < from) {
-                            retract_oldest(partition, spec, &aggregate_columns).map_err(fail)?;
+                            retract_oldest(partition).map_err(fail)?;
                         }
                     }
                     for row in &rows[i..end] {
@@ -169,17 +175,12 @@ impl OverAggregateState {
     }
 }
 
-/// Takes the oldest row of `partition`'s frame out of its aggregates.
-/// The row is rebuilt as a one-row batch of just the columns the aggregates read
-/// (`aggregate_columns`, whose values the frame kept); the others are empty columns that
-/// nothing reads.
-fn retract_oldest(partition: &mut OverPartition, spec: &OverAggregateSpec, aggregate_columns: &[usize]) -> Result<(), AggError> {
+/// Takes the oldest row of `partition`'s frame out of its aggregates: a one-row batch of the
+/// values the frame kept (of types `types`), read by `aggs` (the aggregates renumbered to them).
+fn retract_oldest(partition: &mut OverPartition, aggs: &[AggregateSpec], types: &[vstream_repr::DataType]) -> Result<(), AggError> {
     let Some((_, values)) = partition.frame.pop_front() else { return Ok(()) };
-    let mut columns: Vec<Column> = spec.input_schema.fields.iter().map(|f| Column::from_datums(f.ty, &[])).collect();
-    for (c, value) in aggregate_columns.iter().zip(values) {
-        columns[*c] = Column::from_datums(spec.input_schema.fields[*c].ty, &[value]);
-    }
-    retract_row(&mut partition.accs, &spec.aggs, &Batch::new(1, columns), 0)
+    let columns: Vec<Column> = types.iter().zip(values).map(|(ty, value)| Column::from_datums(*ty, &[value])).collect();
+    retract_row(&mut partition.accs, aggs, &Batch::new(1, columns), 0)
 }
 
 /// A row's emitted columns, then its aggregates' values.
