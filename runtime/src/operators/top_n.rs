@@ -60,6 +60,10 @@ struct Entry {
 pub struct Partition {
     rows: Vec<Entry>,
     emitted: Vec<Vec<Datum>>,
+    /// Changed since its last emission (listed in the epoch's changed keys): set by the first
+    /// row that touches it, so a key is listed once without searching the list.
+    #[serde(skip)]
+    dirty: bool,
 }
 
 impl Partition {
@@ -202,7 +206,8 @@ impl TopNState {
             let row = batch.columns[sort_end..].iter().map(|c| c.datum(i)).collect();
             let partition = self.partitions.entry_ref(&buf[..]).or_default();
             partition.apply(spec, sort, row, batch.kind(i).diff());
-            if !changed.contains(buf) {
+            if !partition.dirty {
+                partition.dirty = true;
                 changed.push(buf.clone());
             }
         }
@@ -212,6 +217,7 @@ impl TopNState {
     fn emit(&mut self, spec: &TopNSpec, changed: Vec<Vec<u8>>, rows: &mut Vec<Vec<Datum>>, kinds: &mut Vec<RowKind>) {
         for k in changed {
             let Some(p) = self.partitions.get_mut(&k) else { continue };
+            p.dirty = false;
             p.emit(spec, rows, kinds);
             if p.rows.is_empty() && p.emitted.is_empty() {
                 self.partitions.remove(&k);
