@@ -5,7 +5,7 @@
 
 use crate::operators::epochs::HeldCapability;
 use crate::operators::keyed::KeyGroups;
-use crate::operators::keyed::route::{KeyRouter, encode_key};
+use crate::operators::keyed::route::{encode_key, route_rows};
 use crate::operators::keyed::state::{hasher, keyed_map};
 use crate::operators::window_aggregate::LateReport;
 use crate::operators::window_aggregate::frontier_event_time;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use timely::dataflow::Stream;
-use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::rank::compare_rows;
 use vstream_repr::{Batch, ColumnData, Datum, Schema};
@@ -126,17 +126,7 @@ pub fn deduplicate<'scope>(
     key_groups: KeyGroups,
     late: LateReport,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(key_groups, 0..key_len, false);
-        move |input, output| {
-            input.for_each(|time, data| {
-                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
-                if !out.is_empty() {
-                    output.session(&time).give_container(&mut out);
-                }
-            });
-        }
-    });
+    let routed = route_rows(input, name, key_groups, 0..key_len);
     routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
         let mut state = DeduplicateState::default();
         // Held while rows wait, at most the frontier: the time they are emitted at.

@@ -9,7 +9,7 @@
 use crate::operators::SharedErrors;
 use crate::operators::epochs::HeldCapability;
 use crate::operators::keyed::KeyGroups;
-use crate::operators::keyed::route::{KeyRouter, encode_key};
+use crate::operators::keyed::route::{encode_key, route_rows};
 use crate::operators::keyed::state::{add_row, group_error, hasher, keyed_map, retract_row};
 use crate::operators::window_aggregate::{LateReport, frontier_event_time};
 use ahash::RandomState;
@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use timely::dataflow::Stream;
-use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::rank::{OverFrame, compare_rows};
@@ -201,17 +201,7 @@ pub fn over_aggregate<'scope>(
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let key_len = spec.key_len;
     let label = query.to_string();
-    let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(key_groups, 0..key_len, false);
-        move |input, output| {
-            input.for_each(|time, data| {
-                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
-                if !out.is_empty() {
-                    output.session(&time).give_container(&mut out);
-                }
-            });
-        }
-    });
+    let routed = route_rows(input, name, key_groups, 0..key_len);
     routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
         let mut state = OverAggregateState::default();
         // Held while rows wait, at most the frontier: the time they are emitted at.

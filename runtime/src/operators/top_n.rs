@@ -12,7 +12,7 @@
 
 use crate::operators::epochs::{EpochStash, HeldCapability};
 use crate::operators::keyed::KeyGroups;
-use crate::operators::keyed::route::{KeyRouter, encode_key};
+use crate::operators::keyed::route::{encode_key, route_rows};
 use crate::operators::keyed::state::{hasher, keyed_map};
 use crate::operators::window_aggregate::LateReport;
 use crate::operators::window_aggregate::{event_time, frontier_event_time};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use timely::dataflow::Stream;
-use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::rank::{RankFunc, SortOrder, compare_keys, compare_rows};
 use vstream_repr::{Batch, Datum, RowKind, Schema, WindowAssigner};
@@ -236,17 +236,7 @@ pub fn top_n<'scope>(
     key_groups: KeyGroups,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let key_len = spec.key_len;
-    let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(key_groups, 0..key_len, false);
-        move |input, output| {
-            input.for_each(|time, data| {
-                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
-                if !out.is_empty() {
-                    output.session(&time).give_container(&mut out);
-                }
-            });
-        }
-    });
+    let routed = route_rows(input, name, key_groups, 0..key_len);
     routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
         let mut state = TopNState::default();
         let mut stash: EpochStash<(u32, Batch)> = EpochStash::default();
@@ -378,17 +368,7 @@ pub fn window_top_n<'scope>(
     late: LateReport,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let key_len = spec.rank.key_len;
-    let routed = input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(key_groups, 1..1 + key_len, false);
-        move |input, output| {
-            input.for_each(|time, data| {
-                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
-                if !out.is_empty() {
-                    output.session(&time).give_container(&mut out);
-                }
-            });
-        }
-    });
+    let routed = route_rows(input, name, key_groups, 1..1 + key_len);
     routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
         let mut state = WindowTopNState::default();
         // Held while windows are open, at most the frontier: the time fired rows are emitted at.
