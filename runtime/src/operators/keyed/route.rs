@@ -297,6 +297,28 @@ impl PartialBuilder {
     }
 }
 
+/// The first half of a keyed operator that takes whole rows (no partial aggregation): each
+/// batch of `input` split by the worker that owns the key group of its `key_columns`, as
+/// `(worker, rows)` pairs for an `Exchange` on the worker.
+pub(crate) fn route_rows<'scope>(
+    input: Stream<'scope, u64, Vec<Batch>>,
+    name: &str,
+    key_groups: KeyGroups,
+    key_columns: Range<usize>,
+) -> Stream<'scope, u64, Vec<(u32, Batch)>> {
+    input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
+        let mut router = KeyRouter::new(key_groups, key_columns, false);
+        move |input, output| {
+            input.for_each(|time, data| {
+                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
+                if !out.is_empty() {
+                    output.session(&time).give_container(&mut out);
+                }
+            });
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,26 +350,4 @@ mod tests {
         );
         assert!(b.finish(&batch, 0..1, 1).is_none(), "the builder is empty after finish");
     }
-}
-
-/// The first half of a keyed operator that takes whole rows (no partial aggregation): each
-/// batch of `input` split by the worker that owns the key group of its `key_columns`, as
-/// `(worker, rows)` pairs for an `Exchange` on the worker.
-pub(crate) fn route_rows<'scope>(
-    input: Stream<'scope, u64, Vec<Batch>>,
-    name: &str,
-    key_groups: KeyGroups,
-    key_columns: Range<usize>,
-) -> Stream<'scope, u64, Vec<(u32, Batch)>> {
-    input.unary(Pipeline, &format!("{name}:route"), move |_cap, _info| {
-        let mut router = KeyRouter::new(key_groups, key_columns, false);
-        move |input, output| {
-            input.for_each(|time, data| {
-                let mut out: Vec<(u32, Batch)> = data.drain(..).flat_map(|batch| router.split(batch)).collect();
-                if !out.is_empty() {
-                    output.session(&time).give_container(&mut out);
-                }
-            });
-        }
-    })
 }
