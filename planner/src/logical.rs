@@ -479,6 +479,21 @@ impl LogicalPlan {
         }
     }
 
+    /// Whether output column `col` is a processing-time attribute: `PROCTIME()` (a table's
+    /// computed column, or a view's or subquery's select item), passed through filters,
+    /// projections and views as it is.
+    pub fn is_proc_time(&self, col: usize) -> bool {
+        match self {
+            LogicalPlan::Project { input, exprs, .. } => match exprs.get(col) {
+                Some(ScalarExpr::Call { func: vstream_repr::Func::ProcTime, .. }) => true,
+                Some(ScalarExpr::Column { index, .. }) => input.is_proc_time(*index),
+                _ => false,
+            },
+            LogicalPlan::Filter { input, .. } | LogicalPlan::View { input, .. } => input.is_proc_time(col),
+            _ => false,
+        }
+    }
+
     /// The output column that is a time attribute (see [`LogicalPlan::time_attribute`]).
     pub fn time_column(&self) -> Option<usize> {
         self.time_attribute().map(|(column, _)| column)

@@ -10,7 +10,7 @@ use crate::logical::{LogicalPlan, WINDOW_COLUMNS};
 use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, ObjectName, Spanned};
 use sqlparser::tokenizer::Span;
 use vstream_repr::WindowEmit;
-use vstream_repr::{DataType, Field, Func, ScalarExpr, WindowAssigner};
+use vstream_repr::{DataType, Field, ScalarExpr, WindowAssigner};
 
 impl Binder<'_> {
     /// `TUMBLE(TABLE t, DESCRIPTOR(ts), size)`, `HOP(TABLE t, DESCRIPTOR(ts), slide, size)`,
@@ -123,8 +123,7 @@ impl Binder<'_> {
             ));
         }
         // A processing-time attribute (`pt AS PROCTIME()`): windows close by the wall clock.
-        let proc_time = def
-            .is_some_and(|d| d.computed.iter().any(|(c, e)| *c == time_col && matches!(e, ScalarExpr::Call { func: Func::ProcTime, .. })));
+        let proc_time = input.is_proc_time(time_col);
         if proc_time && name == "SESSION" {
             return Err(PlanError::not_supported("SESSION windows over processing time", column.span)
                 .with_hint("use TUMBLE or HOP over a PROCTIME() column, or SESSION over an event time"));
