@@ -175,6 +175,14 @@ fn first_aux(e: &Expr) -> Option<&ast::Function> {
     children(e).into_iter().find_map(first_aux)
 }
 
+/// The expression `PROCTIME()`, parsed as a query would write it.
+fn proctime_call() -> std::result::Result<Expr, String> {
+    sqlparser::parser::Parser::new(&crate::dialect::FlinkDialect::default())
+        .try_with_sql("PROCTIME()")
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("cannot parse PROCTIME(): {e}"))
+}
+
 /// `e` with its auxiliary function calls replaced (see [`rewrite_select`]).
 fn rewrite_aux(e: &mut Expr, window: &WindowRef) -> Result<()> {
     if let Expr::Function(f) = e
@@ -182,10 +190,6 @@ fn rewrite_aux(e: &mut Expr, window: &WindowRef) -> Result<()> {
     {
         let name = format!("{kind}_{suffix}");
         let span = call_span(f);
-        let Some(column) = aux_column(&suffix) else {
-            return Err(PlanError::not_supported(format!("{name} (processing-time windows)"), span)
-                .with_hint(format!("{kind}_ROWTIME gives the window's event time")));
-        };
         let args: Vec<String> = call_args(f).unwrap_or_default().iter().map(|a| a.to_string()).collect();
         if kind != window.name || args != window.args {
             let written = format!("{}({})", window.name, window.args.join(", "));
@@ -195,7 +199,12 @@ fn rewrite_aux(e: &mut Expr, window: &WindowRef) -> Result<()> {
                 window.args.join(", ")
             )));
         }
-        *e = Expr::Identifier(ident(column, span));
+        *e = match aux_column(&suffix) {
+            Some(column) => Expr::Identifier(ident(column, span)),
+            // `_PROCTIME`: a processing-time attribute of the window's rows, as in Flink: the
+            // wall clock when each is computed, which a later window can close by.
+            None => proctime_call().map_err(|m| PlanError::internal(m, span))?,
+        };
         return Ok(());
     }
     for c in children_mut(e) {
