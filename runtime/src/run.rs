@@ -11,7 +11,7 @@ use crate::render::{WorkerContext, render};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use vstream_connectors::{FileSink, Format, RowEncoder, SinkSpec, SourceSpec, plan_chunks};
@@ -411,6 +411,9 @@ struct Shared {
     key_groups: u32,
     /// Workers that ran their dataflow to its end (not stopped by a broken link).
     finished: AtomicUsize,
+    /// A worker panicked (a bug): every worker drops its dataflow and returns, since the others
+    /// would otherwise wait for the panicked one's progress forever.
+    panicked: AtomicBool,
 }
 
 /// One worker: make its sink targets, render the plan, and step it to its end.
@@ -458,12 +461,30 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
         shared.errors.fail(err);
     }
     // Stepped here rather than by timely after this returns, so that reaching the end is
-    // counted: a worker stopped by a lost peer panics out of this loop instead.
-    while worker.has_dataflows() {
-        worker.step_or_park(None);
+    // counted: a worker stopped by a lost peer panics out of this loop instead. An idle worker
+    // wakes at least every PANIC_CHECK to see whether another one panicked.
+    let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        while worker.has_dataflows() && !shared.panicked.load(Ordering::Acquire) {
+            worker.step_or_park(Some(PANIC_CHECK));
+        }
+    }));
+    if let Err(panic) = stepped {
+        // The others stop; this one's panic goes on to `run`, which judges it when it joins the
+        // workers (a worker stopped by a lost peer panics too, and is reported as that).
+        shared.panicked.store(true, Ordering::Release);
+        std::panic::resume_unwind(panic);
+    }
+    if shared.panicked.load(Ordering::Acquire) {
+        for id in worker.installed_dataflows() {
+            worker.drop_dataflow(id);
+        }
+        return;
     }
     shared.finished.fetch_add(1, Ordering::AcqRel);
 }
+
+/// How long an idle worker parks before it looks whether another worker panicked.
+const PANIC_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs a plan to completion on `config.workers` threads, and with `config.cluster` on every
 /// process of the cluster together. Metrics are live while it runs (for a progress line) and
@@ -524,6 +545,7 @@ pub fn run(plan: &DataflowPlan, config: RunConfig, metrics: Arc<Metrics>) -> Res
         chunk_delay: config.chunk_delay,
         key_groups: config.key_groups,
         finished: AtomicUsize::new(0),
+        panicked: AtomicBool::new(false),
     });
     let body = {
         let shared = shared.clone();
