@@ -5,7 +5,7 @@
 use super::scope::Scope;
 use super::{Binder, Result};
 use crate::error::PlanError;
-use crate::logical::{LogicalPlan, SortKey};
+use crate::logical::{LogicalPlan, RankRange, SortKey};
 use sqlparser::ast::{self as ast, Expr, Spanned, Value};
 use sqlparser::tokenizer::Span;
 use vstream_repr::ScalarExpr;
@@ -24,8 +24,24 @@ impl Binder<'_> {
         };
         let Some((offset, fetch, span)) = limit else { return Ok(plan) };
         if plan.is_changelog() {
-            return Err(PlanError::not_supported("LIMIT over a changelog (rows that are updated or retracted)", span)
-                .with_hint("LIMIT keeps the first rows to arrive; apply it to an insert-only query, before the GROUP BY"));
+            // Flink keeps an unordered Top-N here: which rows it keeps depends on arrival. This
+            // one keeps the first by value (ties broken by the whole row, as every Top-N here),
+            // so every run and worker count keeps the same rows.
+            let Some(n) = fetch else {
+                return Err(PlanError::not_supported("OFFSET without LIMIT over a changelog (rows that are updated or retracted)", span)
+                    .with_hint("add LIMIT n: a changelog's rows are limited as a Top-N"));
+            };
+            let schema = plan.schema().clone();
+            return Ok(LogicalPlan::Rank {
+                input: Box::new(plan),
+                func: vstream_repr::rank::RankFunc::RowNumber,
+                partition_by: Vec::new(),
+                order_by: Vec::new(),
+                limit: Some(RankRange { lo: offset + 1, hi: offset.saturating_add(n) }),
+                rank_column: false,
+                schema,
+                span,
+            });
         }
         Ok(LogicalPlan::Limit { input: Box::new(plan), offset, fetch })
     }
