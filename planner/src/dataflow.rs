@@ -712,12 +712,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 },
                 schema.clone(),
             );
-            Pending {
-                node,
-                predicate: None,
-                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
-                schema: schema.clone(),
-            }
+            identity(node, schema)
         }
         LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, schema, .. } if input.window().is_some() => {
             lower_window_top_n(input, *func, partition_by, order_by, *limit, *rank_column, schema, sources, plan)
@@ -751,12 +746,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 },
                 schema.clone(),
             );
-            Pending {
-                node,
-                predicate: None,
-                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
-                schema: schema.clone(),
-            }
+            identity(node, schema)
         }
         LogicalPlan::OverAggregate { input, partition_by, time_col, frame, aggregates, schema } => {
             // One MapFilterProject in front computes the keys, the event time, the rows' own
@@ -784,12 +774,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 },
                 schema.clone(),
             );
-            Pending {
-                node,
-                predicate: None,
-                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
-                schema: schema.clone(),
-            }
+            identity(node, schema)
         }
         LogicalPlan::Limit { input, offset, fetch } => {
             let pending = lower_query(input, sources, plan);
@@ -822,12 +807,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 Operator::KeyedAggregate { input: pre, key_len: group_by.len(), aggregates: specs, retractions, empty_groups },
                 schema.clone(),
             );
-            Pending {
-                node,
-                predicate: None,
-                exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
-                schema: schema.clone(),
-            }
+            identity(node, schema)
         }
     }
 }
@@ -992,12 +972,7 @@ fn lower_window_top_n(
         },
         schema.clone(),
     );
-    Pending {
-        node,
-        predicate: None,
-        exprs: schema.fields.iter().enumerate().map(|(i, f)| ScalarExpr::column(i, f.ty)).collect(),
-        schema: schema.clone(),
-    }
+    identity(node, schema)
 }
 
 /// All of `node`'s rows and columns (`schema`), nothing pending.

@@ -3,7 +3,7 @@
 //! Aggregate, as Flink plans them.
 
 use super::expr::bind_expr;
-use super::query::{bind_aggregate, children, first_aggregate, output_name};
+use super::query::{bind_aggregate_calls, children, first_aggregate, output_name, unparenthesized};
 use super::scope::{Grouping, Scope};
 use super::{Result, object_name};
 use crate::error::PlanError;
@@ -145,18 +145,8 @@ pub(super) fn aggregate_sets(
         }
         fields.push(expand_schema.fields[c].clone());
     }
-    let mut aggregates = Vec::new();
-    for f in calls {
-        let text = Expr::Function((*f).clone()).to_string();
-        if computed.iter().any(|(t, _)| *t == text) {
-            continue;
-        }
-        // The aggregates read the input's columns, which the Expand passes on where they were.
-        let call = bind_aggregate(f, &scope)?;
-        computed.push((text.clone(), fields.len()));
-        fields.push(Field::new(text, call.ty));
-        aggregates.push(call);
-    }
+    // The aggregates read the input's columns, which the Expand passes on where they were.
+    let aggregates = bind_aggregate_calls(calls, &scope, &mut computed, &mut fields)?;
     let schema = Schema::new(fields);
     let plan = LogicalPlan::Aggregate { input: Box::new(expand), group_by, aggregates, schema: schema.clone() };
     let agg_scope = Scope::grouped(Grouping { input: scope, keys: scope_keys }, schema, computed);
@@ -217,12 +207,4 @@ fn grouping_calls(select: &ast::Select) -> Vec<&ast::Function> {
         walk(h, &mut out);
     }
     out
-}
-
-/// `e` without outer parentheses, so `(a)` in a grouping set is the key `a`.
-fn unparenthesized(mut e: &Expr) -> &Expr {
-    while let Expr::Nested(inner) = e {
-        e = inner;
-    }
-    e
 }

@@ -310,17 +310,41 @@ pub(super) fn first_aggregate(e: &Expr) -> Option<&ast::Function> {
     found.into_iter().next()
 }
 
+/// `e` without outer parentheses.
+pub(super) fn unparenthesized(mut e: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = e {
+        e = inner;
+    }
+    e
+}
+
+/// Binds the aggregate `calls` over `scope`, each distinct call (by its text) once: its output
+/// column is appended to `fields` and its text to `computed` (as the select list finds it); a
+/// call whose text is already in `computed` is not bound again.
+pub(super) fn bind_aggregate_calls(
+    calls: &[&ast::Function],
+    scope: &Scope,
+    computed: &mut Vec<(String, usize)>,
+    fields: &mut Vec<Field>,
+) -> Result<Vec<AggregateCall>> {
+    let mut aggregates = Vec::new();
+    for f in calls {
+        let text = Expr::Function((*f).clone()).to_string();
+        if computed.iter().any(|(t, _)| *t == text) {
+            continue;
+        }
+        let call = bind_aggregate(f, scope)?;
+        computed.push((text.clone(), fields.len()));
+        fields.push(Field::new(text, call.ty));
+        aggregates.push(call);
+    }
+    Ok(aggregates)
+}
+
 /// Builds the Aggregate for `group_exprs` and the aggregate `calls`, and the scope that binds the
 /// select list and HAVING over its output.
 fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&ast::Function]) -> Result<(LogicalPlan, Scope)> {
     let mut group_by = Vec::new();
-    // A key's text without outer parentheses, so `GROUP BY (a % 3)` matches `a % 3` in SELECT.
-    fn unparenthesized(mut e: &Expr) -> &Expr {
-        while let Expr::Nested(inner) = e {
-            e = inner;
-        }
-        e
-    }
     let mut fields = Vec::new();
     let mut computed = Vec::new();
     for g in group_exprs {
@@ -328,21 +352,12 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
             return Err(PlanError::invalid("aggregates are not allowed in GROUP BY", f.name.span()));
         }
         let b = bind_expr(g, &scope)?;
+        // The key's text without outer parentheses, so `GROUP BY (a % 3)` matches `a % 3` in SELECT.
         computed.push((unparenthesized(g).to_string(), group_by.len()));
         fields.push(Field::new(output_name(g), b.ty()));
         group_by.push(b);
     }
-    let mut aggregates = Vec::new();
-    for f in calls {
-        let text = Expr::Function((*f).clone()).to_string();
-        if computed.iter().any(|(t, _)| *t == text) {
-            continue;
-        }
-        let call = bind_aggregate(f, &scope)?;
-        computed.push((text.clone(), fields.len()));
-        fields.push(Field::new(text, call.ty));
-        aggregates.push(call);
-    }
+    let aggregates = bind_aggregate_calls(calls, &scope, &mut computed, &mut fields)?;
     let schema = Schema::new(fields);
     let plan = LogicalPlan::Aggregate { input: Box::new(input), group_by: group_by.clone(), aggregates, schema: schema.clone() };
     let agg_scope = Scope::grouped(Grouping { input: scope, keys: group_by }, schema, computed);

@@ -2,6 +2,7 @@
 //! aggregate that reads one.
 
 use super::expr::{bind_expr, interval_millis};
+use super::query::unparenthesized;
 use super::scope::Scope;
 use super::{Binder, Result, object_name};
 use crate::dialect::table_arg;
@@ -278,14 +279,6 @@ pub(super) struct WindowCall<'a> {
     pub(super) sizes: &'a [&'a Expr],
     /// Where the table is named, for errors about it.
     pub(super) span: Span,
-}
-
-/// `e` without outer parentheses.
-fn unparenthesized(mut e: &Expr) -> &Expr {
-    while let Expr::Nested(inner) = e {
-        e = inner;
-    }
-    e
 }
 
 /// A window size, slide or gap: an interval above zero.
