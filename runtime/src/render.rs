@@ -188,7 +188,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 // It emits the input's columns after the keys and the event time.
                 let schema = vstream_repr::Schema::new(plan.nodes[*from].schema.fields[*key_len + 1..].to_vec());
                 let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
-                Some(deduplicate(input, &name, *key_len, schema, key_groups, late))
+                Some(deduplicate(input, &name, *key_len, schema, key_groups, late, ctx.errors.clone()))
             }
             Operator::WindowTopN { assigner, key_len, order, func, lo, hi, rank_column, .. } => {
                 let input = single_input(inputs, &name)?;
@@ -203,7 +203,7 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 };
                 let spec = WindowTopNSpec { rank, assigner: *assigner };
                 let late = late_report(&late_operators, node.id, &name, &ctx.metrics, None)?;
-                Some(window_top_n(input, &name, spec, node.schema.clone(), key_groups, late))
+                Some(window_top_n(input, &name, spec, node.schema.clone(), key_groups, late, ctx.errors.clone()))
             }
             Operator::OverAggregate { input: from, key_len, payload_len, frame, aggregates } => {
                 let input = single_input(inputs, &name)?;

@@ -3,12 +3,13 @@
 //! the key's earliest row until the watermark passes its time, then emits it once (insert-only,
 //! as Flink does) and keeps only the fact that the key is done.
 
-use crate::operators::epochs::HeldCapability;
+use crate::error::DataflowError;
+use crate::operators::SharedErrors;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{encode_key, route_rows};
 use crate::operators::keyed::state::{hasher, keyed_map};
+use crate::operators::watermark_hold::{WatermarkHold, hold_until_watermark};
 use crate::operators::window_aggregate::LateReport;
-use crate::operators::window_aggregate::frontier_event_time;
 use ahash::RandomState;
 use hashbrown::HashMap;
 use hashbrown::hash_map::EntryRef;
@@ -16,8 +17,6 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use timely::dataflow::Stream;
-use timely::dataflow::channels::pact::Exchange;
-use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::rank::compare_rows;
 use vstream_repr::{Batch, ColumnData, Datum, Schema};
 
@@ -116,6 +115,30 @@ impl DeduplicateState {
     }
 }
 
+/// A deduplication's state with what it needs to take rows.
+struct Deduplication {
+    state: DeduplicateState,
+    key_len: usize,
+}
+
+impl WatermarkHold for Deduplication {
+    fn take(&mut self, batch: &Batch, buf: &mut Vec<u8>) -> u64 {
+        self.state.apply(batch, self.key_len, buf)
+    }
+
+    fn ready(&self, watermark: i64) -> bool {
+        self.state.waiting.first_key_value().is_some_and(|(t, _)| *t < watermark)
+    }
+
+    fn release(&mut self, watermark: i64) -> Result<Vec<Vec<Datum>>, DataflowError> {
+        Ok(self.state.fire(watermark))
+    }
+
+    fn holding(&self) -> bool {
+        !self.state.waiting.is_empty()
+    }
+}
+
 /// Keeps each key's (the first `key_len` input columns) first row by event time (the next
 /// column), emitting it once the frontier passes its time.
 pub fn deduplicate<'scope>(
@@ -125,31 +148,9 @@ pub fn deduplicate<'scope>(
     schema: Schema,
     key_groups: KeyGroups,
     late: LateReport,
+    errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let routed = route_rows(input, name, key_groups, 0..key_len);
-    routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
-        let mut state = DeduplicateState::default();
-        // Held while rows wait, at most the frontier: the time they are emitted at.
-        let mut cap = HeldCapability::default();
-        let mut buf = Vec::new();
-        move |(input, frontier), output| {
-            input.for_each(|time, data| {
-                let Some(c) = time.retain_least(0) else { return };
-                cap.hold(&c);
-                for (_, batch) in data.drain(..) {
-                    late.count(state.apply(&batch, key_len, &mut buf));
-                }
-            });
-            let watermark = frontier_event_time(frontier.frontier());
-            if let Some(c) = cap.get()
-                && state.waiting.first_key_value().is_some_and(|(t, _)| *t < watermark)
-            {
-                let rows = state.fire(watermark);
-                if !rows.is_empty() {
-                    output.session(c).give_container(&mut vec![Batch::from_rows(&schema, &rows)]);
-                }
-            }
-            cap.settle(!state.waiting.is_empty(), frontier.frontier());
-        }
-    })
+    let state = Deduplication { state: DeduplicateState::default(), key_len };
+    hold_until_watermark(routed, name, state, schema, late, errors)
 }

@@ -6,19 +6,18 @@
 //! Rows of one time are peers: a RANGE frame includes them all; a ROWS frame takes them in
 //! the order of their values, so the result is the same on every worker count.
 
+use crate::error::DataflowError;
 use crate::operators::SharedErrors;
-use crate::operators::epochs::HeldCapability;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{encode_key, route_rows};
 use crate::operators::keyed::state::{add_row, group_error, hasher, keyed_map, retract_row};
-use crate::operators::window_aggregate::{LateReport, frontier_event_time};
+use crate::operators::watermark_hold::{WatermarkHold, hold_until_watermark};
+use crate::operators::window_aggregate::LateReport;
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use timely::dataflow::Stream;
-use timely::dataflow::channels::pact::Exchange;
-use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::agg::{Accumulator, AggError, AggregateSpec};
 use vstream_repr::rank::{OverFrame, compare_rows};
 use vstream_repr::{Batch, Column, ColumnData, Datum, Schema};
@@ -78,13 +77,11 @@ pub struct OverAggregateState {
     partitions: HashMap<Vec<u8>, OverPartition, RandomState>,
     /// Rows before this time have been emitted: a row that arrives behind it is late.
     emitted_until: i64,
-    /// A row failed the run: later input is dropped.
-    failed: bool,
 }
 
 impl Default for OverAggregateState {
     fn default() -> Self {
-        OverAggregateState { pending: BTreeMap::new(), partitions: HashMap::with_hasher(hasher()), emitted_until: i64::MIN, failed: false }
+        OverAggregateState { pending: BTreeMap::new(), partitions: HashMap::with_hasher(hasher()), emitted_until: i64::MIN }
     }
 }
 
@@ -188,6 +185,32 @@ fn output_row(payload: &[Datum], accs: &[Accumulator]) -> Vec<Datum> {
     payload.iter().cloned().chain(accs.iter().map(Accumulator::value)).collect()
 }
 
+/// An OVER aggregate's state with what it needs to take and release rows.
+struct OverAggregation {
+    state: OverAggregateState,
+    spec: OverAggregateSpec,
+    /// Names the query in errors.
+    label: String,
+}
+
+impl WatermarkHold for OverAggregation {
+    fn take(&mut self, batch: &Batch, buf: &mut Vec<u8>) -> u64 {
+        self.state.hold(batch, &self.spec, buf)
+    }
+
+    fn ready(&self, watermark: i64) -> bool {
+        self.state.pending.first_key_value().is_some_and(|(t, _)| *t < watermark)
+    }
+
+    fn release(&mut self, watermark: i64) -> Result<Vec<Vec<Datum>>, DataflowError> {
+        self.state.emit(watermark, &self.spec).map_err(|(key, e)| group_error(&self.label, &key, &self.spec.input_schema, &e))
+    }
+
+    fn holding(&self) -> bool {
+        !self.state.pending.is_empty()
+    }
+}
+
 /// Computes OVER aggregates per partition (the first `key_len` input columns), emitting each
 /// row once the frontier passes its event time.
 pub fn over_aggregate<'scope>(
@@ -199,41 +222,8 @@ pub fn over_aggregate<'scope>(
     late: LateReport,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let key_len = spec.key_len;
-    let label = query.to_string();
-    let routed = route_rows(input, name, key_groups, 0..key_len);
-    routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
-        let mut state = OverAggregateState::default();
-        // Held while rows wait, at most the frontier: the time they are emitted at.
-        let mut cap = HeldCapability::default();
-        let mut buf = Vec::new();
-        move |(input, frontier), output| {
-            input.for_each(|time, data| {
-                let Some(c) = time.retain_least(0) else { return };
-                cap.hold(&c);
-                for (_, batch) in data.drain(..) {
-                    if !state.failed {
-                        late.count(state.hold(&batch, &spec, &mut buf));
-                    }
-                }
-            });
-            let watermark = frontier_event_time(frontier.frontier());
-            if let Some(c) = cap.get()
-                && state.pending.first_key_value().is_some_and(|(t, _)| *t < watermark)
-                && !state.failed
-            {
-                match state.emit(watermark, &spec) {
-                    Ok(rows) if !rows.is_empty() => {
-                        output.session(c).give_container(&mut vec![Batch::from_rows(&spec.schema, &rows)]);
-                    }
-                    Ok(_) => {}
-                    Err((key, e)) => {
-                        errors.fail(group_error(&label, &key, &spec.input_schema, &e));
-                        state.failed = true;
-                    }
-                }
-            }
-            cap.settle(!state.pending.is_empty(), frontier.frontier());
-        }
-    })
+    let routed = route_rows(input, name, key_groups, 0..spec.key_len);
+    let schema = spec.schema.clone();
+    let state = OverAggregation { state: OverAggregateState::default(), spec, label: query.to_string() };
+    hold_until_watermark(routed, name, state, schema, late, errors)
 }

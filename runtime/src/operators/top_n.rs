@@ -10,12 +10,15 @@
 //! ROW_NUMBER is the same on every worker count and in every run (Flink keeps arrival order,
 //! which depends on how rows interleave).
 
-use crate::operators::epochs::{EpochStash, HeldCapability};
+use crate::error::DataflowError;
+use crate::operators::SharedErrors;
+use crate::operators::epochs::EpochStash;
 use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed::route::{encode_key, route_rows};
 use crate::operators::keyed::state::{hasher, keyed_map};
+use crate::operators::watermark_hold::{WatermarkHold, hold_until_watermark};
 use crate::operators::window_aggregate::LateReport;
-use crate::operators::window_aggregate::{event_time, frontier_event_time};
+use crate::operators::window_aggregate::event_time;
 use ahash::RandomState;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -357,6 +360,30 @@ impl WindowTopNState {
     }
 }
 
+/// A window Top-N's state with what it needs to take and release rows.
+struct WindowRanking {
+    state: WindowTopNState,
+    spec: WindowTopNSpec,
+}
+
+impl WatermarkHold for WindowRanking {
+    fn take(&mut self, batch: &Batch, buf: &mut Vec<u8>) -> u64 {
+        self.state.apply(batch, &self.spec, buf)
+    }
+
+    fn ready(&self, watermark: i64) -> bool {
+        self.state.windows.first_key_value().is_some_and(|(end, _)| *end <= watermark)
+    }
+
+    fn release(&mut self, watermark: i64) -> Result<Vec<Vec<Datum>>, DataflowError> {
+        Ok(self.state.fire(watermark, &self.spec))
+    }
+
+    fn holding(&self) -> bool {
+        !self.state.windows.is_empty()
+    }
+}
+
 /// Ranks the rows of each window (TUMBLE or HOP) per partition and emits each window's top rows
 /// once, insert-only, when the frontier passes the window's end.
 pub fn window_top_n<'scope>(
@@ -366,34 +393,10 @@ pub fn window_top_n<'scope>(
     schema: Schema,
     key_groups: KeyGroups,
     late: LateReport,
+    errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let key_len = spec.rank.key_len;
-    let routed = route_rows(input, name, key_groups, 1..1 + key_len);
-    routed.unary_frontier(Exchange::new(|r: &(u32, Batch)| r.0 as u64), name, move |_cap, _info| {
-        let mut state = WindowTopNState::default();
-        // Held while windows are open, at most the frontier: the time fired rows are emitted at.
-        let mut cap = HeldCapability::default();
-        let mut buf = Vec::new();
-        move |(input, frontier), output| {
-            input.for_each(|time, data| {
-                let Some(c) = time.retain_least(0) else { return };
-                cap.hold(&c);
-                for (_, batch) in data.drain(..) {
-                    late.count(state.apply(&batch, &spec, &mut buf));
-                }
-            });
-            let watermark = frontier_event_time(frontier.frontier());
-            if let Some(c) = cap.get()
-                && state.windows.first_key_value().is_some_and(|(end, _)| *end <= watermark)
-            {
-                let rows = state.fire(watermark, &spec);
-                if !rows.is_empty() {
-                    output.session(c).give_container(&mut vec![Batch::from_rows(&schema, &rows)]);
-                }
-            }
-            cap.settle(!state.windows.is_empty(), frontier.frontier());
-        }
-    })
+    let routed = route_rows(input, name, key_groups, 1..1 + spec.rank.key_len);
+    hold_until_watermark(routed, name, WindowRanking { state: WindowTopNState::default(), spec }, schema, late, errors)
 }
 
 #[cfg(test)]
