@@ -75,7 +75,7 @@ impl MetadataField {
     /// Whether a column of type `ty` can hold this field.
     pub fn fits(self, ty: DataType) -> bool {
         match self {
-            MetadataField::Timestamp => ty == DataType::Timestamp,
+            MetadataField::Timestamp => ty == DataType::TIMESTAMP,
             MetadataField::Partition => matches!(ty, DataType::Int | DataType::BigInt),
             MetadataField::Offset => ty == DataType::BigInt,
         }

@@ -25,7 +25,7 @@ fn main() {
         Field::new("price", DataType::BigInt),
         Field::new("channel", DataType::Varchar),
         Field::new("url", DataType::Varchar),
-        Field::new("date_time", DataType::Timestamp),
+        Field::new("date_time", DataType::TIMESTAMP),
         Field::new("extra", DataType::Varchar),
     ]);
     let source = FileSource {

@@ -500,7 +500,7 @@ mod tests {
             Field::new("price", DataType::BigInt),
             Field::new("channel", DataType::Varchar),
             Field::new("url", DataType::Varchar),
-            Field::new("date_time", DataType::Timestamp),
+            Field::new("date_time", DataType::TIMESTAMP),
             Field::new("extra", DataType::Varchar),
         ])
     }
@@ -573,7 +573,7 @@ mod tests {
             ]
         );
         assert_eq!(d.out.batches.len(), 1);
-        assert_eq!(d.out.batches[0].columns[5].ty, DataType::Timestamp);
+        assert_eq!(d.out.batches[0].columns[5].ty, DataType::TIMESTAMP);
     }
 
     #[test]
@@ -598,7 +598,7 @@ mod tests {
             Field::new("d", DataType::Decimal { precision: 10, scale: 2 }),
             Field::new("f", DataType::Double),
             Field::new("b", DataType::Boolean),
-            Field::new("t", DataType::Timestamp),
+            Field::new("t", DataType::TIMESTAMP),
         ])
     }
 

@@ -7,7 +7,7 @@ use crate::debezium::DebeziumFileDecoder;
 use crate::error::SourceError;
 use crate::json::JsonLinesDecoder;
 use crate::spec::{FileSource, Format, OnError};
-use repr::{Batch, Column, ColumnData, DataType, Schema, StringColumn};
+use repr::{Batch, Column, ColumnData, DataType, Datum, Schema, StringColumn};
 use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
@@ -233,13 +233,7 @@ impl ColBuilder {
 
     pub fn push_null(&mut self) {
         let n = self.data.len();
-        match &mut self.data {
-            ColumnData::Bool(v) => v.push(false),
-            ColumnData::Int(v) | ColumnData::Timestamp(v) => v.push(0),
-            ColumnData::Double(v) => v.push(0.0),
-            ColumnData::Decimal(v) => v.push(0),
-            ColumnData::Str(v) => v.push(b""),
-        }
+        self.data.push_datum(&Datum::Null);
         match &mut self.validity {
             Some(v) => v.push(false),
             None => {
@@ -258,6 +252,7 @@ impl ColBuilder {
             ColumnData::Double(v) => v.capacity(),
             ColumnData::Decimal(v) => v.capacity(),
             ColumnData::Str(v) => v.offsets.capacity(),
+            ColumnData::Nested(v) => v.capacity(),
         }
     }
 
@@ -319,7 +314,21 @@ impl ColBuilder {
     #[inline(never)]
     fn push_text_general(&mut self, text: &[u8]) -> bool {
         let ty = self.ty;
+        if !ty.is_integer() && matches!(self.data, ColumnData::Int(_) | ColumnData::Timestamp(_)) {
+            // DATE, TIME, the intervals and TIMESTAMP(p): the same spellings CAST accepts.
+            let t = trim(text);
+            if t.is_empty() {
+                self.push_null();
+                return true;
+            }
+            let ok = repr::expr::parse_into(t, ty, &mut self.data);
+            if ok {
+                self.mark_valid();
+            }
+            return ok;
+        }
         let ok = match &mut self.data {
+            ColumnData::Nested(_) => false,
             ColumnData::Str(v) => {
                 if std::str::from_utf8(text).is_err() {
                     return false;
@@ -333,8 +342,9 @@ impl ColBuilder {
                     self.push_null();
                     return true;
                 }
+                let (lo, hi) = ty.int_range();
                 match parse_int(t) {
-                    Some(x) if ty != DataType::Int || (i32::MIN as i64..=i32::MAX as i64).contains(&x) => {
+                    Some(x) if (lo..=hi).contains(&x) => {
                         v.push(x);
                         true
                     }
@@ -378,7 +388,7 @@ impl ColBuilder {
                 }
                 match parse_f64(t) {
                     Some(x) => {
-                        v.push(x);
+                        v.push(if ty == DataType::Float { x as f32 as f64 } else { x });
                         true
                     }
                     None => false,
@@ -420,6 +430,7 @@ impl ColBuilder {
             ColumnData::Int(v) | ColumnData::Timestamp(v) => v.truncate(rows),
             ColumnData::Double(v) => v.truncate(rows),
             ColumnData::Decimal(v) => v.truncate(rows),
+            ColumnData::Nested(v) => v.truncate(rows),
             ColumnData::Str(v) => {
                 if v.offsets.len() > rows + 1 {
                     v.offsets.truncate(rows + 1);

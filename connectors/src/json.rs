@@ -178,7 +178,7 @@ fn push_json(b: &mut ColBuilder, raw: &[u8]) -> Result<(), Vec<u8>> {
                     b"true" | b"false" => b.push_text(raw),
                     _ => false,
                 },
-                DataType::Timestamp => match crate::decode::parse_int(raw) {
+                DataType::Timestamp { precision: 0..=3 } => match crate::decode::parse_int(raw) {
                     Some(ms) => {
                         b.push_epoch_ms(ms);
                         true
@@ -267,7 +267,7 @@ mod tests {
             Field::new("price", DataType::Decimal { precision: 38, scale: 3 }),
             Field::new("score", DataType::Double),
             Field::new("ok", DataType::Boolean),
-            Field::new("ts", DataType::Timestamp),
+            Field::new("ts", DataType::TIMESTAMP),
             Field::new("small", DataType::Int),
         ])
     }

@@ -3,7 +3,7 @@
 
 use crate::spec::{CsvOptions, Format};
 use vstream_repr::column::write_i64;
-use vstream_repr::{Batch, Column, ColumnData, DataType, Schema, decimal, timestamp};
+use vstream_repr::{Batch, Column, ColumnData, DataType, Schema, decimal};
 
 /// Encodes batches as the rows of a sink's format.
 #[derive(Clone, Debug)]
@@ -198,7 +198,19 @@ fn write_json_value(col: &Column, i: usize, out: &mut Vec<u8>) {
     }
     match &col.data {
         ColumnData::Bool(v) => out.extend_from_slice(if v[i] { b"true" } else { b"false" }),
-        ColumnData::Int(v) => write_i64(v[i], out),
+        ColumnData::Int(v) if col.ty.is_integer() => write_i64(v[i], out),
+        ColumnData::Nested(v) => vstream_repr::column::write_json(&v[i], col.ty, out),
+        ColumnData::Int(_) | ColumnData::Timestamp(_) => {
+            // DATE, TIME, INTERVAL and TIMESTAMP(p) as strings of their text, as Flink's JSON format writes them.
+            let mut text = Vec::new();
+            col.write_text(i, &mut text);
+            write_json_str(&text, out);
+        }
+        ColumnData::Str(v) if col.ty == DataType::Bytes => {
+            let mut text = Vec::new();
+            col.write_text(i, &mut text);
+            write_json_str(&text, out);
+        }
         ColumnData::Double(v) => {
             if v[i].is_finite() {
                 vstream_repr::column::write_f64(v[i], out)
@@ -211,11 +223,6 @@ fn write_json_value(col: &Column, i: usize, out: &mut Vec<u8>) {
             decimal::format_into(v[i], scale, out)
         }
         ColumnData::Str(v) => write_json_str(v.get_bytes(i), out),
-        ColumnData::Timestamp(v) => {
-            out.push(b'"');
-            timestamp::format_into(v[i], out);
-            out.push(b'"');
-        }
     }
 }
 
@@ -258,7 +265,7 @@ mod tests {
             Field::new("id", DataType::BigInt),
             Field::new("name", DataType::Varchar),
             Field::new("price", DataType::Decimal { precision: 10, scale: 3 }),
-            Field::new("ts", DataType::Timestamp),
+            Field::new("ts", DataType::TIMESTAMP),
             Field::new("x", DataType::Double),
             Field::new("ok", DataType::Boolean),
         ]);
@@ -271,7 +278,7 @@ mod tests {
                 Column::new(DataType::BigInt, ColumnData::Int(vec![1, -2, 3, 4, 5, 6]), Some(vec![true, true, true, true, true, false])),
                 Column::new(DataType::Varchar, ColumnData::Str(names), Some(vec![true, true, true, true, true, false])),
                 Column::new(DataType::Decimal { precision: 10, scale: 3 }, ColumnData::Decimal(vec![11209260, -5, 0, 1, 2, 3]), None),
-                Column::new(DataType::Timestamp, ColumnData::Timestamp(vec![1735689600123; 6]), None),
+                Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![1735689600123; 6]), None),
                 Column::new(DataType::Double, ColumnData::Double(vec![0.5, f64::NAN, f64::INFINITY, 1e21, -0.0, 2.0]), None),
                 Column::new(DataType::Boolean, ColumnData::Bool(vec![true, false, true, false, true, false]), None),
             ],

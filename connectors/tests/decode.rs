@@ -23,7 +23,7 @@ fn schema() -> Schema {
         Field::new("auction", DataType::BigInt),
         Field::new("channel", DataType::Varchar),
         Field::new("price", DataType::BigInt),
-        Field::new("date_time", DataType::Timestamp),
+        Field::new("date_time", DataType::TIMESTAMP),
     ])
 }
 

@@ -588,7 +588,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             // window columns have no per-row value, so they stand for NULLs nothing reads.
             let mut pending = lower_query(input, sources, plan);
             for _ in WINDOW_COLUMNS {
-                pending.exprs.push(ScalarExpr::literal(vstream_repr::Datum::Null, DataType::Timestamp));
+                pending.exprs.push(ScalarExpr::literal(vstream_repr::Datum::Null, DataType::TIMESTAMP));
             }
             pending.schema = schema.clone();
             pending
@@ -689,7 +689,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let keys: Vec<&ScalarExpr> =
                 partition_by.iter().filter(|e| !matches!(e, ScalarExpr::Column { index, .. } if *index == end)).collect();
             let mut exprs = vec![end_expr.clone()];
-            let mut fields = vec![Field::new(end_expr.display_with(&input_names).to_string(), DataType::Timestamp)];
+            let mut fields = vec![Field::new(end_expr.display_with(&input_names).to_string(), DataType::TIMESTAMP)];
             for e in keys.iter().copied().chain(order_by.iter().map(|(e, _)| e)) {
                 let e = e.substitute(&pending.exprs);
                 fields.push(Field::new(e.display_with(&input_names).to_string(), e.ty()));
@@ -903,7 +903,7 @@ fn lower_window_aggregate(
         first
     });
     let pre = seal(plan, Pending { node: pending.node, predicate: pending.predicate, exprs, schema: Schema::new(fields.clone()) });
-    let mut out_fields: Vec<Field> = WINDOW_COLUMNS.iter().map(|w| Field::new(*w, DataType::Timestamp)).collect();
+    let mut out_fields: Vec<Field> = WINDOW_COLUMNS.iter().map(|w| Field::new(*w, DataType::TIMESTAMP)).collect();
     out_fields.extend(fields[1..=key_len].iter().cloned());
     out_fields.extend(schema.fields[group_by.len()..].iter().cloned());
     let out_schema = Schema::new(out_fields);

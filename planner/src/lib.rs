@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod bind;
+pub mod catalog;
 pub mod dataflow;
 pub mod dialect;
 pub mod error;

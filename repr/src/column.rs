@@ -1,7 +1,7 @@
 //! Typed columns: one flat vector per column plus an optional validity mask.
 
 use crate::datum::Datum;
-use crate::types::DataType;
+use crate::types::{DataType, Layout};
 use crate::{decimal, timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -67,21 +67,25 @@ impl FromIterator<String> for StringColumn {
     }
 }
 
-/// The values of a column, one vector per physical layout. Slots of NULL rows hold a default.
+/// The values of a column, one vector per physical layout ([`crate::types::Layout`]). Slots of
+/// NULL rows hold a default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ColumnData {
     /// BOOLEAN.
     Bool(Vec<bool>),
-    /// INT and BIGINT.
+    /// The integers, DATE (days), TIME (nanoseconds of the day), intervals (ms or months).
     Int(Vec<i64>),
-    /// DOUBLE.
+    /// FLOAT and DOUBLE.
     Double(Vec<f64>),
     /// DECIMAL mantissas; the scale is in the column's type.
     Decimal(Vec<i128>),
-    /// VARCHAR.
+    /// VARCHAR and BYTES.
     Str(StringColumn),
-    /// TIMESTAMP(3): epoch milliseconds.
+    /// TIMESTAMP and TIMESTAMP_LTZ: ticks since the epoch in the unit of the type's precision.
     Timestamp(Vec<i64>),
+    /// ARRAY, MAP and ROW: one value per row (NULL rows hold [`Datum::Null`]). Nested values are
+    /// rare on the hot path, so they are kept whole rather than flattened into child columns.
+    Nested(Vec<Datum>),
 }
 
 impl ColumnData {
@@ -93,6 +97,7 @@ impl ColumnData {
             ColumnData::Double(v) => v.len(),
             ColumnData::Decimal(v) => v.len(),
             ColumnData::Str(v) => v.len(),
+            ColumnData::Nested(v) => v.len(),
         }
     }
     /// Whether there are no rows.
@@ -101,13 +106,31 @@ impl ColumnData {
     }
     /// Empty data of the layout that `ty` uses.
     pub fn empty(ty: DataType, capacity: usize) -> Self {
-        match ty {
-            DataType::Boolean => ColumnData::Bool(Vec::with_capacity(capacity)),
-            DataType::Int | DataType::BigInt => ColumnData::Int(Vec::with_capacity(capacity)),
-            DataType::Double => ColumnData::Double(Vec::with_capacity(capacity)),
-            DataType::Decimal { .. } => ColumnData::Decimal(Vec::with_capacity(capacity)),
-            DataType::Varchar => ColumnData::Str(StringColumn::with_capacity(capacity, capacity * 8)),
-            DataType::Timestamp => ColumnData::Timestamp(Vec::with_capacity(capacity)),
+        match ty.layout() {
+            Layout::Bool => ColumnData::Bool(Vec::with_capacity(capacity)),
+            Layout::Int => ColumnData::Int(Vec::with_capacity(capacity)),
+            Layout::Double => ColumnData::Double(Vec::with_capacity(capacity)),
+            Layout::Decimal => ColumnData::Decimal(Vec::with_capacity(capacity)),
+            Layout::Str => ColumnData::Str(StringColumn::with_capacity(capacity, capacity * 8)),
+            Layout::Timestamp => ColumnData::Timestamp(Vec::with_capacity(capacity)),
+            Layout::Nested => ColumnData::Nested(Vec::with_capacity(capacity)),
+        }
+    }
+    /// Appends one value (a NULL, or a value of the wrong kind, appends the layout's default).
+    pub fn push_datum(&mut self, value: &Datum) {
+        match (self, value) {
+            (ColumnData::Bool(c), Datum::Bool(x)) => c.push(*x),
+            (ColumnData::Int(c), Datum::Int(x)) | (ColumnData::Timestamp(c), Datum::Timestamp(x)) => c.push(*x),
+            (ColumnData::Double(c), Datum::Double(x)) => c.push(*x),
+            (ColumnData::Decimal(c), Datum::Decimal(x)) => c.push(*x),
+            (ColumnData::Str(c), Datum::Str(x)) => c.push(x.as_bytes()),
+            (ColumnData::Str(c), Datum::Bytes(x)) => c.push(x),
+            (ColumnData::Nested(c), d) => c.push(d.clone()),
+            (ColumnData::Bool(c), _) => c.push(false),
+            (ColumnData::Int(c), _) | (ColumnData::Timestamp(c), _) => c.push(0),
+            (ColumnData::Double(c), _) => c.push(0.0),
+            (ColumnData::Decimal(c), _) => c.push(0),
+            (ColumnData::Str(c), _) => c.push(b""),
         }
     }
 }
@@ -152,20 +175,26 @@ impl Column {
     /// A column of `len` copies of `value`.
     pub fn repeat(value: &Datum, ty: DataType, len: usize) -> Self {
         let validity = value.is_null().then(|| vec![false; len]);
-        let data = match (ty, value) {
-            (DataType::Boolean, d) => ColumnData::Bool(vec![matches!(d, Datum::Bool(true)); len]),
-            (DataType::Int | DataType::BigInt, d) => ColumnData::Int(vec![if let Datum::Int(v) = d { *v } else { 0 }; len]),
-            (DataType::Double, d) => ColumnData::Double(vec![if let Datum::Double(v) = d { *v } else { 0.0 }; len]),
-            (DataType::Decimal { .. }, d) => ColumnData::Decimal(vec![if let Datum::Decimal(v) = d { *v } else { 0 }; len]),
-            (DataType::Timestamp, d) => ColumnData::Timestamp(vec![if let Datum::Timestamp(v) = d { *v } else { 0 }; len]),
-            (DataType::Varchar, d) => {
-                let s: &[u8] = if let Datum::Str(s) = d { s.as_bytes() } else { b"" };
+        let d = value;
+        let data = match ty.layout() {
+            Layout::Bool => ColumnData::Bool(vec![matches!(d, Datum::Bool(true)); len]),
+            Layout::Int => ColumnData::Int(vec![if let Datum::Int(v) = d { *v } else { 0 }; len]),
+            Layout::Double => ColumnData::Double(vec![if let Datum::Double(v) = d { *v } else { 0.0 }; len]),
+            Layout::Decimal => ColumnData::Decimal(vec![if let Datum::Decimal(v) = d { *v } else { 0 }; len]),
+            Layout::Timestamp => ColumnData::Timestamp(vec![if let Datum::Timestamp(v) = d { *v } else { 0 }; len]),
+            Layout::Str => {
+                let s: &[u8] = match d {
+                    Datum::Str(s) => s.as_bytes(),
+                    Datum::Bytes(b) => b,
+                    _ => b"",
+                };
                 let mut c = StringColumn::with_capacity(len, s.len() * len);
                 for _ in 0..len {
                     c.push(s);
                 }
                 ColumnData::Str(c)
             }
+            Layout::Nested => ColumnData::Nested(vec![d.clone(); len]),
         };
         Column { ty, data, validity }
     }
@@ -176,18 +205,7 @@ impl Column {
         let mut validity = Vec::with_capacity(values.len());
         for v in values {
             validity.push(!v.is_null());
-            match (&mut data, v) {
-                (ColumnData::Bool(c), Datum::Bool(x)) => c.push(*x),
-                (ColumnData::Int(c), Datum::Int(x)) | (ColumnData::Timestamp(c), Datum::Timestamp(x)) => c.push(*x),
-                (ColumnData::Double(c), Datum::Double(x)) => c.push(*x),
-                (ColumnData::Decimal(c), Datum::Decimal(x)) => c.push(*x),
-                (ColumnData::Str(c), Datum::Str(x)) => c.push(x.as_bytes()),
-                (ColumnData::Bool(c), _) => c.push(false),
-                (ColumnData::Int(c), _) | (ColumnData::Timestamp(c), _) => c.push(0),
-                (ColumnData::Double(c), _) => c.push(0.0),
-                (ColumnData::Decimal(c), _) => c.push(0),
-                (ColumnData::Str(c), _) => c.push(b""),
-            }
+            data.push_datum(v);
         }
         Column::new(ty, data, Some(validity))
     }
@@ -219,29 +237,21 @@ impl Column {
                 out.extend_from_slice(&(b.len() as u32).to_le_bytes());
                 out.extend_from_slice(b);
             }
+            ColumnData::Nested(v) => {
+                // The datum's own encoding starts with its tag; drop it, as the tag is written above.
+                let start = out.len();
+                v[i].encode_key(out);
+                out.remove(start);
+            }
         }
     }
 
     /// The value that `encode_key` wrote as `bytes` for a column of type `ty`; `None` if the
     /// bytes are not such an encoding.
     pub fn decode_key(ty: DataType, bytes: &[u8]) -> Option<Datum> {
-        let (&tag, rest) = bytes.split_first()?;
-        if tag == 0 {
-            return Some(Datum::Null);
-        }
-        let i64_of = |b: &[u8]| b.try_into().ok().map(i64::from_le_bytes);
-        Some(match ColumnData::empty(ty, 0) {
-            ColumnData::Bool(_) => Datum::Bool(*rest.first()? != 0),
-            ColumnData::Int(_) => Datum::Int(i64_of(rest)?),
-            ColumnData::Timestamp(_) => Datum::Timestamp(i64_of(rest)?),
-            ColumnData::Double(_) => Datum::Double(f64::from_bits(u64::from_le_bytes(rest.try_into().ok()?))),
-            ColumnData::Decimal(_) => Datum::Decimal(i128::from_le_bytes(rest.try_into().ok()?)),
-            ColumnData::Str(_) => {
-                let (len, text) = rest.split_at_checked(4)?;
-                let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
-                Datum::Str(String::from_utf8(text.get(..len)?.to_vec()).ok()?)
-            }
-        })
+        let mut rest = bytes;
+        let d = decode_datum(ty, &mut rest)?;
+        rest.is_empty().then_some(d)
     }
 
     /// The value at row `i`.
@@ -254,8 +264,10 @@ impl Column {
             ColumnData::Int(v) => Datum::Int(v[i]),
             ColumnData::Double(v) => Datum::Double(v[i]),
             ColumnData::Decimal(v) => Datum::Decimal(v[i]),
+            ColumnData::Str(v) if self.ty == DataType::Bytes => Datum::Bytes(v.get_bytes(i).to_vec()),
             ColumnData::Str(v) => Datum::Str(v.get(i).into_owned()),
             ColumnData::Timestamp(v) => Datum::Timestamp(v[i]),
+            ColumnData::Nested(v) => v[i].clone(),
         }
     }
 
@@ -267,6 +279,7 @@ impl Column {
             ColumnData::Double(v) => ColumnData::Double(v[range.clone()].to_vec()),
             ColumnData::Decimal(v) => ColumnData::Decimal(v[range.clone()].to_vec()),
             ColumnData::Timestamp(v) => ColumnData::Timestamp(v[range.clone()].to_vec()),
+            ColumnData::Nested(v) => ColumnData::Nested(v[range.clone()].to_vec()),
             ColumnData::Str(v) => {
                 let (lo, hi) = (v.offsets[range.start] as usize, v.offsets[range.end] as usize);
                 ColumnData::Str(StringColumn {
@@ -289,6 +302,7 @@ impl Column {
             ColumnData::Double(v) => ColumnData::Double(pick(v, indices)),
             ColumnData::Decimal(v) => ColumnData::Decimal(pick(v, indices)),
             ColumnData::Timestamp(v) => ColumnData::Timestamp(pick(v, indices)),
+            ColumnData::Nested(v) => ColumnData::Nested(indices.iter().map(|&i| v[i as usize].clone()).collect()),
             ColumnData::Str(v) => {
                 let mut out = StringColumn::with_capacity(indices.len(), 0);
                 for &i in indices {
@@ -314,6 +328,7 @@ impl Column {
             ColumnData::Double(v) => ColumnData::Double(pick(v, mask, selected)),
             ColumnData::Decimal(v) => ColumnData::Decimal(pick(v, mask, selected)),
             ColumnData::Timestamp(v) => ColumnData::Timestamp(pick(v, mask, selected)),
+            ColumnData::Nested(v) => ColumnData::Nested(v.iter().zip(mask).filter(|(_, m)| **m).map(|(x, _)| x.clone()).collect()),
             ColumnData::Str(v) => {
                 let mut out = StringColumn::with_capacity(selected, 0);
                 for (i, m) in mask.iter().enumerate() {
@@ -328,23 +343,214 @@ impl Column {
         Column::new(self.ty, data, validity)
     }
 
-    /// Appends the text of row `i` as CSV and the stdout table print it: NULL is empty, DECIMAL
-    /// has its scale's digits, TIMESTAMP is `YYYY-MM-DD HH:MM:SS.mmm`.
+    /// Appends the text of row `i` as CSV and the stdout table print it (NULL is empty); the
+    /// rule for each type is [`write_value_text`]'s.
     pub fn write_text(&self, i: usize, out: &mut Vec<u8>) {
         if !self.is_valid(i) {
             return;
         }
         match &self.data {
             ColumnData::Bool(v) => out.extend_from_slice(if v[i] { b"true" } else { b"false" }),
-            ColumnData::Int(v) => write_i64(v[i], out),
+            ColumnData::Int(v) => write_int_text(self.ty, v[i], out),
+            ColumnData::Double(v) if self.ty == DataType::Float => write_f32(v[i] as f32, out),
             ColumnData::Double(v) => write_f64(v[i], out),
             ColumnData::Decimal(v) => {
                 let scale = if let DataType::Decimal { scale, .. } = self.ty { scale } else { 0 };
                 decimal::format_into(v[i], scale, out)
             }
+            ColumnData::Str(v) if self.ty == DataType::Bytes => write_base64(v.get_bytes(i), out),
             ColumnData::Str(v) => out.extend_from_slice(v.get_bytes(i)),
-            ColumnData::Timestamp(v) => timestamp::format_into(v[i], out),
+            ColumnData::Timestamp(v) => write_timestamp_text(self.ty, v[i], out),
+            ColumnData::Nested(v) => write_json(&v[i], self.ty, out),
         }
+    }
+}
+
+/// The value that `Datum::encode_key` (or `Column::encode_key`) wrote at the front of `bytes`,
+/// for a value of type `ty`; advances `bytes` past it.
+fn decode_datum(ty: DataType, bytes: &mut &[u8]) -> Option<Datum> {
+    let (&tag, rest) = bytes.split_first()?;
+    *bytes = rest;
+    if tag == 0 {
+        return Some(Datum::Null);
+    }
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = bytes.split_at_checked(n)?;
+        *bytes = tail;
+        Some(head)
+    };
+    let i64_of = |b: &[u8]| b.try_into().ok().map(i64::from_le_bytes);
+    Some(match ty.layout() {
+        Layout::Bool => Datum::Bool(take(1)?[0] != 0),
+        Layout::Int => Datum::Int(i64_of(take(8)?)?),
+        Layout::Timestamp => Datum::Timestamp(i64_of(take(8)?)?),
+        Layout::Double => Datum::Double(f64::from_bits(u64::from_le_bytes(take(8)?.try_into().ok()?))),
+        Layout::Decimal => Datum::Decimal(i128::from_le_bytes(take(16)?.try_into().ok()?)),
+        Layout::Str => {
+            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            let text = take(len)?.to_vec();
+            if ty == DataType::Bytes { Datum::Bytes(text) } else { Datum::Str(String::from_utf8(text).ok()?) }
+        }
+        Layout::Nested => {
+            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            match ty {
+                DataType::Array(t) => Datum::Array((0..len).map(|_| decode_datum(*t, bytes)).collect::<Option<_>>()?),
+                DataType::Map(k, v) => {
+                    Datum::Map((0..len).map(|_| Some((decode_datum(*k, bytes)?, decode_datum(*v, bytes)?))).collect::<Option<_>>()?)
+                }
+                DataType::Row(fields) => {
+                    if fields.len() != len {
+                        return None;
+                    }
+                    Datum::Row(fields.iter().map(|f| decode_datum(f.ty, bytes)).collect::<Option<_>>()?)
+                }
+                _ => return None,
+            }
+        }
+    })
+}
+
+/// Appends an integer-layout value: a number, or the DATE, TIME or INTERVAL it stands for.
+fn write_int_text(ty: DataType, v: i64, out: &mut Vec<u8>) {
+    match ty {
+        DataType::Date => timestamp::format_date_into(v, out),
+        DataType::Time { precision } => timestamp::format_time_into(v, precision, out),
+        DataType::IntervalDayTime => write_interval_day_time(v, out),
+        DataType::IntervalYearMonth => {
+            use std::io::Write;
+            let sign = if v < 0 { '-' } else { '+' };
+            let m = v.unsigned_abs();
+            let _ = write!(out, "{sign}{}-{:02}", m / 12, m % 12);
+        }
+        _ => write_i64(v, out),
+    }
+}
+
+/// Appends an INTERVAL DAY TO SECOND of `ms` milliseconds as Flink prints it: `+1 02:03:04.005`.
+pub fn write_interval_day_time(ms: i64, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let sign = if ms < 0 { '-' } else { '+' };
+    let m = ms.unsigned_abs();
+    let (d, rest) = (m / 86_400_000, m % 86_400_000);
+    let _ = write!(out, "{sign}{d} {:02}:{:02}:{:02}.{:03}", rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000);
+}
+
+/// Appends a TIMESTAMP(p) as `YYYY-MM-DD HH:MM:SS` with p fractional digits; a TIMESTAMP_LTZ(p)
+/// the same in UTC followed by `Z`, as Flink's JSON format writes an instant.
+fn write_timestamp_text(ty: DataType, ticks: i64, out: &mut Vec<u8>) {
+    let precision = ty.time_precision().unwrap_or(3);
+    timestamp::format_ticks_into(ticks, precision, out);
+    if matches!(ty, DataType::TimestampLtz { .. }) {
+        out.push(b'Z');
+    }
+}
+
+/// Appends `b` in standard base64 with padding (how Flink's CSV and JSON formats write BYTES).
+pub fn write_base64(b: &[u8], out: &mut Vec<u8>) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in b.chunks(3) {
+        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        out.push(ALPHABET[(n >> 18) as usize & 63]);
+        out.push(ALPHABET[(n >> 12) as usize & 63]);
+        out.push(if chunk.len() > 1 { ALPHABET[(n >> 6) as usize & 63] } else { b'=' });
+        out.push(if chunk.len() > 2 { ALPHABET[n as usize & 63] } else { b'=' });
+    }
+}
+
+/// Appends `v` of type `ty` as JSON text: how nested values are written to CSV and printed, and
+/// how every value is written by the JSON sink (numbers bare, everything else by its text rule).
+pub fn write_json(v: &Datum, ty: DataType, out: &mut Vec<u8>) {
+    match (v, ty) {
+        (Datum::Null, _) => out.extend_from_slice(b"null"),
+        (Datum::Array(items), DataType::Array(t)) => {
+            out.push(b'[');
+            for (i, d) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(d, *t, out);
+            }
+            out.push(b']');
+        }
+        (Datum::Map(entries), DataType::Map(k, vt)) => {
+            out.push(b'{');
+            for (i, (key, val)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                // JSON keys are strings: a non-string key is written by its text.
+                let mut text = Vec::new();
+                Column::from_datums(*k, std::slice::from_ref(key)).write_text(0, &mut text);
+                write_json_string(&String::from_utf8_lossy(&text), out);
+                out.push(b':');
+                write_json(val, *vt, out);
+            }
+            out.push(b'}');
+        }
+        (Datum::Row(values), DataType::Row(fields)) => {
+            out.push(b'{');
+            for (i, (f, val)) in fields.iter().zip(values).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_string(&f.name, out);
+                out.push(b':');
+                write_json(val, f.ty, out);
+            }
+            out.push(b'}');
+        }
+        (Datum::Bool(b), _) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        (Datum::Int(_) | Datum::Double(_) | Datum::Decimal(_), t) if t.is_numeric() => {
+            let c = Column::from_datums(t, std::slice::from_ref(v));
+            let start = out.len();
+            c.write_text(0, out);
+            // NaN and infinities are not JSON numbers: write them as strings.
+            if out[start..].iter().any(|b| b.is_ascii_alphabetic() && *b != b'e') {
+                let text = String::from_utf8_lossy(&out[start..]).into_owned();
+                out.truncate(start);
+                write_json_string(&text, out);
+            }
+        }
+        (_, t) => {
+            let mut text = Vec::new();
+            Column::from_datums(t, std::slice::from_ref(v)).write_text(0, &mut text);
+            write_json_string(&String::from_utf8_lossy(&text), out);
+        }
+    }
+}
+
+/// Appends `s` as a quoted JSON string.
+pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    use std::io::Write;
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// Appends the shortest text that reads back as the same FLOAT.
+pub fn write_f32(v: f32, out: &mut Vec<u8>) {
+    use std::io::Write;
+    if v.is_finite() && v != 0.0 && !(1e-5..1e16).contains(&v.abs()) {
+        write_f64(v as f64, out)
+    } else if v.is_finite() {
+        let _ = write!(out, "{v}");
+    } else {
+        write_f64(v as f64, out)
     }
 }
 

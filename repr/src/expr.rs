@@ -11,6 +11,7 @@ use crate::batch::Batch;
 use crate::column::{Column, ColumnData, StringColumn};
 use crate::datum::Datum;
 use crate::decimal;
+use crate::func::{self, Arg, CallCache};
 use crate::timestamp;
 use crate::types::DataType;
 use crate::types::MAX_DECIMAL_PRECISION as MAX_PRECISION_I128;
@@ -162,6 +163,20 @@ pub enum Func {
     /// `PROCTIME()`: the wall clock (UTC, ms) when the row is computed, as a TIMESTAMP(3); one
     /// reading per batch. Flink's is a TIMESTAMP_LTZ(3); vstream has TIMESTAMP only.
     ProcTime,
+    /// A text function (see [`crate::func::string`]).
+    String(crate::func::string::StringFunc),
+    /// A numeric function (see [`crate::func::math`]).
+    Math(crate::func::math::MathFunc),
+    /// A conditional function (see [`crate::func::conditional`]).
+    Conditional(crate::func::conditional::ConditionalFunc),
+    /// A date and time function (see [`crate::func::temporal`]).
+    Temporal(crate::func::temporal::TemporalFunc),
+    /// A JSON function (see [`crate::func::json`]).
+    Json(crate::func::json::JsonFunc),
+    /// An array, map or row function (see [`crate::func::collection`]).
+    Collection(crate::func::collection::CollectionFunc),
+    /// A hash function (see [`crate::func::hash`]).
+    Hash(crate::func::hash::HashFunc),
 }
 
 impl Func {
@@ -181,6 +196,13 @@ impl Func {
             Func::Like { negated: false } => "LIKE",
             Func::Like { negated: true } => "NOT LIKE",
             Func::ProcTime => "PROCTIME",
+            Func::String(f) => f.name(),
+            Func::Math(f) => f.name(),
+            Func::Conditional(f) => f.name(),
+            Func::Temporal(f) => f.name(),
+            Func::Json(f) => f.name(),
+            Func::Collection(f) => f.name(),
+            Func::Hash(f) => f.name(),
         }
     }
 }
@@ -246,6 +268,9 @@ pub enum ScalarExpr {
         args: Vec<ScalarExpr>,
         /// The result type, as the binder derived it from the function and its arguments.
         ty: DataType,
+        /// What the call builds once from its literal arguments (not serialised).
+        #[serde(skip)]
+        cache: CallCache,
     },
 }
 
@@ -257,6 +282,10 @@ impl ScalarExpr {
     /// A constant `value` of type `ty`.
     pub fn literal(value: Datum, ty: DataType) -> Self {
         ScalarExpr::Literal { value, ty }
+    }
+    /// A call of `func` on `args`, of result type `ty`.
+    pub fn call(func: Func, args: Vec<ScalarExpr>, ty: DataType) -> Self {
+        ScalarExpr::Call { func, args, ty, cache: CallCache::default() }
     }
 
     /// The result type.
@@ -378,7 +407,7 @@ impl ScalarExpr {
                 }
                 Ok(picker.finish(*ty))
             }
-            ScalarExpr::Call { func: Func::Coalesce, args, ty } => {
+            ScalarExpr::Call { func: Func::Coalesce, args, ty, .. } => {
                 // An argument is computed only on the rows all earlier ones left NULL.
                 let mut picker = Picker::new(batch.len);
                 for (k, a) in args.iter().enumerate() {
@@ -392,9 +421,29 @@ impl ScalarExpr {
                 }
                 Ok(picker.finish(*ty))
             }
-            ScalarExpr::Call { func, args, ty } => {
-                let cols = args.iter().map(|a| a.eval(batch)).collect::<Result<Vec<_>, _>>()?;
-                eval_call(*func, &cols, *ty, batch.len)
+            ScalarExpr::Call { func, args, ty, cache } => {
+                // Literal arguments stay one value (a pattern is not repeated per row).
+                let args = args
+                    .iter()
+                    .map(|a| match a {
+                        ScalarExpr::Literal { value, ty } => Ok(Arg::Scalar(value, *ty)),
+                        a => a.eval(batch).map(Arg::Col),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let n = batch.len;
+                match *func {
+                    Func::String(f) => func::string::eval(f, &args, *ty, n, cache),
+                    Func::Math(f) => func::math::eval(f, &args, *ty, n, cache),
+                    Func::Conditional(f) => func::conditional::eval(f, &args, *ty, n, cache),
+                    Func::Temporal(f) => func::temporal::eval(f, &args, *ty, n, cache),
+                    Func::Json(f) => func::json::eval(f, &args, *ty, n, cache),
+                    Func::Collection(f) => func::collection::eval(f, &args, *ty, n, cache),
+                    Func::Hash(f) => func::hash::eval(f, &args, *ty, n, cache),
+                    f => {
+                        let cols: Vec<Column> = args.into_iter().map(|a| a.into_column(n)).collect();
+                        eval_call(f, &cols, *ty, n)
+                    }
+                }
             }
         }
     }
@@ -511,6 +560,15 @@ fn gather(sources: &[Column], part: &[u32], pos: &[u32], ty: DataType) -> Column
         ColumnData::Double(_) => prim!(Double, 0.0),
         ColumnData::Decimal(_) => prim!(Decimal, 0),
         ColumnData::Timestamp(_) => prim!(Timestamp, 0),
+        ColumnData::Nested(_) => {
+            let v = (0..n)
+                .map(|i| match src(i) {
+                    Some((Column { data: ColumnData::Nested(v), .. }, p)) => v[p].clone(),
+                    _ => Datum::Null,
+                })
+                .collect();
+            ColumnData::Nested(v)
+        }
         ColumnData::Str(_) => {
             let mut out = StringColumn::with_capacity(n, 0);
             for i in 0..n {
@@ -566,7 +624,7 @@ fn overflow(ty: DataType, op: &str) -> EvalError {
 }
 
 fn int_range(ty: DataType) -> (i64, i64) {
-    if ty == DataType::Int { (i32::MIN as i64, i32::MAX as i64) } else { (i64::MIN, i64::MAX) }
+    ty.int_range()
 }
 
 /// A right operand: a whole column, or one value for every row.
@@ -858,7 +916,8 @@ fn kleene(op: BinaryOp, l: &Column, r: &Column) -> Column {
 }
 
 /// Casts a column. Failures (text that is not a number, a value out of range) are errors that
-/// name the value.
+/// name the value. TIMESTAMP_LTZ converts as if the session zone were UTC here; the binder puts
+/// the session zone's shift around it (see the planner's casts).
 pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
     if c.ty == to {
         return Ok(c.clone());
@@ -866,7 +925,17 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
     let n = c.len();
     let mut validity = c.validity.clone();
     let bad = |value: String| EvalError::InvalidCast { value, to };
+    let from = c.ty;
     let data = match (&c.data, to) {
+        (ColumnData::Str(s), DataType::Varchar) if from == DataType::Bytes => {
+            // BYTES to STRING decodes UTF-8, as Flink does; bytes that are not UTF-8 fail.
+            for i in 0..n {
+                if c.is_valid(i) && std::str::from_utf8(s.get_bytes(i)).is_err() {
+                    return Err(bad(format!("{:?}", s.get_bytes(i))));
+                }
+            }
+            ColumnData::Str(s.clone())
+        }
         (_, DataType::Varchar) => {
             let mut out = StringColumn::with_capacity(n, n * 8);
             let mut buf = Vec::new();
@@ -877,7 +946,8 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
             }
             ColumnData::Str(out)
         }
-        (ColumnData::Int(v), DataType::Int | DataType::BigInt) => {
+        (ColumnData::Str(s), DataType::Bytes) => ColumnData::Str(s.clone()),
+        (ColumnData::Int(v), t) if from.is_integer() && t.is_integer() => {
             let (lo, hi) = int_range(to);
             for (i, x) in v.iter().enumerate() {
                 if c.is_valid(i) && (*x < lo || *x > hi) {
@@ -886,8 +956,9 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
             }
             ColumnData::Int(v.clone())
         }
-        (ColumnData::Int(v), DataType::Double) => ColumnData::Double(v.iter().map(|x| *x as f64).collect()),
-        (ColumnData::Int(v), DataType::Decimal { precision, scale }) => ColumnData::Decimal(
+        (ColumnData::Int(v), DataType::Double) if from.is_integer() => ColumnData::Double(v.iter().map(|x| *x as f64).collect()),
+        (ColumnData::Int(v), DataType::Float) if from.is_integer() => ColumnData::Double(v.iter().map(|x| *x as f32 as f64).collect()),
+        (ColumnData::Int(v), DataType::Decimal { precision, scale }) if from.is_integer() => ColumnData::Decimal(
             v.iter()
                 .enumerate()
                 .map(|(i, x)| {
@@ -896,8 +967,8 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        (ColumnData::Int(v), DataType::Boolean) => ColumnData::Bool(v.iter().map(|x| *x != 0).collect()),
-        (ColumnData::Double(v), DataType::Int | DataType::BigInt) => {
+        (ColumnData::Int(v), DataType::Boolean) if from.is_integer() => ColumnData::Bool(v.iter().map(|x| *x != 0).collect()),
+        (ColumnData::Double(v), t) if t.is_integer() => {
             let (lo, hi) = int_range(to);
             ColumnData::Int(
                 v.iter()
@@ -916,6 +987,9 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
                     .collect::<Result<_, _>>()?,
             )
         }
+        (ColumnData::Double(v), DataType::Double) => ColumnData::Double(v.clone()),
+        (ColumnData::Double(v), DataType::Float) => ColumnData::Double(v.iter().map(|x| *x as f32 as f64).collect()),
+        (ColumnData::Double(v), DataType::Boolean) => ColumnData::Bool(v.iter().map(|x| *x != 0.0).collect()),
         (ColumnData::Double(v), DataType::Decimal { precision, scale }) => ColumnData::Decimal(
             v.iter()
                 .enumerate()
@@ -935,7 +1009,8 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
             let s = decimal_scale(c.ty);
             match to {
                 DataType::Double => ColumnData::Double(v.iter().map(|x| decimal::to_f64(*x, s)).collect()),
-                DataType::Int | DataType::BigInt => {
+                DataType::Float => ColumnData::Double(v.iter().map(|x| decimal::to_f64(*x, s) as f32 as f64).collect()),
+                t if t.is_integer() => {
                     let (lo, hi) = int_range(to);
                     ColumnData::Int(
                         v.iter()
@@ -970,12 +1045,15 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
                         .collect::<Result<_, _>>()?,
                 ),
                 DataType::Boolean => ColumnData::Bool(v.iter().map(|x| *x != 0).collect()),
-                _ => return Err(bad(format!("{}", c.ty))),
+                _ => return Err(bad(format!("a value of type {}", c.ty))),
             }
         }
-        (ColumnData::Bool(v), DataType::Int | DataType::BigInt) => ColumnData::Int(v.iter().map(|b| *b as i64).collect()),
-        (ColumnData::Bool(v), DataType::Double) => ColumnData::Double(v.iter().map(|b| *b as i64 as f64).collect()),
-        (ColumnData::Str(s), _) => {
+        (ColumnData::Bool(v), t) if t.is_integer() => ColumnData::Int(v.iter().map(|b| *b as i64).collect()),
+        (ColumnData::Bool(v), DataType::Double | DataType::Float) => ColumnData::Double(v.iter().map(|b| *b as i64 as f64).collect()),
+        (ColumnData::Bool(v), DataType::Decimal { scale, .. }) => {
+            ColumnData::Decimal(v.iter().map(|b| *b as i128 * POW10[scale as usize]).collect())
+        }
+        (ColumnData::Str(s), _) if from == DataType::Varchar => {
             let mut out = ColumnData::empty(to, n);
             let mut valid = validity.unwrap_or_else(|| vec![true; n]);
             for i in 0..n {
@@ -992,72 +1070,135 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
             validity = Some(valid);
             out
         }
-        (ColumnData::Timestamp(v), DataType::Timestamp) => ColumnData::Timestamp(v.clone()),
+        (ColumnData::Timestamp(v), t) if t.is_timestamp() => {
+            let (fp, tp) = (from.time_precision().unwrap_or(3), t.time_precision().unwrap_or(3));
+            let (fu, tu) = (crate::types::timestamp_unit(fp), crate::types::timestamp_unit(tp));
+            let mut out = Vec::with_capacity(n);
+            for (i, x) in v.iter().enumerate() {
+                let ticks = if tu >= fu { x.checked_mul(tu / fu) } else { Some(x.div_euclid(fu / tu)) };
+                match ticks {
+                    Some(t) => out.push(timestamp::truncate_ticks(t, tp)),
+                    None if !c.is_valid(i) => out.push(0),
+                    None => return Err(bad(x.to_string())),
+                }
+            }
+            ColumnData::Timestamp(out)
+        }
+        (ColumnData::Timestamp(v), DataType::Date) => {
+            let unit = crate::types::timestamp_unit(from.time_precision().unwrap_or(3));
+            ColumnData::Int(v.iter().map(|x| x.div_euclid(unit * 86_400)).collect())
+        }
+        (ColumnData::Timestamp(v), DataType::Time { precision }) => {
+            let unit = crate::types::timestamp_unit(from.time_precision().unwrap_or(3));
+            let keep = 10i64.pow(9 - precision.min(9) as u32);
+            ColumnData::Int(v.iter().map(|x| x.rem_euclid(unit * 86_400) * (1_000_000_000 / unit) / keep * keep).collect())
+        }
+        (ColumnData::Int(v), t) if from == DataType::Date && t.is_timestamp() => {
+            let unit = crate::types::timestamp_unit(t.time_precision().unwrap_or(3));
+            let mut out = Vec::with_capacity(n);
+            for (i, x) in v.iter().enumerate() {
+                match x.checked_mul(unit * 86_400) {
+                    Some(t) => out.push(t),
+                    None if !c.is_valid(i) => out.push(0),
+                    None => return Err(bad(x.to_string())),
+                }
+            }
+            ColumnData::Timestamp(out)
+        }
+        (ColumnData::Int(v), DataType::Time { precision }) if matches!(from, DataType::Time { .. }) => {
+            let keep = 10i64.pow(9 - precision.min(9) as u32);
+            ColumnData::Int(v.iter().map(|x| x / keep * keep).collect())
+        }
         _ => return Err(bad(format!("a value of type {}", c.ty))),
     };
     Ok(Column::new(to, data, validity))
 }
 
-fn push_default(out: &mut ColumnData) {
-    match out {
-        ColumnData::Bool(v) => v.push(false),
-        ColumnData::Int(v) | ColumnData::Timestamp(v) => v.push(0),
-        ColumnData::Double(v) => v.push(0.0),
-        ColumnData::Decimal(v) => v.push(0),
-        ColumnData::Str(v) => v.push(b""),
+/// Whether `CAST(from AS to)` exists (Flink's cast table, as far as vstream has the types).
+pub fn castable(from: DataType, to: DataType) -> bool {
+    use DataType as T;
+    if from == to || to == T::Varchar || from == T::Varchar && to.layout() != crate::types::Layout::Nested {
+        return true;
     }
+    match (from, to) {
+        (a, b) if (a.is_numeric() || a == T::Boolean) && (b.is_numeric() || b == T::Boolean) => true,
+        (T::Bytes, T::Bytes) => true,
+        (a, b) if a.is_timestamp() && (b.is_timestamp() || matches!(b, T::Date | T::Time { .. })) => true,
+        (T::Date, b) if b.is_timestamp() => true,
+        (T::Time { .. }, T::Time { .. }) => true,
+        _ => false,
+    }
+}
+
+fn push_default(out: &mut ColumnData) {
+    out.push_datum(&Datum::Null)
 }
 
 /// Parses text as a value of `ty` and appends it; false if the text is not such a value.
 /// Sources and CAST share this, so a file and `CAST('…' AS …)` accept the same spellings.
 pub fn parse_into(text: &[u8], ty: DataType, out: &mut ColumnData) -> bool {
     let trimmed = text.trim_ascii();
-    match (out, ty) {
-        (ColumnData::Int(v), DataType::Int | DataType::BigInt) => match parse_i64(trimmed) {
-            Some(x) if ty == DataType::BigInt || (i32::MIN as i64..=i32::MAX as i64).contains(&x) => {
-                v.push(x);
-                true
-            }
-            _ => false,
-        },
-        (ColumnData::Double(v), _) => match std::str::from_utf8(trimmed).ok().and_then(parse_f64) {
-            Some(x) => {
-                v.push(x);
-                true
-            }
-            None => false,
-        },
-        (ColumnData::Decimal(v), DataType::Decimal { precision, scale }) => match decimal::parse(trimmed, scale) {
-            Some(m) if decimal::fits(m, precision) => {
-                v.push(m);
-                true
-            }
-            _ => false,
-        },
-        (ColumnData::Timestamp(v), _) => match timestamp::parse(trimmed) {
-            Some(ms) => {
-                v.push(ms);
-                true
-            }
-            None => false,
-        },
-        (ColumnData::Bool(v), _) => {
-            let b = match trimmed.to_ascii_lowercase().as_slice() {
-                b"true" | b"t" | b"1" | b"yes" | b"y" => true,
-                b"false" | b"f" | b"0" | b"no" | b"n" => false,
-                _ => return false,
-            };
-            v.push(b);
-            true
-        }
-        (ColumnData::Str(v), _) => {
-            if std::str::from_utf8(text).is_err() {
-                return false;
-            }
-            v.push(text);
+    let push_int = |out: &mut ColumnData, x: Option<i64>| match (out, x) {
+        (ColumnData::Int(v), Some(x)) => {
+            v.push(x);
             true
         }
         _ => false,
+    };
+    match ty {
+        t if t.is_integer() => {
+            let (lo, hi) = t.int_range();
+            push_int(out, parse_i64(trimmed).filter(|x| (lo..=hi).contains(x)))
+        }
+        DataType::Date => push_int(out, timestamp::parse_date(trimmed)),
+        DataType::Time { precision } => {
+            let keep = 10i64.pow(9 - precision.min(9) as u32);
+            push_int(out, timestamp::parse_time(trimmed).map(|t| t / keep * keep))
+        }
+        _ => match (out, ty) {
+            (ColumnData::Double(v), _) => match std::str::from_utf8(trimmed).ok().and_then(parse_f64) {
+                Some(x) => {
+                    v.push(if ty == DataType::Float { x as f32 as f64 } else { x });
+                    true
+                }
+                None => false,
+            },
+            (ColumnData::Decimal(v), DataType::Decimal { precision, scale }) => match decimal::parse(trimmed, scale) {
+                Some(m) if decimal::fits(m, precision) => {
+                    v.push(m);
+                    true
+                }
+                _ => false,
+            },
+            (ColumnData::Timestamp(v), _) => match timestamp::parse_ticks(trimmed, ty.time_precision().unwrap_or(3)) {
+                Some(t) => {
+                    v.push(t);
+                    true
+                }
+                None => false,
+            },
+            (ColumnData::Bool(v), _) => {
+                let b = match trimmed.to_ascii_lowercase().as_slice() {
+                    b"true" | b"t" | b"1" | b"yes" | b"y" => true,
+                    b"false" | b"f" | b"0" | b"no" | b"n" => false,
+                    _ => return false,
+                };
+                v.push(b);
+                true
+            }
+            (ColumnData::Str(v), DataType::Bytes) => {
+                v.push(text);
+                true
+            }
+            (ColumnData::Str(v), _) => {
+                if std::str::from_utf8(text).is_err() {
+                    return false;
+                }
+                v.push(text);
+                true
+            }
+            _ => false,
+        },
     }
 }
 
@@ -1186,7 +1327,7 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
-        Func::ProcTime => Ok(Column::new(DataType::Timestamp, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
+        Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
         Func::Like { negated } => {

@@ -22,6 +22,7 @@ pub mod window;
 pub use batch::{Batch, RowKind};
 pub use column::{Column, ColumnData, StringColumn};
 pub use datum::Datum;
+pub mod func;
 pub use expr::{BinaryOp, EvalError, Func, ScalarExpr, UnaryOp};
-pub use types::{DataType, Field, Schema};
+pub use types::{DataType, Field, Layout, RowField, Schema};
 pub use window::{EventTime, WindowAssigner, WindowEmit};

@@ -5,7 +5,7 @@
 //! back to `jiff`.
 
 /// Days from 1970-01-01 to the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -15,7 +15,8 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146097 + doe - 719468
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// The civil date (year, month, day) of a day number counted from 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719468;
     let era = if z >= 0 { z } else { z - 146096 } / 146097;
     let doe = z - era * 146097;
@@ -28,7 +29,8 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
+/// Days in month `m` (1–12) of year `y`.
+pub fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -155,6 +157,82 @@ pub fn format_into(ms: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&text);
 }
 
+/// Appends a TIMESTAMP(`precision`) of `ticks` (in [`crate::types::timestamp_unit`]'s unit) as
+/// `YYYY-MM-DD HH:MM:SS` and, for a precision above 0, exactly `precision` fractional digits.
+pub fn format_ticks_into(ticks: i64, precision: u8, out: &mut Vec<u8>) {
+    let unit = crate::types::timestamp_unit(precision);
+    if unit == 1000 && precision == 3 {
+        return format_into(ticks, out);
+    }
+    let secs = ticks.div_euclid(unit);
+    let frac = ticks.rem_euclid(unit);
+    let days = secs.div_euclid(86_400);
+    format_date_into(days, out);
+    out.push(b' ');
+    let nanos_of_day = secs.rem_euclid(86_400) * 1_000_000_000 + frac * (1_000_000_000 / unit);
+    format_time_into(nanos_of_day, precision, out);
+}
+
+/// Appends a DATE (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn format_date_into(days: i64, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let (y, m, d) = civil_from_days(days);
+    let _ = if (0..=9999).contains(&y) { write!(out, "{y:04}-{m:02}-{d:02}") } else { write!(out, "{y}-{m:02}-{d:02}") };
+}
+
+/// Appends a TIME (nanoseconds since midnight) as `HH:MM:SS` and `precision` fractional digits.
+pub fn format_time_into(nanos: i64, precision: u8, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let secs = nanos.div_euclid(1_000_000_000);
+    let frac = nanos.rem_euclid(1_000_000_000);
+    let _ = write!(out, "{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    if precision > 0 {
+        let digits = format!("{frac:09}");
+        out.push(b'.');
+        out.extend_from_slice(&digits.as_bytes()[..precision.min(9) as usize]);
+    }
+}
+
+/// Parses `YYYY-MM-DD HH:MM:SS[.f…]` (or a date alone, or ISO forms) into ticks of a
+/// TIMESTAMP(`precision`); fractional digits beyond the precision are truncated.
+pub fn parse_ticks(text: &[u8], precision: u8) -> Option<i64> {
+    let unit = crate::types::timestamp_unit(precision);
+    if unit == 1000 {
+        return parse(text).map(|ms| truncate_ticks(ms, precision));
+    }
+    let s = std::str::from_utf8(text).ok()?.trim();
+    let dt: jiff::civil::DateTime = match s.parse() {
+        Ok(dt) => dt,
+        Err(_) => s.parse::<jiff::civil::Date>().ok()?.to_datetime(jiff::civil::Time::midnight()),
+    };
+    let days = days_from_civil(dt.year() as i64, dt.month() as u32, dt.day() as u32);
+    let secs = days * 86_400 + dt.hour() as i64 * 3600 + dt.minute() as i64 * 60 + dt.second() as i64;
+    let frac = dt.subsec_nanosecond() as i64 / (1_000_000_000 / unit);
+    secs.checked_mul(unit)?.checked_add(truncate_ticks(frac, precision))
+}
+
+/// `ticks` with the digits below `precision` zeroed (ticks are in the precision's storage unit).
+pub fn truncate_ticks(ticks: i64, precision: u8) -> i64 {
+    let unit = crate::types::timestamp_unit(precision);
+    let keep = 10i64.pow(precision.min(9) as u32);
+    let step = unit / keep.min(unit);
+    if step <= 1 { ticks } else { ticks - ticks.rem_euclid(step) }
+}
+
+/// Parses `YYYY-MM-DD` into days since 1970-01-01.
+pub fn parse_date(text: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(text).ok()?.trim();
+    let d: jiff::civil::Date = s.parse().ok()?;
+    Some(days_from_civil(d.year() as i64, d.month() as u32, d.day() as u32))
+}
+
+/// Parses `HH:MM[:SS[.f…]]` into nanoseconds since midnight.
+pub fn parse_time(text: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(text).ok()?.trim();
+    let t: jiff::civil::Time = s.parse().ok()?;
+    Some(((t.hour() as i64 * 60 + t.minute() as i64) * 60 + t.second() as i64) * 1_000_000_000 + t.subsec_nanosecond() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +254,13 @@ mod tests {
         assert_eq!(parse(b"2025-01-01 00:00:00.123456"), Some(1735689600123));
         assert_eq!(parse(b"2025-01-01T00:00:00.5"), Some(1735689600500));
         assert_eq!(parse(b"2025-01-01"), Some(1735689600000));
+        let mut o = Vec::new();
+        let t = parse_ticks(b"2025-01-01 00:00:00.1234567", 6).unwrap();
+        format_ticks_into(t, 6, &mut o);
+        assert_eq!(String::from_utf8(o).unwrap(), "2025-01-01 00:00:00.123456");
+        let mut o = Vec::new();
+        format_ticks_into(parse_ticks(b"1969-12-31 23:59:59.5", 0).unwrap(), 0, &mut o);
+        assert_eq!(String::from_utf8(o).unwrap(), "1969-12-31 23:59:59");
     }
 
     #[test]

@@ -27,11 +27,19 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
         processes: u16,
     },
+    /// Prints docs/functions.md: Flink's built-in functions and what vstream has of them.
+    Functions,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Explain { script, dot, workers, processes } = cli.command;
+    let (script, dot, workers, processes) = match cli.command {
+        Command::Explain { script, dot, workers, processes } => (script, dot, workers, processes),
+        Command::Functions => {
+            print!("{}", vstream_planner::catalog::markdown());
+            return ExitCode::SUCCESS;
+        }
+    };
     let on = vstream_planner::explain::Parallelism { processes: processes.into(), workers: workers.into() };
     let sql = match std::fs::read_to_string(&script) {
         Ok(s) => s,

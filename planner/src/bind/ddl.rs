@@ -42,7 +42,7 @@ pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
                 return Err(PlanError::not_supported(format!("TIMESTAMP({})", p.unwrap_or(0)), span)
                     .with_hint("timestamps have millisecond precision: use TIMESTAMP(3)"));
             }
-            DataType::Timestamp
+            DataType::TIMESTAMP
         }
         other => return Err(PlanError::not_supported(format!("type {other}"), span)),
     })
@@ -375,7 +375,7 @@ pub(super) fn bind_watermark(schema: &Schema, column: &ast::Ident, expr: &Expr) 
             .with_hint_opt(did_you_mean(&column.value, schema.fields.iter().map(|f| f.name.as_str())))
     })?;
     let ty = schema.fields[index].ty;
-    if ty != DataType::Timestamp {
+    if ty != DataType::TIMESTAMP {
         return Err(PlanError::invalid(format!("WATERMARK needs a TIMESTAMP(3) column, but `{}` is {ty}", column.value), column.span));
     }
     let form = || {

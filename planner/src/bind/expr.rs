@@ -13,6 +13,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Span;
 use vstream_repr::decimal;
 use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
+use vstream_repr::func::registry::{self, ArgType, FunctionDef};
 use vstream_repr::types::MAX_DECIMAL_PRECISION;
 use vstream_repr::window::{amount_millis, parse_duration, unit_millis};
 use vstream_repr::{Batch, DataType, Datum, ScalarExpr};
@@ -277,7 +278,7 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
                 }
                 args.push(ScalarExpr::literal(Datum::Str(esc.to_string()), DataType::Varchar));
             }
-            Ok(ScalarExpr::Call { func: Func::Like { negated: *negated }, args, ty: DataType::Boolean })
+            Ok(ScalarExpr::call(Func::Like { negated: *negated }, args, DataType::Boolean))
         }
         Expr::Case { operand, conditions, else_result, .. } => {
             bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope, span)
@@ -298,7 +299,7 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             if let Some(l) = substring_for {
                 args.push(integer_arg(bind_expr(l, scope)?, "SUBSTRING", span)?);
             }
-            Ok(ScalarExpr::Call { func: Func::Substring, args, ty: DataType::Varchar })
+            Ok(ScalarExpr::call(Func::Substring, args, DataType::Varchar))
         }
         Expr::Trim { expr, trim_where, trim_what, trim_characters } => {
             if trim_characters.is_some() {
@@ -314,7 +315,7 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
                 Some(w) => varchar(bind_expr(w, scope)?, "TRIM", span)?,
                 None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
             };
-            Ok(ScalarExpr::Call { func: Func::Trim(side), args: vec![s, chars], ty: DataType::Varchar })
+            Ok(ScalarExpr::call(Func::Trim(side), vec![s, chars], DataType::Varchar))
         }
         Expr::Function(f) => bind_function(f, scope),
         Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
@@ -404,7 +405,7 @@ fn bind_binary(op: &BinaryOperator, l: ScalarExpr, r: ScalarExpr, span: Span) ->
             );
             Ok(ScalarExpr::Case {
                 branches: vec![(either_null, ScalarExpr::literal(Datum::Null, DataType::Varchar))],
-                otherwise: Box::new(ScalarExpr::Call { func: Func::Concat, args: vec![l, r], ty: DataType::Varchar }),
+                otherwise: Box::new(ScalarExpr::call(Func::Concat, vec![l, r], DataType::Varchar)),
                 ty: DataType::Varchar,
             })
         }
@@ -563,22 +564,22 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
                 return Err(PlanError::invalid(format!("ABS needs a number, not {}", x.ty()), f.span()));
             }
             let ty = x.ty();
-            Ok(ScalarExpr::Call { func: Func::Abs, args: vec![x], ty })
+            Ok(ScalarExpr::call(Func::Abs, vec![x], ty))
         }
         "PROCTIME" => {
             arity(0..=0)?;
-            Ok(ScalarExpr::Call { func: Func::ProcTime, args: vec![], ty: DataType::Timestamp })
+            Ok(ScalarExpr::call(Func::ProcTime, vec![], DataType::TIMESTAMP))
         }
         "UPPER" | "LOWER" => {
             arity(1..=1)?;
             let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
             let func = if name == "UPPER" { Func::Upper } else { Func::Lower };
-            Ok(ScalarExpr::Call { func, args: vec![x], ty: DataType::Varchar })
+            Ok(ScalarExpr::call(func, vec![x], DataType::Varchar))
         }
         "LENGTH" | "CHAR_LENGTH" | "CHARACTER_LENGTH" => {
             arity(1..=1)?;
             let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
-            Ok(ScalarExpr::Call { func: Func::Length, args: vec![x], ty: DataType::BigInt })
+            Ok(ScalarExpr::call(Func::Length, vec![x], DataType::BigInt))
         }
         "SUBSTRING" | "SUBSTR" => {
             arity(2..=3)?;
@@ -587,12 +588,12 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             for a in b {
                 args.push(integer_arg(a, &name, f.span())?);
             }
-            Ok(ScalarExpr::Call { func: Func::Substring, args, ty: DataType::Varchar })
+            Ok(ScalarExpr::call(Func::Substring, args, DataType::Varchar))
         }
         "CONCAT" => {
             arity(1..=usize::MAX)?;
             let args = bound.into_iter().map(|a| cast_to(a, DataType::Varchar, f.span())).collect::<Result<_>>()?;
-            Ok(ScalarExpr::Call { func: Func::Concat, args, ty: DataType::Varchar })
+            Ok(ScalarExpr::call(Func::Concat, args, DataType::Varchar))
         }
         "TRIM" | "LTRIM" | "RTRIM" => {
             arity(1..=2)?;
@@ -607,7 +608,7 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
                 Some(c) => varchar(c, &name, f.span())?,
                 None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
             };
-            Ok(ScalarExpr::Call { func: Func::Trim(side), args: vec![s, chars], ty: DataType::Varchar })
+            Ok(ScalarExpr::call(Func::Trim(side), vec![s, chars], DataType::Varchar))
         }
         "COALESCE" => {
             arity(1..=usize::MAX)?;
@@ -616,14 +617,50 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
                 PlanError::invalid(format!("COALESCE arguments have incompatible types: {}", tys.join(", ")), f.span())
             })?;
             let args = bound.into_iter().map(|a| cast_to(a, ty, f.span())).collect::<Result<_>>()?;
-            Ok(ScalarExpr::Call { func: Func::Coalesce, args, ty })
+            Ok(ScalarExpr::call(Func::Coalesce, args, ty))
         }
         "TUMBLE" | "HOP" | "SESSION" | "CUMULATE" => Err(PlanError::not_supported(format!("{name} outside FROM TABLE(...)"), span)),
-        _ => {
-            Err(PlanError::invalid(format!("unknown function `{name}`"), span)
-                .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied())))
-        }
+        _ => match registry::lookup(&name) {
+            Some(def) => {
+                let spans: Vec<Span> = args.iter().map(|a| a.span()).collect();
+                call_registered(def, bound, &spans, f.span())
+            }
+            None => Err(PlanError::invalid(format!("unknown function `{name}`"), span)
+                .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied().chain(registry::all().iter().map(|d| d.name))))),
+        },
     }
+}
+
+/// A call of a registered function: its typing rule picks the argument and result types, each
+/// argument is cast to its type, and a call whose arguments are all literals is folded (so a
+/// bad constant is reported with its position).
+pub(super) fn call_registered(def: &FunctionDef, args: Vec<ScalarExpr>, spans: &[Span], span: Span) -> Result<ScalarExpr> {
+    let types: Vec<ArgType<'_>> = args
+        .iter()
+        .map(|a| ArgType {
+            ty: (!is_null_literal(a)).then(|| a.ty()),
+            literal: match a {
+                ScalarExpr::Literal { value, .. } => Some(value),
+                _ => None,
+            },
+        })
+        .collect();
+    let typed = (def.typer)(&types).map_err(|e| {
+        let at = e.arg.and_then(|i| spans.get(i).copied()).unwrap_or(span);
+        PlanError::invalid(format!("{}: {}", def.name, e.message), at).with_hint(format!("{} takes {}", def.name, def.signatures))
+    })?;
+    let mut cast_args = Vec::with_capacity(args.len());
+    for (i, (a, to)) in args.into_iter().zip(typed.args).enumerate() {
+        let at = spans.get(i).copied().unwrap_or(span);
+        cast_args.push(cast_to(a, to, at)?);
+    }
+    let all_literal = cast_args.iter().all(|a| matches!(a, ScalarExpr::Literal { .. }));
+    let call = ScalarExpr::call(def.func, cast_args, typed.ret);
+    if all_literal && def.deterministic {
+        let col = call.eval(&Batch::new(1, vec![])).map_err(|err| PlanError::invalid(format!("{}: {err}", def.name), span))?;
+        return Ok(ScalarExpr::literal(col.datum(0), typed.ret));
+    }
+    Ok(call)
 }
 
 /// A function's argument missing after its arity was checked: a bug, not a script's mistake.

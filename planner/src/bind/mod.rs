@@ -151,6 +151,21 @@ pub struct PlanOptions {
     pub emit_changes: Option<bool>,
 }
 
+/// Binds and evaluates an expression over no table (`UPPER('a')`), giving its text as CSV
+/// writes it (`NULL` for NULL): how the function catalog's examples are checked.
+pub fn evaluate_constant(sql: &str) -> Result<String> {
+    use sqlparser::ast::Spanned;
+    let expr = Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_expr()).map_err(PlanError::from_parser)?;
+    let bound = expr::bind_expr(&expr, &scope::Scope::new(vec![]))?;
+    let col = bound.eval(&vstream_repr::Batch::new(1, vec![])).map_err(|err| PlanError::invalid(err.to_string(), expr.span()))?;
+    if !col.is_valid(0) {
+        return Ok("NULL".to_string());
+    }
+    let mut text = Vec::new();
+    col.write_text(0, &mut text);
+    Ok(String::from_utf8_lossy(&text).into_owned())
+}
+
 /// Parses and binds a whole script. `base_dir` is where relative paths in options start.
 pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> {
     bind_script_with(sql, base_dir, &PlanOptions::default())

@@ -282,8 +282,8 @@ mod tests {
 
     #[test]
     fn extended_adds_to_the_last_relation() {
-        let s = two().extended(vec![Field::new("window_start", DataType::Timestamp)]);
+        let s = two().extended(vec![Field::new("window_start", DataType::TIMESTAMP)]);
         assert_eq!(s.schema.len(), 5);
-        assert_eq!(s.qualified_column(&ident("b", 8), &ident("window_start", 10)).unwrap(), column(4, DataType::Timestamp));
+        assert_eq!(s.qualified_column(&ident("b", 8), &ident("window_start", 10)).unwrap(), column(4, DataType::TIMESTAMP));
     }
 }

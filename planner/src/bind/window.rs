@@ -117,7 +117,7 @@ impl Binder<'_> {
         let ScalarExpr::Column { index: time_col, .. } = time else {
             return Err(PlanError::internal("a column name bound to an expression", column.span));
         };
-        if time.ty() != DataType::Timestamp {
+        if time.ty() != DataType::TIMESTAMP {
             return Err(PlanError::invalid(
                 format!("{name} needs a TIMESTAMP(3) time column, but `{}` is {}", column.value, time.ty()),
                 column.span,
@@ -189,7 +189,7 @@ impl Binder<'_> {
                 return Err(PlanError::invalid(format!("{what} has a column `{}`, which {name} adds", f.name), span)
                     .with_hint(format!("rename it in the query {name} reads (`{} AS ...`)", f.name)));
             }
-            window_fields.push(Field::new(w, DataType::Timestamp));
+            window_fields.push(Field::new(w, DataType::TIMESTAMP));
         }
         let scope = input_scope.extended(window_fields);
         let schema = scope.schema.clone();

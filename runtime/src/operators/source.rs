@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn rows_behind_the_watermark_stay_and_null_times_go() {
-        let schema = Schema::new(vec![Field::new("ts", DataType::Timestamp)]);
+        let schema = Schema::new(vec![Field::new("ts", DataType::TIMESTAMP)]);
         let rows: Vec<Vec<Datum>> =
             [Some(100), Some(40), None, Some(60), Some(200)].iter().map(|t| vec![t.map_or(Datum::Null, Datum::Timestamp)]).collect();
         let mut seen = Vec::new();

@@ -1,0 +1,51 @@
+//! Flink's forms of this part of the function list, with vstream's status and examples.
+
+use super::{Entry, Status::*};
+use vstream_repr::func::Category::*;
+
+/// The entries, in Flink's order.
+pub const ENTRIES: &[Entry] = &[
+    Entry { category: Temporal, form: "DATE string", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TIME string", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TIMESTAMP string", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "INTERVAL string range", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "LOCALTIME", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "LOCALTIMESTAMP", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CURRENT_TIME", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CURRENT_DATE", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CURRENT_TIMESTAMP", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "NOW()", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CURRENT_ROW_TIMESTAMP()", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "EXTRACT(timeintervalunit FROM temporal)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "YEAR(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "QUARTER(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "MONTH(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "WEEK(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "DAYOFYEAR(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "DAYOFMONTH(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "DAYOFWEEK(date)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "HOUR(timestamp)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "MINUTE(timestamp)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "SECOND(timestamp)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "FLOOR(timepoint TO timeintervalunit)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CEIL(timepoint TO timeintervalunit)", status: Missing, examples: &[], note: "" },
+    Entry {
+        category: Temporal,
+        form: "(timepoint1, temporal1) OVERLAPS (timepoint2, temporal2)",
+        status: Missing,
+        examples: &[],
+        note: "",
+    },
+    Entry { category: Temporal, form: "DATE_FORMAT(timestamp, string)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TIMESTAMPADD(timeintervalunit, interval, timepoint)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TIMESTAMPDIFF(timepointunit, timepoint1, timepoint2)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CONVERT_TZ(string1, string2, string3)", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "FROM_UNIXTIME(numeric[, string])", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "UNIX_TIMESTAMP()", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "UNIX_TIMESTAMP(string1[, string2])", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TO_DATE(string1[, string2])", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TO_TIMESTAMP(string1[, string2])", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TO_TIMESTAMP_LTZ(numeric[, precision])", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "TO_TIMESTAMP_LTZ(string1[, string2[, string3]])", status: Missing, examples: &[], note: "" },
+    Entry { category: Temporal, form: "CURRENT_WATERMARK(rowtime)", status: Missing, examples: &[], note: "" },
+];
