@@ -1330,6 +1330,10 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
+        // Category functions run in their modules (`ScalarExpr::eval` dispatches them).
+        Func::Math(_) => Err(internal("MATH function outside func::math")),
+        Func::Conditional(_) => Err(internal("conditional function outside func::conditional")),
+        Func::Hash(_) => Err(internal("HASH function outside func::hash")),
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);
