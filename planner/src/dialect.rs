@@ -16,6 +16,9 @@ use sqlparser::tokenizer::Token;
 /// Marks a `TABLE name [PARTITION BY ...]` argument of a window table function.
 pub const TABLE_ARG_MARKER: &str = "__vstream_table_arg";
 
+/// The function name `x BETWEEN SYMMETRIC a AND b` is parsed into (see `FlinkDialect::parse_infix`).
+pub const BETWEEN_SYMMETRIC_MARKER: &str = "__vstream_between_symmetric";
+
 /// Names the CHECK constraint that carries a `WATERMARK FOR col AS expr` clause of CREATE TABLE.
 pub const WATERMARK_MARKER: &str = "__vstream_watermark";
 
@@ -136,6 +139,50 @@ impl Dialect for FlinkDialect {
                 }
             }
             Ok(Expr::Prefixed { prefix: Ident::with_span(start, TABLE_ARG_MARKER), value: Box::new(Expr::Tuple(items)) })
+        })())
+    }
+
+    /// `x [NOT] BETWEEN SYMMETRIC a AND b` and `... BETWEEN ASYMMETRIC ...` (Flink's forms, which
+    /// sqlparser does not know). ASYMMETRIC is plain BETWEEN; SYMMETRIC comes back as a call of
+    /// [`BETWEEN_SYMMETRIC_MARKER`] on `(x, a, b)`, under a NOT when negated.
+    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, _precedence: u8) -> Option<Result<Expr, ParserError>> {
+        let word = |n: usize, k: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k);
+        let negated = word(0, Keyword::NOT);
+        let at = usize::from(negated);
+        if !word(at, Keyword::BETWEEN) || !(word(at + 1, Keyword::SYMMETRIC) || word(at + 1, Keyword::ASYMMETRIC)) {
+            return None;
+        }
+        let symmetric = word(at + 1, Keyword::SYMMETRIC);
+        for _ in 0..at + 2 {
+            parser.next_token();
+        }
+        Some((|| {
+            let between = parser.parse_between(expr.clone(), false)?;
+            let Expr::Between { expr, low, high, .. } = between else { return Ok(between) };
+            let plain = |negated| Expr::Between { expr: expr.clone(), negated, low: low.clone(), high: high.clone() };
+            if !symmetric {
+                return Ok(plain(negated));
+            }
+            let arg = |e: Box<Expr>| sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(*e));
+            let call = Expr::Function(sqlparser::ast::Function {
+                name: ObjectName::from(vec![Ident::new(BETWEEN_SYMMETRIC_MARKER)]),
+                uses_odbc_syntax: false,
+                parameters: sqlparser::ast::FunctionArguments::None,
+                args: sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+                    duplicate_treatment: None,
+                    args: vec![arg(expr), arg(low), arg(high)],
+                    clauses: vec![],
+                }),
+                filter: None,
+                null_treatment: None,
+                over: None,
+                within_group: vec![],
+            });
+            Ok(if negated {
+                Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, expr: Box::new(Expr::Nested(Box::new(call))) }
+            } else {
+                call
+            })
         })())
     }
 }

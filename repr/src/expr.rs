@@ -974,8 +974,8 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
                 v.iter()
                     .enumerate()
                     .map(|(i, x)| {
-                        // Halves go to the even neighbour, as DuckDB and Postgres cast.
-                        let r = x.round_ties_even();
+                        // Toward zero, as Flink (Java's narrowing) casts; DuckDB rounds halves to even.
+                        let r = x.trunc();
                         if !c.is_valid(i) {
                             Ok(0)
                         } else if r.is_finite() && r >= lo as f64 && r <= hi as f64 {
@@ -1016,7 +1016,8 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
                         v.iter()
                             .enumerate()
                             .map(|(i, x)| {
-                                let r = decimal::rescale(*x, s, 0).unwrap_or(i128::MAX);
+                                // Toward zero, as Flink casts a DECIMAL to an integer.
+                                let r = *x / POW10[s as usize];
                                 if !c.is_valid(i) {
                                     Ok(0)
                                 } else if r >= lo as i128 && r <= hi as i128 {

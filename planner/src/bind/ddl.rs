@@ -18,9 +18,12 @@ pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
     use ast::DataType as D;
     Ok(match ty {
         D::Boolean | D::Bool => DataType::Boolean,
-        D::TinyInt(_) | D::SmallInt(_) | D::Int(_) | D::Int4(_) | D::Integer(_) => DataType::Int,
+        D::TinyInt(_) => DataType::TinyInt,
+        D::SmallInt(_) | D::Int2(_) => DataType::SmallInt,
+        D::Int(_) | D::Int4(_) | D::Integer(_) => DataType::Int,
         D::BigInt(_) | D::Int8(_) | D::Int64 => DataType::BigInt,
-        D::Double(_) | D::DoublePrecision | D::Float64 | D::Float8 | D::Float(_) | D::Real => DataType::Double,
+        D::Double(_) | D::DoublePrecision | D::Float64 | D::Float8 => DataType::Double,
+        D::Float(_) | D::Real | D::Float4 => DataType::Float,
         D::Decimal(info) | D::Numeric(info) => {
             let (p, s) = match info {
                 ast::ExactNumberInfo::None => (10, 0),

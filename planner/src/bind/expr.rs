@@ -2,9 +2,11 @@
 //! types them with.
 
 use super::ddl::data_type;
+use super::predicates::{self, Truth};
 use super::query::AGGREGATES;
 use super::scope::{Grouping, Scope};
 use super::{Result, object_name};
+use crate::dialect::BETWEEN_SYMMETRIC_MARKER;
 use crate::error::{PlanError, did_you_mean};
 use sqlparser::ast::{
     self as ast, BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, TrimWhereField, UnaryOperator,
@@ -30,6 +32,8 @@ pub(super) fn implicitly_castable(from: DataType, to: DataType) -> bool {
     }
     match (from, to) {
         (DataType::Int, DataType::BigInt) => true,
+        (a, b) if a.is_integer() && b.is_integer() => a.int_range().0 >= b.int_range().0,
+        (a, DataType::Float) if a.is_integer() => true,
         (a, DataType::Double) if a.is_numeric() => true,
         (a, DataType::Decimal { precision, scale }) => match a.as_decimal() {
             Some((p, s)) => s <= scale && p - s <= precision - scale,
@@ -58,23 +62,10 @@ pub(super) fn cast_to(e: ScalarExpr, to: DataType, span: Span) -> Result<ScalarE
     Ok(cast)
 }
 
-/// The type both operands of a numeric operation are brought to.
+/// The type both operands of a numeric operation are brought to (Flink's rules: TINYINT and
+/// SMALLINT stay themselves with each other, FLOAT with an integer is FLOAT).
 fn numeric_common(a: DataType, b: DataType) -> Option<DataType> {
-    if !a.is_numeric() || !b.is_numeric() {
-        return None;
-    }
-    Some(match (a, b) {
-        (DataType::Double, _) | (_, DataType::Double) => DataType::Double,
-        (DataType::Int, DataType::Int) => DataType::Int,
-        (x, y) if x.is_integer() && y.is_integer() => DataType::BigInt,
-        (x, y) => {
-            let (p1, s1) = x.as_decimal()?;
-            let (p2, s2) = y.as_decimal()?;
-            let s = s1.max(s2);
-            let p = ((p1 - s1).max(p2 - s2) + s).min(MAX_DECIMAL_PRECISION);
-            DataType::Decimal { precision: p, scale: s }
-        }
-    })
+    vstream_repr::func::conditional::numeric_common(a, b)
 }
 
 /// The type two columns of one position in a UNION are both brought to, if there is one.
@@ -142,6 +133,11 @@ fn arithmetic(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<
             Ok(binary(op, l, r, ty))
         }
         DataType::Double => Ok(binary(op, cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?, DataType::Double)),
+        // FLOAT arithmetic is done in DOUBLE and rounded back to FLOAT.
+        DataType::Float => {
+            let wide = binary(op, cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?, DataType::Double);
+            Ok(ScalarExpr::Cast { expr: Box::new(wide), to: DataType::Float })
+        }
         int => Ok(binary(op, retype_null(l, int), retype_null(r, int), int)),
     }
 }
@@ -153,7 +149,7 @@ fn retype_null(e: ScalarExpr, ty: DataType) -> ScalarExpr {
 
 /// Types a comparison, bringing both sides to one type (a string literal compared with a
 /// timestamp is read as a timestamp).
-fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+pub(super) fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
     let (lt, rt) = (l.ty(), r.ty());
     let is_str_lit = |e: &ScalarExpr| matches!(e, ScalarExpr::Literal { value: Datum::Str(_), .. });
     let (l, r) = if is_null_literal(&l) {
@@ -172,7 +168,7 @@ fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<
                     cast_to(r, DataType::Decimal { precision: p2, scale: s2 }, span)?,
                 )
             }
-            DataType::Double => (cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?),
+            DataType::Double | DataType::Float => (cast_to(l, DataType::Double, span)?, cast_to(r, DataType::Double, span)?),
             _ => (l, r),
         }
     } else if is_str_lit(&r) && rt == DataType::Varchar {
@@ -196,7 +192,7 @@ pub(super) fn boolean(e: ScalarExpr, what: &str, span: Span) -> Result<ScalarExp
 }
 
 /// `e` as a VARCHAR argument of `func` (a NULL literal becomes a VARCHAR NULL).
-fn varchar(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
+pub(super) fn varchar(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
     match e.ty() {
         DataType::Varchar => Ok(e),
         _ if is_null_literal(&e) => Ok(ScalarExpr::literal(Datum::Null, DataType::Varchar)),
@@ -284,6 +280,9 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope, span)
         }
         Expr::Cast { kind, expr, data_type: dt, format: None } => {
+            if *kind == CastKind::TryCast {
+                return predicates::try_cast(bind_expr(expr, scope)?, data_type(dt, span)?, span);
+            }
             if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) {
                 return Err(PlanError::not_supported(format!("{kind:?}"), span));
             }
@@ -318,6 +317,19 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             Ok(ScalarExpr::call(Func::Trim(side), vec![s, chars], DataType::Varchar))
         }
         Expr::Function(f) => bind_function(f, scope),
+        Expr::IsDistinctFrom(a, b) => predicates::distinct_from(a, b, true, scope, span),
+        Expr::IsNotDistinctFrom(a, b) => predicates::distinct_from(a, b, false, scope, span),
+        Expr::IsTrue(b) => predicates::truth(b, Truth::True, false, scope, span),
+        Expr::IsNotTrue(b) => predicates::truth(b, Truth::True, true, scope, span),
+        Expr::IsFalse(b) => predicates::truth(b, Truth::False, false, scope, span),
+        Expr::IsNotFalse(b) => predicates::truth(b, Truth::False, true, scope, span),
+        Expr::IsUnknown(b) => predicates::truth(b, Truth::Unknown, false, scope, span),
+        Expr::IsNotUnknown(b) => predicates::truth(b, Truth::Unknown, true, scope, span),
+        Expr::SimilarTo { negated, expr, pattern, escape_char } => {
+            predicates::similar_to(expr, pattern, escape_char.as_deref(), *negated, scope, span)
+        }
+        Expr::Ceil { expr, field } => predicates::ceil_floor(expr, field, true, scope, span),
+        Expr::Floor { expr, field } => predicates::ceil_floor(expr, field, false, scope, span),
         Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
         other => Err(PlanError::not_supported(format!("the expression `{other}`"), span)),
     }
@@ -468,7 +480,7 @@ fn bind_case(
 }
 
 /// `CAST(inner AS to)`, refused between types with no conversion.
-fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Result<ScalarExpr> {
+pub(super) fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Result<ScalarExpr> {
     let from = inner.ty();
     let ok = from == to
         || is_null_literal(&inner)
@@ -619,11 +631,18 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             let args = bound.into_iter().map(|a| cast_to(a, ty, f.span())).collect::<Result<_>>()?;
             Ok(ScalarExpr::call(Func::Coalesce, args, ty))
         }
+        n if n.eq_ignore_ascii_case(BETWEEN_SYMMETRIC_MARKER) => {
+            let mut b = bound.into_iter();
+            match (b.next(), b.next(), b.next()) {
+                (Some(x), Some(lo), Some(hi)) => predicates::between_symmetric(x, lo, hi, f.span()),
+                _ => Err(internal(span)),
+            }
+        }
         "TUMBLE" | "HOP" | "SESSION" | "CUMULATE" => Err(PlanError::not_supported(format!("{name} outside FROM TABLE(...)"), span)),
         _ => match registry::lookup(&name) {
             Some(def) => {
                 let spans: Vec<Span> = args.iter().map(|a| a.span()).collect();
-                call_registered(def, bound, &spans, f.span())
+                call_registered(def, bound, &spans, f.span()).map(predicates::lazy_conditional)
             }
             None => Err(PlanError::invalid(format!("unknown function `{name}`"), span)
                 .with_hint_opt(did_you_mean(&name, FUNCTIONS.iter().copied().chain(registry::all().iter().map(|d| d.name))))),

@@ -8,6 +8,7 @@ mod group_window;
 mod grouping_sets;
 mod order_limit;
 mod over;
+mod predicates;
 mod query;
 mod relation;
 mod scope;
