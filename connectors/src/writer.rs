@@ -211,6 +211,8 @@ fn write_json_value(col: &Column, i: usize, out: &mut Vec<u8>) {
             col.write_text(i, &mut text);
             write_json_str(&text, out);
         }
+        // A FLOAT as the shortest text of its 32-bit value (0.1, not 0.10000000149011612).
+        ColumnData::Double(v) if col.ty == DataType::Float && v[i].is_finite() => col.write_text(i, out),
         ColumnData::Double(v) => {
             if v[i].is_finite() {
                 vstream_repr::column::write_f64(v[i], out)

@@ -1496,8 +1496,11 @@ impl<'a> fmt::Display for ExprDisplay<'a> {
                 write!(f, " ELSE {} END", d(otherwise))
             }
             ScalarExpr::Call { func, args, .. } => {
-                if let Func::Like { .. } = func {
+                if let Func::Like { .. } | Func::Conditional(crate::func::conditional::ConditionalFunc::SimilarTo { .. }) = func {
                     return write!(f, "({} {} {})", d(&args[0]), func.name(), d(&args[1]));
+                }
+                if let (Func::Conditional(crate::func::conditional::ConditionalFunc::TryCast), [arg]) = (func, args.as_slice()) {
+                    return write!(f, "TRY_CAST({} AS {})", d(arg), self.expr.ty());
                 }
                 write!(f, "{}(", func.name())?;
                 for (i, a) in args.iter().enumerate() {

@@ -375,7 +375,13 @@ pub fn similar_to_regex(pattern: &str, escape: Option<char>) -> Result<String, S
 /// Compiles a SIMILAR TO pattern; the error says what is wrong with it.
 pub fn compile_similar_to(pattern: &str, escape: Option<char>) -> Result<regex::Regex, String> {
     let re = similar_to_regex(pattern, escape)?;
-    regex::Regex::new(&re).map_err(|e| format!("invalid SIMILAR TO pattern {pattern:?}: {e}"))
+    regex::Regex::new(&re).map_err(|e| {
+        // The regex crate's message quotes the translated expression over several lines; its
+        // last line says what is wrong, which is what the pattern's author needs.
+        let text = e.to_string();
+        let reason = text.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();
+        format!("invalid SIMILAR TO pattern {pattern:?}: {reason}")
+    })
 }
 
 fn escape_char(args: &[Arg<'_>]) -> Result<Option<char>, EvalError> {

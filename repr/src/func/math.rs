@@ -589,7 +589,7 @@ fn round_f64_decimal(x: f64, d: i64, half_up: bool) -> f64 {
 /// the sequence repeats from run to run (per worker); without a seed, the thread's generator.
 struct SeededRng(Mutex<rand::rngs::StdRng>);
 
-fn seeded<'c>(cache: &'c CallCache, seed: i64) -> Option<&'c SeededRng> {
+fn seeded(cache: &CallCache, seed: i64) -> Option<&SeededRng> {
     cache.get_or_init(|| SeededRng(Mutex::new(rand::rngs::StdRng::seed_from_u64(seed as u64))))
 }
 
