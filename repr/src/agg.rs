@@ -48,7 +48,7 @@ impl AggFunc {
             (_, None) => None,
             (AggFunc::Sum, Some(t)) if t.is_integer() => Some(DataType::Decimal { precision: 38, scale: 0 }),
             (AggFunc::Sum, Some(DataType::Decimal { scale, .. })) => Some(DataType::Decimal { precision: 38, scale }),
-            (AggFunc::Sum, Some(DataType::Double)) => Some(DataType::Double),
+            (AggFunc::Sum, Some(DataType::Double | DataType::Float)) => Some(DataType::Double),
             (AggFunc::Avg, Some(t)) if t.is_numeric() => Some(DataType::Double),
             (AggFunc::Min | AggFunc::Max, Some(t)) => Some(t),
             _ => None,
@@ -247,14 +247,14 @@ impl Accumulator {
     pub fn with_retractions(spec: &AggregateSpec, retractions: bool) -> Self {
         let base = match (spec.func, spec.arg_type) {
             (AggFunc::Count, _) => Accumulator::Count(0),
-            (AggFunc::Sum, Some(DataType::Double)) => Accumulator::SumDouble { sum: 0.0, n: 0 },
+            (AggFunc::Sum, Some(DataType::Double | DataType::Float)) => Accumulator::SumDouble { sum: 0.0, n: 0 },
             (AggFunc::Sum, _) => Accumulator::SumExact { sum: 0, n: 0 },
             (AggFunc::Min | AggFunc::Max, _) if retractions => {
                 Accumulator::Extremes { values: BTreeMap::new(), max: spec.func == AggFunc::Max }
             }
             (AggFunc::Min, _) => Accumulator::Extreme { best: None, max: false },
             (AggFunc::Max, _) => Accumulator::Extreme { best: None, max: true },
-            (AggFunc::Avg, Some(DataType::Double)) => Accumulator::AvgDouble { sum: 0.0, n: 0 },
+            (AggFunc::Avg, Some(DataType::Double | DataType::Float)) => Accumulator::AvgDouble { sum: 0.0, n: 0 },
             (AggFunc::Avg, t) => {
                 Accumulator::AvgExact { sum: 0, n: 0, scale: if let Some(DataType::Decimal { scale, .. }) = t { scale } else { 0 } }
             }

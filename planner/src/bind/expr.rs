@@ -384,6 +384,9 @@ fn bind_unary(op: &UnaryOperator, expr: &Expr, scope: &Scope, span: Span) -> Res
             }
             Ok(ScalarExpr::Unary { op: UnaryOp::Neg, expr: Box::new(inner) })
         }
+        UnaryOperator::Plus if !inner.ty().is_numeric() && !is_null_literal(&inner) => {
+            Err(PlanError::invalid(format!("unary + needs a number, not {}", inner.ty()), span))
+        }
         UnaryOperator::Plus => Ok(inner),
         other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
     }

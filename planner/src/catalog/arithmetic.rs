@@ -9,7 +9,7 @@ pub const ENTRIES: &[Entry] = &[
         category: Arithmetic,
         form: "+ numeric",
         status: Supported,
-        examples: &[("+5", "5"), ("+(-2.5)", "-2.5"), ("+CAST(NULL AS INT)", "NULL")],
+        examples: &[("+5", "5"), ("+(-2.5)", "-2.5"), ("+CAST(NULL AS INT)", "NULL"), ("+'a'", "error: unary + needs a number")],
         note: "",
     },
     Entry {
