@@ -378,6 +378,7 @@ pub const ENTRIES: &[Entry] = &[
             ("LPAD('hi', 0, 'x')", ""),
             ("LPAD('hi', -1, 'x')", "NULL"),
             ("LPAD('hi', 4, '')", "NULL"),
+            ("LPAD('hi', 2000000000, 'x')", "error: longer than 64 MiB"),
         ],
         note: "A longer input is truncated to the length; a negative length or empty pad is NULL (Flink's runtime).",
     },

@@ -1016,11 +1016,13 @@ pub fn eval(f: StringFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &Cal
                     return Ok(false);
                 }
                 let len = usize::try_from(len).unwrap_or(usize::MAX);
-                if len.saturating_mul(4) > MAX_RESULT_BYTES && len > s.len() {
-                    return Err(too_long(f.name()));
-                }
                 let chars = s.chars().count();
                 let fill = len.saturating_sub(chars);
+                // The padding is whole copies of `pad` and a part of one.
+                let pad_chars = pad.chars().count().max(1);
+                if (fill / pad_chars).saturating_mul(pad.len()).saturating_add(pad.len()).saturating_add(s.len()) > MAX_RESULT_BYTES {
+                    return Err(too_long(f.name()));
+                }
                 let kept = &s[..char_offset(s, len)];
                 if f == Rpad {
                     out.extend_from_slice(kept.as_bytes());
