@@ -476,11 +476,15 @@ pub const ENTRIES: &[Entry] = &[
         status: Supported,
         examples: &[
             ("INET_ATON('127.0.0.1')", "2130706433"),
+            ("INET_ATON('127.1')", "2130706433"),
+            ("INET_ATON('1.2.3')", "16908291"),
+            ("INET_ATON('4294967295')", "4294967295"),
             ("INET_ATON('256.0.0.1')", "NULL"),
-            ("INET_ATON('1.2.3')", "NULL"),
+            ("INET_ATON('1.2.3.4.5')", "NULL"),
+            ("INET_ATON('')", "NULL"),
             ("INET_ATON(NULL)", "NULL"),
         ],
-        note: "Four decimal parts 0–255 only (MySQL's short forms such as '127.1' are NULL).",
+        note: "With MySQL's short forms, as Flink 2.3: `a.b` is a.0.0.b, `a.b.c` is a.b.0.c, `a` a 32-bit number.",
     },
     Entry {
         category: String,

@@ -164,22 +164,28 @@ pub fn url_encode(b: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// `INET_ATON`: four dot-separated decimal parts 0–255 as a 32-bit number; `None` otherwise.
+/// `INET_ATON` as Flink 2.3 (MySQL, C's `inet_aton`): `a.b.c.d` with parts 0–255, and the short
+/// forms `a.b.c` (= a.b.0.c), `a.b` (= a.0.0.b) and `a` (a 32-bit number); decimal digits only
+/// (leading zeros are not octal); anything else is `None`.
 pub fn inet_aton(s: &str) -> Option<i64> {
-    let mut v: i64 = 0;
-    let mut parts = 0;
+    let mut parts = [0i64; 4];
+    let mut count = 0;
     for p in s.split('.') {
-        if p.is_empty() || p.len() > 3 || !p.bytes().all(|c| c.is_ascii_digit()) {
+        if count == 4 || p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        let x: i64 = p.parse().ok()?;
-        if x > 255 {
-            return None;
-        }
-        v = v * 256 + x;
-        parts += 1;
+        let v = p.bytes().try_fold(0i64, |v, c| Some(v * 10 + i64::from(c - b'0')).filter(|v| *v <= 0xFFFF_FFFF))?;
+        parts[count] = v;
+        count += 1;
     }
-    (parts == 4).then_some(v)
+    let byte = |k: usize| (parts[k] <= 255).then_some(parts[k]);
+    match count {
+        1 => Some(parts[0]),
+        2 => Some(byte(0)? << 24 | byte(1)?),
+        3 => Some(byte(0)? << 24 | byte(1)? << 16 | byte(2)?),
+        4 => Some(byte(0)? << 24 | byte(1)? << 16 | byte(2)? << 8 | byte(3)?),
+        _ => None,
+    }
 }
 
 /// The protocols `java.net.URL` knows out of the box; any other makes PARSE_URL NULL.
