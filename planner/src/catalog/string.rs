@@ -252,10 +252,11 @@ pub const ENTRIES: &[Entry] = &[
             ("REGEXP('abc123', '[0-9]+')", "true"),
             ("REGEXP('abc', '^b')", "false"),
             ("REGEXP('abc', '')", "false"),
+            ("REGEXP('x٣', '\\d')", "false"),
             ("REGEXP(NULL, 'a')", "NULL"),
             ("REGEXP('abc', '(')", "error: invalid regular expression"),
         ],
-        note: "Java regular expressions run on Rust's `regex`: the same syntax less look-around and back-references (refused). A literal pattern that does not compile is a planning error; a computed one gives FALSE, as in Flink.",
+        note: "Java regular expressions run on Rust's `regex`: the same syntax less look-around and back-references (refused); `\\d`, `\\w` and `\\s` are ASCII, as in Java. A literal pattern that does not compile is a planning error; a computed one gives FALSE, as in Flink.",
     },
     Entry {
         category: String,

@@ -534,9 +534,10 @@ fn char_count(b: &[u8]) -> usize {
 /// A pattern compiled, or why it does not compile.
 type Compiled = Result<Regex, String>;
 
-/// Compiles a pattern as the functions use it (Unicode, with a size limit).
+/// Compiles a pattern as the functions use it (Unicode, with a size limit), with Java's meaning
+/// of the Perl classes (see [`java_classes`]).
 fn compile(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| match e {
+    RegexBuilder::new(&java_classes(pattern)).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| match e {
         regex::Error::Syntax(s) => {
             let first = s.lines().find(|l| l.starts_with("error:")).unwrap_or("syntax error").trim_start_matches("error: ");
             if s.contains("look-around") || s.contains("backreferences") {
@@ -547,6 +548,55 @@ fn compile(pattern: &str) -> Result<Regex, String> {
         }
         other => other.to_string(),
     })
+}
+
+/// Java's `\d`, `\w` and `\s` (and their negations) are ASCII classes unless the pattern asks for
+/// Unicode; Rust's are Unicode. Rewrites them to the ASCII sets Java means: inside a bracket class
+/// as a bare range (a negation as a nested class, which Rust allows), outside as a class.
+fn java_classes(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains('\\') {
+        return pattern.into();
+    }
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut depth = 0usize;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let set = match e {
+                    'd' | 'D' => "0-9",
+                    'w' | 'W' => "0-9A-Za-z_",
+                    's' | 'S' => r"\t\n\x0B\f\r ",
+                    _ => {
+                        out.push(c);
+                        out.push(e);
+                        continue;
+                    }
+                };
+                if depth > 0 && e.is_ascii_lowercase() {
+                    out.push_str(set);
+                } else {
+                    out.push_str(if e.is_ascii_uppercase() { "[^" } else { "[" });
+                    out.push_str(set);
+                    out.push(']');
+                }
+            }
+            '[' => {
+                depth += 1;
+                out.push(c);
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.into()
 }
 
 /// A pattern argument's compiled regex per row: a literal is compiled once per query (through
@@ -1496,6 +1546,20 @@ mod tests {
         let eq = compile("=").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(java_split(&eq, b"k=v=w", 2), vec![&b"k"[..], b"v=w"]);
         assert_eq!(java_split(&eq, b"k=", 2), vec![&b"k"[..], b""]);
+    }
+
+    #[test]
+    fn perl_classes_are_ascii_as_in_java() {
+        assert_eq!(java_classes(r"\d+"), "[0-9]+");
+        assert_eq!(java_classes(r"[\w-]"), "[0-9A-Za-z_-]");
+        assert_eq!(java_classes(r"[a\D]"), "[a[^0-9]]");
+        assert_eq!(java_classes(r"\\d\."), r"\\d\.");
+        let digits = compile(r"^\d+$").unwrap_or_else(|e| panic!("{e}"));
+        assert!(digits.is_match(b"123"));
+        assert!(!digits.is_match("\u{663}".as_bytes()));
+        let word = compile(r"[\w.]+").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(word.find("ab.c é".as_bytes()).map(|m| m.as_bytes()), Some(&b"ab.c"[..]));
+        assert!(compile(r"\s\S\W").is_ok());
     }
 
     #[test]
