@@ -267,6 +267,7 @@ pub const ENTRIES: &[Entry] = &[
             ("REGEXP_REPLACE('a1b22', '[0-9]+', '#')", "a#b#"),
             ("REGEXP_REPLACE('abc', '(b)', '$1$1')", "a$1$1c"),
             ("REGEXP_REPLACE('abc', 'x*', '-')", "-a-b-c-"),
+            ("REGEXP_REPLACE('a.b.c', '\\Q.\\E', '-')", "a-b-c"),
             ("REGEXP_REPLACE(NULL, 'a', 'b')", "NULL"),
         ],
         note: "The replacement is literal text (Flink quotes it), so `$1` is not a group reference.",

@@ -552,7 +552,8 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 
 /// Java's `\d`, `\w` and `\s` (and their negations) are ASCII classes unless the pattern asks for
 /// Unicode; Rust's are Unicode. Rewrites them to the ASCII sets Java means: inside a bracket class
-/// as a bare range (a negation as a nested class, which Rust allows), outside as a class.
+/// as a bare range (a negation as a nested class, which Rust allows), outside as a class. Also
+/// turns Java's `\Q...\E` quoting, which Rust lacks, into escaped text.
 fn java_classes(pattern: &str) -> std::borrow::Cow<'_, str> {
     if !pattern.contains('\\') {
         return pattern.into();
@@ -567,6 +568,14 @@ fn java_classes(pattern: &str) -> std::borrow::Cow<'_, str> {
                     out.push(c);
                     break;
                 };
+                if e == 'Q' {
+                    // `\Q...\E` quotes everything up to `\E` (or the end), as in Java.
+                    let rest: String = chars.by_ref().collect();
+                    let (quoted, after) = rest.split_once(r"\E").unwrap_or((&rest, ""));
+                    out.push_str(&regex::escape(quoted));
+                    out.push_str(&java_classes(after));
+                    break;
+                }
                 let set = match e {
                     'd' | 'D' => "0-9",
                     'w' | 'W' => "0-9A-Za-z_",
@@ -1560,6 +1569,8 @@ mod tests {
         let word = compile(r"[\w.]+").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(word.find("ab.c é".as_bytes()).map(|m| m.as_bytes()), Some(&b"ab.c"[..]));
         assert!(compile(r"\s\S\W").is_ok());
+        assert_eq!(java_classes(r"a\Q.*\E\d"), r"a\.\*[0-9]");
+        assert_eq!(java_classes(r"\Q[x"), r"\[x");
     }
 
     #[test]
