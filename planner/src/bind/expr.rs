@@ -14,7 +14,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 use vstream_repr::decimal;
-use vstream_repr::expr::{BinaryOp, Func, TrimSide, UnaryOp};
+use vstream_repr::expr::{BinaryOp, Func, UnaryOp};
 use vstream_repr::func::registry::{self, ArgType, FunctionDef};
 use vstream_repr::types::MAX_DECIMAL_PRECISION;
 use vstream_repr::window::{amount_millis, parse_duration, unit_millis};
@@ -289,32 +289,36 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             explicit_cast(bind_expr(expr, scope)?, data_type(dt, span)?, span)
         }
         Expr::Substring { expr, substring_from, substring_for, .. } => {
-            let mut args = vec![varchar(bind_expr(expr, scope)?, "SUBSTRING", span)?];
-            let from = match substring_from {
-                Some(f) => bind_expr(f, scope)?,
-                None => ScalarExpr::literal(Datum::Int(1), DataType::BigInt),
-            };
-            args.push(integer_arg(from, "SUBSTRING", span)?);
-            if let Some(l) = substring_for {
-                args.push(integer_arg(bind_expr(l, scope)?, "SUBSTRING", span)?);
+            // `SUBSTRING(s FROM a FOR b)` is the registered SUBSTRING(s, a, b).
+            let mut parts: Vec<&Expr> = vec![expr];
+            parts.extend(substring_from.as_deref());
+            parts.extend(substring_for.as_deref());
+            if substring_from.is_none() {
+                return Err(PlanError::invalid("SUBSTRING needs a start (FROM)", span));
             }
-            Ok(ScalarExpr::call(Func::Substring, args, DataType::Varchar))
+            call_by_name("SUBSTRING", &parts, scope, span)
         }
         Expr::Trim { expr, trim_where, trim_what, trim_characters } => {
-            if trim_characters.is_some() {
-                return Err(PlanError::not_supported("TRIM with a character list", span));
+            // Flink's TRIM strips the characters of its set (a space by default) from one or both ends.
+            let name = match trim_where {
+                None | Some(TrimWhereField::Both) => "TRIM",
+                Some(TrimWhereField::Leading) => "LTRIM",
+                Some(TrimWhereField::Trailing) => "RTRIM",
+            };
+            let mut parts: Vec<&Expr> = vec![expr];
+            match (trim_what, trim_characters.as_deref()) {
+                (Some(w), None) => parts.push(w),
+                (None, Some([c])) => parts.push(c),
+                (None, None) => {}
+                _ => return Err(PlanError::not_supported("TRIM with more than one character list", span)),
             }
-            let side = match trim_where {
-                None | Some(TrimWhereField::Both) => TrimSide::Both,
-                Some(TrimWhereField::Leading) => TrimSide::Leading,
-                Some(TrimWhereField::Trailing) => TrimSide::Trailing,
-            };
-            let s = varchar(bind_expr(expr, scope)?, "TRIM", span)?;
-            let chars = match trim_what {
-                Some(w) => varchar(bind_expr(w, scope)?, "TRIM", span)?,
-                None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
-            };
-            Ok(ScalarExpr::call(Func::Trim(side), vec![s, chars], DataType::Varchar))
+            call_by_name(name, &parts, scope, span)
+        }
+        Expr::Position { expr, r#in } => call_by_name("POSITION", &[expr, r#in], scope, span),
+        Expr::Overlay { expr, overlay_what, overlay_from, overlay_for } => {
+            let mut parts: Vec<&Expr> = vec![expr, overlay_what, overlay_from];
+            parts.extend(overlay_for.as_deref());
+            call_by_name("OVERLAY", &parts, scope, span)
         }
         Expr::Function(f) => bind_function(f, scope),
         Expr::IsDistinctFrom(a, b) => predicates::distinct_from(a, b, true, scope, span),
@@ -410,19 +414,9 @@ fn bind_binary(op: &BinaryOperator, l: ScalarExpr, r: ScalarExpr, span: Span) ->
         BinaryOperator::And => Ok(binary(BinaryOp::And, boolean(l, "AND", span)?, boolean(r, "AND", span)?, DataType::Boolean)),
         BinaryOperator::Or => Ok(binary(BinaryOp::Or, boolean(l, "OR", span)?, boolean(r, "OR", span)?, DataType::Boolean)),
         BinaryOperator::StringConcat => {
-            // `a || b` is NULL when either side is (unlike CONCAT, which skips NULLs).
-            let (l, r) = (cast_to(l, DataType::Varchar, span)?, cast_to(r, DataType::Varchar, span)?);
-            let either_null = binary(
-                BinaryOp::Or,
-                ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(l.clone()) },
-                ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(r.clone()) },
-                DataType::Boolean,
-            );
-            Ok(ScalarExpr::Case {
-                branches: vec![(either_null, ScalarExpr::literal(Datum::Null, DataType::Varchar))],
-                otherwise: Box::new(ScalarExpr::call(Func::Concat, vec![l, r], DataType::Varchar)),
-                ty: DataType::Varchar,
-            })
+            // `a || b` is Flink's CONCAT(a, b): NULL when either side is.
+            let def = registry::lookup("CONCAT").ok_or_else(|| PlanError::internal("CONCAT is not registered", span))?;
+            call_registered(def, vec![l, r], &[span, span], span)
         }
         other => Err(PlanError::not_supported(format!("the operator {other}"), span)),
     }
@@ -496,17 +490,6 @@ pub(super) fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Resu
         return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
     }
     cast_to(inner, to, span)
-}
-
-/// `e` as an integer argument of `func`, widened to BIGINT.
-fn integer_arg(e: ScalarExpr, func: &str, span: Span) -> Result<ScalarExpr> {
-    if e.ty().is_integer() {
-        Ok(cast_to(e, DataType::BigInt, span)?)
-    } else if is_null_literal(&e) {
-        Ok(ScalarExpr::literal(Datum::Null, DataType::BigInt))
-    } else {
-        Err(PlanError::invalid(format!("{func} needs an integer here, not {}", e.ty()), span))
-    }
 }
 
 /// The scalar functions, by name (for did-you-mean hints).
@@ -585,45 +568,10 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             arity(0..=0)?;
             Ok(ScalarExpr::call(Func::ProcTime, vec![], DataType::TIMESTAMP))
         }
-        "UPPER" | "LOWER" => {
-            arity(1..=1)?;
-            let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
-            let func = if name == "UPPER" { Func::Upper } else { Func::Lower };
-            Ok(ScalarExpr::call(func, vec![x], DataType::Varchar))
-        }
-        "LENGTH" | "CHAR_LENGTH" | "CHARACTER_LENGTH" => {
+        "LENGTH" => {
             arity(1..=1)?;
             let x = varchar(bound.into_iter().next().ok_or_else(|| internal(span))?, &name, f.span())?;
             Ok(ScalarExpr::call(Func::Length, vec![x], DataType::BigInt))
-        }
-        "SUBSTRING" | "SUBSTR" => {
-            arity(2..=3)?;
-            let mut b = bound.into_iter();
-            let mut args = vec![varchar(b.next().ok_or_else(|| internal(span))?, &name, f.span())?];
-            for a in b {
-                args.push(integer_arg(a, &name, f.span())?);
-            }
-            Ok(ScalarExpr::call(Func::Substring, args, DataType::Varchar))
-        }
-        "CONCAT" => {
-            arity(1..=usize::MAX)?;
-            let args = bound.into_iter().map(|a| cast_to(a, DataType::Varchar, f.span())).collect::<Result<_>>()?;
-            Ok(ScalarExpr::call(Func::Concat, args, DataType::Varchar))
-        }
-        "TRIM" | "LTRIM" | "RTRIM" => {
-            arity(1..=2)?;
-            let side = match name.as_str() {
-                "LTRIM" => TrimSide::Leading,
-                "RTRIM" => TrimSide::Trailing,
-                _ => TrimSide::Both,
-            };
-            let mut b = bound.into_iter();
-            let s = varchar(b.next().ok_or_else(|| internal(span))?, &name, f.span())?;
-            let chars = match b.next() {
-                Some(c) => varchar(c, &name, f.span())?,
-                None => ScalarExpr::literal(Datum::Str(" ".into()), DataType::Varchar),
-            };
-            Ok(ScalarExpr::call(Func::Trim(side), vec![s, chars], DataType::Varchar))
         }
         "COALESCE" => {
             arity(1..=usize::MAX)?;
@@ -683,6 +631,15 @@ pub(super) fn call_registered(def: &FunctionDef, args: Vec<ScalarExpr>, spans: &
         return Ok(ScalarExpr::literal(col.datum(0), typed.ret));
     }
     Ok(call)
+}
+
+/// A call of the registered function `name` on the expressions `parts` (for the SQL forms with
+/// their own syntax: `TRIM(... FROM ...)`, `POSITION(... IN ...)`, `SUBSTRING(... FROM ...)`, `OVERLAY`).
+fn call_by_name(name: &str, parts: &[&Expr], scope: &Scope, span: Span) -> Result<ScalarExpr> {
+    let def = registry::lookup(name).ok_or_else(|| PlanError::internal(format!("{name} is not registered"), span))?;
+    let bound = parts.iter().map(|e| bind_expr(e, scope)).collect::<Result<Vec<_>>>()?;
+    let spans: Vec<Span> = parts.iter().map(|e| e.span()).collect();
+    call_registered(def, bound, &spans, span)
 }
 
 /// A function's argument missing after its arity was checked: a bug, not a script's mistake.
