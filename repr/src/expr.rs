@@ -1361,6 +1361,8 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(DataType::Boolean, ColumnData::Bool(out), validity))
         }
+        // Evaluated by its kernel in `ScalarExpr::eval`, never here.
+        Func::Json(_) => Err(internal("JSON function")),
     }
 }
 
