@@ -355,7 +355,7 @@ pub fn eval(f: JsonFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &CallC
             }
         }
         JsonFunc::Object { absent_on_null, raw } => {
-            if args.len() % 2 != 0 {
+            if !args.len().is_multiple_of(2) {
                 return Err(fail(f, "keys and values must come in pairs"));
             }
             let mut members: Vec<(String, Vec<u8>)> = Vec::new();
