@@ -75,6 +75,8 @@ pub const ENTRIES: &[Entry] = &[
             (r#"JSON_VALUE('{"a": [1, 2]}', '$.a' ERROR ON ERROR)"#, "error: strict mode needs a scalar"),
             (r#"JSON_VALUE('{"a": 1}', 'lax $.b' ERROR ON EMPTY)"#, "error: found no value"),
             ("JSON_VALUE('[10, 20]', '$[-1]' RETURNING BIGINT)", "20"),
+            (r#"JSON_VALUE('{"p": 12.345}', '$.p' RETURNING DECIMAL(10, 2))"#, "12.35"),
+            (r#"JSON_VALUE('{"p": 1e20}', '$.p')"#, "1.0E20"),
             ("JSON_VALUE('not json', 'lax $' DEFAULT 'd' ON EMPTY)", "d"),
             ("JSON_VALUE(NULL, '$.a')", "NULL"),
             (r#"JSON_VALUE('{"a": 1}', 'sloppy $.a')"#, "error: invalid JSON path"),
