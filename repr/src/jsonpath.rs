@@ -260,13 +260,13 @@ pub struct JsonPath {
 
 /// What a path found in a document.
 #[derive(Debug, PartialEq)]
-pub enum Found<'a> {
+pub enum Found {
     /// Nothing, or a JSON `null` (Calcite's Java `null`): the "empty" case.
     Empty,
     /// The one value a definite path found.
-    One(&'a Json),
+    One(Json),
     /// What an indefinite path matched, in document order (possibly nothing).
-    Many(Vec<&'a Json>),
+    Many(Vec<Json>),
 }
 
 impl JsonPath {
@@ -379,29 +379,29 @@ impl JsonPath {
         self.steps.iter().all(|s| matches!(s, Step::Key(_) | Step::Index(_)))
     }
 
-    /// Evaluates the path on `doc`; `Err` is strict mode's error for a step that found nothing.
-    pub fn eval<'a>(&self, doc: &'a Json) -> Result<Found<'a>, String> {
+    /// Evaluates the path on `doc`, which it takes apart (a value found is moved out, not
+    /// copied); `Err` is strict mode's error for a step that found nothing.
+    pub fn eval(&self, doc: Json) -> Result<Found, String> {
         let strict = self.mode == PathMode::Strict;
         let mut current = doc;
         // The definite prefix: each step must find its value (strict) or the result is empty.
         let mut rest = self.steps.as_slice();
         while let Some((step, tail)) = rest.split_first() {
-            let next = match step {
-                Step::Key(k) => match current {
-                    Json::Object(members) => match members.iter().find(|(m, _)| m == k) {
-                        Some((_, v)) => Ok(v),
-                        None => Err(format!("no member {k:?} in the object")),
-                    },
-                    other => Err(format!("expected an object with member {k:?}, found {}", kind(other))),
+            let next = match (step, current) {
+                (Step::Indexes(_) | Step::Wildcard, v) => {
+                    current = v;
+                    break;
+                }
+                (Step::Key(k), Json::Object(members)) => match members.into_iter().find(|(m, _)| m == k) {
+                    Some((_, v)) => Ok(v),
+                    None => Err(format!("no member {k:?} in the object")),
                 },
-                Step::Index(n) => match current {
-                    Json::Array(items) => match index(items.len(), *n) {
-                        Some(i) => Ok(&items[i]),
-                        None => Err(format!("index {n} is outside the array of {} elements", items.len())),
-                    },
-                    other => Err(format!("expected an array for index {n}, found {}", kind(other))),
+                (Step::Key(k), other) => Err(format!("expected an object with member {k:?}, found {}", kind(&other))),
+                (Step::Index(n), Json::Array(mut items)) => match index(items.len(), *n) {
+                    Some(i) => Ok(items.swap_remove(i)),
+                    None => Err(format!("index {n} is outside the array of {} elements", items.len())),
                 },
-                Step::Indexes(_) | Step::Wildcard => break,
+                (Step::Index(n), other) => Err(format!("expected an array for index {n}, found {}", kind(&other))),
             };
             match next {
                 Ok(v) => current = v,
@@ -415,8 +415,8 @@ impl JsonPath {
         }
         // The indefinite rest: misses contribute nothing.
         let mut matches = Vec::new();
-        collect(current, rest, &mut matches);
-        Ok(Found::Many(matches))
+        collect(&current, rest, &mut matches);
+        Ok(Found::Many(matches.into_iter().cloned().collect()))
     }
 }
 
@@ -522,10 +522,10 @@ mod tests {
     fn eval(doc: &str, path: &str) -> Result<String, String> {
         let doc = Json::parse(doc)?;
         let path = JsonPath::parse(path)?;
-        Ok(match path.eval(&doc)? {
+        Ok(match path.eval(doc)? {
             Found::Empty => "EMPTY".into(),
             Found::One(v) => v.to_text(),
-            Found::Many(vs) => Json::Array(vs.into_iter().cloned().collect()).to_text(),
+            Found::Many(vs) => Json::Array(vs).to_text(),
         })
     }
 

@@ -156,19 +156,20 @@ fn fail(f: JsonFunc, detail: impl Into<String>) -> EvalError {
     EvalError::InvalidArgument { func: f.name(), detail: detail.into() }
 }
 
-/// A compiled path: the literal's, built once per query, or this row's.
+/// Where a call's paths come from: the literal's, compiled once per query, or a column's,
+/// compiled per row (the last one kept, as a column often repeats its path).
 enum PathSource<'a> {
     Literal(&'a Result<JsonPath, String>),
-    PerRow,
+    PerRow(Option<(String, Result<JsonPath, String>)>),
 }
 
 fn path_source<'a>(path: &Arg<'_>, cache: &'a CallCache) -> PathSource<'a> {
     match path.scalar() {
         Some(Datum::Str(text)) => match cache.get_or_init(|| JsonPath::parse(text)) {
             Some(p) => PathSource::Literal(p),
-            None => PathSource::PerRow,
+            None => PathSource::PerRow(None),
         },
-        _ => PathSource::PerRow,
+        _ => PathSource::PerRow(None),
     }
 }
 
@@ -184,14 +185,19 @@ enum Outcome {
 
 /// Evaluates row `i`'s path on row `i`'s document, with the path's mode (strict for a path that
 /// does not parse); `None` when either is NULL.
-fn evaluate(doc: &Arg<'_>, path: &Arg<'_>, source: &PathSource<'_>, i: usize) -> Option<(Outcome, PathMode)> {
+fn evaluate(doc: &Arg<'_>, path: &Arg<'_>, source: &mut PathSource<'_>, i: usize) -> Option<(Outcome, PathMode)> {
     let text = doc.str(i)?;
-    let owned;
     let path = match source {
         PathSource::Literal(p) => *p,
-        PathSource::PerRow => {
-            owned = JsonPath::parse(path.str(i)?);
-            &owned
+        PathSource::PerRow(last) => {
+            let row_path = path.str(i)?;
+            if last.as_ref().is_none_or(|(t, _)| t != row_path) {
+                *last = Some((row_path.to_string(), JsonPath::parse(row_path)));
+            }
+            match last {
+                Some((_, p)) => &*p,
+                None => return None,
+            }
         }
     };
     let path = match path {
@@ -203,11 +209,11 @@ fn evaluate(doc: &Arg<'_>, path: &Arg<'_>, source: &PathSource<'_>, i: usize) ->
         Err(_) if path.mode == PathMode::Lax => return Some((Outcome::Empty, path.mode)),
         Err(e) => return Some((Outcome::Error(format!("invalid JSON document: {e}")), path.mode)),
     };
-    let outcome = match path.eval(&parsed) {
+    let outcome = match path.eval(parsed) {
         Err(e) => Outcome::Error(e),
         Ok(Found::Empty) => Outcome::Empty,
-        Ok(Found::One(v)) => Outcome::Value(v.clone()),
-        Ok(Found::Many(vs)) => Outcome::Value(Json::Array(vs.into_iter().cloned().collect())),
+        Ok(Found::One(v)) => Outcome::Value(v),
+        Ok(Found::Many(vs)) => Outcome::Value(Json::Array(vs)),
     };
     Some((outcome, path.mode))
 }
@@ -220,20 +226,24 @@ pub fn eval(f: JsonFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &CallC
         JsonFunc::IsJson(kind) => {
             let s = arg(0)?;
             for i in 0..n {
-                let ok = s.str(i).and_then(|t| Json::parse(t).ok()).is_some_and(|v| match kind {
-                    JsonKind::Value => true,
-                    JsonKind::Scalar => v.is_scalar(),
-                    JsonKind::Array => matches!(v, Json::Array(_)),
-                    JsonKind::Object => matches!(v, Json::Object(_)),
+                // Validity without building the tree; the first character tells the kind.
+                let ok = s.str(i).is_some_and(|t| {
+                    let fits = match (kind, t.trim_start().as_bytes().first()) {
+                        (JsonKind::Value, _) => true,
+                        (JsonKind::Array, Some(b'[')) | (JsonKind::Object, Some(b'{')) => true,
+                        (JsonKind::Scalar, Some(c)) => !matches!(c, b'[' | b'{'),
+                        _ => false,
+                    };
+                    fits && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
                 });
                 out.push_bool(ok);
             }
         }
         JsonFunc::Exists(on_error) => {
             let (doc, path) = (arg(0)?, arg(1)?);
-            let source = path_source(path, cache);
+            let mut source = path_source(path, cache);
             for i in 0..n {
-                match evaluate(doc, path, &source, i).map(|(o, _)| o) {
+                match evaluate(doc, path, &mut source, i).map(|(o, _)| o) {
                     None => out.push_null(),
                     Some(Outcome::Empty) => out.push_bool(false),
                     Some(Outcome::Value(_)) => out.push_bool(true),
@@ -253,9 +263,9 @@ pub fn eval(f: JsonFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &CallC
                 ValueBehavior::Default => Some(arg(if default_empty.is_some() { 3 } else { 2 })?),
                 _ => None,
             };
-            let source = path_source(path, cache);
+            let mut source = path_source(path, cache);
             for i in 0..n {
-                let (outcome, mode) = match evaluate(doc, path, &source, i) {
+                let (outcome, mode) = match evaluate(doc, path, &mut source, i) {
                     None => {
                         out.push_null();
                         continue;
@@ -294,10 +304,10 @@ pub fn eval(f: JsonFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &CallC
         }
         JsonFunc::Query { wrapper, on_empty, on_error } => {
             let (doc, path) = (arg(0)?, arg(1)?);
-            let source = path_source(path, cache);
+            let mut source = path_source(path, cache);
             let as_array = matches!(ty, DataType::Array(_));
             for i in 0..n {
-                let (outcome, mode) = match evaluate(doc, path, &source, i) {
+                let (outcome, mode) = match evaluate(doc, path, &mut source, i) {
                     None => {
                         out.push_null();
                         continue;
