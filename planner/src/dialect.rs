@@ -13,6 +13,8 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
+pub mod json;
+
 /// Marks a `TABLE name [PARTITION BY ...]` argument of a window table function.
 pub const TABLE_ARG_MARKER: &str = "__vstream_table_arg";
 
@@ -119,6 +121,9 @@ impl Dialect for FlinkDialect {
     }
 
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if let Some(call) = json::parse_json_call(parser) {
+            return Some(call);
+        }
         let is_table = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::TABLE);
         let next_is_name = matches!(&parser.peek_nth_token(1).token, Token::Word(_));
         if !(is_table && next_is_name) {

@@ -1368,6 +1368,8 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         }
         // Registered functions run through their category's `eval` in `ScalarExpr::eval`.
         Func::String(_) => Err(internal("a string function in eval_call")),
+        // Evaluated by its kernel in `ScalarExpr::eval`, never here.
+        Func::Json(_) => Err(internal("JSON function")),
     }
 }
 

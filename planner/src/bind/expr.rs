@@ -334,6 +334,7 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
         }
         Expr::Ceil { expr, field } => predicates::ceil_floor(expr, field, true, scope, span),
         Expr::Floor { expr, field } => predicates::ceil_floor(expr, field, false, scope, span),
+        Expr::IsJson { expr, kind, unique_keys: None, negated } => super::json::bind_is_json(expr, kind.as_ref(), *negated, scope, span),
         Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
         other => Err(PlanError::not_supported(format!("the expression `{other}`"), span)),
     }
@@ -522,6 +523,9 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
     }
     if f.over.is_some() || f.filter.is_some() {
         return Err(PlanError::not_supported(format!("{name} with OVER or FILTER"), span));
+    }
+    if let Some(bound) = super::json::bind_json_function(&name, f, scope) {
+        return bound;
     }
     let args: Vec<&Expr> = match &f.args {
         FunctionArguments::List(list) => {

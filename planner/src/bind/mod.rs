@@ -6,6 +6,7 @@ mod ddl;
 mod expr;
 mod group_window;
 mod grouping_sets;
+mod json;
 mod order_limit;
 mod over;
 mod predicates;
