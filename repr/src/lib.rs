@@ -14,6 +14,7 @@ pub mod column;
 pub mod datum;
 pub mod decimal;
 pub mod expr;
+pub mod origin;
 pub mod rank;
 pub mod timestamp;
 pub mod types;

@@ -1,33 +1,65 @@
 //! Filter then project, batch by batch: the stateless part of every query.
+//!
+//! An expression that fails on a row (a bad cast, an overflow, an invalid argument) fails its
+//! whole batch. Only then, on that error path, the batch is evaluated again row by row to find
+//! the rows that fail and what failed (the WHERE clause or an output column): under the
+//! source's `'on-error' = 'fail'` the run fails naming the first such row's place (`file:line`,
+//! or a Kafka topic, partition and offset, from the batch's origins), under `'skip'` those rows
+//! are dropped, counted as rejected and written to the source's rejects file, and the rest of
+//! the batch goes on. The happy path costs nothing more than one batch evaluation.
 
+use crate::context::{RejectsFile, append_rejects};
 use crate::error::DataflowError;
+use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use std::sync::Arc;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::operator::Operator;
-use vstream_repr::{Batch, ColumnData, ScalarExpr};
+use vstream_repr::origin::{OriginKind, RowOrigins};
+use vstream_repr::{Batch, ColumnData, EvalError, ScalarExpr};
+
+/// What a failing row is reported with: the query, the names of the columns the expressions
+/// read and write, and where a skipped row goes.
+pub struct RowErrors {
+    /// The query, by the table it writes (`query into `out``).
+    pub query: String,
+    /// The input's column names, to show an expression.
+    pub input_names: Vec<String>,
+    /// The output's column names, one per expression.
+    pub output_names: Vec<String>,
+    /// The run's counters (a skipped row counts as rejected).
+    pub metrics: Arc<Metrics>,
+    /// Per plan node: a source's rejects file, where a row skipped for an expression error is
+    /// appended as a record that fails to decode is.
+    pub rejects: Vec<Option<RejectsFile>>,
+}
 
 /// Keeps the rows where `predicate` is TRUE and computes `exprs` over them. An expression error
-/// (an overflow, a bad cast) fails the run with the query's name rather than emitting a wrong row.
+/// fails the run naming the row's place and the column, or, under the row's source's
+/// `'on-error' = 'skip'`, drops the rows that fail (see the module docs).
 pub fn map_filter_project<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
-    query: &str,
     predicate: Option<ScalarExpr>,
     exprs: Vec<ScalarExpr>,
+    report: RowErrors,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let label = query.to_string();
     input.unary(Pipeline, name, move |_cap, _info| {
         move |input, output| {
             input.for_each(|time, data| {
                 let mut out: Vec<Batch> = Vec::with_capacity(data.len());
                 for batch in data.drain(..) {
-                    match apply(&batch, predicate.as_ref(), &exprs) {
+                    let result = match apply(&batch, predicate.as_ref(), &exprs) {
+                        Ok(b) => Ok(b),
+                        Err(e) => recover(&batch, predicate.as_ref(), &exprs, e, &report),
+                    };
+                    match result {
                         Ok(Some(b)) => out.push(b),
                         Ok(None) => {}
                         Err(e) => {
-                            errors.fail(DataflowError::Compute { operator: label.clone(), group: None, message: e.to_string() });
+                            errors.fail(e);
                             return;
                         }
                     }
@@ -40,15 +72,16 @@ pub fn map_filter_project<'scope>(
     })
 }
 
-/// One batch through the filter and projection; `None` when no row passes.
-pub fn apply(batch: &Batch, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr]) -> Result<Option<Batch>, vstream_repr::EvalError> {
+/// One batch through the filter and projection; `None` when no row passes. The rows' origins
+/// are kept, row for row.
+pub fn apply(batch: &Batch, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr]) -> Result<Option<Batch>, EvalError> {
     let filtered;
     let rows = match predicate {
         None => batch,
         Some(p) => {
             let c = p.eval(batch)?;
             let ColumnData::Bool(mut mask) = c.data else {
-                return Err(vstream_repr::EvalError::InvalidArgument { func: "WHERE", detail: "not a BOOLEAN".into() });
+                return Err(EvalError::InvalidArgument { func: "WHERE", detail: "not a BOOLEAN".into() });
             };
             if let Some(valid) = &c.validity {
                 for (m, v) in mask.iter_mut().zip(valid) {
@@ -63,5 +96,287 @@ pub fn apply(batch: &Batch, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr]
         }
     };
     let columns = exprs.iter().map(|e| e.eval(rows)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(Batch::new(rows.len, columns).with_kinds(rows.kinds.clone())))
+    Ok(Some(Batch::new(rows.len, columns).with_kinds(rows.kinds.clone()).with_origins(rows.origins.clone())))
+}
+
+/// What failed on a row: the WHERE clause, or the expression of output column `i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Failed {
+    Where,
+    Column(usize),
+}
+
+/// Row `row` of `batch` alone through the filter and projection: what fails on it, if anything.
+fn row_failure(batch: &Batch, row: usize, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr]) -> Option<(Failed, EvalError)> {
+    let one = batch.slice(row..row + 1);
+    if let Some(p) = predicate {
+        match p.eval(&one) {
+            Err(e) => return Some((Failed::Where, e)),
+            // A row the filter drops computes nothing more (as in the batch).
+            Ok(c) => {
+                let passes = matches!(&c.data, ColumnData::Bool(m) if m.first() == Some(&true)) && c.is_valid(0);
+                if !passes {
+                    return None;
+                }
+            }
+        }
+    }
+    exprs.iter().enumerate().find_map(|(i, e)| e.eval(&one).err().map(|err| (Failed::Column(i), err)))
+}
+
+/// The error path of a batch whose evaluation failed with `error`: finds the rows that fail, one
+/// by one. Under skip (the rows' source says so), drops them and evaluates the rest; otherwise
+/// the error names the first one's place and column. A batch in which no single row fails (an
+/// error of the batch as a whole) fails with `error` as it is.
+#[cold]
+#[inline(never)]
+fn recover(
+    batch: &Batch,
+    predicate: Option<&ScalarExpr>,
+    exprs: &[ScalarExpr],
+    error: EvalError,
+    report: &RowErrors,
+) -> Result<Option<Batch>, DataflowError> {
+    let skip = batch.origins.as_ref().is_some_and(|o| o.source.skip);
+    let mut keep = vec![true; batch.len];
+    let mut skipped = Vec::new();
+    for (row, kept) in keep.iter_mut().enumerate() {
+        let Some((failed, e)) = row_failure(batch, row, predicate, exprs) else { continue };
+        if !skip {
+            let column = describe(failed, predicate, exprs, report);
+            return Err(row_error(batch.origins.as_ref(), row, column, &e, report));
+        }
+        *kept = false;
+        skipped.push((row, failed, e));
+    }
+    if skipped.is_empty() {
+        return Err(DataflowError::RowCompute { place: None, query: report.query.clone(), column: None, message: error.to_string() });
+    }
+    Metrics::add(&report.metrics.rejected, skipped.len() as u64);
+    if let Some(origins) = &batch.origins
+        && let Some(Some(rejects)) = report.rejects.get(origins.source.node)
+    {
+        let records = skipped.iter().map(|(row, failed, e)| {
+            let column = describe(*failed, predicate, exprs, report);
+            reject_record(origins, *row, &column, e, report)
+        });
+        append_rejects(rejects, records).map_err(|e| DataflowError::RejectsIo { error: e })?;
+    }
+    if skipped.len() == batch.len {
+        return Ok(None);
+    }
+    let rest = batch.filter(&keep);
+    apply(&rest, predicate, exprs).map_err(|e| DataflowError::RowCompute {
+        place: None,
+        query: report.query.clone(),
+        column: None,
+        message: e.to_string(),
+    })
+}
+
+/// The error of row `row`, which fails at `column` with `error`.
+fn row_error(origins: Option<&RowOrigins>, row: usize, column: String, error: &EvalError, report: &RowErrors) -> DataflowError {
+    DataflowError::RowCompute {
+        place: origins.and_then(|o| place_of(o, row)),
+        query: report.query.clone(),
+        column: Some(column),
+        message: error.to_string(),
+    }
+}
+
+/// Where row `row` was read from, as the user finds it: `path:line`, or a Kafka topic,
+/// partition and offset. Counting a file's lines reads it up to the row (the error path only).
+fn place_of(origins: &RowOrigins, row: usize) -> Option<String> {
+    let place = origins.place(row)?;
+    let input = &origins.source.input;
+    Some(match &origins.source.kind {
+        OriginKind::File { path } => match line_of(path, place) {
+            Some(line) => format!("{input}:{line}"),
+            None => format!("{input} at byte {place}"),
+        },
+        OriginKind::Kafka { partition } => format!("Kafka topic '{input}' partition {partition} offset {place}"),
+    })
+}
+
+/// The 1-based number of the line holding byte `offset` of the file at `path`.
+fn line_of(path: &std::path::Path, offset: u64) -> Option<u64> {
+    let file = std::fs::File::open(path).ok()?;
+    vstream_connectors::LineCounter::new().line_at(&file, offset).ok()
+}
+
+/// The record a skipped row leaves in its source's rejects file: as a record that fails to
+/// decode does (file, line, error, the line's text; or topic, partition, offset, error).
+fn reject_record(origins: &RowOrigins, row: usize, column: &str, error: &EvalError, report: &RowErrors) -> serde_json::Value {
+    let place = origins.place(row).unwrap_or(0);
+    let message = format!("{}, {column}: {error}", report.query);
+    match &origins.source.kind {
+        OriginKind::File { path } => serde_json::json!({
+            "file": origins.source.input,
+            "line": line_of(path, place),
+            "error": message,
+            "record": line_text(path, place).unwrap_or_default(),
+        }),
+        OriginKind::Kafka { partition } => serde_json::json!({
+            "topic": origins.source.input,
+            "partition": partition,
+            "offset": place,
+            "error": message,
+        }),
+    }
+}
+
+/// The line that starts at byte `offset` of the file at `path`, without its line break (at most
+/// 1 MiB of it).
+fn line_text(path: &std::path::Path, offset: u64) -> Option<String> {
+    use std::io::{BufRead, Read, Seek};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(std::io::SeekFrom::Start(offset)).ok()?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(file.take(1 << 20)).read_until(b'\n', &mut line).ok()?;
+    while let Some(b'\n' | b'\r') = line.last() {
+        line.pop();
+    }
+    Some(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// ``column `n` (CAST(extra AS INT))``, or `the WHERE clause (...)`: the expression is shown
+/// (its first 80 characters) unless it is a column as it is.
+fn describe(failed: Failed, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr], report: &RowErrors) -> String {
+    let (what, expr) = match failed {
+        Failed::Where => ("the WHERE clause".to_string(), predicate),
+        Failed::Column(i) => match report.output_names.get(i) {
+            Some(name) => (format!("column `{name}`"), exprs.get(i)),
+            None => (format!("column {}", i + 1), exprs.get(i)),
+        },
+    };
+    match expr {
+        None | Some(ScalarExpr::Column { .. }) => what,
+        Some(e) => {
+            let text = e.display_with(&report.input_names).to_string();
+            let text = without_outer_parentheses(&text).to_string();
+            let text = if text.chars().count() > 80 { format!("{}...", text.chars().take(80).collect::<String>()) } else { text };
+            format!("{what} ({text})")
+        }
+    }
+}
+
+/// `a + b` for `(a + b)`: the display of an operation is parenthesised, which reads oddly
+/// inside the parentheses of a message. Text not wrapped as a whole stays as it is.
+fn without_outer_parentheses(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else { return text };
+    // The opening parenthesis must close at the very end, not earlier (`(a) + (b)`).
+    let mut depth = 1usize;
+    for c in inner.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return text;
+                }
+            }
+            _ => {}
+        }
+    }
+    inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vstream_repr::origin::SourceOrigin;
+    use vstream_repr::{BinaryOp, DataType, Datum, Field, Schema};
+
+    fn report() -> RowErrors {
+        RowErrors {
+            query: "query into `out`".into(),
+            input_names: vec!["a".into(), "b".into()],
+            output_names: vec!["q".into()],
+            metrics: Arc::new(Metrics::default()),
+            rejects: Vec::new(),
+        }
+    }
+
+    /// Rows (a, b) read from Kafka partition 3 at offsets 100, 101, ...
+    fn batch(rows: &[(i64, i64)], skip: bool) -> Batch {
+        let schema = Schema::new(vec![Field::new("a", DataType::BigInt), Field::new("b", DataType::BigInt)]);
+        let rows: Vec<Vec<Datum>> = rows.iter().map(|(a, b)| vec![Datum::Int(*a), Datum::Int(*b)]).collect();
+        let source = Arc::new(SourceOrigin { node: 0, input: "t".into(), kind: OriginKind::Kafka { partition: 3 }, skip });
+        let places = (100..100 + rows.len() as u64).collect();
+        Batch::from_rows(&schema, &rows).with_origins(Some(RowOrigins { source, places }))
+    }
+
+    fn col(index: usize) -> ScalarExpr {
+        ScalarExpr::Column { index, ty: DataType::BigInt }
+    }
+
+    /// `a + b`: fails where it overflows BIGINT.
+    fn sum() -> ScalarExpr {
+        ScalarExpr::Binary { op: BinaryOp::Add, left: Box::new(col(0)), right: Box::new(col(1)), ty: DataType::BigInt }
+    }
+
+    const MAX: i64 = i64::MAX;
+
+    fn run(batch: &Batch, predicate: Option<&ScalarExpr>, report: &RowErrors) -> Result<Option<Batch>, DataflowError> {
+        match apply(batch, predicate, &[sum()]) {
+            Ok(b) => Ok(b),
+            Err(e) => recover(batch, predicate, &[sum()], e, report),
+        }
+    }
+
+    #[test]
+    fn the_first_failing_row_is_named_by_its_place_and_column() {
+        let b = batch(&[(6, 3), (MAX, 1), (MAX, 2)], false);
+        let err = run(&b, None, &report()).expect_err("an overflow");
+        let text = err.to_string();
+        assert_eq!(text, "Kafka topic 't' partition 3 offset 101: query into `out`, column `q` (a + b): BIGINT overflow in +");
+    }
+
+    #[test]
+    fn rows_the_filter_drops_do_not_fail() {
+        // WHERE b <> 0 drops the row that would fail, in the batch and row by row alike.
+        let nonzero = ScalarExpr::Binary {
+            op: BinaryOp::NotEq,
+            left: Box::new(col(1)),
+            right: Box::new(ScalarExpr::Literal { value: Datum::Int(0), ty: DataType::BigInt }),
+            ty: DataType::Boolean,
+        };
+        let b = batch(&[(6, 3), (MAX, 0), (MAX, 1)], false);
+        let out = run(&b, Some(&nonzero), &report());
+        let text = out.expect_err("the third row overflows").to_string();
+        assert!(text.starts_with("Kafka topic 't' partition 3 offset 102: "), "{text}");
+        let b = batch(&[(6, 3), (MAX, 0)], false);
+        let out = run(&b, Some(&nonzero), &report()).expect("no row fails").expect("a row passes");
+        assert_eq!(out.row(0), vec![Datum::Int(9)]);
+        assert_eq!(out.origins.map(|o| o.places), Some(vec![100]));
+    }
+
+    #[test]
+    fn skip_drops_and_counts_the_failing_rows_and_keeps_the_others() {
+        let r = report();
+        let b = batch(&[(6, 3), (MAX, 1), (8, 2), (MAX, 2)], true);
+        let out = run(&b, None, &r).expect("skipped").expect("rows remain");
+        assert_eq!((0..out.len).map(|i| out.row(i)).collect::<Vec<_>>(), vec![vec![Datum::Int(9)], vec![Datum::Int(10)]]);
+        assert_eq!(out.origins.map(|o| o.places), Some(vec![100, 102]));
+        assert_eq!(Metrics::get(&r.metrics.rejected), 2);
+        // Every row failing leaves nothing.
+        assert_eq!(run(&batch(&[(MAX, 1)], true), None, &r).expect("skipped"), None);
+        assert_eq!(Metrics::get(&r.metrics.rejected), 3);
+    }
+
+    #[test]
+    fn outer_parentheses_go_only_when_they_wrap_the_whole() {
+        assert_eq!(without_outer_parentheses("(a + b)"), "a + b");
+        assert_eq!(without_outer_parentheses("(a) + (b)"), "(a) + (b)");
+        assert_eq!(without_outer_parentheses("CAST(a AS INT)"), "CAST(a AS INT)");
+        assert_eq!(without_outer_parentheses("("), "(");
+    }
+
+    #[test]
+    fn without_origins_the_column_is_still_named() {
+        let mut b = batch(&[(1, 0), (MAX, 1)], false);
+        b.origins = None;
+        let text = run(&b, None, &report()).expect_err("an overflow").to_string();
+        assert_eq!(text, "query into `out`, column `q` (a + b): BIGINT overflow in +");
+    }
 }
