@@ -175,3 +175,17 @@ fn skip_and_decode_rejects_are_counted_together() {
         assert_eq!(lines, vec![17, 19], "{rejects}");
     }
 }
+
+#[test]
+fn an_aggregate_argument_is_named_by_its_expression() {
+    // The cast is computed for SUM, in front of the aggregate: the row still has its place.
+    let fx = Fixture::new(&format!("{}SELECT price, SUM(CAST(code AS INT)) AS total FROM t GROUP BY price;\n", ddl("csv", "fail")));
+    for workers in ["1", "2"] {
+        let (_, _, stderr) = fx.run(workers);
+        assert_eq!(
+            stderr.lines().next().unwrap_or(""),
+            "error: t.csv:17: query into `stdout`, column `CAST(code AS INT)`: cannot cast \"12x\" to INT",
+            "-w {workers}:\n{stderr}"
+        );
+    }
+}

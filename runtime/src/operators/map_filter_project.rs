@@ -242,11 +242,11 @@ fn line_text(path: &std::path::Path, offset: u64) -> Option<String> {
 /// ``column `n` (CAST(extra AS INT))``, or `the WHERE clause (...)`: the expression is shown
 /// (its first 80 characters) unless it is a column as it is.
 fn describe(failed: Failed, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr], report: &RowErrors) -> String {
-    let (what, expr) = match failed {
-        Failed::Where => ("the WHERE clause".to_string(), predicate),
+    let (what, name, expr) = match failed {
+        Failed::Where => ("the WHERE clause".to_string(), None, predicate),
         Failed::Column(i) => match report.output_names.get(i) {
-            Some(name) => (format!("column `{name}`"), exprs.get(i)),
-            None => (format!("column {}", i + 1), exprs.get(i)),
+            Some(name) => (format!("column `{name}`"), Some(name.as_str()), exprs.get(i)),
+            None => (format!("column {}", i + 1), None, exprs.get(i)),
         },
     };
     match expr {
@@ -254,6 +254,10 @@ fn describe(failed: Failed, predicate: Option<&ScalarExpr>, exprs: &[ScalarExpr]
         Some(e) => {
             let text = e.display_with(&report.input_names).to_string();
             let text = without_outer_parentheses(&text).to_string();
+            // A column computed for an aggregate is named by its expression already.
+            if name == Some(text.as_str()) {
+                return what;
+            }
             let text = if text.chars().count() > 80 { format!("{}...", text.chars().take(80).collect::<String>()) } else { text };
             format!("{what} ({text})")
         }
