@@ -189,3 +189,29 @@ fn an_aggregate_argument_is_named_by_its_expression() {
         );
     }
 }
+
+#[test]
+fn a_change_event_is_named_by_its_line_and_an_update_is_skipped_whole() {
+    let events = "{\"op\": \"c\", \"after\": {\"id\": 1, \"code\": \"10\"}}\n{\"op\": \"c\", \"after\": {\"id\": 2, \"code\": \"20\"}}\n\n\
+                  {\"op\": \"u\", \"before\": {\"id\": 2, \"code\": \"20\"}, \"after\": {\"id\": 2, \"code\": \"2x\"}}\n";
+    let script = |skip: &str| {
+        format!(
+            "CREATE TABLE t (id BIGINT, code VARCHAR) WITH ('connector' = 'file', 'path' = 'ev.jsonl', 'format' = 'debezium-json'{skip});\n\
+             SELECT id, CAST(code AS INT) AS n FROM t;\n"
+        )
+    };
+    let fx = Fixture::new(&script(""));
+    std::fs::write(fx.dir.join("ev.jsonl"), events).expect("write ev.jsonl");
+    let (_, _, stderr) = fx.run("1");
+    assert_eq!(
+        stderr.lines().next().unwrap_or(""),
+        "error: ev.jsonl:4: query into `stdout`, column `n` (CAST(code AS INT)): cannot cast \"2x\" to INT",
+        "{stderr}"
+    );
+    // Skipped, the update goes whole: id 2 keeps its old row (no -U without its +U).
+    std::fs::write(fx.dir.join("q.sql"), script(", 'json.on-error' = 'skip'")).expect("write q.sql");
+    let (code, stdout, stderr) = fx.run("1");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(sorted_lines(&stdout), vec!["1,10", "2,20", "id,n"], "{stderr}");
+    assert!(stderr.contains(" 1 rejected, "), "{stderr}");
+}

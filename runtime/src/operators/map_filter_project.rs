@@ -17,7 +17,7 @@ use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::origin::{OriginKind, RowOrigins};
-use vstream_repr::{Batch, ColumnData, EvalError, ScalarExpr};
+use vstream_repr::{Batch, ColumnData, EvalError, RowKind, ScalarExpr};
 
 /// What a failing row is reported with: the query, the names of the columns the expressions
 /// read and write, and where a skipped row goes.
@@ -162,7 +162,8 @@ fn recover(
         });
         append_rejects(rejects, records).map_err(|e| DataflowError::RejectsIo { error: e })?;
     }
-    if skipped.len() == batch.len {
+    drop_update_halves(batch, &mut keep);
+    if !keep.iter().any(|k| *k) {
         return Ok(None);
     }
     let rest = batch.filter(&keep);
@@ -172,6 +173,19 @@ fn recover(
         column: None,
         message: e.to_string(),
     })
+}
+
+/// An update of a changelog is its two rows (`-U` then `+U`) or nothing, as a change event
+/// that fails to decode is: where one half is dropped, so is the other, so that the old row is
+/// neither retracted without its new version nor left twice.
+fn drop_update_halves(batch: &Batch, keep: &mut [bool]) {
+    let Some(kinds) = &batch.kinds else { return };
+    for i in 1..kinds.len().min(keep.len()) {
+        if kinds[i - 1] == RowKind::UpdateBefore && kinds[i] == RowKind::UpdateAfter && keep[i - 1] != keep[i] {
+            keep[i - 1] = false;
+            keep[i] = false;
+        }
+    }
 }
 
 /// The error of row `row`, which fails at `column` with `error`.
@@ -374,6 +388,18 @@ mod tests {
         assert_eq!(without_outer_parentheses("(a) + (b)"), "(a) + (b)");
         assert_eq!(without_outer_parentheses("CAST(a AS INT)"), "CAST(a AS INT)");
         assert_eq!(without_outer_parentheses("("), "(");
+    }
+
+    #[test]
+    fn an_update_is_skipped_whole() {
+        let r = report();
+        // -U (1, 1) fine, +U (MAX, 1) fails: both go; the insert after them stays.
+        let b =
+            batch(&[(1, 1), (MAX, 1), (2, 2)], true).with_kinds(Some(vec![RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Insert]));
+        let out = run(&b, None, &r).expect("skipped").expect("the insert remains");
+        assert_eq!((0..out.len).map(|i| out.row(i)).collect::<Vec<_>>(), vec![vec![Datum::Int(4)]]);
+        assert_eq!(out.kinds, Some(vec![RowKind::Insert]));
+        assert_eq!(Metrics::get(&r.metrics.rejected), 1);
     }
 
     #[test]
