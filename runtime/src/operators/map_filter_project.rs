@@ -12,10 +12,13 @@ use crate::context::{RejectsFile, append_rejects};
 use crate::error::DataflowError;
 use crate::metrics::Metrics;
 use crate::operators::SharedErrors;
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::operator::Operator;
+use vstream_connectors::LineCounter;
 use vstream_repr::origin::{OriginKind, RowOrigins};
 use vstream_repr::{Batch, ColumnData, EvalError, RowKind, ScalarExpr};
 
@@ -47,13 +50,14 @@ pub fn map_filter_project<'scope>(
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     input.unary(Pipeline, name, move |_cap, _info| {
+        let mut files = SourceFiles::default();
         move |input, output| {
             input.for_each(|time, data| {
                 let mut out: Vec<Batch> = Vec::with_capacity(data.len());
                 for batch in data.drain(..) {
                     let result = match apply(&batch, predicate.as_ref(), &exprs) {
                         Ok(b) => Ok(b),
-                        Err(e) => recover(&batch, predicate.as_ref(), &exprs, e, &report),
+                        Err(e) => recover(&batch, predicate.as_ref(), &exprs, e, &report, &mut files),
                     };
                     match result {
                         Ok(Some(b)) => out.push(b),
@@ -136,6 +140,7 @@ fn recover(
     exprs: &[ScalarExpr],
     error: EvalError,
     report: &RowErrors,
+    files: &mut SourceFiles,
 ) -> Result<Option<Batch>, DataflowError> {
     let skip = batch.origins.as_ref().is_some_and(|o| o.source.skip);
     let mut keep = vec![true; batch.len];
@@ -144,7 +149,7 @@ fn recover(
         let Some((failed, e)) = row_failure(batch, row, predicate, exprs) else { continue };
         if !skip {
             let column = describe(failed, predicate, exprs, report);
-            return Err(row_error(batch.origins.as_ref(), row, column, &e, report));
+            return Err(row_error(batch.origins.as_ref(), row, column, &e, report, files));
         }
         *kept = false;
         skipped.push((row, failed, e));
@@ -158,8 +163,9 @@ fn recover(
     {
         let records = skipped.iter().map(|(row, failed, e)| {
             let column = describe(*failed, predicate, exprs, report);
-            reject_record(origins, *row, &column, e, report)
+            reject_record(origins, *row, &column, e, report, files)
         });
+        let records: Vec<serde_json::Value> = records.collect();
         append_rejects(rejects, records).map_err(|e| DataflowError::RejectsIo { error: e })?;
     }
     drop_update_halves(batch, &mut keep);
@@ -189,22 +195,78 @@ fn drop_update_halves(batch: &Batch, keep: &mut [bool]) {
 }
 
 /// The error of row `row`, which fails at `column` with `error`.
-fn row_error(origins: Option<&RowOrigins>, row: usize, column: String, error: &EvalError, report: &RowErrors) -> DataflowError {
+fn row_error(
+    origins: Option<&RowOrigins>,
+    row: usize,
+    column: String,
+    error: &EvalError,
+    report: &RowErrors,
+    files: &mut SourceFiles,
+) -> DataflowError {
     DataflowError::RowCompute {
-        place: origins.and_then(|o| place_of(o, row)),
+        place: origins.and_then(|o| place_of(o, row, files)),
         query: report.query.clone(),
         column: Some(column),
         message: error.to_string(),
     }
 }
 
+/// The source files an operator names rows of, opened on its first failing row: each with a
+/// line counter that counts on from the last line it found (a worker's rows come in file
+/// order), so skipping many rows reads each file about once, not once per row.
+#[derive(Default)]
+pub struct SourceFiles {
+    open: HashMap<usize, (std::fs::File, LineCounter)>,
+}
+
+impl SourceFiles {
+    fn file(&mut self, node: usize, path: &Path) -> Option<&mut (std::fs::File, LineCounter)> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.open.entry(node) {
+            slot.insert((std::fs::File::open(path).ok()?, LineCounter::new()));
+        }
+        self.open.get_mut(&node)
+    }
+
+    /// The 1-based number of the line holding byte `offset` of source `node`'s file at `path`.
+    fn line(&mut self, node: usize, path: &Path, offset: u64) -> Option<u64> {
+        let (file, lines) = self.file(node, path)?;
+        lines.line_at(file, offset).ok()
+    }
+
+    /// The line that starts at byte `offset` of source `node`'s file at `path`, without its line
+    /// break (at most 1 MiB of it).
+    fn line_text(&mut self, node: usize, path: &Path, offset: u64) -> Option<String> {
+        use std::os::unix::fs::FileExt;
+        let (file, _) = self.file(node, path)?;
+        let mut line = Vec::new();
+        let mut block = [0u8; 4096];
+        while line.len() < 1 << 20 {
+            let n = file.read_at(&mut block, offset + line.len() as u64).ok()?;
+            match block[..n].iter().position(|b| *b == b'\n') {
+                Some(end) => {
+                    line.extend_from_slice(&block[..end]);
+                    break;
+                }
+                None => line.extend_from_slice(&block[..n]),
+            }
+            if n < block.len() {
+                break;
+            }
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Some(String::from_utf8_lossy(&line).into_owned())
+    }
+}
+
 /// Where row `row` was read from, as the user finds it: `path:line`, or a Kafka topic,
 /// partition and offset. Counting a file's lines reads it up to the row (the error path only).
-fn place_of(origins: &RowOrigins, row: usize) -> Option<String> {
+fn place_of(origins: &RowOrigins, row: usize, files: &mut SourceFiles) -> Option<String> {
     let place = origins.place(row)?;
     let input = &origins.source.input;
     Some(match &origins.source.kind {
-        OriginKind::File { path } => match line_of(path, place) {
+        OriginKind::File { path } => match files.line(origins.source.node, path, place) {
             Some(line) => format!("{input}:{line}"),
             None => format!("{input} at byte {place}"),
         },
@@ -212,23 +274,25 @@ fn place_of(origins: &RowOrigins, row: usize) -> Option<String> {
     })
 }
 
-/// The 1-based number of the line holding byte `offset` of the file at `path`.
-fn line_of(path: &std::path::Path, offset: u64) -> Option<u64> {
-    let file = std::fs::File::open(path).ok()?;
-    vstream_connectors::LineCounter::new().line_at(&file, offset).ok()
-}
-
 /// The record a skipped row leaves in its source's rejects file: as a record that fails to
 /// decode does (file, line, error, the line's text; or topic, partition, offset, error).
-fn reject_record(origins: &RowOrigins, row: usize, column: &str, error: &EvalError, report: &RowErrors) -> serde_json::Value {
+fn reject_record(
+    origins: &RowOrigins,
+    row: usize,
+    column: &str,
+    error: &EvalError,
+    report: &RowErrors,
+    files: &mut SourceFiles,
+) -> serde_json::Value {
     let place = origins.place(row).unwrap_or(0);
     let message = format!("{}, {column}: {error}", report.query);
+    let node = origins.source.node;
     match &origins.source.kind {
         OriginKind::File { path } => serde_json::json!({
             "file": origins.source.input,
-            "line": line_of(path, place),
+            "line": files.line(node, path, place),
             "error": message,
-            "record": line_text(path, place).unwrap_or_default(),
+            "record": files.line_text(node, path, place).unwrap_or_default(),
         }),
         OriginKind::Kafka { partition } => serde_json::json!({
             "topic": origins.source.input,
@@ -237,20 +301,6 @@ fn reject_record(origins: &RowOrigins, row: usize, column: &str, error: &EvalErr
             "error": message,
         }),
     }
-}
-
-/// The line that starts at byte `offset` of the file at `path`, without its line break (at most
-/// 1 MiB of it).
-fn line_text(path: &std::path::Path, offset: u64) -> Option<String> {
-    use std::io::{BufRead, Read, Seek};
-    let mut file = std::fs::File::open(path).ok()?;
-    file.seek(std::io::SeekFrom::Start(offset)).ok()?;
-    let mut line = Vec::new();
-    std::io::BufReader::new(file.take(1 << 20)).read_until(b'\n', &mut line).ok()?;
-    while let Some(b'\n' | b'\r') = line.last() {
-        line.pop();
-    }
-    Some(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// ``column `n` (CAST(extra AS INT))``, or `the WHERE clause (...)`: the expression is shown
@@ -338,7 +388,7 @@ mod tests {
     fn run(batch: &Batch, predicate: Option<&ScalarExpr>, report: &RowErrors) -> Result<Option<Batch>, DataflowError> {
         match apply(batch, predicate, &[sum()]) {
             Ok(b) => Ok(b),
-            Err(e) => recover(batch, predicate, &[sum()], e, report),
+            Err(e) => recover(batch, predicate, &[sum()], e, report, &mut SourceFiles::default()),
         }
     }
 
@@ -400,6 +450,22 @@ mod tests {
         assert_eq!((0..out.len).map(|i| out.row(i)).collect::<Vec<_>>(), vec![vec![Datum::Int(4)]]);
         assert_eq!(out.kinds, Some(vec![RowKind::Insert]));
         assert_eq!(Metrics::get(&r.metrics.rejected), 1);
+    }
+
+    #[test]
+    fn source_files_give_lines_and_their_text() {
+        let path = std::env::temp_dir().join(format!("vstream-mfp-lines-{}", std::process::id()));
+        let long = "x".repeat(5000);
+        std::fs::write(&path, format!("h\r\na,1\r\n\n{long}\nlast")).expect("write");
+        let mut files = SourceFiles::default();
+        let starts = [(0u64, 1u64, "h"), (3, 2, "a,1"), (9, 4, long.as_str()), (5010, 5, "last"), (3, 2, "a,1")];
+        for (offset, line, text) in starts {
+            assert_eq!(files.line(7, &path, offset), Some(line), "offset {offset}");
+            assert_eq!(files.line_text(7, &path, offset).as_deref(), Some(text), "offset {offset}");
+        }
+        let _ = std::fs::remove_file(&path);
+        // A file that cannot be opened has no lines (the message then names the byte offset).
+        assert_eq!(files.line(8, Path::new("/nonexistent/vstream"), 0), None);
     }
 
     #[test]
