@@ -1,12 +1,13 @@
 //! Filter then project, batch by batch: the stateless part of every query.
 //!
 //! An expression that fails on a row (a bad cast, an overflow, an invalid argument) fails its
-//! whole batch. Only then, on that error path, the batch is evaluated again row by row to find
-//! the rows that fail and what failed (the WHERE clause or an output column): under the
-//! source's `'on-error' = 'fail'` the run fails naming the first such row's place (`file:line`,
-//! or a Kafka topic, partition and offset, from the batch's origins), under `'skip'` those rows
-//! are dropped, counted as rejected and written to the source's rejects file, and the rest of
-//! the batch goes on. The happy path costs nothing more than one batch evaluation.
+//! whole batch. Only then, on that error path, the batch is evaluated again in halves, down to
+//! single rows, to find the rows that fail and what failed (the WHERE clause or an output
+//! column): under the source's `'on-error' = 'fail'` the run fails naming the first such row's
+//! place (`file:line`, or a Kafka topic, partition and offset, from the batch's origins), under
+//! `'skip'` those rows are dropped, counted as rejected and written to the source's rejects
+//! file, and the rest of the batch goes on. The happy path costs nothing more than one batch
+//! evaluation.
 
 use crate::context::{RejectsFile, append_rejects};
 use crate::error::DataflowError;
@@ -128,8 +129,36 @@ fn row_failure(batch: &Batch, row: usize, predicate: Option<&ScalarExpr>, exprs:
     exprs.iter().enumerate().find_map(|(i, e)| e.eval(&one).err().map(|err| (Failed::Column(i), err)))
 }
 
-/// The error path of a batch whose evaluation failed with `error`: finds the rows that fail, one
-/// by one. Under skip (the rows' source says so), drops them and evaluates the rest; otherwise
+/// The rows of `rows` that fail, in order, with what failed: halves that evaluate cleanly are
+/// done with, those that fail are split again down to single rows, so `k` failing rows of `n`
+/// cost about `k log n` evaluations of ever smaller slices. `first_only`: stop at the first.
+fn failing_rows(
+    batch: &Batch,
+    rows: std::ops::Range<usize>,
+    predicate: Option<&ScalarExpr>,
+    exprs: &[ScalarExpr],
+    first_only: bool,
+    found: &mut Vec<(usize, Failed, EvalError)>,
+) {
+    if rows.is_empty() || (first_only && !found.is_empty()) {
+        return;
+    }
+    if rows.len() == 1 {
+        if let Some((failed, e)) = row_failure(batch, rows.start, predicate, exprs) {
+            found.push((rows.start, failed, e));
+        }
+        return;
+    }
+    if apply(&batch.slice(rows.clone()), predicate, exprs).is_ok() {
+        return;
+    }
+    let middle = rows.start + rows.len() / 2;
+    failing_rows(batch, rows.start..middle, predicate, exprs, first_only, found);
+    failing_rows(batch, middle..rows.end, predicate, exprs, first_only, found);
+}
+
+/// The error path of a batch whose evaluation failed with `error`: finds the rows that fail
+/// (see [`failing_rows`]). Under skip (the rows' source says so), drops them and evaluates the rest; otherwise
 /// the error names the first one's place and column. A batch in which no single row fails (an
 /// error of the batch as a whole) fails with `error` as it is.
 #[cold]
@@ -143,16 +172,15 @@ fn recover(
     files: &mut SourceFiles,
 ) -> Result<Option<Batch>, DataflowError> {
     let skip = batch.origins.as_ref().is_some_and(|o| o.source.skip);
-    let mut keep = vec![true; batch.len];
     let mut skipped = Vec::new();
-    for (row, kept) in keep.iter_mut().enumerate() {
-        let Some((failed, e)) = row_failure(batch, row, predicate, exprs) else { continue };
-        if !skip {
-            let column = describe(failed, predicate, exprs, report);
-            return Err(row_error(batch.origins.as_ref(), row, column, &e, report, files));
-        }
-        *kept = false;
-        skipped.push((row, failed, e));
+    failing_rows(batch, 0..batch.len, predicate, exprs, !skip, &mut skipped);
+    if !skip && let Some((row, failed, e)) = skipped.first() {
+        let column = describe(*failed, predicate, exprs, report);
+        return Err(row_error(batch.origins.as_ref(), *row, column, e, report, files));
+    }
+    let mut keep = vec![true; batch.len];
+    for (row, _, _) in &skipped {
+        keep[*row] = false;
     }
     if skipped.is_empty() {
         return Err(DataflowError::RowCompute { place: None, query: report.query.clone(), column: None, message: error.to_string() });
@@ -438,6 +466,22 @@ mod tests {
         assert_eq!(without_outer_parentheses("(a) + (b)"), "(a) + (b)");
         assert_eq!(without_outer_parentheses("CAST(a AS INT)"), "CAST(a AS INT)");
         assert_eq!(without_outer_parentheses("("), "(");
+    }
+
+    #[test]
+    fn failing_rows_are_found_by_halving() {
+        let bad = [3usize, 50, 51, 99];
+        let rows: Vec<(i64, i64)> = (0..100).map(|i| if bad.contains(&i) { (MAX, 1) } else { (i as i64, 1) }).collect();
+        let mut found = Vec::new();
+        failing_rows(&batch(&rows, false), 0..100, None, &[sum()], false, &mut found);
+        assert_eq!(found.iter().map(|(r, f, _)| (*r, *f)).collect::<Vec<_>>(), bad.map(|r| (r, Failed::Column(0))));
+        let text = run(&batch(&rows, false), None, &report()).expect_err("an overflow").to_string();
+        assert!(text.starts_with("Kafka topic 't' partition 3 offset 103: "), "the first failing row: {text}");
+        let r = report();
+        let out = run(&batch(&rows, true), None, &r).expect("skipped").expect("rows remain");
+        assert_eq!(out.len, 96);
+        assert_eq!(Metrics::get(&r.metrics.rejected), 4);
+        assert!(out.origins.is_some_and(|o| o.places.iter().all(|p| !bad.contains(&((p - 100) as usize)))));
     }
 
     #[test]
