@@ -528,3 +528,47 @@ INSERT INTO big SELECT id, v FROM t WHERE v > 6;
     );
     assert!(!ok && stderr.contains("a WATERMARK on a 'debezium-json' (changelog) source"), "{stderr}");
 }
+
+/// A cast that fails on a message's value names the message (topic, partition, offset) and the
+/// column; under `'json.on-error' = 'skip'` the row is dropped, counted and rejected.
+#[test]
+fn a_failing_cast_names_the_message_or_is_skipped() {
+    let Some(brokers) = broker() else { return };
+    let d = dir();
+    // Line i goes to partition i % 2 at offset i / 2: the bad code is partition 1, offset 1.
+    let lines = [
+        r#"{"auction": 1, "code": "10"}"#,
+        r#"{"auction": 2, "code": "20"}"#,
+        r#"{"auction": 3, "code": "30"}"#,
+        r#"{"auction": 4, "code": "4x"}"#,
+    ];
+    let t = json_topic(&brokers, &lines, 2);
+    let script = |on_error: &str| {
+        format!(
+            "CREATE TABLE bid (auction BIGINT, code VARCHAR) WITH ('connector' = 'kafka', 'topic' = '{t}',
+  'properties.bootstrap.servers' = '{brokers}', 'format' = 'json', 'scan.bounded.mode' = 'latest-offset'{on_error});
+CREATE TABLE out WITH ('connector' = 'file', 'path' = 'out.csv', 'format' = 'csv', 'sink.single-file' = 'true');
+INSERT INTO out SELECT auction, CAST(code AS INT) AS n FROM bid;
+"
+        )
+    };
+    for workers in ["1", "2"] {
+        let (ok, stderr) = vstream(&d.path, &script(""), &["-w", workers]);
+        assert!(!ok, "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: Kafka topic '{t}' partition 1 offset 1: query into `out`, column `n` (CAST(code AS INT)): cannot cast \"4x\" to INT"
+            )),
+            "-w {workers}:\n{stderr}"
+        );
+        let (ok, stderr) = vstream(&d.path, &script(", 'json.on-error' = 'skip', 'json.rejects' = 'rejects.json'"), &["-w", workers]);
+        assert!(ok, "-w {workers}:\n{stderr}");
+        assert!(stderr.contains("vstream: 4 rows in, 3 rows out (out 3), 1 rejected"), "-w {workers}:\n{stderr}");
+        let rejects = std::fs::read_to_string(d.path.join("rejects.json")).expect("rejects.json");
+        let reject: serde_json::Value = serde_json::from_str(rejects.lines().next().unwrap_or("")).expect("a JSON line");
+        assert_eq!(
+            (reject["topic"].as_str(), reject["partition"].as_i64(), reject["offset"].as_i64()),
+            (Some(t.as_str()), Some(1), Some(1))
+        );
+    }
+}

@@ -136,7 +136,8 @@ impl Parts<'_> {
         if builders.iter().any(ColBuilder::is_str) && simdutf8::basic::from_utf8(&chunk.bytes[from..]).is_ok() {
             builders.iter_mut().for_each(|b| b.utf8_checked = true);
         }
-        let mut ctx = Ctx { delimiter, quote, null_literal: null_literal.as_deref(), nfields, proj, spans, quoted, bad };
+        let starts = Vec::with_capacity(hint.rows_for(chunk.bytes.len()));
+        let mut ctx = Ctx { delimiter, quote, null_literal: null_literal.as_deref(), nfields, proj, spans, quoted, bad, starts };
         let rows = if memchr::memchr(quote, &chunk.bytes[from..]).is_none() {
             ctx.decode_plain(chunk, from, &mut builders, out)?
         } else {
@@ -145,6 +146,7 @@ impl Parts<'_> {
         if rows > 0 {
             out.rows += rows as u64;
             out.batches.push(proj.finish(builders, rows, hint, chunk.bytes.len()));
+            out.row_offsets.push(ctx.starts);
         }
         Ok(())
     }
@@ -246,6 +248,8 @@ struct Ctx<'a> {
     spans: &'a mut [(usize, usize)],
     quoted: &'a mut [bool],
     bad: BadRecords<'a>,
+    /// Per row made: the offset of its line (in the file, or in the buffer of records).
+    starts: Vec<u64>,
 }
 
 /// Why a line did not make a row.
@@ -331,6 +335,7 @@ impl Ctx<'_> {
         match result {
             Ok(()) => {
                 *rows += 1;
+                self.starts.push(chunk.offset + start as u64);
                 Ok(())
             }
             Err(e) => self.reject(chunk, start..end, e, bytes, builders, *rows, out),
@@ -386,7 +391,10 @@ impl Ctx<'_> {
                 }
             };
             match result {
-                Ok(()) => rows += 1,
+                Ok(()) => {
+                    rows += 1;
+                    self.starts.push(chunk.offset + start as u64);
+                }
                 Err(e) => self.reject(chunk, start..end, e, src, builders, rows, out)?,
             }
             start = next;

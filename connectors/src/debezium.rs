@@ -51,7 +51,9 @@ impl Decoder for DebeziumFileDecoder {
             self.buffer.push(Some(&chunk.bytes[start..end]), (chunk.offset + start as u64) as i64, None);
             start = end + 1;
         }
-        let decoded = self.buffer.decode(&mut self.rows, false);
+        // With metadata, each row's "offset": its event's line, which names it when an
+        // expression fails on it.
+        let decoded = self.buffer.decode(&mut self.rows, true);
         for r in decoded.rejects {
             let line = self.lines.line_at_in(file, r.offset as u64, &chunk).map_err(|e| SourceError::io(&self.path, e))?;
             let reject = Reject { line, message: r.message, text: r.text };
@@ -64,6 +66,7 @@ impl Decoder for DebeziumFileDecoder {
         if let Some(batch) = decoded.batch {
             out.rows += batch.len as u64;
             out.batches.push(batch);
+            out.row_offsets.push(decoded.row_offsets.iter().map(|o| *o as u64).collect());
         }
         Ok(())
     }

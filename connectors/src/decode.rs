@@ -39,6 +39,11 @@ impl Reject {
 pub struct DecodeOutput {
     /// At most one batch per decoded chunk, none for a chunk that yields no rows.
     pub batches: Vec<Batch>,
+    /// Per batch of `batches`, in the same order, per row: where its record starts (the file
+    /// offset of its line; from [`RecordDecoder::decode_records`], its offset in the buffer).
+    /// The runtime turns them into the batch's `origins`, which name a row whose expression
+    /// fails; drained with `batches`.
+    pub row_offsets: Vec<Vec<u64>>,
     /// Rows decoded.
     pub rows: u64,
     /// Bytes of the chunks decoded (the lines they own, header and bad lines included): over all
@@ -183,7 +188,7 @@ pub(crate) struct SizeHint {
 }
 
 impl SizeHint {
-    fn rows_for(&self, bytes: usize) -> usize {
+    pub(crate) fn rows_for(&self, bytes: usize) -> usize {
         match self.rows_per_mb {
             Some(r) => (bytes as u128 * r as u128 / (1 << 20) as u128) as usize + 16,
             None => bytes / 64 + 16,

@@ -89,6 +89,8 @@ fn decode_lines(
     let mut builders = proj.builders(hint, chunk.bytes.len());
     let bytes = chunk.bytes;
     let mut rows = 0usize;
+    // Per row made: the offset of its line (in the file, or in the buffer of records).
+    let mut starts = Vec::with_capacity(hint.rows_for(bytes.len()));
     let mut start = 0;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
@@ -99,7 +101,10 @@ fn decode_lines(
             continue;
         }
         match decode_line(line, keys, spans, proj, &mut builders) {
-            Ok(()) => rows += 1,
+            Ok(()) => {
+                rows += 1;
+                starts.push(chunk.offset + start as u64);
+            }
             Err(message) => {
                 builders.iter_mut().for_each(|b| b.truncate(rows));
                 bad.bad(chunk, start..end, message, out)?;
@@ -110,6 +115,7 @@ fn decode_lines(
     if rows > 0 {
         out.rows += rows as u64;
         out.batches.push(proj.finish(builders, rows, hint, bytes.len()));
+        out.row_offsets.push(starts);
     }
     Ok(())
 }

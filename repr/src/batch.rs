@@ -1,6 +1,7 @@
 //! A batch of rows held as columns: the unit that moves along every dataflow edge.
 
 use crate::column::Column;
+use crate::origin::RowOrigins;
 use serde::{Deserialize, Serialize};
 
 /// What a row of a changelog does to the result, in Flink's RowKind notation.
@@ -36,7 +37,7 @@ impl RowKind {
 }
 
 /// Rows of one relation, column by column. Every column has `len` rows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Batch {
     /// The number of rows, which every column and `kinds` have (a batch with no columns still has rows).
     pub len: usize,
@@ -44,18 +45,36 @@ pub struct Batch {
     pub columns: Vec<Column>,
     /// The kind of each row when the batch is part of a changelog; `None`: every row is an insert.
     pub kinds: Option<Vec<RowKind>>,
+    /// Where each row was read from, when the batch comes (through filters) from a source; see
+    /// [`crate::origin`]. Never serialised: a batch that crosses processes arrives without it.
+    #[serde(skip)]
+    pub origins: Option<RowOrigins>,
+}
+
+/// Rows are equal whatever they were read from: the origins are not compared.
+impl PartialEq for Batch {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.columns == other.columns && self.kinds == other.kinds
+    }
 }
 
 impl Batch {
     /// An insert-only batch of `columns`, each of `len` rows.
     pub fn new(len: usize, columns: Vec<Column>) -> Self {
         debug_assert!(columns.iter().all(|c| c.len() == len));
-        Batch { len, columns, kinds: None }
+        Batch { len, columns, kinds: None, origins: None }
     }
     /// The batch with each row's kind set (`None`: all inserts); `kinds` has one entry per row.
     pub fn with_kinds(mut self, kinds: Option<Vec<RowKind>>) -> Self {
         debug_assert!(kinds.as_ref().is_none_or(|k| k.len() == self.len));
         self.kinds = kinds;
+        self
+    }
+    /// The batch with each row's origin set (see [`crate::origin`]); `origins` has one place
+    /// per row.
+    pub fn with_origins(mut self, origins: Option<RowOrigins>) -> Self {
+        debug_assert!(origins.as_ref().is_none_or(|o| o.places.len() == self.len));
+        self.origins = origins;
         self
     }
     /// The number of rows.
@@ -92,7 +111,8 @@ impl Batch {
     /// Rows `range` of the batch.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Batch {
         let kinds = self.kinds.as_ref().map(|k| k[range.clone()].to_vec());
-        Batch { len: range.len(), columns: self.columns.iter().map(|c| c.slice(range.clone())).collect(), kinds }
+        let origins = self.origins.as_ref().map(|o| o.slice(range.clone()));
+        Batch { len: range.len(), columns: self.columns.iter().map(|c| c.slice(range.clone())).collect(), kinds, origins }
     }
 
     /// The rows where `mask` is true.
@@ -102,6 +122,7 @@ impl Batch {
             return self.clone();
         }
         let kinds = self.kinds.as_ref().map(|k| k.iter().zip(mask).filter(|(_, m)| **m).map(|(k, _)| *k).collect());
-        Batch { len: selected, columns: self.columns.iter().map(|c| c.filter(mask, selected)).collect(), kinds }
+        let origins = self.origins.as_ref().map(|o| o.filter(mask));
+        Batch { len: selected, columns: self.columns.iter().map(|c| c.filter(mask, selected)).collect(), kinds, origins }
     }
 }

@@ -15,6 +15,7 @@ pub mod datum;
 pub mod decimal;
 pub mod expr;
 pub mod jsonpath;
+pub mod origin;
 pub mod rank;
 pub mod timestamp;
 pub mod types;

@@ -33,6 +33,26 @@ pub enum DataflowError {
         /// The error itself.
         message: String,
     },
+    /// An expression that fails on a row (a bad cast, an overflow, an invalid argument), under
+    /// its source's `'on-error' = 'fail'`: `data/bids.csv:17: query into `out`, column `n`
+    /// (CAST(extra AS INT)): cannot cast "x" to INT`.
+    #[error(
+        "{}{query}{}: {message}",
+        place.as_ref().map(|p| format!("{p}: ")).unwrap_or_default(),
+        column.as_ref().map(|c| format!(", {c}")).unwrap_or_default()
+    )]
+    RowCompute {
+        /// Where the row was read from (`path:line`, or a Kafka topic, partition and offset);
+        /// `None` for a row an operator made (after an aggregate, an exchange).
+        place: Option<String>,
+        /// The query, by the table it writes (`query into `out``).
+        query: String,
+        /// What failed: ``column `n` (CAST(extra AS INT))``, `the WHERE clause (...)`; `None`
+        /// when no single row fails.
+        column: Option<String>,
+        /// The expression's error.
+        message: String,
+    },
     /// A source file that cannot be opened or read.
     #[error("cannot read {}: {error}", path.display())]
     SourceIo {

@@ -14,7 +14,7 @@ use crate::operators::keyed::KeyGroups;
 use crate::operators::keyed_aggregate::{KeyedAggregateSpec, keyed_aggregate};
 use crate::operators::late_rows::late_rows;
 use crate::operators::limit::limit;
-use crate::operators::map_filter_project::map_filter_project;
+use crate::operators::map_filter_project::{RowErrors, map_filter_project};
 use crate::operators::over_aggregate::{OverAggregateSpec, over_aggregate};
 use crate::operators::session_aggregate::session_aggregate;
 use crate::operators::set_operation::set_operation;
@@ -56,6 +56,8 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
     // Per window node: the source rows it dropped for lateness (see `LateReport`).
     let mut dropped_streams: Vec<Option<Stream<'scope, u64, Vec<Batch>>>> = vec![None; plan.nodes.len()];
     let late_operators = plan.late_operators();
+    // Per node: a source's rejects file, where a row an expression fails on is skipped to.
+    let mut rejects: Vec<Option<crate::context::RejectsFile>> = vec![None; plan.nodes.len()];
     let mut sink_index = 0;
     for node in &plan.nodes {
         let name = format!("{}:{}", node.id, operator_name(&node.operator));
@@ -67,17 +69,19 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
         };
         let stream = match &node.operator {
             Operator::Source { spec: SourceSpec::File(file), table_schema, projection, event_time, row_id, .. } => {
-                let SourceShare::File { chunks, rejects, progress, split } =
+                let SourceShare::File { chunks, rejects: rejects_file, progress, split } =
                     take_prepared(&mut ctx.sources, node.id, &name, "source share")?
                 else {
                     return Err(DataflowError::internal(format!("{name}: a file source was given a Kafka share")));
                 };
+                rejects[node.id] = rejects_file.clone();
                 let config = FileSourceConfig {
+                    node: node.id,
                     source: file.clone(),
                     table_schema: table_schema.clone(),
                     projection: projection.clone(),
                     chunks,
-                    rejects,
+                    rejects: rejects_file,
                     progress,
                     split,
                     emit_interval: ctx.emit_interval,
@@ -88,16 +92,18 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 Some(file_source(scope, &name, config, ctx.metrics.clone(), ctx.errors.clone()))
             }
             Operator::Source { spec: SourceSpec::Kafka(kafka), table_schema, projection, event_time, row_id, .. } => {
-                let SourceShare::Kafka { rejects, watermarks, first_worker } =
+                let SourceShare::Kafka { rejects: rejects_file, watermarks, first_worker } =
                     take_prepared(&mut ctx.sources, node.id, &name, "source share")?
                 else {
                     return Err(DataflowError::internal(format!("{name}: a Kafka source was given a file share")));
                 };
+                rejects[node.id] = rejects_file.clone();
                 let config = KafkaSourceConfig {
+                    node: node.id,
                     source: (**kafka).clone(),
                     table_schema: table_schema.clone(),
                     projection: projection.clone(),
-                    rejects,
+                    rejects: rejects_file,
                     watermarks,
                     first_worker,
                     event_time: *event_time,
@@ -116,10 +122,16 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                     .collect::<Result<Vec<_>, _>>()?;
                 Some(late_rows(scope, &name, reports, *row_id))
             }
-            Operator::MapFilterProject { predicate, exprs, .. } => {
+            Operator::MapFilterProject { input: from, predicate, exprs } => {
                 let input = single_input(inputs, &name)?;
-                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                Some(map_filter_project(input, &name, &query, predicate.clone(), exprs.clone(), ctx.errors.clone()))
+                let report = RowErrors {
+                    query: query_name(plan, node.id).unwrap_or_else(|| name.clone()),
+                    input_names: plan.nodes[*from].schema.fields.iter().map(|f| f.name.clone()).collect(),
+                    output_names: node.schema.fields.iter().map(|f| f.name.clone()).collect(),
+                    metrics: ctx.metrics.clone(),
+                    rejects: rejects.clone(),
+                };
+                Some(map_filter_project(input, &name, predicate.clone(), exprs.clone(), report, ctx.errors.clone()))
             }
             Operator::Expand { projections, .. } => {
                 let input = single_input(inputs, &name)?;

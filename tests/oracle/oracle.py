@@ -21,11 +21,16 @@ it is folded into the final multiset and COLUMN is dropped. A retraction of a ro
 was never added (a negative count) is a mismatch.
 Exit status: 0 and one line 'ok: N rows' on a match; 1 and a readable diff otherwise.
 
+With --key-columns K, each column after the first K is compared on its own: as the multiset
+of rows made of the K key columns and that column (so that one wrong function among many
+computed by one query is named), with one line 'ok: COLUMN' or a diff per column.
+
 Only the Python standard library and duckdb (installed by setup_venv.sh) are needed;
 nothing outside the project is used.
 """
 import argparse
 import csv
+import functools
 import os
 import sys
 from collections import Counter
@@ -82,6 +87,7 @@ def run_query(args):
 # Comparing results
 # ------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1 << 18)  # values repeat (channels, urls, prices): parse each once
 def normalise(value):
     """A comparable form of one CSV field: an int, a normalised Decimal, a datetime, or the
     string itself. ints and Decimals compare (and hash) equal across types: 2 == Decimal('2.0')."""
@@ -172,6 +178,8 @@ def show_rows(label, keys, counts, result):
 
 
 def compare(args):
+    if args.key_columns is not None:
+        return compare_columns(args)
     actual = Result(args.actual, args.changelog)
     expected = Result(args.expected)
     if actual.header is not None and expected.header is not None:
@@ -207,6 +215,45 @@ def compare(args):
     return 1
 
 
+def compare_columns(args):
+    """--key-columns K: each column after the first K compared on its own, with the keys."""
+    keys = args.key_columns
+    actual = Result(args.actual, args.changelog)
+    expected = Result(args.expected)
+    if actual.header is None or expected.header is None:
+        print(f"MISMATCH: {args.actual if actual.header is None else args.expected} is empty")
+        return 1
+    if len(actual.header) != len(expected.header) or len(actual.header) <= keys:
+        print(f"MISMATCH: actual has columns {actual.header}, expected {expected.header}")
+        return 1
+    if any(v < 0 for v in actual.counts.values()):
+        print(f"MISMATCH: {args.actual} retracts rows it never added")
+        return 1
+    failed = 0
+    for c in range(keys, len(expected.header)):
+        def project(result):
+            counts = Counter()
+            for row, n in result.counts.items():
+                if n > 0:
+                    counts[row[:keys] + (row[c],)] += n
+            return counts
+        got, want = project(actual), project(expected)
+        if got == want:
+            print(f"ok: {expected.header[c]}")
+            continue
+        failed += 1
+        extra, missing = got - want, want - got
+        print(f"MISMATCH in column {expected.header[c]} ({actual.header[c]} in actual): "
+              f"{sum(missing.values())} rows missing, {sum(extra.values())} extra")
+        for label, rows in (("missing (expected, not in actual)", missing),
+                            ("extra (in actual, not expected)", extra)):
+            if rows:
+                print(f"  {label}:")
+                for key in sorted_keys(list(rows))[:SHOW]:
+                    print(f"    {key}")
+    return 1 if failed else 0
+
+
 # ------------------------------------------------------------------------------------------
 # Command line
 # ------------------------------------------------------------------------------------------
@@ -219,6 +266,8 @@ def main(argv):
         ap.add_argument("expected", help="CSV file (e.g. written by oracle.py --out)")
         ap.add_argument("--changelog", metavar="COLUMN",
                         help="ACTUAL is a changelog with the row kind (+I/-U/+U/-D) in COLUMN")
+        ap.add_argument("--key-columns", metavar="K", type=int,
+                        help="compare each column after the first K on its own, with those K")
         return compare(ap.parse_args(argv[1:]))
 
     ap = argparse.ArgumentParser(prog="oracle.py", description=__doc__.splitlines()[0],

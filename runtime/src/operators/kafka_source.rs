@@ -27,6 +27,7 @@ use timely::dataflow::{Scope, Stream};
 use vstream_connectors::kafka::{DecodedPartition, EpochOffsets, KafkaReject, KafkaSource, MetadataField, TopicReader};
 use vstream_connectors::{FileSource, OnError, RecordDecoder};
 use vstream_planner::dataflow::SourceEventTime;
+use vstream_repr::origin::{OriginKind, RowOrigins, SourceOrigin};
 use vstream_repr::{Batch, Column, ColumnData, DataType, Field, Schema};
 
 /// Without an event time, one epoch per this many milliseconds of wall clock.
@@ -42,6 +43,8 @@ const OFFSET_EPOCHS: usize = 64;
 
 /// What a worker needs to read its partitions.
 pub struct KafkaSourceConfig {
+    /// The source's node in the plan: its rows' origins name it (see `vstream_repr::origin`).
+    pub node: usize,
     /// The topic, the client's properties, where partitions start and end, and how to decode
     /// the messages.
     pub source: KafkaSource,
@@ -208,6 +211,8 @@ pub fn kafka_source<'scope>(
         let mut row_ids = RowIds::new(worker);
         let mut state: Option<Reader> = None;
         let topic = config.source.topic.clone();
+        // Per partition: its rows' source origin (see `vstream_repr::origin`), made once.
+        let mut origins: std::collections::HashMap<i32, Arc<SourceOrigin>> = std::collections::HashMap::new();
         move |_frontiers| {
             let Some(c) = cap.as_mut() else { return };
             if errors.should_stop() {
@@ -256,14 +261,15 @@ pub fn kafka_source<'scope>(
                 advance(c, now_epoch());
             }
             let mut output = rows_output.activate();
-            let wants_meta = layout.wants_metadata();
             let mut emitted = false;
             for i in 0..st.reader.parts.len() {
                 if st.reader.buffers[i].is_empty() {
                     continue;
                 }
                 let partition = st.reader.parts[i].partition;
-                let mut decoded = st.reader.buffers[i].decode(&mut st.decoder, wants_meta);
+                // Each row's offset is always asked for: it names the row when an expression
+                // fails on it.
+                let mut decoded = st.reader.buffers[i].decode(&mut st.decoder, true);
                 Metrics::add(&metrics.bytes_read, decoded.bytes);
                 if !decoded.rejects.is_empty() {
                     if config.source.on_error == OnError::Fail {
@@ -283,7 +289,18 @@ pub fn kafka_source<'scope>(
                         errors.fail(DataflowError::RejectsIo { error: e });
                     }
                 }
+                let places: Vec<u64> = decoded.row_offsets.iter().map(|o| *o as u64).collect();
                 let Some(batch) = layout.assemble(partition, &mut decoded) else { continue };
+                let source = origins.entry(partition).or_insert_with(|| {
+                    Arc::new(SourceOrigin {
+                        node: config.node,
+                        input: topic.clone(),
+                        kind: OriginKind::Kafka { partition },
+                        skip: config.source.on_error == OnError::Skip,
+                    })
+                });
+                let batch =
+                    if places.len() == batch.len { batch.with_origins(Some(RowOrigins { source: source.clone(), places })) } else { batch };
                 Metrics::add(&metrics.rows_in, batch.len as u64);
                 emitted = true;
                 match config.event_time {

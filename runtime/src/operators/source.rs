@@ -14,13 +14,16 @@ use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::{Scope, Stream};
-use vstream_connectors::{DecodeOutput, FileSource, file_decoder};
+use vstream_connectors::{DecodeOutput, FileSource, OnError, file_decoder};
 use vstream_planner::dataflow::SourceEventTime;
+use vstream_repr::origin::{OriginKind, RowOrigins, SourceOrigin};
 use vstream_repr::window::WatermarkTracker;
 use vstream_repr::{Batch, ColumnData, Schema};
 
 /// What a worker needs to read its part of a file.
 pub struct FileSourceConfig {
+    /// The source's node in the plan: its rows' origins name it (see `vstream_repr::origin`).
+    pub node: usize,
     /// The file (this process's own, for a per-process path) and how to decode it.
     pub source: FileSource,
     /// All the table's columns.
@@ -67,7 +70,7 @@ impl RowIds {
         self.next += batch.len as i64;
         let mut columns = batch.columns;
         columns.push(vstream_repr::Column::new(vstream_repr::DataType::BigInt, ColumnData::Int(ids), None));
-        Batch { len: batch.len, columns, kinds: batch.kinds }
+        Batch { len: batch.len, columns, kinds: batch.kinds, origins: batch.origins }
     }
 }
 
@@ -153,6 +156,12 @@ pub fn file_source<'scope>(
         // Messages name the file as the user sees it (relative to the current folder).
         let shown = FileSource { path: display_path(&config.source.path), ..config.source.clone() };
         let mut decoder = file_decoder(&shown, &config.table_schema, &config.projection);
+        let origin = Arc::new(SourceOrigin {
+            node: config.node,
+            input: shown.path.display().to_string(),
+            kind: OriginKind::File { path: config.source.path.clone() },
+            skip: config.source.on_error == OnError::Skip,
+        });
         let mut out = DecodeOutput::default();
         let mut last_chunk: Option<std::time::Instant> = None;
         let mut row_ids = RowIds::new(scope.index());
@@ -219,7 +228,7 @@ pub fn file_source<'scope>(
                 }
                 out.rejects.clear();
             }
-            let batches: Vec<Batch> = out.batches.drain(..).filter(|b| !b.is_empty()).collect();
+            let batches: Vec<Batch> = with_origins(&origin, &mut out);
             // Each slice of emit.interval rows is its own epoch, so downstream results move per
             // n rows; without it, a chunk is one epoch (or, with an event time, one per batch).
             let slice = config.emit_interval.unwrap_or(usize::MAX);
@@ -259,6 +268,21 @@ pub fn file_source<'scope>(
         }
     });
     rows_stream
+}
+
+/// The decoded batches with rows, each with its rows' places (the offsets of their lines) as
+/// origins from `origin`; `out`'s batches and offsets are drained.
+fn with_origins(origin: &Arc<SourceOrigin>, out: &mut DecodeOutput) -> Vec<Batch> {
+    let mut offsets = std::mem::take(&mut out.row_offsets).into_iter();
+    out.batches
+        .drain(..)
+        .filter_map(|b| {
+            // A decoder that gave no offsets for a batch leaves it without origins.
+            let places = offsets.next().filter(|p| p.len() == b.len);
+            let origins = places.map(|places| RowOrigins { source: origin.clone(), places });
+            (!b.is_empty()).then(|| b.with_origins(origins))
+        })
+        .collect()
 }
 
 /// Moves a source's capability on to `t`, unless it is there already.

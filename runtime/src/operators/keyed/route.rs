@@ -107,7 +107,9 @@ impl KeyRouter {
     }
 
     /// The rows of `batch` per owning worker.
-    pub(crate) fn split(&mut self, batch: Batch) -> Vec<(u32, Batch)> {
+    pub(crate) fn split(&mut self, mut batch: Batch) -> Vec<(u32, Batch)> {
+        // Rows that change workers leave their origins behind (see `vstream_repr::origin`).
+        batch.origins = None;
         if self.groups.peers() == 1 {
             return vec![(0, batch)];
         }

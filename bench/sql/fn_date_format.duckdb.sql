@@ -1,0 +1,1 @@
+SELECT auction, strftime(date_time, '%Y-%m-%d %H:%M') AS minute FROM bid

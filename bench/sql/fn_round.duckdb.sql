@@ -1,0 +1,1 @@
+SELECT auction, round(price * 0.908, 1) AS price_eur FROM bid

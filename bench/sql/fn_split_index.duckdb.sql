@@ -1,0 +1,1 @@
+SELECT auction, split_part(url, '/', 4) AS part FROM bid
