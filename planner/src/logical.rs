@@ -9,10 +9,12 @@ use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner, Wind
 /// One aggregate of a GROUP BY, over the columns of the Aggregate's input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AggregateCall {
-    /// COUNT, SUM, MIN, MAX or AVG.
+    /// The aggregate function (COUNT, SUM, ..., JSON_ARRAYAGG).
     pub func: AggFunc,
-    /// `None` for COUNT(*).
+    /// `None` for COUNT(*); JSON_OBJECTAGG's key.
     pub arg: Option<ScalarExpr>,
+    /// A second argument: LISTAGG's separator, JSON_OBJECTAGG's value.
+    pub arg2: Option<ScalarExpr>,
     /// `func(DISTINCT arg)`: each value counts once.
     pub distinct: bool,
     /// `FILTER (WHERE ...)`: only rows where it is TRUE count.
@@ -24,7 +26,10 @@ pub struct AggregateCall {
 impl AggregateCall {
     /// The call as SQL-ish text, its arguments named by `names` (the input's columns).
     pub fn display_with(&self, names: &[String]) -> String {
-        let arg = self.arg.as_ref().map_or("*".to_string(), |e| e.display_with(names).to_string());
+        let mut arg = self.arg.as_ref().map_or("*".to_string(), |e| e.display_with(names).to_string());
+        if let Some(e) = &self.arg2 {
+            arg.push_str(&format!(", {}", e.display_with(names)));
+        }
         let mut t = format!("{}({}{arg})", self.func.name(), if self.distinct { "DISTINCT " } else { "" });
         if let Some(f) = &self.filter {
             t.push_str(&format!(" FILTER (WHERE {})", f.display_with(names)));

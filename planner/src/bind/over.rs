@@ -481,6 +481,10 @@ impl Binder<'_> {
                 let mut plain = f.clone();
                 plain.over = None;
                 let call = bind_aggregate(&plain, &scope)?;
+                if matches!(call.func, vstream_repr::agg::AggFunc::JsonObjectAgg { .. } | vstream_repr::agg::AggFunc::JsonArrayAgg { .. }) {
+                    return Err(PlanError::not_supported(format!("{} OVER (...)", call.func.name()), f.name.span())
+                        .with_hint("Flink does not allow JSON_OBJECTAGG or JSON_ARRAYAGG in OVER windows"));
+                }
                 // A name no column of the input can have.
                 names.push((text.clone(), format!("$over{}", names.len())));
                 agg_fields.push(Field::new(text, call.ty));
