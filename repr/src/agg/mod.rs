@@ -392,7 +392,7 @@ impl Accumulator {
             (AggFunc::ArrayAgg { .. }, _) => Self::sequence(SequenceKind::ArrayAgg, retractions),
             (AggFunc::JsonArrayAgg { .. }, _) => Self::sequence(SequenceKind::JsonArray, retractions),
             (AggFunc::Collect, _) => Accumulator::Collect(BTreeMap::new()),
-            (AggFunc::JsonObjectAgg { .. }, _) => Accumulator::JsonObject(Box::new(JsonObject::new())),
+            (AggFunc::JsonObjectAgg { .. }, _) => Accumulator::JsonObject(Box::default()),
         };
         if spec.distinct { Accumulator::Distinct(Box::new(DistinctState { seen: HashMap::new(), inner: base })) } else { base }
     }
