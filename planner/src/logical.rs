@@ -30,7 +30,7 @@ impl AggregateCall {
         if let Some(e) = &self.arg2 {
             arg.push_str(&format!(", {}", e.display_with(names)));
         }
-        let mut t = format!("{}({}{arg})", self.func.name(), if self.distinct { "DISTINCT " } else { "" });
+        let mut t = format!("{}({}{arg}{})", self.func.name(), if self.distinct { "DISTINCT " } else { "" }, self.func.clause_text());
         if let Some(f) = &self.filter {
             t.push_str(&format!(" FILTER (WHERE {})", f.display_with(names)));
         }

@@ -91,6 +91,17 @@ impl AggFunc {
         }
     }
 
+    /// The clause that sets an option away from its default (` IGNORE NULLS`, ` ABSENT ON NULL`,
+    /// ` NULL ON NULL`), to show the call as written; empty for the default.
+    pub fn clause_text(self) -> &'static str {
+        match self {
+            AggFunc::ArrayAgg { ignore_nulls: true } => " IGNORE NULLS",
+            AggFunc::JsonObjectAgg { absent_on_null: true } => " ABSENT ON NULL",
+            AggFunc::JsonArrayAgg { absent_on_null: false } => " NULL ON NULL",
+            _ => "",
+        }
+    }
+
     /// Whether `DISTINCT` is allowed with the function (Flink's forms list it for these).
     pub fn takes_distinct(self) -> bool {
         !matches!(
@@ -166,12 +177,7 @@ impl fmt::Display for AggregateSpec {
         if let Some(c) = self.arg2 {
             write!(f, ", #{c}")?;
         }
-        match self.func {
-            AggFunc::ArrayAgg { ignore_nulls: true } => write!(f, " IGNORE NULLS)")?,
-            AggFunc::JsonObjectAgg { absent_on_null: true } => write!(f, " ABSENT ON NULL)")?,
-            AggFunc::JsonArrayAgg { absent_on_null: false } => write!(f, " NULL ON NULL)")?,
-            _ => write!(f, ")")?,
-        }
+        write!(f, "{})", self.func.clause_text())?;
         if let Some(c) = self.filter {
             write!(f, " FILTER (WHERE #{c})")?;
         }
