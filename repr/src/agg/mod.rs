@@ -386,10 +386,10 @@ impl Accumulator {
             (AggFunc::Avg, t) => {
                 Accumulator::AvgExact { sum: 0, n: 0, scale: if let Some(DataType::Decimal { scale, .. }) = t { scale } else { 0 } }
             }
-            (AggFunc::StddevPop, _) => Accumulator::Moments(Moments::new(MomentKind::StddevPop)),
-            (AggFunc::StddevSamp, _) => Accumulator::Moments(Moments::new(MomentKind::StddevSamp)),
-            (AggFunc::VarPop, _) => Accumulator::Moments(Moments::new(MomentKind::VarPop)),
-            (AggFunc::VarSamp, _) => Accumulator::Moments(Moments::new(MomentKind::VarSamp)),
+            (AggFunc::StddevPop, t) => Accumulator::Moments(Moments::for_type(MomentKind::StddevPop, t)),
+            (AggFunc::StddevSamp, t) => Accumulator::Moments(Moments::for_type(MomentKind::StddevSamp, t)),
+            (AggFunc::VarPop, t) => Accumulator::Moments(Moments::for_type(MomentKind::VarPop, t)),
+            (AggFunc::VarSamp, t) => Accumulator::Moments(Moments::for_type(MomentKind::VarSamp, t)),
             (AggFunc::FirstValue, _) if retractions => Self::sequence(SequenceKind::First, true),
             (AggFunc::LastValue, _) if retractions => Self::sequence(SequenceKind::Last, true),
             (AggFunc::FirstValue, _) => Accumulator::Pick { value: None, last: false },
@@ -556,11 +556,7 @@ impl Accumulator {
                     _ => {}
                 }
             }
-            Accumulator::Moments(m) => {
-                if let Some(x) = Moments::value_of(col, i) {
-                    if diff > 0 { m.add(x) } else { m.retract(x) }
-                }
-            }
+            Accumulator::Moments(m) => m.update(col, i, diff),
             // An insert-only FIRST/LAST_VALUE cannot take a row back: the planner gives a
             // changelog's aggregates a `Sequence`.
             Accumulator::Pick { .. } if diff < 0 => return Err(AggError::Incompatible { func: spec.func.name() }),

@@ -1,6 +1,11 @@
 //! VAR_POP, VAR_SAMP (VARIANCE), STDDEV_POP and STDDEV_SAMP: Welford's running mean and sum of
-//! squared deviations, which stay accurate where the textbook `Σx² - (Σx)²/n` cancels
-//! catastrophically (large values with a small spread), and which can take a value back.
+//! squared deviations, which stay accurate where the textbook `Σx² - (Σx)²/n` in floating point
+//! cancels catastrophically (large values with a small spread), and which can take a value back.
+//!
+//! Taking values back leaves Welford a rounding residue (the variance of `{3, 3}` reached by
+//! retractions may be `1e-16`, its standard deviation `1e-8`). Integer and DECIMAL arguments
+//! therefore also keep exact sums (`Σx`, `Σx²` as 128-bit mantissas), from which the variance is
+//! exact until a sum would overflow; DOUBLE arguments, and exact sums that overflowed, use Welford.
 
 use crate::column::{Column, ColumnData};
 use crate::datum::Datum;
@@ -33,12 +38,77 @@ pub struct Moments {
     pub m2: f64,
     /// The statistic read from them.
     pub kind: MomentKind,
+    /// Exact sums of an integer or DECIMAL argument; `None` for DOUBLE, or once a sum overflowed.
+    #[serde(default)]
+    pub exact: Option<ExactSums>,
+}
+
+/// `Σx` and `Σx²` of integer or DECIMAL values, as mantissas at the argument's scale (`Σx²` at
+/// twice it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExactSums {
+    /// The sum of the values' mantissas.
+    pub sum: i128,
+    /// The sum of their squares.
+    pub sum_squares: i128,
+    /// The argument's DECIMAL scale (0 for integers).
+    pub scale: u8,
+}
+
+impl ExactSums {
+    /// Adds (`diff` 1) or takes back (`diff` -1) mantissa `x`; `None` on overflow.
+    fn update(self, x: i128, diff: i128) -> Option<ExactSums> {
+        let square = x.checked_mul(x)?;
+        Some(ExactSums {
+            sum: self.sum.checked_add(x.checked_mul(diff)?)?,
+            sum_squares: self.sum_squares.checked_add(square.checked_mul(diff)?)?,
+            scale: self.scale,
+        })
+    }
+
+    /// The sums of both states' values; `None` on overflow.
+    fn plus(self, other: ExactSums) -> Option<ExactSums> {
+        Some(ExactSums {
+            sum: self.sum.checked_add(other.sum)?,
+            sum_squares: self.sum_squares.checked_add(other.sum_squares)?,
+            scale: self.scale,
+        })
+    }
+
+    /// `n·Σx² − (Σx)²` (= n² times the population variance, at twice the scale); `None` on overflow.
+    fn scaled_numerator(self, n: i64) -> Option<i128> {
+        i128::from(n).checked_mul(self.sum_squares)?.checked_sub(self.sum.checked_mul(self.sum)?)
+    }
 }
 
 impl Moments {
-    /// The state of no values.
+    /// The state of no values of a DOUBLE argument (Welford only).
     pub fn new(kind: MomentKind) -> Self {
-        Moments { n: 0, mean: 0.0, m2: 0.0, kind }
+        Moments { n: 0, mean: 0.0, m2: 0.0, kind, exact: None }
+    }
+
+    /// The state of no values of an argument of type `ty`: exact sums too for integers and DECIMAL.
+    pub fn for_type(kind: MomentKind, ty: Option<DataType>) -> Self {
+        let scale = match ty {
+            Some(DataType::Decimal { scale, .. }) => Some(scale),
+            Some(t) if t.is_integer() => Some(0),
+            _ => None,
+        };
+        Moments { exact: scale.map(|scale| ExactSums { sum: 0, sum_squares: 0, scale }), ..Self::new(kind) }
+    }
+
+    /// Adds (`diff` 1) or takes back (`diff` -1) row `i` of a numeric column.
+    pub fn update(&mut self, col: &Column, i: usize, diff: i64) {
+        let Some(x) = Self::value_of(col, i) else { return };
+        if let Some(exact) = self.exact {
+            let mantissa = match &col.data {
+                ColumnData::Int(v) => v.get(i).map(|x| i128::from(*x)),
+                ColumnData::Decimal(v) => v.get(i).copied(),
+                _ => None,
+            };
+            self.exact = mantissa.and_then(|m| exact.update(m, i128::from(diff)));
+        }
+        if diff > 0 { self.add(x) } else { self.retract(x) }
     }
 
     /// Row `i` of a numeric column as a DOUBLE (`None` for a type that is not a number).
@@ -83,6 +153,10 @@ impl Moments {
 
     /// Folds in another partial state (Chan et al.'s pairwise combination).
     pub fn merge(&mut self, other: &Moments) {
+        self.exact = match (self.exact, other.exact) {
+            (Some(a), Some(b)) => a.plus(b),
+            _ => None,
+        };
         let n = self.n + other.n;
         if n == 0 {
             return self.reset();
@@ -99,8 +173,13 @@ impl Moments {
 
     /// The statistic: NULL over no values, and the sample ones over fewer than two.
     pub fn value(&self) -> Datum {
-        // Rounding can leave a hair below zero after retractions; a variance is never negative.
-        let m2 = self.m2.max(0.0);
+        // Exact sums give n·m2 exactly (at twice the argument's scale); else Welford's m2, which
+        // rounding can leave a hair below zero after retractions (a variance is never negative).
+        let exact_m2 = self.exact.filter(|_| self.n > 0).and_then(|e| {
+            let numerator = e.scaled_numerator(self.n)?;
+            Some(numerator as f64 / self.n as f64 / 10f64.powi(2 * i32::from(e.scale)))
+        });
+        let m2 = exact_m2.unwrap_or(self.m2).max(0.0);
         let variance = match self.kind {
             MomentKind::VarPop | MomentKind::StddevPop if self.n >= 1 => m2 / self.n as f64,
             MomentKind::VarSamp | MomentKind::StddevSamp if self.n >= 2 => m2 / (self.n - 1) as f64,
@@ -166,6 +245,43 @@ mod tests {
         m.add(1.0);
         m.add(3.0);
         assert_eq!(m.value(), Datum::Double(1.0));
+    }
+
+    #[test]
+    fn exact_sums_leave_no_residue_after_retractions() {
+        let col = Column::new(DataType::BigInt, ColumnData::Int(vec![2, 3, 3, 7]), None);
+        let mut m = Moments::for_type(MomentKind::StddevSamp, Some(DataType::BigInt));
+        for i in 0..4 {
+            m.update(&col, i, 1);
+        }
+        m.update(&col, 0, -1);
+        m.update(&col, 3, -1);
+        assert_eq!(m.value(), Datum::Double(0.0));
+        // DECIMAL(4, 2): 0.25, 0.75 → population variance 0.0625.
+        let dec = Column::new(DataType::Decimal { precision: 4, scale: 2 }, ColumnData::Decimal(vec![25, 75]), None);
+        let mut m = Moments::for_type(MomentKind::VarPop, Some(dec.ty));
+        m.update(&dec, 0, 1);
+        m.update(&dec, 1, 1);
+        assert_eq!(m.value(), Datum::Double(0.0625));
+        // A square that overflows falls back to Welford.
+        let big = Column::new(DataType::BigInt, ColumnData::Int(vec![i64::MAX, i64::MAX - 2]), None);
+        let mut m = Moments::for_type(MomentKind::VarPop, Some(DataType::BigInt));
+        m.update(&big, 0, 1);
+        m.update(&big, 1, 1);
+        assert!(m.exact.is_some());
+        for _ in 0..4 {
+            m.update(&big, 0, 1);
+        }
+        assert!(approx(m.value(), {
+            let mut w = Moments::new(MomentKind::VarPop);
+            for x in [i64::MAX, i64::MAX - 2, i64::MAX, i64::MAX, i64::MAX, i64::MAX] {
+                w.add(x as f64);
+            }
+            match w.value() {
+                Datum::Double(v) => v,
+                _ => f64::NAN,
+            }
+        }));
     }
 
     #[test]
