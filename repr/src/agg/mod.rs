@@ -272,8 +272,9 @@ pub enum Accumulator {
     /// The DISTINCT values seen (as key encodings) and the aggregate over them. Boxed: it is rare,
     /// and inline it would make every accumulator of every group a third larger.
     Distinct(Box<DistinctState>),
-    /// VAR_POP, VAR_SAMP, STDDEV_POP, STDDEV_SAMP: Welford's running moments.
-    Moments(Moments),
+    /// VAR_POP, VAR_SAMP, STDDEV_POP, STDDEV_SAMP: Welford's running moments and exact sums.
+    /// Boxed: inline, its 80 bytes would make every accumulator of every group larger.
+    Moments(Box<Moments>),
     /// FIRST_VALUE or LAST_VALUE over insert-only input: the one value that can be the answer.
     Pick {
         /// The first (or latest) non-NULL value; `None` before one.
@@ -386,10 +387,10 @@ impl Accumulator {
             (AggFunc::Avg, t) => {
                 Accumulator::AvgExact { sum: 0, n: 0, scale: if let Some(DataType::Decimal { scale, .. }) = t { scale } else { 0 } }
             }
-            (AggFunc::StddevPop, t) => Accumulator::Moments(Moments::for_type(MomentKind::StddevPop, t)),
-            (AggFunc::StddevSamp, t) => Accumulator::Moments(Moments::for_type(MomentKind::StddevSamp, t)),
-            (AggFunc::VarPop, t) => Accumulator::Moments(Moments::for_type(MomentKind::VarPop, t)),
-            (AggFunc::VarSamp, t) => Accumulator::Moments(Moments::for_type(MomentKind::VarSamp, t)),
+            (AggFunc::StddevPop, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::StddevPop, t))),
+            (AggFunc::StddevSamp, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::StddevSamp, t))),
+            (AggFunc::VarPop, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::VarPop, t))),
+            (AggFunc::VarSamp, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::VarSamp, t))),
             (AggFunc::FirstValue, _) if retractions => Self::sequence(SequenceKind::First, true),
             (AggFunc::LastValue, _) if retractions => Self::sequence(SequenceKind::Last, true),
             (AggFunc::FirstValue, _) => Accumulator::Pick { value: None, last: false },
@@ -884,6 +885,12 @@ mod tests {
             Accumulator::Collect([(SortedDatum(Datum::Int(4)), 2), (SortedDatum(Datum::Int(7)), 1)].into_iter().collect()).value(),
             Datum::Map(vec![(Datum::Int(4), Datum::Int(2)), (Datum::Int(7), Datum::Int(1))])
         );
+    }
+
+    #[test]
+    fn accumulators_stay_small() {
+        // Every group holds one per aggregate: the rare, large states are boxed.
+        assert!(std::mem::size_of::<Accumulator>() <= 48, "{}", std::mem::size_of::<Accumulator>());
     }
 
     #[test]
