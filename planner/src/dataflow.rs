@@ -837,10 +837,12 @@ fn aggregate_columns(
             }
         };
         let arg = a.arg.as_ref().map(&mut column);
+        let arg2 = a.arg2.as_ref().map(&mut column);
         let filter = a.filter.as_ref().map(&mut column);
         specs.push(AggregateSpec {
             func: a.func,
             arg,
+            arg2,
             distinct: a.distinct,
             filter,
             arg_type: a.arg.as_ref().map(ScalarExpr::ty),

@@ -47,6 +47,10 @@ impl Dialect for FlinkDialect {
     fn supports_group_by_expr(&self) -> bool {
         true
     }
+    /// `ARRAY_AGG(x IGNORE NULLS)`: Flink writes the null treatment inside the parentheses.
+    fn supports_window_function_null_treatment_arg(&self) -> bool {
+        true
+    }
 
     /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which
     /// sqlparser does not know, and computed columns (`name AS expression`, see
@@ -120,9 +124,27 @@ impl Dialect for FlinkDialect {
         Ok(Some(Ok(Some(ColumnOption::DialectSpecific(tokens)))))
     }
 
+    /// `KEY k VALUE v` (JSON_OBJECTAGG, JSON_OBJECT): KEY only marks the key. Taken as that only
+    /// when an expression and VALUE follow, so a column named `key` still reads as one.
+    fn supports_named_fn_args_with_expr_name(&self) -> bool {
+        true
+    }
+
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         if let Some(call) = json::parse_json_call(parser) {
             return Some(call);
+        }
+        if matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::KEY) {
+            let key = parser.maybe_parse(|p| {
+                p.next_token();
+                let key = p.parse_expr()?;
+                if p.peek_keyword(Keyword::VALUE) { Ok(key) } else { p.expected("VALUE after KEY key", p.peek_token()) }
+            });
+            match key {
+                Ok(Some(key)) => return Some(Ok(key)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
         }
         let is_table = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::TABLE);
         let next_is_name = matches!(&parser.peek_nth_token(1).token, Token::Word(_));

@@ -9,10 +9,12 @@ use vstream_repr::{DataType, EventTime, ScalarExpr, Schema, WindowAssigner, Wind
 /// One aggregate of a GROUP BY, over the columns of the Aggregate's input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AggregateCall {
-    /// COUNT, SUM, MIN, MAX or AVG.
+    /// The aggregate function (COUNT, SUM, ..., JSON_ARRAYAGG).
     pub func: AggFunc,
-    /// `None` for COUNT(*).
+    /// `None` for COUNT(*); JSON_OBJECTAGG's key.
     pub arg: Option<ScalarExpr>,
+    /// A second argument: LISTAGG's separator, JSON_OBJECTAGG's value.
+    pub arg2: Option<ScalarExpr>,
     /// `func(DISTINCT arg)`: each value counts once.
     pub distinct: bool,
     /// `FILTER (WHERE ...)`: only rows where it is TRUE count.
@@ -24,8 +26,11 @@ pub struct AggregateCall {
 impl AggregateCall {
     /// The call as SQL-ish text, its arguments named by `names` (the input's columns).
     pub fn display_with(&self, names: &[String]) -> String {
-        let arg = self.arg.as_ref().map_or("*".to_string(), |e| e.display_with(names).to_string());
-        let mut t = format!("{}({}{arg})", self.func.name(), if self.distinct { "DISTINCT " } else { "" });
+        let mut arg = self.arg.as_ref().map_or("*".to_string(), |e| e.display_with(names).to_string());
+        if let Some(e) = &self.arg2 {
+            arg.push_str(&format!(", {}", e.display_with(names)));
+        }
+        let mut t = format!("{}({}{arg}{})", self.func.name(), if self.distinct { "DISTINCT " } else { "" }, self.func.clause_text());
         if let Some(f) = &self.filter {
             t.push_str(&format!(" FILTER (WHERE {})", f.display_with(names)));
         }
@@ -604,13 +609,13 @@ impl LogicalPlan {
                     e.visit_columns(&mut |c| need.push(c));
                 }
                 for a in &aggregates {
-                    a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                    a.arg.iter().chain(&a.arg2).chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
                 }
                 let (input, inner) = input.prune(&need);
                 let remap = |c: usize| kept(&inner, c);
                 group_by.iter_mut().for_each(|e| e.remap_columns(&remap));
                 for a in &mut aggregates {
-                    a.arg.iter_mut().chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
+                    a.arg.iter_mut().chain(a.arg2.iter_mut()).chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
                 }
                 let map = (0..schema.len()).map(Some).collect();
                 (LogicalPlan::Aggregate { input: Box::new(input), group_by, aggregates, schema }, map)
@@ -678,13 +683,13 @@ impl LogicalPlan {
                 need.push(time_col);
                 partition_by.iter().for_each(|e| e.visit_columns(&mut |c| need.push(c)));
                 for a in &aggregates {
-                    a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
+                    a.arg.iter().chain(&a.arg2).chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| need.push(c)));
                 }
                 let (input, inner) = input.prune(&need);
                 let remap = |c: usize| kept(&inner, c);
                 partition_by.iter_mut().for_each(|e| e.remap_columns(&remap));
                 for a in &mut aggregates {
-                    a.arg.iter_mut().chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
+                    a.arg.iter_mut().chain(a.arg2.iter_mut()).chain(a.filter.iter_mut()).for_each(|e| e.remap_columns(&remap));
                 }
                 let time_col = remap(time_col);
                 let new_len = input.schema().len();
@@ -848,17 +853,7 @@ impl LogicalPlan {
             LogicalPlan::Aggregate { input, group_by, aggregates, .. } => {
                 let names = input.names();
                 let keys: Vec<String> = group_by.iter().map(|e| e.display_with(&names).to_string()).collect();
-                let aggs: Vec<String> = aggregates
-                    .iter()
-                    .map(|a| {
-                        let arg = a.arg.as_ref().map_or("*".to_string(), |e| e.display_with(&names).to_string());
-                        let mut t = format!("{}({}{arg})", a.func.name(), if a.distinct { "DISTINCT " } else { "" });
-                        if let Some(f) = &a.filter {
-                            t.push_str(&format!(" FILTER (WHERE {})", f.display_with(&names)));
-                        }
-                        t
-                    })
-                    .collect();
+                let aggs: Vec<String> = aggregates.iter().map(|a| a.display_with(&names)).collect();
                 format!("Aggregate group=[{}] aggregates=[{}]", keys.join(", "), aggs.join(", "))
             }
             LogicalPlan::OverAggregate { input, partition_by, time_col, frame, aggregates, .. } => {

@@ -13,7 +13,7 @@
 //!
 //! Value formats are those the CSV writer prints: DECIMAL with all digits of its scale, SUM of a
 //! BIGINT as DECIMAL(38, 0) (a plain integer), NULL as an empty field, the empty string as `""`.
-//! AVG (a DOUBLE) compares numerically, within 1e-9 relative.
+//! AVG, VAR_POP and STDDEV_SAMP (DOUBLE) compare numerically, within 1e-9 relative.
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
@@ -253,7 +253,35 @@ fn eval_nested(rows: &[Row]) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-const QUERIES: [Query; 4] = [
+/// Flink's statistical and JSON aggregates over the changelog of another aggregate: per key, its
+/// row count mod 3 and COUNT(v); then per count class, the variance and standard deviation of
+/// the keys' counts (Welford's update run both ways as keys move between classes) and a JSON
+/// object of key → count (each key's old pair retracted before its new one is added).
+fn eval_nested_statistics(rows: &[Row]) -> Vec<Vec<Cell>> {
+    let mut classes: BTreeMap<usize, Vec<(String, i64)>> = BTreeMap::new();
+    for (k, rs) in groups(rows) {
+        let nv = rs.iter().filter(|r| r.v.is_some()).count() as i64;
+        classes.entry(rs.len() % 3).or_default().push((k.unwrap_or_else(|| "~".to_string()), nv));
+    }
+    classes
+        .into_iter()
+        .map(|(class, mut pairs)| {
+            let n = pairs.len() as f64;
+            let mean = pairs.iter().map(|(_, v)| *v as f64).sum::<f64>() / n;
+            let m2: f64 = pairs.iter().map(|(_, v)| (*v as f64 - mean).powi(2)).sum();
+            pairs.sort();
+            let obj: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            vec![
+                exact(Some(class)),
+                Cell::Approx(Some(m2 / n)),
+                Cell::Approx((pairs.len() > 1).then(|| (m2 / (n - 1.0)).sqrt())),
+                Cell::Exact(Some(format!("{{{}}}", obj.join(",")))),
+            ]
+        })
+        .collect()
+}
+
+const QUERIES: [Query; 5] = [
     Query {
         name: "basic",
         sql: "SELECT k, COUNT(*), COUNT(v), SUM(v), MIN(v), MAX(v), SUM(d), AVG(v), COUNT(DISTINCT s) FROM t GROUP BY k;",
@@ -284,6 +312,14 @@ const QUERIES: [Query; 4] = [
         header: "op,c,keys,lo,hi,total,dsv",
         keyed: true,
         eval: eval_nested,
+    },
+    Query {
+        name: "nested_statistics",
+        sql: "SELECT c, VAR_POP(nv) AS vp, STDDEV_SAMP(nv) AS ss, JSON_OBJECTAGG(KEY COALESCE(k, '~') VALUE nv) AS obj \
+              FROM (SELECT k, COUNT(*) % 3 AS c, COUNT(v) AS nv FROM t GROUP BY k) GROUP BY c;",
+        header: "op,c,vp,ss,obj",
+        keyed: true,
+        eval: eval_nested_statistics,
     },
 ];
 

@@ -2,6 +2,7 @@
 //! catalog the script's `CREATE TABLE`s build, types every expression, and inserts the implicit
 //! casts, so later layers never look at SQL text again.
 
+mod aggregate_call;
 mod ddl;
 mod expr;
 mod group_window;

@@ -481,6 +481,11 @@ impl Binder<'_> {
                 let mut plain = f.clone();
                 plain.over = None;
                 let call = bind_aggregate(&plain, &scope)?;
+                if matches!(call.func, vstream_repr::agg::AggFunc::JsonObjectAgg { .. } | vstream_repr::agg::AggFunc::JsonArrayAgg { .. }) {
+                    return Err(PlanError::invalid(format!("{} cannot be an OVER aggregate", call.func.name()), f.name.span()).with_hint(
+                        "Flink allows JSON_OBJECTAGG and JSON_ARRAYAGG in GROUP BY and window aggregates, not in OVER windows",
+                    ));
+                }
                 // A name no column of the input can have.
                 names.push((text.clone(), format!("$over{}", names.len())));
                 agg_fields.push(Field::new(text, call.ty));

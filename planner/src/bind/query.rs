@@ -1,7 +1,7 @@
 //! Queries: `SELECT` with its projection, `WHERE`, `GROUP BY`/`HAVING`, `DISTINCT`, and the
 //! aggregate calls it makes.
 
-use super::expr::{bind_expr, boolean, is_null_literal};
+use super::expr::{bind_expr, is_null_literal};
 use super::group_window::group_window;
 use super::grouping_sets::{aggregate_sets, grouping_sets};
 use super::over;
@@ -11,7 +11,6 @@ use crate::error::PlanError;
 use crate::logical::{AggregateCall, LogicalPlan, WINDOW_COLUMNS};
 use sqlparser::ast::{self as ast, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, SelectItem, Spanned, Value};
 use sqlparser::tokenizer::Span;
-use vstream_repr::agg::AggFunc;
 use vstream_repr::{DataType, Field, ScalarExpr, Schema};
 
 impl Binder<'_> {
@@ -231,24 +230,11 @@ pub(super) fn output_name(e: &Expr) -> String {
     }
 }
 
-/// The aggregate functions, by name.
-pub(super) const AGGREGATES: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG"];
-
-/// The aggregate function `name` (upper case) names, if any.
-fn aggregate_func(name: &str) -> Option<AggFunc> {
-    Some(match name {
-        "COUNT" => AggFunc::Count,
-        "SUM" => AggFunc::Sum,
-        "MIN" => AggFunc::Min,
-        "MAX" => AggFunc::Max,
-        "AVG" => AggFunc::Avg,
-        _ => return None,
-    })
-}
+pub(super) use super::aggregate_call::{AGGREGATE_NAMES as AGGREGATES, bind_aggregate};
 
 /// Whether `f` calls an aggregate function.
 fn is_aggregate(f: &ast::Function) -> bool {
-    aggregate_func(&object_name(&f.name).to_ascii_uppercase()).is_some()
+    AGGREGATES.contains(&object_name(&f.name).to_ascii_uppercase().as_str())
 }
 
 /// The direct sub-expressions of `e` that may hold an aggregate call.
@@ -362,45 +348,6 @@ fn aggregate(input: LogicalPlan, scope: Scope, group_exprs: &[Expr], calls: &[&a
     let plan = LogicalPlan::Aggregate { input: Box::new(input), group_by: group_by.clone(), aggregates, schema: schema.clone() };
     let agg_scope = Scope::grouped(Grouping { input: scope, keys: group_by }, schema, computed);
     Ok((plan, agg_scope))
-}
-
-/// An aggregate call (`COUNT(*)`, `SUM(DISTINCT x) FILTER (WHERE ...)`) over `scope`'s rows.
-pub(super) fn bind_aggregate(f: &ast::Function, scope: &Scope) -> Result<AggregateCall> {
-    let span = f.name.span();
-    let name = object_name(&f.name).to_ascii_uppercase();
-    let func = aggregate_func(&name).ok_or_else(|| PlanError::internal(format!("{name} is not an aggregate"), span))?;
-    if f.over.is_some() {
-        return Err(PlanError::not_supported(format!("{name} OVER (...) (window functions)"), span));
-    }
-    let FunctionArguments::List(list) = &f.args else {
-        return Err(PlanError::invalid(format!("{name} needs an argument"), call_span(f)));
-    };
-    if !list.clauses.is_empty() {
-        return Err(PlanError::not_supported(format!("{name} with ORDER BY or other clauses"), f.span()));
-    }
-    let distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
-    let arg = match list.args.as_slice() {
-        [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] if func == AggFunc::Count && !distinct => None,
-        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => {
-            if let Some(inner) = first_aggregate(e) {
-                return Err(PlanError::invalid("aggregates cannot be nested", inner.name.span()));
-            }
-            Some(bind_expr(e, scope)?)
-        }
-        _ => return Err(PlanError::invalid(format!("{name} takes one argument"), call_span(f))),
-    };
-    let arg_ty = arg.as_ref().map(ScalarExpr::ty);
-    let ty = func.result_type(arg_ty).ok_or_else(|| {
-        PlanError::invalid(
-            format!("{name} needs a numeric argument, not {}", arg_ty.map_or("*".to_string(), |t| t.to_string())),
-            call_span(f),
-        )
-    })?;
-    let filter = match &f.filter {
-        Some(cond) => Some(boolean(bind_expr(cond, scope)?, "FILTER (WHERE ...)", cond.span())?),
-        None => None,
-    };
-    Ok(AggregateCall { func, arg, distinct, filter, ty })
 }
 
 /// A function call's span, closing parenthesis included (sqlparser's ends before it).

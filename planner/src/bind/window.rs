@@ -246,7 +246,7 @@ impl Binder<'_> {
         }
         for a in aggregates {
             let mut reads_window = false;
-            a.arg.iter().chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= window_cols.contains(&c)));
+            a.arg.iter().chain(&a.arg2).chain(&a.filter).for_each(|e| e.visit_columns(&mut |c| reads_window |= window_cols.contains(&c)));
             if reads_window {
                 return Err(PlanError::not_supported("an aggregate of a window column", select.span()));
             }

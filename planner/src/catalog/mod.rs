@@ -42,7 +42,7 @@ pub struct Entry {
     pub status: Status,
     /// For scalar forms, `(expression, result)` pairs: the expression evaluated over no table
     /// gives `result` as CSV writes it (`NULL` for NULL; `error: <text>` for an error containing
-    /// text). For aggregates, `(call, test file)`: the tests/sql file that pins its semantics.
+    /// text). For aggregates and GROUPING, `(call, test file)`: the tests/sql file that pins its semantics.
     pub examples: &'static [(&'static str, &'static str)],
     /// Where vstream differs from Flink, or where Flink differs from DuckDB (the oracle); empty if neither.
     pub note: &'static str,
@@ -104,7 +104,7 @@ pub fn markdown() -> String {
                 Status::LeftOut(why) => format!("left out: {why}"),
             };
             let example = match e.examples.first() {
-                Some((x, r)) if *c == Category::Aggregate => format!("`{x}` ({r})"),
+                Some((x, r)) if file_pinned(*c) => format!("`{x}` ({r})"),
                 Some((x, r)) => format!("`{x}` → `{r}`"),
                 None => String::new(),
             };
@@ -113,6 +113,12 @@ pub fn markdown() -> String {
         out.push('\n');
     }
     out
+}
+
+/// Whether a section's examples name the tests/sql file that pins the form (aggregates, and
+/// GROUPING, which has a value only per group) rather than a constant expression and its result.
+fn file_pinned(c: Category) -> bool {
+    matches!(c, Category::Aggregate | Category::Grouping)
 }
 
 /// Text safe inside a markdown table cell.
@@ -135,7 +141,7 @@ mod tests {
         for e in entries() {
             match e.status {
                 Status::Supported if e.examples.is_empty() => failures.push(format!("{}: supported without an example", e.form)),
-                Status::Supported | Status::Missing if e.category == Category::Aggregate => {
+                Status::Supported | Status::Missing if file_pinned(e.category) => {
                     for (call, file) in e.examples {
                         let path = repo_root().join(file);
                         let name = call.split('(').next().unwrap_or(call);

@@ -44,7 +44,7 @@ impl OverAggregateSpec {
     /// The input columns the aggregates read (arguments and filters), ascending: all a frame
     /// keeps of a row, since retracting it reads nothing else.
     fn aggregate_columns(&self) -> Vec<usize> {
-        let mut columns: Vec<usize> = self.aggs.iter().flat_map(|a| a.arg.into_iter().chain(a.filter)).collect();
+        let mut columns: Vec<usize> = self.aggs.iter().flat_map(|a| a.arg.into_iter().chain(a.arg2).chain(a.filter)).collect();
         columns.sort_unstable();
         columns.dedup();
         columns
@@ -119,8 +119,11 @@ impl OverAggregateState {
         let frame_values = |row: &[Datum]| aggregate_columns.iter().map(|c| row[*c].clone()).collect::<Vec<Datum>>();
         // The aggregates over a frame row's kept values: arguments and filters renumbered.
         let at = |c: usize| aggregate_columns.iter().position(|k| *k == c);
-        let frame_aggs: Vec<AggregateSpec> =
-            spec.aggs.iter().map(|a| AggregateSpec { arg: a.arg.and_then(at), filter: a.filter.and_then(at), ..a.clone() }).collect();
+        let frame_aggs: Vec<AggregateSpec> = spec
+            .aggs
+            .iter()
+            .map(|a| AggregateSpec { arg: a.arg.and_then(at), arg2: a.arg2.and_then(at), filter: a.filter.and_then(at), ..a.clone() })
+            .collect();
         let frame_types: Vec<vstream_repr::DataType> = aggregate_columns.iter().map(|c| spec.input_schema.fields[*c].ty).collect();
         let retract_oldest = |partition: &mut OverPartition| retract_oldest(partition, &frame_aggs, &frame_types);
         let payload = spec.key_len + 1..spec.key_len + 1 + spec.payload_len;

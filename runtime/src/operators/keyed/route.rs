@@ -331,7 +331,15 @@ mod tests {
     fn entries_fold_rows_per_window_and_key() {
         let keys: StringColumn = ["a", "b", "a", "a"].iter().map(|s| s.to_string()).collect();
         let batch = Batch::new(4, vec![Column::new(DataType::Varchar, ColumnData::Str(keys), None)]);
-        let count = AggregateSpec { func: AggFunc::Count, arg: None, distinct: false, filter: None, arg_type: None, ty: DataType::BigInt };
+        let count = AggregateSpec {
+            func: AggFunc::Count,
+            arg: None,
+            arg2: None,
+            distinct: false,
+            filter: None,
+            arg_type: None,
+            ty: DataType::BigInt,
+        };
         let aggs = vec![count];
         let mut b = PartialBuilder::new(true);
         let mut buf = Vec::new();

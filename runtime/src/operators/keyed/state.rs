@@ -116,7 +116,7 @@ fn passes_filter(spec: &AggregateSpec, batch: &Batch, row: usize) -> bool {
 pub(crate) fn add_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
     for (acc, spec) in accs.iter_mut().zip(aggs) {
         if passes_filter(spec, batch, row) {
-            acc.add(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+            acc.add_row(&batch.columns, row, spec)?;
         }
     }
     Ok(())
@@ -126,7 +126,7 @@ pub(crate) fn add_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &
 pub(crate) fn retract_row(accs: &mut [Accumulator], aggs: &[AggregateSpec], batch: &Batch, row: usize) -> Result<(), AggError> {
     for (acc, spec) in accs.iter_mut().zip(aggs) {
         if passes_filter(spec, batch, row) {
-            acc.retract(spec.arg.map(|a| &batch.columns[a]), row, spec)?;
+            acc.retract_row(&batch.columns, row, spec)?;
         }
     }
     Ok(())

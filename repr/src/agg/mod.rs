@@ -1,13 +1,20 @@
 //! Aggregate functions: their SQL result types and the per-group accumulators that compute them.
 //!
 //! Accumulators are plain serde data so the keyed state that holds them can be checkpointed.
-//! Input is insert-only for now (sources do not emit retractions); a retractable MIN/MAX will need a
-//! multiset per group, which is why MIN/MAX keep the value rather than a running comparison result.
+//! Over a changelog they take rows back ([`Accumulator::with_retractions`]): MIN/MAX then keep a
+//! multiset of values, the arrival-ordered aggregates the rows they hold ([`sequence`]).
+
+pub mod json_object;
+pub mod moments;
+pub mod sequence;
 
 use crate::column::{Column, ColumnData};
 use crate::datum::Datum;
 use crate::decimal;
 use crate::types::DataType;
+use json_object::JsonObject;
+use moments::{MomentKind, Moments};
+use sequence::{Sequence, SequenceKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -25,6 +32,40 @@ pub enum AggFunc {
     Max,
     /// AVG of a number, as DOUBLE; NULL over no values.
     Avg,
+    /// STDDEV_POP of a number, as DOUBLE; NULL over no values.
+    StddevPop,
+    /// STDDEV_SAMP of a number, as DOUBLE; NULL over fewer than two values.
+    StddevSamp,
+    /// VAR_POP of a number, as DOUBLE; NULL over no values.
+    VarPop,
+    /// VAR_SAMP (and VARIANCE) of a number, as DOUBLE; NULL over fewer than two values.
+    VarSamp,
+    /// FIRST_VALUE: the first non-NULL value to arrive in the group.
+    FirstValue,
+    /// LAST_VALUE: the last non-NULL value to arrive in the group.
+    LastValue,
+    /// LISTAGG(s [, separator]): the non-NULL strings in arrival order, joined (default `,`);
+    /// the separator is the aggregate's second argument column.
+    ListAgg,
+    /// ARRAY_AGG: the values in arrival order as an ARRAY (NULL over no rows).
+    ArrayAgg {
+        /// `IGNORE NULLS`: NULL values are left out (by default they are kept).
+        ignore_nulls: bool,
+    },
+    /// COLLECT: Flink's MULTISET of the non-NULL values, as a MAP from value to its count
+    /// (Flink's own representation of a multiset; vstream has no MULTISET type).
+    Collect,
+    /// JSON_OBJECTAGG(KEY k VALUE v): the pairs as a JSON object; the value is the aggregate's
+    /// second argument column. A key given twice is an error.
+    JsonObjectAgg {
+        /// `ABSENT ON NULL`: a pair with a NULL value is left out (default: written as `null`).
+        absent_on_null: bool,
+    },
+    /// JSON_ARRAYAGG: the values in arrival order as a JSON array.
+    JsonArrayAgg {
+        /// `ABSENT ON NULL` (Flink's default): NULL values are left out, else written as `null`.
+        absent_on_null: bool,
+    },
 }
 
 impl AggFunc {
@@ -36,12 +77,56 @@ impl AggFunc {
             AggFunc::Min => "MIN",
             AggFunc::Max => "MAX",
             AggFunc::Avg => "AVG",
+            AggFunc::StddevPop => "STDDEV_POP",
+            AggFunc::StddevSamp => "STDDEV_SAMP",
+            AggFunc::VarPop => "VAR_POP",
+            AggFunc::VarSamp => "VAR_SAMP",
+            AggFunc::FirstValue => "FIRST_VALUE",
+            AggFunc::LastValue => "LAST_VALUE",
+            AggFunc::ListAgg => "LISTAGG",
+            AggFunc::ArrayAgg { .. } => "ARRAY_AGG",
+            AggFunc::Collect => "COLLECT",
+            AggFunc::JsonObjectAgg { .. } => "JSON_OBJECTAGG",
+            AggFunc::JsonArrayAgg { .. } => "JSON_ARRAYAGG",
         }
+    }
+
+    /// The clause that sets an option away from its default (` IGNORE NULLS`, ` ABSENT ON NULL`,
+    /// ` NULL ON NULL`), to show the call as written; empty for the default.
+    pub fn clause_text(self) -> &'static str {
+        match self {
+            AggFunc::ArrayAgg { ignore_nulls: true } => " IGNORE NULLS",
+            AggFunc::JsonObjectAgg { absent_on_null: true } => " ABSENT ON NULL",
+            AggFunc::JsonArrayAgg { absent_on_null: false } => " NULL ON NULL",
+            _ => "",
+        }
+    }
+
+    /// Whether `DISTINCT` is allowed with the function (Flink's forms list it for these).
+    pub fn takes_distinct(self) -> bool {
+        !matches!(
+            self,
+            AggFunc::FirstValue | AggFunc::LastValue | AggFunc::ListAgg | AggFunc::JsonObjectAgg { .. } | AggFunc::JsonArrayAgg { .. }
+        )
+    }
+
+    /// The variance or standard deviation this function computes, if it is one.
+    fn moment(self) -> Option<MomentKind> {
+        Some(match self {
+            AggFunc::StddevPop => MomentKind::StddevPop,
+            AggFunc::StddevSamp => MomentKind::StddevSamp,
+            AggFunc::VarPop => MomentKind::VarPop,
+            AggFunc::VarSamp => MomentKind::VarSamp,
+            _ => return None,
+        })
     }
 
     /// The result type for an argument of type `arg` (`None`: COUNT(*)), following DuckDB:
     /// SUM of integers widens to 128 bits (DECIMAL(38, 0) here), SUM of DECIMAL(p, s) is
-    /// DECIMAL(38, s), AVG is DOUBLE. `None` if the function does not take that type.
+    /// DECIMAL(38, s), AVG is DOUBLE; the variances and standard deviations are DOUBLE (Flink
+    /// keeps the argument's type); FIRST_VALUE and LAST_VALUE the argument's; LISTAGG, the JSON
+    /// aggregates VARCHAR; ARRAY_AGG an ARRAY and COLLECT a MAP to INT counts of the argument's
+    /// type. For JSON_OBJECTAGG `arg` is the key's type. `None` if the function does not take that type.
     pub fn result_type(self, arg: Option<DataType>) -> Option<DataType> {
         match (self, arg) {
             (AggFunc::Count, _) => Some(DataType::BigInt),
@@ -51,6 +136,12 @@ impl AggFunc {
             (AggFunc::Sum, Some(DataType::Double | DataType::Float)) => Some(DataType::Double),
             (AggFunc::Avg, Some(t)) if t.is_numeric() => Some(DataType::Double),
             (AggFunc::Min | AggFunc::Max, Some(t)) => Some(t),
+            (f, Some(t)) if f.moment().is_some() && t.is_numeric() => Some(DataType::Double),
+            (AggFunc::FirstValue | AggFunc::LastValue, Some(t)) => Some(t),
+            (AggFunc::ListAgg | AggFunc::JsonObjectAgg { .. }, Some(DataType::Varchar)) => Some(DataType::Varchar),
+            (AggFunc::JsonArrayAgg { .. }, Some(_)) => Some(DataType::Varchar),
+            (AggFunc::ArrayAgg { .. }, Some(t)) => Some(DataType::array(t)),
+            (AggFunc::Collect, Some(t)) => Some(DataType::map(t, DataType::Int)),
             _ => None,
         }
     }
@@ -62,8 +153,11 @@ impl AggFunc {
 pub struct AggregateSpec {
     /// The function; COUNT with no `arg` is COUNT(*).
     pub func: AggFunc,
-    /// The input column of the argument; `None` for COUNT(*).
+    /// The input column of the argument; `None` for COUNT(*). JSON_OBJECTAGG's key.
     pub arg: Option<usize>,
+    /// The input column of a second argument: LISTAGG's separator, JSON_OBJECTAGG's value.
+    #[serde(default)]
+    pub arg2: Option<usize>,
     /// `DISTINCT`: each value counts once per group.
     pub distinct: bool,
     /// The input column of the BOOLEAN `FILTER (WHERE ...)` condition: only rows where it is TRUE
@@ -79,7 +173,11 @@ impl fmt::Display for AggregateSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let arg = self.arg.map_or("*".to_string(), |a| format!("#{a}"));
         let distinct = if self.distinct { "DISTINCT " } else { "" };
-        write!(f, "{}({distinct}{arg})", self.func.name())?;
+        write!(f, "{}({distinct}{arg}", self.func.name())?;
+        if let Some(c) = self.arg2 {
+            write!(f, ", #{c}")?;
+        }
+        write!(f, "{})", self.func.clause_text())?;
         if let Some(c) = self.filter {
             write!(f, " FILTER (WHERE #{c})")?;
         }
@@ -102,6 +200,20 @@ pub enum AggError {
     /// kinds met: the planner chose the state wrongly.
     #[error("{func}: internal error: incompatible aggregate state")]
     Incompatible {
+        /// The function's SQL name.
+        func: &'static str,
+    },
+    /// JSON_OBJECTAGG given one key by two rows of a group.
+    #[error("{func}: duplicate key '{key}'")]
+    DuplicateKey {
+        /// The function's SQL name.
+        func: &'static str,
+        /// The key given twice.
+        key: String,
+    },
+    /// JSON_OBJECTAGG given a NULL key.
+    #[error("{func}: the key is NULL")]
+    NullKey {
         /// The function's SQL name.
         func: &'static str,
     },
@@ -160,6 +272,23 @@ pub enum Accumulator {
     /// The DISTINCT values seen (as key encodings) and the aggregate over them. Boxed: it is rare,
     /// and inline it would make every accumulator of every group a third larger.
     Distinct(Box<DistinctState>),
+    /// VAR_POP, VAR_SAMP, STDDEV_POP, STDDEV_SAMP: Welford's running moments and exact sums.
+    /// Boxed: inline, its 80 bytes would make every accumulator of every group larger.
+    Moments(Box<Moments>),
+    /// FIRST_VALUE or LAST_VALUE over insert-only input: the one value that can be the answer.
+    Pick {
+        /// The first (or latest) non-NULL value; `None` before one.
+        value: Option<Datum>,
+        /// LAST_VALUE rather than FIRST_VALUE.
+        last: bool,
+    },
+    /// The values in arrival order: LISTAGG, ARRAY_AGG, JSON_ARRAYAGG, and FIRST_VALUE and
+    /// LAST_VALUE over a changelog.
+    Sequence(Box<Sequence>),
+    /// COLLECT: each non-NULL value in SQL order with its count of rows; entries at zero are removed.
+    Collect(BTreeMap<SortedDatum, i64>),
+    /// JSON_OBJECTAGG: the key/value pairs.
+    JsonObject(Box<JsonObject>),
 }
 
 /// Adds `delta` to the count of `key` (an entry at zero is removed) and returns the new count.
@@ -258,8 +387,83 @@ impl Accumulator {
             (AggFunc::Avg, t) => {
                 Accumulator::AvgExact { sum: 0, n: 0, scale: if let Some(DataType::Decimal { scale, .. }) = t { scale } else { 0 } }
             }
+            (AggFunc::StddevPop, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::StddevPop, t))),
+            (AggFunc::StddevSamp, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::StddevSamp, t))),
+            (AggFunc::VarPop, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::VarPop, t))),
+            (AggFunc::VarSamp, t) => Accumulator::Moments(Box::new(Moments::for_type(MomentKind::VarSamp, t))),
+            (AggFunc::FirstValue, _) if retractions => Self::sequence(SequenceKind::First, true),
+            (AggFunc::LastValue, _) if retractions => Self::sequence(SequenceKind::Last, true),
+            (AggFunc::FirstValue, _) => Accumulator::Pick { value: None, last: false },
+            (AggFunc::LastValue, _) => Accumulator::Pick { value: None, last: true },
+            (AggFunc::ListAgg, _) => Self::sequence(SequenceKind::ListAgg, retractions),
+            (AggFunc::ArrayAgg { .. }, _) => Self::sequence(SequenceKind::ArrayAgg, retractions),
+            (AggFunc::JsonArrayAgg { .. }, _) => Self::sequence(SequenceKind::JsonArray, retractions),
+            (AggFunc::Collect, _) => Accumulator::Collect(BTreeMap::new()),
+            (AggFunc::JsonObjectAgg { .. }, _) => Accumulator::JsonObject(Box::default()),
         };
         if spec.distinct { Accumulator::Distinct(Box::new(DistinctState { seen: HashMap::new(), inner: base })) } else { base }
+    }
+
+    fn sequence(kind: SequenceKind, retractions: bool) -> Self {
+        Accumulator::Sequence(Box::new(Sequence::new(kind, retractions)))
+    }
+
+    /// Adds row `row` of the input `columns`, reading the argument columns `spec` names (the
+    /// second one too: LISTAGG's separator, JSON_OBJECTAGG's value).
+    pub fn add_row(&mut self, columns: &[Column], row: usize, spec: &AggregateSpec) -> Result<(), AggError> {
+        self.update_row(columns, row, spec, 1)
+    }
+
+    /// Takes back row `row` of the input `columns` (the inverse of [`Accumulator::add_row`]).
+    pub fn retract_row(&mut self, columns: &[Column], row: usize, spec: &AggregateSpec) -> Result<(), AggError> {
+        self.update_row(columns, row, spec, -1)
+    }
+
+    #[inline(always)]
+    fn update_row(&mut self, columns: &[Column], row: usize, spec: &AggregateSpec, diff: i64) -> Result<(), AggError> {
+        let arg = spec.arg.and_then(|a| columns.get(a));
+        let arg2 = spec.arg2.and_then(|a| columns.get(a));
+        match self {
+            Accumulator::JsonObject(object) => {
+                let (Some(key), Some(value)) = (arg, arg2) else { return Err(AggError::Incompatible { func: spec.func.name() }) };
+                if !key.is_valid(row) {
+                    return Err(AggError::NullKey { func: spec.func.name() });
+                }
+                let absent_on_null = matches!(spec.func, AggFunc::JsonObjectAgg { absent_on_null: true });
+                if absent_on_null && !value.is_valid(row) {
+                    return Ok(());
+                }
+                let Datum::Str(k) = key.datum(row) else { return Err(AggError::Incompatible { func: spec.func.name() }) };
+                let mut json = Vec::new();
+                crate::column::write_json(&value.datum(row), value.ty, &mut json);
+                object.update(&k, String::from_utf8_lossy(&json).into_owned(), diff)
+            }
+            Accumulator::Sequence(seq) if seq.kind == SequenceKind::ListAgg => {
+                // Flink's LISTAGG keeps the separator of the latest row it adds.
+                if let Some(sep) = arg2
+                    && diff > 0
+                    && sep.is_valid(row)
+                    && arg.is_some_and(|a| a.is_valid(row))
+                    && let Datum::Str(s) = sep.datum(row)
+                {
+                    seq.separator = s;
+                }
+                self.update(arg, row, spec, diff)
+            }
+            _ => self.update(arg, row, spec, diff),
+        }
+    }
+
+    /// Whether this state takes NULL values rather than skipping them (ARRAY_AGG RESPECT NULLS,
+    /// JSON_ARRAYAGG NULL ON NULL).
+    fn takes_nulls(&self, spec: &AggregateSpec) -> bool {
+        match self {
+            Accumulator::Sequence(_) => {
+                matches!(spec.func, AggFunc::ArrayAgg { ignore_nulls: false } | AggFunc::JsonArrayAgg { absent_on_null: false })
+            }
+            Accumulator::Distinct(d) => d.inner.takes_nulls(spec),
+            _ => false,
+        }
     }
 
     /// Adds row `i` of `arg` (`None`: COUNT(*)). NULLs are skipped, as SQL aggregates do.
@@ -282,7 +486,7 @@ impl Accumulator {
             }
             return Ok(());
         };
-        if !col.is_valid(i) {
+        if !col.is_valid(i) && !self.takes_nulls(spec) {
             return Ok(());
         }
         let overflow = || AggError::Overflow { func: spec.func.name(), ty: spec.ty };
@@ -353,6 +557,34 @@ impl Accumulator {
                     _ => {}
                 }
             }
+            Accumulator::Moments(m) => m.update(col, i, diff),
+            // An insert-only FIRST/LAST_VALUE cannot take a row back: the planner gives a
+            // changelog's aggregates a `Sequence`.
+            Accumulator::Pick { .. } if diff < 0 => return Err(AggError::Incompatible { func: spec.func.name() }),
+            Accumulator::Pick { value, last } => {
+                if *last || value.is_none() {
+                    *value = Some(col.datum(i));
+                }
+            }
+            Accumulator::Sequence(seq) => {
+                let value = if seq.kind == SequenceKind::JsonArray {
+                    let mut json = Vec::new();
+                    crate::column::write_json(&col.datum(i), col.ty, &mut json);
+                    Datum::Str(String::from_utf8_lossy(&json).into_owned())
+                } else {
+                    col.datum(i)
+                };
+                if diff > 0 {
+                    seq.add(value);
+                } else if !seq.retract(&value) {
+                    return Err(AggError::Incompatible { func: spec.func.name() });
+                }
+            }
+            Accumulator::Collect(counts) => {
+                add_count(counts, SortedDatum(col.datum(i)), diff);
+            }
+            // JSON_OBJECTAGG reads two columns: `update_row` handles it.
+            Accumulator::JsonObject(_) => return Err(AggError::Incompatible { func: spec.func.name() }),
         }
         Ok(())
     }
@@ -389,6 +621,22 @@ impl Accumulator {
                 }
             }
             (Accumulator::Extreme { .. }, Accumulator::Extreme { best: None, .. }) => {}
+            (Accumulator::Moments(a), Accumulator::Moments(b)) => a.merge(b),
+            // The other state saw its rows after this one's (the key's owner merges partials in
+            // arrival order).
+            (Accumulator::Pick { value, last }, Accumulator::Pick { value: Some(v), .. }) => {
+                if *last || value.is_none() {
+                    *value = Some(v.clone());
+                }
+            }
+            (Accumulator::Pick { .. }, Accumulator::Pick { value: None, .. }) => {}
+            (Accumulator::Sequence(a), Accumulator::Sequence(b)) => a.merge(b),
+            (Accumulator::Collect(a), Accumulator::Collect(b)) => {
+                for (v, n) in b {
+                    add_count(a, v.clone(), *n);
+                }
+            }
+            (Accumulator::JsonObject(a), Accumulator::JsonObject(b)) => a.merge(b)?,
             // SESSION windows merge: each value the other state saw and this one did not is
             // added (decoded from its key encoding).
             (Accumulator::Extremes { values, .. }, Accumulator::Extremes { values: other, .. }) => {
@@ -417,7 +665,8 @@ impl Accumulator {
         Ok(())
     }
 
-    /// The aggregate's current value. SUM, MIN, MAX and AVG of no values are NULL; COUNT is 0.
+    /// The aggregate's current value. SUM, MIN, MAX, AVG and most others of no values are NULL; COUNT is 0,
+    /// COLLECT an empty MAP, JSON_ARRAYAGG `[]` and JSON_OBJECTAGG `{}`.
     pub fn value(&self) -> Datum {
         match self {
             Accumulator::Count(n) => Datum::Int(*n),
@@ -434,6 +683,14 @@ impl Accumulator {
             Accumulator::AvgExact { sum, n, scale } => Datum::Double(decimal::to_f64(*sum, *scale) / *n as f64),
             Accumulator::AvgDouble { sum, n } => Datum::Double(sum / *n as f64),
             Accumulator::Distinct(d) => d.inner.value(),
+            Accumulator::Moments(m) => m.value(),
+            Accumulator::Pick { value, .. } => value.clone().unwrap_or(Datum::Null),
+            Accumulator::Sequence(seq) => seq.value(),
+            // Flink's multiset as a MAP of counts; no values: an empty one.
+            Accumulator::Collect(counts) => {
+                Datum::Map(counts.iter().filter(|(_, n)| **n > 0).map(|(v, n)| (v.0.clone(), Datum::Int(*n))).collect())
+            }
+            Accumulator::JsonObject(object) => Datum::Str(object.value()),
         }
     }
 }
@@ -461,7 +718,15 @@ mod tests {
     use super::*;
 
     fn spec(func: AggFunc, ty: DataType, distinct: bool) -> AggregateSpec {
-        AggregateSpec { func, arg: Some(0), distinct, filter: None, arg_type: Some(ty), ty: func.result_type(Some(ty)).unwrap() }
+        AggregateSpec {
+            func,
+            arg: Some(0),
+            arg2: None,
+            distinct,
+            filter: None,
+            arg_type: Some(ty),
+            ty: func.result_type(Some(ty)).unwrap(),
+        }
     }
 
     #[test]
@@ -545,6 +810,87 @@ mod tests {
         assert_eq!(a.value(), Datum::Null);
         // An insert-only MIN/MAX state cannot take a row back.
         assert!(Accumulator::new(&s).retract(Some(&c), 0, &s).is_err());
+    }
+
+    fn strings(values: &[Option<&str>]) -> Column {
+        let datums: Vec<Datum> = values.iter().map(|v| v.map_or(Datum::Null, |s| Datum::Str(s.to_string()))).collect();
+        Column::from_datums(DataType::Varchar, &datums)
+    }
+
+    #[test]
+    fn listagg_reads_its_separator_column_and_takes_rows_back() {
+        let columns = [strings(&[Some("a"), None, Some("b"), Some("c")]), strings(&[Some(";"), Some("!"), Some("-"), Some("-")])];
+        let s = AggregateSpec { arg2: Some(1), ..spec(AggFunc::ListAgg, DataType::Varchar, false) };
+        let mut a = Accumulator::with_retractions(&s, true);
+        for row in 0..4 {
+            a.add_row(&columns, row, &s).unwrap();
+        }
+        // The NULL value's separator is not taken; the latest row's is.
+        assert_eq!(a.value(), Datum::Str("a-b-c".into()));
+        a.retract_row(&columns, 2, &s).unwrap();
+        assert_eq!(a.value(), Datum::Str("a-c".into()));
+    }
+
+    #[test]
+    fn json_objectagg_reads_key_and_value_columns() {
+        let values = Column::from_datums(DataType::Int, &[Datum::Int(1), Datum::Null, Datum::Int(3)]);
+        let columns = [strings(&[Some("x"), Some("y"), None]), values];
+        for (absent_on_null, want) in [(false, r#"{"x":1,"y":null}"#), (true, r#"{"x":1}"#)] {
+            let s = AggregateSpec { arg2: Some(1), ..spec(AggFunc::JsonObjectAgg { absent_on_null }, DataType::Varchar, false) };
+            let mut a = Accumulator::new(&s);
+            a.add_row(&columns, 0, &s).unwrap();
+            a.add_row(&columns, 1, &s).unwrap();
+            assert_eq!(a.value(), Datum::Str(want.into()));
+            assert!(matches!(a.add_row(&columns, 2, &s), Err(AggError::NullKey { .. })));
+            assert!(matches!(a.add_row(&columns, 0, &s), Err(AggError::DuplicateKey { .. })));
+        }
+    }
+
+    #[test]
+    fn array_agg_keeps_nulls_unless_told_and_distinct_keeps_one() {
+        let c = Column::from_datums(DataType::BigInt, &[Datum::Int(2), Datum::Null, Datum::Int(2), Datum::Null]);
+        for (ignore_nulls, distinct, want) in [
+            (false, false, vec![Datum::Int(2), Datum::Null, Datum::Int(2), Datum::Null]),
+            (true, false, vec![Datum::Int(2), Datum::Int(2)]),
+            (false, true, vec![Datum::Int(2), Datum::Null]),
+            (true, true, vec![Datum::Int(2)]),
+        ] {
+            let s = spec(AggFunc::ArrayAgg { ignore_nulls }, DataType::BigInt, distinct);
+            let mut a = Accumulator::new(&s);
+            for i in 0..4 {
+                a.add(Some(&c), i, &s).unwrap();
+            }
+            assert_eq!(a.value(), Datum::Array(want), "ignore_nulls={ignore_nulls} distinct={distinct}");
+        }
+    }
+
+    #[test]
+    fn new_states_survive_a_serde_round_trip() {
+        let c = Column::from_datums(DataType::BigInt, &[Datum::Int(4), Datum::Int(7), Datum::Int(4)]);
+        for func in [AggFunc::VarSamp, AggFunc::FirstValue, AggFunc::ArrayAgg { ignore_nulls: false }, AggFunc::Collect] {
+            let s = spec(func, DataType::BigInt, false);
+            let mut a = Accumulator::with_retractions(&s, true);
+            for i in 0..3 {
+                a.add(Some(&c), i, &s).unwrap();
+            }
+            let bytes = bincode::serialize(&a).unwrap();
+            let mut back: Accumulator = bincode::deserialize(&bytes).unwrap();
+            assert_eq!(back, a, "{func:?}");
+            // The index survives too: a retraction after the round trip finds its row.
+            back.retract(Some(&c), 0, &s).unwrap();
+            a.retract(Some(&c), 0, &s).unwrap();
+            assert_eq!(back.value(), a.value(), "{func:?}");
+        }
+        assert_eq!(
+            Accumulator::Collect([(SortedDatum(Datum::Int(4)), 2), (SortedDatum(Datum::Int(7)), 1)].into_iter().collect()).value(),
+            Datum::Map(vec![(Datum::Int(4), Datum::Int(2)), (Datum::Int(7), Datum::Int(1))])
+        );
+    }
+
+    #[test]
+    fn accumulators_stay_small() {
+        // Every group holds one per aggregate: the rare, large states are boxed.
+        assert!(std::mem::size_of::<Accumulator>() <= 48, "{}", std::mem::size_of::<Accumulator>());
     }
 
     #[test]
