@@ -5,7 +5,7 @@ use crate::column::{Column, ColumnData};
 use crate::datum::Datum;
 use crate::types::DataType;
 use std::any::Any;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// A function argument over a batch: a computed column, or a literal that stands for every row
 /// (kept as one value, so `DATE_FORMAT(ts, 'yyyy-MM-dd')` never repeats its pattern per row).
@@ -270,10 +270,17 @@ impl ColumnBuilder {
 }
 
 /// What a call builds once from its literal arguments (a compiled regular expression, a parsed
-/// date pattern) and keeps for every batch after. Clones of a plan share it; it is not part of
-/// a plan's serialised form, so a plan read back builds it again on first use.
-#[derive(Clone, Default)]
-pub struct CallCache(Arc<OnceLock<Box<dyn Any + Send + Sync>>>);
+/// date pattern) and keeps for every batch after. A clone starts empty: each worker's copy of a
+/// plan builds its own (a `regex::Regex` shared by threads makes all but one take a slower,
+/// locked path). Not part of a plan's serialised form.
+#[derive(Default)]
+pub struct CallCache(OnceLock<Box<dyn Any + Send + Sync>>);
+
+impl Clone for CallCache {
+    fn clone(&self) -> Self {
+        CallCache::default()
+    }
+}
 
 impl CallCache {
     /// The cached value, built by `init` on first use. `None` only if a different type was
