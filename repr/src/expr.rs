@@ -1330,6 +1330,8 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
+        // Registered functions run in `ScalarExpr::eval`, through their category's kernel.
+        Func::Temporal(_) => Err(internal("temporal call outside ScalarExpr::eval")),
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);
