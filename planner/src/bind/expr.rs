@@ -48,6 +48,9 @@ pub(super) fn cast_to(e: ScalarExpr, to: DataType, span: Span) -> Result<ScalarE
     if is_null_literal(&e) {
         return Ok(ScalarExpr::literal(Datum::Null, to));
     }
+    if let Some(zoned) = super::temporal::zoned_cast(&e, to, span) {
+        return zoned;
+    }
     let cast = ScalarExpr::Cast { expr: Box::new(e), to };
     if let ScalarExpr::Cast { expr, .. } = &cast
         && matches!(expr.as_ref(), ScalarExpr::Literal { .. })
@@ -154,6 +157,10 @@ fn retype_null(e: ScalarExpr, ty: DataType) -> ScalarExpr {
 /// Types a comparison, bringing both sides to one type (a string literal compared with a
 /// timestamp is read as a timestamp).
 fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let (l, r) = match super::temporal::align(&l, &r, span) {
+        Some(aligned) => aligned?,
+        None => (l, r),
+    };
     let (lt, rt) = (l.ty(), r.ty());
     let is_str_lit = |e: &ScalarExpr| matches!(e, ScalarExpr::Literal { value: Datum::Str(_), .. });
     let (l, r) = if is_null_literal(&l) {
@@ -256,6 +263,10 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
         }
         Expr::Nested(inner) => bind_expr(inner, scope),
         Expr::UnaryOp { op, expr } => bind_unary(op, expr, scope, span),
+        Expr::BinaryOp { left, op: BinaryOperator::Overlaps, right } => super::temporal::bind_overlaps(left, right, scope, span),
+        Expr::Extract { field, expr, .. } => super::temporal::bind_extract(field, expr, scope, span),
+        Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(f) } => super::temporal::bind_floor_ceil(expr, f, false, scope, span),
+        Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(f) } => super::temporal::bind_floor_ceil(expr, f, true, scope, span),
         Expr::BinaryOp { left, op, right } => bind_binary(op, bind_expr(left, scope)?, bind_expr(right, scope)?, span),
         Expr::IsNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(bind_expr(inner, scope)?) }),
         Expr::IsNotNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNotNull, expr: Box::new(bind_expr(inner, scope)?) }),
@@ -318,7 +329,7 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
             Ok(ScalarExpr::call(Func::Trim(side), vec![s, chars], DataType::Varchar))
         }
         Expr::Function(f) => bind_function(f, scope),
-        Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
+        Expr::Interval(iv) => super::temporal::interval_literal(iv, span),
         other => Err(PlanError::not_supported(format!("the expression `{other}`"), span)),
     }
 }
@@ -379,6 +390,9 @@ fn bind_unary(op: &UnaryOperator, expr: &Expr, scope: &Scope, span: Span) -> Res
 
 /// `l op r` for the arithmetic, comparison, logical and `||` operators.
 fn bind_binary(op: &BinaryOperator, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    if let Some(temporal) = super::temporal::binary(op, &l, &r, span) {
+        return temporal;
+    }
     let cmp = |o| comparison(o, l.clone(), r.clone(), span);
     match op {
         BinaryOperator::Plus => arithmetic(BinaryOp::Add, l, r, span),
@@ -476,7 +490,8 @@ fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Result<ScalarEx
         || from == DataType::Varchar
         || (from.is_numeric() && to.is_numeric())
         || (from == DataType::Boolean && to.is_numeric())
-        || (from.is_numeric() && to == DataType::Boolean);
+        || (from.is_numeric() && to == DataType::Boolean)
+        || vstream_repr::expr::castable(from, to);
     if !ok {
         return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
     }
@@ -549,6 +564,9 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             Err(PlanError::invalid(format!("{name} takes {want} arguments, not {}", args.len()), f.span()))
         }
     };
+    if let Some(temporal) = super::temporal::bind_call(&name, &args, scope, f.span()) {
+        return temporal;
+    }
     let bound = args.iter().map(|a| bind_expr(a, scope)).collect::<Result<Vec<_>>>()?;
     match name.as_str() {
         "MOD" => {

@@ -905,9 +905,10 @@ pub fn eval(f: TemporalFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &C
                 let secs = local_ms.div_euclid(1000);
                 match fz.local_to_utc(secs) {
                     Some(utc) => {
-                        let local = utc + tz.offset_at(utc);
+                        // TIMESTAMP(0) ticks are milliseconds, like every precision up to 3.
+                        let local_ms = (utc + tz.offset_at(utc)).saturating_mul(1000);
                         text.clear();
-                        crate::timestamp::format_ticks_into(local, 0, &mut text);
+                        crate::timestamp::format_ticks_into(local_ms, 0, &mut text);
                         out.push_bytes(&text);
                     }
                     None => out.push_null(),
