@@ -68,7 +68,10 @@ pub fn parse(text: &[u8]) -> Option<i64> {
                 return parse_slow(text);
             }
             let frac = &text[20..];
-            digits(frac)?;
+            if digits(frac).is_none() {
+                // An offset after the fraction (`.5Z`, `.5+01:00`): an instant, read by jiff.
+                return parse_slow(text);
+            }
             for i in 0..3 {
                 ms = ms * 10 + frac.get(i).map_or(0, |c| (c - b'0') as u32);
             }
@@ -93,12 +96,16 @@ pub fn parse(text: &[u8]) -> Option<i64> {
 
 fn parse_slow(text: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(text).ok()?.trim();
+    // An instant with an offset (`2025-01-01T01:00:00+01:00`, `...Z`) is taken in UTC; jiff's
+    // civil parse would drop the offset.
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t.as_millisecond());
+    }
     if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
         let ts = dt.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
         return Some(ts.as_millisecond());
     }
-    // An instant with an offset (`2025-01-01T00:00:00Z`): taken in UTC.
-    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
+    None
 }
 
 thread_local! {
@@ -201,6 +208,10 @@ pub fn parse_ticks(text: &[u8], precision: u8) -> Option<i64> {
         return parse(text).map(|ms| truncate_ticks(ms, precision));
     }
     let s = std::str::from_utf8(text).ok()?.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        let nanos = t.as_nanosecond();
+        return i64::try_from(nanos.div_euclid(1_000_000_000 / unit as i128)).ok().map(|t| truncate_ticks(t, precision));
+    }
     let dt: jiff::civil::DateTime = match s.parse() {
         Ok(dt) => dt,
         Err(_) => s.parse::<jiff::civil::Date>().ok()?.to_datetime(jiff::civil::Time::midnight()),
@@ -254,6 +265,10 @@ mod tests {
         assert_eq!(parse(b"2025-01-01 00:00:00.123456"), Some(1735689600123));
         assert_eq!(parse(b"2025-01-01T00:00:00.5"), Some(1735689600500));
         assert_eq!(parse(b"2025-01-01"), Some(1735689600000));
+        // An instant as a TIMESTAMP_LTZ is written (UTC, `Z`) reads back.
+        assert_eq!(parse(b"2025-01-01 00:00:00.123Z"), Some(1735689600123));
+        assert_eq!(parse(b"2025-01-01 01:00:00+01:00"), Some(1735689600000));
+        assert_eq!(parse_ticks(b"2025-01-01 00:00:00.000001Z", 6), Some(1735689600000001));
         let mut o = Vec::new();
         let t = parse_ticks(b"2025-01-01 00:00:00.1234567", 6).unwrap();
         format_ticks_into(t, 6, &mut o);

@@ -55,15 +55,20 @@ pub(super) fn temporal_type(ty: &ast::DataType, span: Span) -> Option<Result<Dat
         match p {
             None => Ok(default),
             Some(p) if p <= MAX_TIME_PRECISION as u64 => Ok(p as u8),
-            Some(p) => Err(PlanError::invalid(format!("precision {p} is out of range"), span).with_hint("fractional seconds take 0 to 9 digits")),
+            Some(p) => {
+                Err(PlanError::invalid(format!("precision {p} is out of range"), span).with_hint("fractional seconds take 0 to 9 digits"))
+            }
         }
     };
     Some(match ty {
         D::Date => Ok(DataType::Date),
         D::Time(p, _) => precision(*p, 0).map(|precision| DataType::Time { precision }),
         D::Timestamp(p, tz) => match tz {
-            ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone => precision(*p, 3).map(|precision| DataType::Timestamp { precision }),
-            _ => Err(PlanError::not_supported("TIMESTAMP WITH TIME ZONE", span).with_hint("use TIMESTAMP_LTZ(p), an instant shown in the session time zone")),
+            ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone => {
+                precision(*p, 3).map(|precision| DataType::Timestamp { precision })
+            }
+            _ => Err(PlanError::not_supported("TIMESTAMP WITH TIME ZONE", span)
+                .with_hint("use TIMESTAMP_LTZ(p), an instant shown in the session time zone")),
         },
         D::Custom(name, modifiers) if name.to_string().eq_ignore_ascii_case("TIMESTAMP_LTZ") => {
             let p = match modifiers.as_slice() {
@@ -95,7 +100,9 @@ fn temporal_call(f: TemporalFunc, args: Vec<ScalarExpr>, ty: DataType, span: Spa
 /// A TIMESTAMP_LTZ(p) as the local TIMESTAMP(p) of the session zone; other values unchanged.
 fn to_local(e: ScalarExpr, span: Span) -> Result<ScalarExpr> {
     match e.ty() {
-        DataType::TimestampLtz { precision } => temporal_call(TemporalFunc::ToLocal, vec![e, zone_literal()], DataType::Timestamp { precision }, span),
+        DataType::TimestampLtz { precision } => {
+            temporal_call(TemporalFunc::ToLocal, vec![e, zone_literal()], DataType::Timestamp { precision }, span)
+        }
         _ => Ok(e),
     }
 }
@@ -129,7 +136,9 @@ pub(super) fn align(l: &ScalarExpr, r: &ScalarExpr, span: Span) -> Option<Result
         return None;
     }
     let common = match (lt, rt) {
-        (DataType::TimestampLtz { precision: a }, b) | (b, DataType::TimestampLtz { precision: a }) if b.is_timestamp() || b == DataType::Date => {
+        (DataType::TimestampLtz { precision: a }, b) | (b, DataType::TimestampLtz { precision: a })
+            if b.is_timestamp() || b == DataType::Date =>
+        {
             DataType::TimestampLtz { precision: a.max(b.time_precision().unwrap_or(0)) }
         }
         (a, b) if (a.is_timestamp() || a == DataType::Date) && (b.is_timestamp() || b == DataType::Date) => {
@@ -168,8 +177,10 @@ pub(super) fn binary(op: &BinaryOperator, l: &ScalarExpr, r: &ScalarExpr, span: 
             let op = if *op == BinaryOperator::Plus { BinaryOp::Add } else { BinaryOp::Sub };
             Ok(ScalarExpr::Binary { op, left: Box::new(l.clone()), right: Box::new(r.clone()), ty: lt })
         }
-        BinaryOperator::Minus if lt.is_temporal() && rt.is_temporal() => Err(PlanError::invalid(format!("cannot subtract {rt} from {lt}"), span)
-            .with_hint("use TIMESTAMPDIFF(unit, t1, t2) for the time between two points, as in Flink")),
+        BinaryOperator::Minus if lt.is_temporal() && rt.is_temporal() => {
+            Err(PlanError::invalid(format!("cannot subtract {rt} from {lt}"), span)
+                .with_hint("use TIMESTAMPDIFF(unit, t1, t2) for the time between two points, as in Flink"))
+        }
         BinaryOperator::Multiply if lt.is_interval() && rt.is_integer() => {
             Ok(ScalarExpr::Binary { op: BinaryOp::Mul, left: Box::new(l.clone()), right: Box::new(r.clone()), ty: lt })
         }
@@ -195,8 +206,9 @@ fn local_type(ty: DataType) -> DataType {
 /// The unit a `DateTimeField` (or a bare word like `HOUR`) names.
 fn unit_of(word: &str, span: Span) -> Result<TimeUnit> {
     TimeUnit::parse(word.trim()).ok_or_else(|| {
-        PlanError::invalid(format!("unknown time unit `{word}`"), span)
-            .with_hint("units: YEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND, NANOSECOND, DOY, DOW, EPOCH")
+        PlanError::invalid(format!("unknown time unit `{word}`"), span).with_hint(
+            "units: YEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND, NANOSECOND, DOY, DOW, EPOCH",
+        )
     })
 }
 
@@ -451,7 +463,9 @@ fn bind_timestamp_add_diff(name: &str, args: &[&Expr], scope: &Scope, span: Span
         other => other.to_string(),
     };
     let unit = unit_of(&unit_text, args[0].span())?;
-    if unit.months().is_none() && unit.fixed_nanos().is_none() || matches!(unit, TimeUnit::Millennium | TimeUnit::Century | TimeUnit::Decade) {
+    if unit.months().is_none() && unit.fixed_nanos().is_none()
+        || matches!(unit, TimeUnit::Millennium | TimeUnit::Century | TimeUnit::Decade)
+    {
         return Err(PlanError::invalid(format!("{name} does not take the unit {}", unit.name()), args[0].span())
             .with_hint("units: NANOSECOND, MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR"));
     }

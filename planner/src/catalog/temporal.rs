@@ -76,16 +76,13 @@ pub const ENTRIES: &[Entry] = &[
         category: Temporal,
         form: "LOCALTIMESTAMP",
         status: Supported,
-        examples: &[("LOCALTIMESTAMP > TIMESTAMP '2024-01-01 00:00:00'", "true"), ("CAST(CURRENT_DATE AS TIMESTAMP) <= LOCALTIMESTAMP", "true")],
+        examples: &[
+            ("LOCALTIMESTAMP > TIMESTAMP '2024-01-01 00:00:00'", "true"),
+            ("CAST(CURRENT_DATE AS TIMESTAMP) <= LOCALTIMESTAMP", "true"),
+        ],
         note: "Evaluated per batch of records (Flink: per record in streaming).",
     },
-    Entry {
-        category: Temporal,
-        form: "CURRENT_TIME",
-        status: Supported,
-        examples: &[("CURRENT_TIME IS NOT NULL", "true")],
-        note: "",
-    },
+    Entry { category: Temporal, form: "CURRENT_TIME", status: Supported, examples: &[("CURRENT_TIME IS NOT NULL", "true")], note: "" },
     Entry {
         category: Temporal,
         form: "CURRENT_DATE",
@@ -164,7 +161,11 @@ pub const ENTRIES: &[Entry] = &[
         category: Temporal,
         form: "DAYOFYEAR(date)",
         status: Supported,
-        examples: &[("DAYOFYEAR(DATE '1994-09-27')", "270"), ("DAYOFYEAR(DATE '2024-12-31')", "366"), ("DAYOFYEAR(DATE '2023-12-31')", "365")],
+        examples: &[
+            ("DAYOFYEAR(DATE '1994-09-27')", "270"),
+            ("DAYOFYEAR(DATE '2024-12-31')", "366"),
+            ("DAYOFYEAR(DATE '2023-12-31')", "365"),
+        ],
         note: "",
     },
     Entry {
@@ -185,7 +186,11 @@ pub const ENTRIES: &[Entry] = &[
         category: Temporal,
         form: "HOUR(timestamp)",
         status: Supported,
-        examples: &[("HOUR(TIMESTAMP '1994-09-27 13:14:15')", "13"), ("HOUR(TIME '00:30:00')", "0"), ("HOUR(TIMESTAMP '1969-12-31 23:00:00')", "23")],
+        examples: &[
+            ("HOUR(TIMESTAMP '1994-09-27 13:14:15')", "13"),
+            ("HOUR(TIME '00:30:00')", "0"),
+            ("HOUR(TIMESTAMP '1969-12-31 23:00:00')", "23"),
+        ],
         note: "",
     },
     Entry {
