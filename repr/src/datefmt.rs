@@ -373,8 +373,10 @@ impl Parsed {
 }
 
 fn is_numeric(f: Field, n: usize) -> bool {
-    !matches!(f, Field::Era | Field::DayName | Field::AmPm | Field::OffsetZ | Field::OffsetX | Field::OffsetLowerX | Field::ZoneName)
-        && !(f == Field::Month && n >= 3)
+    let text =
+        matches!(f, Field::Era | Field::DayName | Field::AmPm | Field::OffsetZ | Field::OffsetX | Field::OffsetLowerX | Field::ZoneName);
+    let month_name = f == Field::Month && n >= 3;
+    !(text || month_name)
 }
 
 /// Matches a month or day name (full, or its first three letters) at `pos`, any case.

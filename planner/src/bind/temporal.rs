@@ -354,7 +354,7 @@ pub(super) fn interval_literal(iv: &ast::Interval, span: Span) -> Result<ScalarE
         return Err(bad(&format!("{} TO {} is not a range", first.name(), last.name())));
     }
     let fields = &units[a..=b];
-    let parts: Vec<&str> = body.split(|c: char| c == ' ' || c == ':' || c == '-').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = body.split([' ', ':', '-']).filter(|p| !p.is_empty()).collect();
     if parts.len() != fields.len() {
         return Err(bad(&format!("'{text}' does not match {}", fields.iter().map(|u| u.name()).collect::<Vec<_>>().join(" TO "))));
     }
