@@ -1497,6 +1497,12 @@ impl<'a> fmt::Display for ExprDisplay<'a> {
                     return write!(f, "({} {} {})", d(&args[0]), func.name(), d(&args[1]));
                 }
                 write!(f, "{}(", func.name())?;
+                // EXTRACT, FLOOR, TIMESTAMPADD... carry their unit in the function, not in an argument.
+                if let Func::Temporal(t) = func
+                    && let Some(unit) = t.unit()
+                {
+                    write!(f, "{}, ", unit.name())?;
+                }
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;

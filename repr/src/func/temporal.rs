@@ -231,16 +231,16 @@ impl TemporalFunc {
         }
     }
 
-    /// Whether the binder appends the session time zone as a last argument.
-    pub fn takes_session_zone(self) -> bool {
-        matches!(
-            self,
-            TemporalFunc::FromUnixtime
-                | TemporalFunc::UnixTimestamp
-                | TemporalFunc::LocalTimestamp
-                | TemporalFunc::LocalTime
-                | TemporalFunc::CurrentDate
-        )
+    /// The unit the function carries (EXTRACT, FLOOR, CEIL, TIMESTAMPADD, TIMESTAMPDIFF).
+    pub fn unit(self) -> Option<TimeUnit> {
+        match self {
+            TemporalFunc::Extract(u)
+            | TemporalFunc::Floor(u)
+            | TemporalFunc::Ceil(u)
+            | TemporalFunc::TimestampAdd(u)
+            | TemporalFunc::TimestampDiff(u) => Some(u),
+            _ => None,
+        }
     }
 }
 
