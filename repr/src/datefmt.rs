@@ -192,9 +192,47 @@ impl DatePattern {
 
     /// Appends `p` formatted by the pattern.
     pub fn format_into(&self, p: &DateParts, out: &mut Vec<u8>) {
+        self.format_items_into(&self.items, p, out)
+    }
+
+    /// How many leading items depend on the date alone (`yyyy-MM-dd ` of `yyyy-MM-dd HH:mm`):
+    /// their text can be kept for every row of the same day.
+    pub fn date_prefix_len(&self) -> usize {
+        self.items
+            .iter()
+            .position(|i| {
+                !matches!(
+                    i,
+                    Item::Literal(_)
+                        | Item::Field(
+                            Field::Era
+                                | Field::Year
+                                | Field::Month
+                                | Field::DayOfMonth
+                                | Field::DayOfYear
+                                | Field::DayName
+                                | Field::WeekOfYear,
+                            _
+                        )
+                )
+            })
+            .unwrap_or(self.items.len())
+    }
+
+    /// Appends the text of the first `prefix_len` items (see [`DatePattern::date_prefix_len`]).
+    pub fn format_prefix_into(&self, prefix_len: usize, p: &DateParts, out: &mut Vec<u8>) {
+        self.format_items_into(&self.items[..prefix_len.min(self.items.len())], p, out)
+    }
+
+    /// Appends the text of the items after the first `prefix_len`.
+    pub fn format_rest_into(&self, prefix_len: usize, p: &DateParts, out: &mut Vec<u8>) {
+        self.format_items_into(&self.items[prefix_len.min(self.items.len())..], p, out)
+    }
+
+    fn format_items_into(&self, items: &[Item], p: &DateParts, out: &mut Vec<u8>) {
         let secs = p.nanos_of_day / 1_000_000_000;
         let (hour, minute, second) = (secs / 3600, secs / 60 % 60, secs % 60);
-        for item in &self.items {
+        for item in items {
             match item {
                 Item::Literal(s) => out.extend_from_slice(s.as_bytes()),
                 Item::Field(f, n) => {
@@ -511,6 +549,13 @@ mod tests {
         assert_eq!(fmt("w", days_from_civil(2024, 1, 6), 0, 0), "1");
         assert_eq!(fmt("w", days_from_civil(2024, 1, 7), 0, 0), "2");
         assert!(DatePattern::compile("yyyy-qq").is_err());
+        let p = DatePattern::compile("yyyy-MM-dd HH:mm").unwrap();
+        assert_eq!(p.date_prefix_len(), 6);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let parts = DateParts::new(d, n, 0);
+        p.format_prefix_into(6, &parts, &mut a);
+        p.format_rest_into(6, &parts, &mut b);
+        assert_eq!((a.as_slice(), b.as_slice()), (&b"2024-02-29 "[..], &b"13:05"[..]));
         assert!(DatePattern::compile("'open").is_err());
     }
 

@@ -1179,6 +1179,13 @@ fn date_format_kernel(args: &[Arg<'_>], n: usize, cache: &CallCache, out: &mut C
     let a = &args[0];
     let aty = a.ty();
     let mut parts = DateParts::new(0, 0, 0);
+    // The date part of the text (`2024-02-29 ` of `yyyy-MM-dd HH:mm`) is written once per day
+    // seen, not once per row: rows of a stream mostly share their day.
+    let mut prefix: Vec<u8> = Vec::new();
+    // Only a literal pattern keeps its prefix: a pattern column may change from row to row.
+    let literal_pattern = patterns.literal.is_some();
+    let mut prefix_key: Option<(i64, i32)> = None;
+    let mut prefix_len = 0;
     for i in 0..n {
         let Some(p) = patterns.get(Some(&args[1]), i, &empty, "DATE_FORMAT")? else {
             out.push_null();
@@ -1221,8 +1228,16 @@ fn date_format_kernel(args: &[Arg<'_>], n: usize, cache: &CallCache, out: &mut C
             parts.nanos_of_day = nanos;
             parts.offset_secs = offset;
         }
+        let key = (days, offset);
+        if prefix_key != Some(key) || !literal_pattern {
+            prefix_len = p.date_prefix_len();
+            prefix.clear();
+            p.format_prefix_into(prefix_len, &parts, &mut prefix);
+            prefix_key = Some(key);
+        }
         let Some(buf) = out.str_buffer() else { return Err(bad("DATE_FORMAT", "result is not text")) };
-        p.format_into(&parts, buf);
+        buf.extend_from_slice(&prefix);
+        p.format_rest_into(prefix_len, &parts, buf);
         out.end_str_row();
     }
     Ok(())
