@@ -71,6 +71,7 @@ pub struct DateParts {
 impl DateParts {
     /// The parts of day `days` at `nanos_of_day`, offset `offset_secs`.
     pub fn new(days: i64, nanos_of_day: i64, offset_secs: i32) -> DateParts {
+        let days = days.clamp(-crate::timestamp::MAX_DAYS, crate::timestamp::MAX_DAYS);
         let (year, month, day) = civil_from_days(days);
         DateParts { days, year, month, day, nanos_of_day, offset_secs }
     }
@@ -573,6 +574,14 @@ mod tests {
         let got = p.parse("2024-01-01 00:00:00.5+05:30").unwrap();
         assert_eq!((got.nanos_of_day, got.offset_secs), (500_000_000, Some(19_800)));
         assert_eq!(iso_week(days_from_civil(2021, 1, 3)), (2020, 53));
+        // Text of any shape gives None, never a panic.
+        for pattern in ["yyyy-MM-dd", "yyyyMMddHHmmssSSS", "EEE MMM d a h", "XXX", "''y''", "D", "G y"] {
+            let p = DatePattern::compile(pattern).unwrap();
+            for text in ["", "é", "2024-01-01é", "99999999999999999999", "2024-1", "Thu Feb 2 PM 1", "+99:99", "'2024'", "AD 2024", "366"]
+            {
+                let _ = p.parse(text);
+            }
+        }
         assert_eq!(iso_week(days_from_civil(2024, 12, 30)), (2025, 1));
     }
 }

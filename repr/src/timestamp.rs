@@ -4,6 +4,11 @@
 //! (it is on the hot path of every source); anything else (a `T` separator, an offset) falls
 //! back to `jiff`.
 
+/// The largest day number calendar functions take at face value: days beyond ±2^55 (10^14
+/// years, far past any timestamp) are clamped so date arithmetic cannot overflow on whatever a
+/// DATE column holds.
+pub const MAX_DAYS: i64 = 1 << 55;
+
 /// Days from 1970-01-01 to the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -17,7 +22,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 /// The civil date (year, month, day) of a day number counted from 1970-01-01.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
+    let z = z.clamp(-MAX_DAYS, MAX_DAYS) + 719468;
     let era = if z >= 0 { z } else { z - 146096 } / 146097;
     let doe = z - era * 146097;
     let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;

@@ -16,7 +16,7 @@ use crate::column::Column;
 use crate::datefmt::{DateParts, DatePattern, iso_day_of_week, iso_week};
 use crate::datum::Datum;
 use crate::expr::EvalError;
-use crate::timestamp::{civil_from_days, days_from_civil, days_in_month};
+use crate::timestamp::{MAX_DAYS, civil_from_days, days_from_civil, days_in_month};
 use crate::types::{DataType, timestamp_unit};
 use serde::{Deserialize, Serialize};
 
@@ -570,7 +570,10 @@ fn subtract_months(d0: i64, d1: i64) -> i64 {
     if d0 < d1 {
         return -subtract_months(d1, d0);
     }
-    let mut m = (d0 - d1) / 31;
+    // One less than the difference of the month numbers never overshoots, and the answer is
+    // that or one more: the loop runs at most twice whatever the distance.
+    let ((y0, m0, _), (y1, m1, _)) = (civil_from_days(d0), civil_from_days(d1));
+    let mut m = ((y0 - y1) * 12 + m0 as i64 - m1 as i64 - 1).max(0);
     loop {
         match (add_months(d1, m), add_months(d1, m + 1)) {
             (Some(a), _) if a >= d0 => return m,
@@ -585,8 +588,8 @@ fn subtract_months(d0: i64, d1: i64) -> i64 {
 #[inline]
 fn split(ty: DataType, v: i64) -> (i64, i64) {
     match ty {
-        DataType::Date => (v, 0),
-        DataType::Time { .. } => (0, v),
+        DataType::Date => (v.clamp(-MAX_DAYS, MAX_DAYS), 0),
+        DataType::Time { .. } => (0, v.rem_euclid(NANOS_PER_DAY)),
         _ => {
             let unit = timestamp_unit(ty.time_precision().unwrap_or(3));
             let secs = v.div_euclid(unit);
@@ -640,7 +643,7 @@ fn extract(unit: TimeUnit, days: i64, nanos: i64, cache: &mut DayCache) -> i64 {
         TimeUnit::Millisecond => nanos % 60_000_000_000 / 1_000_000,
         TimeUnit::Microsecond => nanos % 60_000_000_000 / 1_000,
         TimeUnit::Nanosecond => nanos % 60_000_000_000,
-        TimeUnit::Epoch => days * 86_400 + nanos / NANOS_PER_SEC,
+        TimeUnit::Epoch => days.saturating_mul(86_400).saturating_add(nanos / NANOS_PER_SEC),
         TimeUnit::DayOfWeek => (days + 4).rem_euclid(7) + 1,
         TimeUnit::IsoDayOfWeek => iso_day_of_week(days) as i64,
         TimeUnit::Week => iso_week(days).1 as i64,
@@ -1255,6 +1258,9 @@ mod tests {
         assert_eq!(add_months(d(2024, 3, 15), -3), Some(d(2023, 12, 15)));
         assert_eq!(subtract_months(d(2024, 2, 29), d(2024, 1, 31)), 1);
         assert_eq!(subtract_months(d(2024, 1, 30), d(2024, 2, 29)), -1);
+        assert_eq!(subtract_months(d(2024, 3, 30), d(2024, 1, 31)), 1);
+        assert_eq!(subtract_months(d(2024, 3, 31), d(2024, 1, 31)), 2);
+        assert_eq!(subtract_months(d(900_000, 1, 1), d(-900_000, 1, 1)), 21_600_000);
         // 2018-03-20 is a Tuesday: its week starts on Sunday 2018-03-18.
         assert_eq!(round_to(TimeUnit::Week, d(2018, 3, 20), 5, false), Some((d(2018, 3, 18), 0)));
         assert_eq!(round_to(TimeUnit::Month, d(2024, 12, 2), 0, true), Some((d(2025, 1, 1), 0)));
@@ -1264,6 +1270,91 @@ mod tests {
         assert_eq!(extract(TimeUnit::DayOfWeek, d(2024, 1, 2), 0, &mut c), 3);
         assert_eq!(extract(TimeUnit::DayOfYear, d(2024, 12, 31), 0, &mut c), 366);
         assert_eq!(extract(TimeUnit::Millisecond, 0, 12_345_000_000, &mut c), 12_345);
+    }
+
+    /// Every kernel over the extreme values of every temporal type: an error is fine, a panic
+    /// (overflow, an index out of range) is not.
+    #[test]
+    fn extreme_values_never_panic() {
+        use crate::column::ColumnData;
+        let values = vec![i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+        let n = values.len();
+        let types = [
+            DataType::Date,
+            DataType::Time { precision: 0 },
+            DataType::Time { precision: 9 },
+            DataType::Timestamp { precision: 0 },
+            DataType::TIMESTAMP,
+            DataType::Timestamp { precision: 6 },
+            DataType::Timestamp { precision: 9 },
+            DataType::TIMESTAMP_LTZ,
+        ];
+        let units = [
+            TimeUnit::Millennium,
+            TimeUnit::Century,
+            TimeUnit::Decade,
+            TimeUnit::Year,
+            TimeUnit::Quarter,
+            TimeUnit::Month,
+            TimeUnit::Week,
+            TimeUnit::Day,
+            TimeUnit::Hour,
+            TimeUnit::Minute,
+            TimeUnit::Second,
+            TimeUnit::Millisecond,
+            TimeUnit::Microsecond,
+            TimeUnit::Nanosecond,
+            TimeUnit::DayOfYear,
+            TimeUnit::DayOfWeek,
+            TimeUnit::IsoDayOfWeek,
+            TimeUnit::IsoYear,
+            TimeUnit::Epoch,
+        ];
+        let zone = Datum::Str("Europe/Berlin".into());
+        let pattern = Datum::Str("G yyyy-MM-dd HH:mm:ss.SSSSSSSSS EEEE D w a h k K Z XXX z".into());
+        let bigint = Column::new(DataType::BigInt, ColumnData::Int(values.clone()), None);
+        let text = Column::from_datums(DataType::Varchar, &values.iter().map(|v| Datum::Str(v.to_string())).collect::<Vec<_>>());
+        for ty in types {
+            let data = if ty.is_timestamp() { ColumnData::Timestamp(values.clone()) } else { ColumnData::Int(values.clone()) };
+            let col = Arg::Col(Column::new(ty, data, None));
+            let mut calls: Vec<(TemporalFunc, Vec<Arg<'_>>, DataType)> = Vec::new();
+            for u in units {
+                calls.push((TemporalFunc::Extract(u), vec![col.clone()], DataType::BigInt));
+                calls.push((TemporalFunc::Floor(u), vec![col.clone()], ty));
+                calls.push((TemporalFunc::Ceil(u), vec![col.clone()], ty));
+                calls.push((TemporalFunc::TimestampAdd(u), vec![Arg::Col(bigint.clone()), col.clone()], ty));
+                calls.push((TemporalFunc::TimestampDiff(u), vec![col.clone(), col.clone()], DataType::Int));
+            }
+            for ity in [DataType::IntervalDayTime, DataType::IntervalYearMonth] {
+                let iv = Arg::Col(Column::new(ity, ColumnData::Int(values.clone()), None));
+                calls.push((TemporalFunc::AddInterval { subtract: true }, vec![col.clone(), iv], ty));
+            }
+            calls.push((TemporalFunc::ToLocal, vec![col.clone(), Arg::Scalar(&zone, DataType::Varchar)], ty));
+            calls.push((TemporalFunc::FromLocal, vec![col.clone(), Arg::Scalar(&zone, DataType::Varchar)], ty));
+            calls.push((
+                TemporalFunc::DateFormat,
+                vec![col.clone(), Arg::Scalar(&pattern, DataType::Varchar), Arg::Scalar(&zone, DataType::Varchar)],
+                DataType::Varchar,
+            ));
+            calls.push((TemporalFunc::Overlaps, vec![col.clone(), col.clone(), col.clone(), col.clone()], DataType::Boolean));
+            for (f, args, out_ty) in calls {
+                if let Ok(c) = eval(f, &args, out_ty, n, &CallCache::default()) {
+                    assert_eq!(c.len(), n, "{f:?} on {ty}");
+                }
+            }
+        }
+        for (f, args) in [
+            (
+                TemporalFunc::FromUnixtime,
+                vec![Arg::Col(bigint.clone()), Arg::Scalar(&pattern, DataType::Varchar), Arg::Scalar(&zone, DataType::Varchar)],
+            ),
+            (TemporalFunc::UnixTimestamp, vec![Arg::Col(text.clone()), Arg::Scalar(&zone, DataType::Varchar)]),
+            (TemporalFunc::ToTimestampLtz, vec![Arg::Col(bigint.clone()), Arg::Scalar(&Datum::Int(0), DataType::BigInt)]),
+            (TemporalFunc::ToTimestamp, vec![Arg::Col(text.clone()), Arg::Scalar(&pattern, DataType::Varchar)]),
+            (TemporalFunc::ToDate, vec![Arg::Col(text.clone()), Arg::Col(text.clone())]),
+        ] {
+            let _ = eval(f, &args, DataType::TIMESTAMP_LTZ, n, &CallCache::default());
+        }
     }
 
     #[test]
