@@ -12,7 +12,7 @@
 
 use super::registry::{ArgType, Category, FunctionDef, SigError, Typed, rules};
 use super::{Arg, CallCache, ColumnBuilder, Func};
-use crate::column::Column;
+use crate::column::{Column, ColumnData};
 use crate::datefmt::{DateParts, DatePattern, iso_day_of_week, iso_week};
 use crate::datum::Datum;
 use crate::expr::EvalError;
@@ -796,6 +796,26 @@ pub fn eval(f: TemporalFunc, args: &[Arg<'_>], ty: DataType, n: usize, cache: &C
     let mut out = ColumnBuilder::new(ty, n);
     match f {
         TemporalFunc::Extract(unit) => {
+            // A column is mapped value by value into a new one with the same NULLs: no per-row
+            // branch on NULL or on the argument's kind (a NULL row's stored 0 maps to junk that
+            // its validity hides).
+            if let Arg::Col(c) = &args[0]
+                && let ColumnData::Int(v) | ColumnData::Timestamp(v) = &c.data
+            {
+                let aty = c.ty;
+                let values: Vec<i64> = if unit == TimeUnit::Hour && timestamp_ms(aty) {
+                    v.iter().map(|x| x.div_euclid(3_600_000).rem_euclid(24)).collect()
+                } else {
+                    let mut days = DayCache::new();
+                    v.iter()
+                        .map(|&x| {
+                            let (d, ns) = split(aty, x);
+                            extract(unit, d, ns, &mut days)
+                        })
+                        .collect()
+                };
+                return Ok(Column::new(ty, ColumnData::Int(values), c.validity.clone()));
+            }
             let a = &args[0];
             let aty = a.ty();
             let mut days = DayCache::new();
@@ -1276,7 +1296,6 @@ mod tests {
     /// (overflow, an index out of range) is not.
     #[test]
     fn extreme_values_never_panic() {
-        use crate::column::ColumnData;
         let values = vec![i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
         let n = values.len();
         let types = [
