@@ -44,6 +44,8 @@ pub const ENTRIES: &[Entry] = &[
             ("CAST(TIMESTAMP '2024-01-01 10:00:00.999' AS TIMESTAMP(0))", "2024-01-01 10:00:00"),
             ("CAST('2024-01-01 00:00:00.5' AS TIMESTAMP(6))", "2024-01-01 00:00:00.500000"),
             ("TIMESTAMP '2024-13-01 00:00:00'", "error: cannot cast"),
+            ("CAST(TIMESTAMP '2024-01-01 00:00:00' AS TIMESTAMP(3) WITH LOCAL TIME ZONE)", "2024-01-01 00:00:00.000Z"),
+            ("CAST(CAST(TIMESTAMP '2024-01-01 10:00:00' AS TIMESTAMP_LTZ(0)) AS STRING)", "2024-01-01 10:00:00"),
         ],
         note: "A bare TIMESTAMP is TIMESTAMP(3) in vstream (Flink: TIMESTAMP(6)), so a TIMESTAMP literal shows 3 fractional digits; \
                event time is in milliseconds. TIMESTAMP(p) holds p from 0 to 9 and is written with exactly p fractional digits.",
