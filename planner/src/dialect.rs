@@ -319,6 +319,27 @@ pub fn table_arg(expr: &Expr) -> Option<(ObjectName, &[Expr])> {
     Some((ObjectName::from(parts.clone()), &items[1..]))
 }
 
+/// See [`FlinkDialect::parse_data_type`]: `None`, with the cursor where it was, for any other type.
+fn parse_timestamp_with_local_time_zone(parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
+    let word = |n: usize, k: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k);
+    if !word(0, Keyword::TIMESTAMP) {
+        return None;
+    }
+    let precision = match (&parser.peek_nth_token_ref(1).token, &parser.peek_nth_token_ref(2).token, &parser.peek_nth_token_ref(3).token) {
+        (Token::LParen, Token::Number(n, _), Token::RParen) => Some(n.clone()),
+        _ => None,
+    };
+    let at = if precision.is_some() { 4 } else { 1 };
+    if !(word(at, Keyword::WITH) && word(at + 1, Keyword::LOCAL) && word(at + 2, Keyword::TIME) && word(at + 3, Keyword::ZONE)) {
+        return None;
+    }
+    for _ in 0..at + 4 {
+        parser.next_token();
+    }
+    let modifiers = precision.map(|n| vec![sqlparser::ast::TypeModifier::Number(n, false)]).unwrap_or_default();
+    Some(Ok(DataType::Custom(ObjectName::from(vec![Ident::new("TIMESTAMP_LTZ")]), modifiers)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,25 +396,4 @@ mod tests {
         let bad = "CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts ts)";
         assert!(Parser::parse_sql(&FlinkDialect::default(), bad).unwrap_err().to_string().contains("Expected: AS"));
     }
-}
-
-/// See [`FlinkDialect::parse_data_type`]: `None`, with the cursor where it was, for any other type.
-fn parse_timestamp_with_local_time_zone(parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
-    let word = |n: usize, k: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k);
-    if !word(0, Keyword::TIMESTAMP) {
-        return None;
-    }
-    let precision = match (&parser.peek_nth_token_ref(1).token, &parser.peek_nth_token_ref(2).token, &parser.peek_nth_token_ref(3).token) {
-        (Token::LParen, Token::Number(n, _), Token::RParen) => Some(n.clone()),
-        _ => None,
-    };
-    let at = if precision.is_some() { 4 } else { 1 };
-    if !(word(at, Keyword::WITH) && word(at + 1, Keyword::LOCAL) && word(at + 2, Keyword::TIME) && word(at + 3, Keyword::ZONE)) {
-        return None;
-    }
-    for _ in 0..at + 4 {
-        parser.next_token();
-    }
-    let modifiers = precision.map(|n| vec![sqlparser::ast::TypeModifier::Number(n, false)]).unwrap_or_default();
-    Some(Ok(DataType::Custom(ObjectName::from(vec![Ident::new("TIMESTAMP_LTZ")]), modifiers)))
 }
