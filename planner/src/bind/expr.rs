@@ -82,7 +82,7 @@ fn numeric_common(a: DataType, b: DataType) -> Option<DataType> {
 
 /// The type two columns of one position in a UNION are both brought to, if there is one.
 pub(super) fn common_type(a: DataType, b: DataType) -> Option<DataType> {
-    if a == b { Some(a) } else { numeric_common(a, b) }
+    if a == b { Some(a) } else { numeric_common(a, b).or_else(|| super::temporal::common_temporal(a, b)) }
 }
 
 /// The common type of CASE branches, COALESCE arguments and the like.
@@ -95,7 +95,7 @@ fn unify(exprs: &[ScalarExpr]) -> Option<DataType> {
         ty = Some(match ty {
             None => e.ty(),
             Some(t) if t == e.ty() => t,
-            Some(t) => numeric_common(t, e.ty())?,
+            Some(t) => numeric_common(t, e.ty()).or_else(|| super::temporal::common_temporal(t, e.ty()))?,
         });
     }
     Some(ty.unwrap_or(DataType::Varchar))

@@ -132,22 +132,32 @@ pub(super) fn zoned_cast(e: &ScalarExpr, to: DataType, span: Span) -> Option<Res
 /// compared with a TIMESTAMP_LTZ taken in the session zone.
 pub(super) fn align(l: &ScalarExpr, r: &ScalarExpr, span: Span) -> Option<Result<(ScalarExpr, ScalarExpr)>> {
     let (lt, rt) = (l.ty(), r.ty());
-    if lt == rt || !lt.is_temporal() || !rt.is_temporal() {
+    if lt == rt {
         return None;
     }
-    let common = match (lt, rt) {
-        (DataType::TimestampLtz { precision: a }, b) | (b, DataType::TimestampLtz { precision: a })
-            if b.is_timestamp() || b == DataType::Date =>
-        {
-            DataType::TimestampLtz { precision: a.max(b.time_precision().unwrap_or(0)) }
-        }
-        (a, b) if (a.is_timestamp() || a == DataType::Date) && (b.is_timestamp() || b == DataType::Date) => {
-            DataType::Timestamp { precision: a.time_precision().unwrap_or(0).max(b.time_precision().unwrap_or(0)) }
-        }
-        (DataType::Time { precision: a }, DataType::Time { precision: b }) => DataType::Time { precision: a.max(b) },
-        _ => return None,
-    };
+    let common = common_temporal(lt, rt)?;
     Some(cast_to(l.clone(), common, span).and_then(|l| Ok((l, cast_to(r.clone(), common, span)?))))
+}
+
+/// The type two different temporal types are both brought to (CASE branches, COALESCE, UNION,
+/// comparisons): the finer TIMESTAMP (a DATE is a TIMESTAMP at midnight), TIMESTAMP_LTZ when
+/// either is one, the finer TIME. `None` for other pairs.
+pub(super) fn common_temporal(a: DataType, b: DataType) -> Option<DataType> {
+    if !a.is_temporal() || !b.is_temporal() {
+        return None;
+    }
+    Some(match (a, b) {
+        (DataType::TimestampLtz { precision: p }, o) | (o, DataType::TimestampLtz { precision: p })
+            if o.is_timestamp() || o == DataType::Date =>
+        {
+            DataType::TimestampLtz { precision: p.max(o.time_precision().unwrap_or(0)) }
+        }
+        (x, y) if (x.is_timestamp() || x == DataType::Date) && (y.is_timestamp() || y == DataType::Date) => {
+            DataType::Timestamp { precision: x.time_precision().unwrap_or(0).max(y.time_precision().unwrap_or(0)) }
+        }
+        (DataType::Time { precision: p }, DataType::Time { precision: q }) => DataType::Time { precision: p.max(q) },
+        _ => return None,
+    })
 }
 
 /// `l op r` where an operand is a date, time, timestamp or interval (`None` otherwise):

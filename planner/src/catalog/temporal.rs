@@ -17,6 +17,7 @@ pub const ENTRIES: &[Entry] = &[
             ("DATE '2023-02-29'", "error: cannot cast"),
             ("DATE '1969-12-31' + INTERVAL '1' DAY", "1970-01-01"),
             ("CAST(NULL AS DATE)", "NULL"),
+            ("COALESCE(CAST(NULL AS DATE), TIMESTAMP '2024-01-01 12:00:00')", "2024-01-01 12:00:00.000"),
             ("CAST(TIMESTAMP '2024-02-29 23:59:59.999' AS DATE)", "2024-02-29"),
         ],
         note: "",
