@@ -369,7 +369,8 @@ pub(super) fn bind_watermark(schema: &Schema, column: &ast::Ident, expr: &Expr) 
             .with_hint_opt(did_you_mean(&column.value, schema.fields.iter().map(|f| f.name.as_str())))
     })?;
     let ty = schema.fields[index].ty;
-    if ty != DataType::TIMESTAMP {
+    // TIMESTAMP_LTZ(3) holds the same UTC milliseconds, so windows and watermarks read it alike.
+    if ty != DataType::TIMESTAMP && ty != DataType::TIMESTAMP_LTZ {
         return Err(PlanError::invalid(format!("WATERMARK needs a TIMESTAMP(3) column, but `{}` is {ty}", column.value), column.span));
     }
     let form = || {
