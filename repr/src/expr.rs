@@ -1327,7 +1327,7 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
-        Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
+        Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP_LTZ, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
         // Registered functions run in `ScalarExpr::eval`, through their category's kernel.

@@ -586,7 +586,7 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
         }
         "PROCTIME" => {
             arity(0..=0)?;
-            Ok(ScalarExpr::call(Func::ProcTime, vec![], DataType::TIMESTAMP))
+            Ok(ScalarExpr::call(Func::ProcTime, vec![], DataType::TIMESTAMP_LTZ))
         }
         "UPPER" | "LOWER" => {
             arity(1..=1)?;
