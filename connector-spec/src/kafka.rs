@@ -75,7 +75,8 @@ impl MetadataField {
     /// Whether a column of type `ty` can hold this field.
     pub fn fits(self, ty: DataType) -> bool {
         match self {
-            MetadataField::Timestamp => ty == DataType::TIMESTAMP,
+            // Flink declares it TIMESTAMP_LTZ(3); both hold the record's epoch milliseconds.
+            MetadataField::Timestamp => ty == DataType::TIMESTAMP || ty == DataType::TIMESTAMP_LTZ,
             MetadataField::Partition => matches!(ty, DataType::Int | DataType::BigInt),
             MetadataField::Offset => ty == DataType::BigInt,
         }

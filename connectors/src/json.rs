@@ -184,13 +184,17 @@ fn push_json(b: &mut ColBuilder, raw: &[u8]) -> Result<(), Vec<u8>> {
                     b"true" | b"false" => b.push_text(raw),
                     _ => false,
                 },
-                DataType::Timestamp { precision: 0..=3 } => match crate::decode::parse_int(raw) {
-                    Some(ms) => {
-                        b.push_epoch_ms(ms);
-                        true
+                // An epoch number is milliseconds, for every precision (and for an instant).
+                DataType::Timestamp { precision } | DataType::TimestampLtz { precision } => {
+                    let per_ms = vstream_repr::types::timestamp_unit(precision) / 1000;
+                    match crate::decode::parse_int(raw).and_then(|ms| ms.checked_mul(per_ms)) {
+                        Some(ticks) => {
+                            b.push_epoch_ms(ticks);
+                            true
+                        }
+                        None => false,
                     }
-                    None => false,
-                },
+                }
                 _ if raw == b"true" || raw == b"false" => false,
                 _ => b.push_text(raw),
             };

@@ -52,6 +52,12 @@ impl Dialect for FlinkDialect {
         true
     }
 
+    /// `TIMESTAMP[(p)] WITH LOCAL TIME ZONE`, Flink's long name of `TIMESTAMP_LTZ(p)`, which
+    /// sqlparser does not know: it comes back as the custom type `TIMESTAMP_LTZ(p)`.
+    fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
+        parse_timestamp_with_local_time_zone(parser)
+    }
+
     /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which
     /// sqlparser does not know, and computed columns (`name AS expression`, see
     /// [`computed_column`]). Only a CREATE TABLE that holds one of them is parsed here
@@ -385,6 +391,27 @@ pub fn table_arg(expr: &Expr) -> Option<(ObjectName, &[Expr])> {
     }
     let Some(Expr::CompoundIdentifier(parts)) = items.first() else { return None };
     Some((ObjectName::from(parts.clone()), &items[1..]))
+}
+
+/// See [`FlinkDialect::parse_data_type`]: `None`, with the cursor where it was, for any other type.
+fn parse_timestamp_with_local_time_zone(parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
+    let word = |n: usize, k: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k);
+    if !word(0, Keyword::TIMESTAMP) {
+        return None;
+    }
+    let precision = match (&parser.peek_nth_token_ref(1).token, &parser.peek_nth_token_ref(2).token, &parser.peek_nth_token_ref(3).token) {
+        (Token::LParen, Token::Number(n, _), Token::RParen) => Some(n.clone()),
+        _ => None,
+    };
+    let at = if precision.is_some() { 4 } else { 1 };
+    if !(word(at, Keyword::WITH) && word(at + 1, Keyword::LOCAL) && word(at + 2, Keyword::TIME) && word(at + 3, Keyword::ZONE)) {
+        return None;
+    }
+    for _ in 0..at + 4 {
+        parser.next_token();
+    }
+    let modifiers = precision.map(|n| vec![sqlparser::ast::TypeModifier::Number(n, false)]).unwrap_or_default();
+    Some(Ok(DataType::Custom(ObjectName::from(vec![Ident::new("TIMESTAMP_LTZ")]), modifiers)))
 }
 
 #[cfg(test)]

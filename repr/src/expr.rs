@@ -1328,13 +1328,15 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
-        Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
+        Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP_LTZ, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
         // Category functions run in their modules (`ScalarExpr::eval` dispatches them).
         Func::Math(_) => Err(internal("MATH function outside func::math")),
         Func::Conditional(_) => Err(internal("conditional function outside func::conditional")),
         Func::Hash(_) => Err(internal("HASH function outside func::hash")),
+        // Registered functions run in `ScalarExpr::eval`, through their category's kernel.
+        Func::Temporal(_) => Err(internal("temporal call outside ScalarExpr::eval")),
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);
@@ -1507,6 +1509,12 @@ impl<'a> fmt::Display for ExprDisplay<'a> {
                     return write!(f, "TRY_CAST({} AS {})", d(arg), self.expr.ty());
                 }
                 write!(f, "{}(", func.name())?;
+                // EXTRACT, FLOOR, TIMESTAMPADD... carry their unit in the function, not in an argument.
+                if let Func::Temporal(t) = func
+                    && let Some(unit) = t.unit()
+                {
+                    write!(f, "{}, ", unit.name())?;
+                }
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;

@@ -11,6 +11,7 @@
 pub mod agg;
 pub mod batch;
 pub mod column;
+pub mod datefmt;
 pub mod datum;
 pub mod decimal;
 pub mod expr;

@@ -4,6 +4,11 @@
 //! (it is on the hot path of every source); anything else (a `T` separator, an offset) falls
 //! back to `jiff`.
 
+/// The largest day number calendar functions take at face value: days beyond ±2^55 (10^14
+/// years, far past any timestamp) are clamped so date arithmetic cannot overflow on whatever a
+/// DATE column holds.
+pub const MAX_DAYS: i64 = 1 << 55;
+
 /// Days from 1970-01-01 to the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -17,7 +22,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 /// The civil date (year, month, day) of a day number counted from 1970-01-01.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
+    let z = z.clamp(-MAX_DAYS, MAX_DAYS) + 719468;
     let era = if z >= 0 { z } else { z - 146096 } / 146097;
     let doe = z - era * 146097;
     let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -68,7 +73,10 @@ pub fn parse(text: &[u8]) -> Option<i64> {
                 return parse_slow(text);
             }
             let frac = &text[20..];
-            digits(frac)?;
+            if digits(frac).is_none() {
+                // An offset after the fraction (`.5Z`, `.5+01:00`): an instant, read by jiff.
+                return parse_slow(text);
+            }
             for i in 0..3 {
                 ms = ms * 10 + frac.get(i).map_or(0, |c| (c - b'0') as u32);
             }
@@ -93,12 +101,16 @@ pub fn parse(text: &[u8]) -> Option<i64> {
 
 fn parse_slow(text: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(text).ok()?.trim();
+    // An instant with an offset (`2025-01-01T01:00:00+01:00`, `...Z`) is taken in UTC; jiff's
+    // civil parse would drop the offset.
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t.as_millisecond());
+    }
     if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
         let ts = dt.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
         return Some(ts.as_millisecond());
     }
-    // An instant with an offset (`2025-01-01T00:00:00Z`): taken in UTC.
-    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
+    None
 }
 
 thread_local! {
@@ -201,6 +213,10 @@ pub fn parse_ticks(text: &[u8], precision: u8) -> Option<i64> {
         return parse(text).map(|ms| truncate_ticks(ms, precision));
     }
     let s = std::str::from_utf8(text).ok()?.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        let nanos = t.as_nanosecond();
+        return i64::try_from(nanos.div_euclid(1_000_000_000 / unit as i128)).ok().map(|t| truncate_ticks(t, precision));
+    }
     let dt: jiff::civil::DateTime = match s.parse() {
         Ok(dt) => dt,
         Err(_) => s.parse::<jiff::civil::Date>().ok()?.to_datetime(jiff::civil::Time::midnight()),
@@ -254,6 +270,10 @@ mod tests {
         assert_eq!(parse(b"2025-01-01 00:00:00.123456"), Some(1735689600123));
         assert_eq!(parse(b"2025-01-01T00:00:00.5"), Some(1735689600500));
         assert_eq!(parse(b"2025-01-01"), Some(1735689600000));
+        // An instant as a TIMESTAMP_LTZ is written (UTC, `Z`) reads back.
+        assert_eq!(parse(b"2025-01-01 00:00:00.123Z"), Some(1735689600123));
+        assert_eq!(parse(b"2025-01-01 01:00:00+01:00"), Some(1735689600000));
+        assert_eq!(parse_ticks(b"2025-01-01 00:00:00.000001Z", 6), Some(1735689600000001));
         let mut o = Vec::new();
         let t = parse_ticks(b"2025-01-01 00:00:00.1234567", 6).unwrap();
         format_ticks_into(t, 6, &mut o);

@@ -16,6 +16,9 @@ use vstream_repr::{DataType, EventTime, Field, ScalarExpr, Schema};
 /// The SQL type a column definition names.
 pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
     use ast::DataType as D;
+    if let Some(temporal) = super::temporal::temporal_type(ty, span) {
+        return temporal;
+    }
     Ok(match ty {
         D::Boolean | D::Bool => DataType::Boolean,
         D::TinyInt(_) => DataType::TinyInt,
@@ -37,16 +40,6 @@ pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
             DataType::Decimal { precision: p as u8, scale: s as u8 }
         }
         D::Varchar(_) | D::String(_) | D::Text | D::Char(_) | D::Character(_) | D::CharVarying(_) => DataType::Varchar,
-        D::Timestamp(p, tz) => {
-            if !matches!(tz, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) {
-                return Err(PlanError::not_supported("TIMESTAMP WITH TIME ZONE", span));
-            }
-            if p.is_some_and(|p| p > 3) {
-                return Err(PlanError::not_supported(format!("TIMESTAMP({})", p.unwrap_or(0)), span)
-                    .with_hint("timestamps have millisecond precision: use TIMESTAMP(3)"));
-            }
-            DataType::TIMESTAMP
-        }
         other => return Err(PlanError::not_supported(format!("type {other}"), span)),
     })
 }
@@ -81,6 +74,7 @@ impl Binder<'_> {
                 };
                 Ok(())
             }
+            "table.local-time-zone" => super::temporal::set_session_zone(&text, value.span()),
             _ => self.flink_setting(&key, &text, span, value.span()),
         }
     }
@@ -378,7 +372,8 @@ pub(super) fn bind_watermark(schema: &Schema, column: &ast::Ident, expr: &Expr) 
             .with_hint_opt(did_you_mean(&column.value, schema.fields.iter().map(|f| f.name.as_str())))
     })?;
     let ty = schema.fields[index].ty;
-    if ty != DataType::TIMESTAMP {
+    // TIMESTAMP_LTZ(3) holds the same UTC milliseconds, so windows and watermarks read it alike.
+    if ty != DataType::TIMESTAMP && ty != DataType::TIMESTAMP_LTZ {
         return Err(PlanError::invalid(format!("WATERMARK needs a TIMESTAMP(3) column, but `{}` is {ty}", column.value), column.span));
     }
     let form = || {

@@ -52,6 +52,9 @@ pub(super) fn cast_to(e: ScalarExpr, to: DataType, span: Span) -> Result<ScalarE
     if is_null_literal(&e) {
         return Ok(ScalarExpr::literal(Datum::Null, to));
     }
+    if let Some(zoned) = super::temporal::zoned_cast(&e, to, span) {
+        return zoned;
+    }
     let cast = ScalarExpr::Cast { expr: Box::new(e), to };
     if let ScalarExpr::Cast { expr, .. } = &cast
         && matches!(expr.as_ref(), ScalarExpr::Literal { .. })
@@ -70,7 +73,7 @@ fn numeric_common(a: DataType, b: DataType) -> Option<DataType> {
 
 /// The type two columns of one position in a UNION are both brought to, if there is one.
 pub(super) fn common_type(a: DataType, b: DataType) -> Option<DataType> {
-    if a == b { Some(a) } else { numeric_common(a, b) }
+    if a == b { Some(a) } else { numeric_common(a, b).or_else(|| super::temporal::common_temporal(a, b)) }
 }
 
 /// The common type of CASE branches, COALESCE arguments and the like.
@@ -83,7 +86,7 @@ fn unify(exprs: &[ScalarExpr]) -> Option<DataType> {
         ty = Some(match ty {
             None => e.ty(),
             Some(t) if t == e.ty() => t,
-            Some(t) => numeric_common(t, e.ty())?,
+            Some(t) => numeric_common(t, e.ty()).or_else(|| super::temporal::common_temporal(t, e.ty()))?,
         });
     }
     Some(ty.unwrap_or(DataType::Varchar))
@@ -150,6 +153,10 @@ fn retype_null(e: ScalarExpr, ty: DataType) -> ScalarExpr {
 /// Types a comparison, bringing both sides to one type (a string literal compared with a
 /// timestamp is read as a timestamp).
 pub(super) fn comparison(op: BinaryOp, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    let (l, r) = match super::temporal::align(&l, &r, span) {
+        Some(aligned) => aligned?,
+        None => (l, r),
+    };
     let (lt, rt) = (l.ty(), r.ty());
     let is_str_lit = |e: &ScalarExpr| matches!(e, ScalarExpr::Literal { value: Datum::Str(_), .. });
     let (l, r) = if is_null_literal(&l) {
@@ -252,6 +259,10 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
         }
         Expr::Nested(inner) => bind_expr(inner, scope),
         Expr::UnaryOp { op, expr } => bind_unary(op, expr, scope, span),
+        Expr::BinaryOp { left, op: BinaryOperator::Overlaps, right } => super::temporal::bind_overlaps(left, right, scope, span),
+        Expr::Extract { field, expr, .. } => super::temporal::bind_extract(field, expr, scope, span),
+        Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(f) } if !matches!(f, ast::DateTimeField::NoDateTime) => super::temporal::bind_floor_ceil(expr, f, false, scope, span),
+        Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(f) } if !matches!(f, ast::DateTimeField::NoDateTime) => super::temporal::bind_floor_ceil(expr, f, true, scope, span),
         Expr::BinaryOp { left, op, right } => bind_binary(op, bind_expr(left, scope)?, bind_expr(right, scope)?, span),
         Expr::IsNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(bind_expr(inner, scope)?) }),
         Expr::IsNotNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNotNull, expr: Box::new(bind_expr(inner, scope)?) }),
@@ -335,7 +346,7 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
         Expr::Ceil { expr, field } => predicates::ceil_floor(expr, field, true, scope, span),
         Expr::Floor { expr, field } => predicates::ceil_floor(expr, field, false, scope, span),
         Expr::IsJson { expr, kind, unique_keys: None, negated } => super::json::bind_is_json(expr, kind.as_ref(), *negated, scope, span),
-        Expr::Interval(_) => Err(PlanError::not_supported("INTERVAL values", span).with_hint("intervals arrive with event-time windows")),
+        Expr::Interval(iv) => super::temporal::interval_literal(iv, span),
         other => Err(PlanError::not_supported(format!("the expression `{other}`"), span)),
     }
 }
@@ -399,6 +410,9 @@ fn bind_unary(op: &UnaryOperator, expr: &Expr, scope: &Scope, span: Span) -> Res
 
 /// `l op r` for the arithmetic, comparison, logical and `||` operators.
 fn bind_binary(op: &BinaryOperator, l: ScalarExpr, r: ScalarExpr, span: Span) -> Result<ScalarExpr> {
+    if let Some(temporal) = super::temporal::binary(op, &l, &r, span) {
+        return temporal;
+    }
     let cmp = |o| comparison(o, l.clone(), r.clone(), span);
     match op {
         BinaryOperator::Plus => arithmetic(BinaryOp::Add, l, r, span),
@@ -486,7 +500,8 @@ pub(super) fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Resu
         || from == DataType::Varchar
         || (from.is_numeric() && to.is_numeric())
         || (from == DataType::Boolean && to.is_numeric())
-        || (from.is_numeric() && to == DataType::Boolean);
+        || (from.is_numeric() && to == DataType::Boolean)
+        || vstream_repr::expr::castable(from, to);
     if !ok {
         return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
     }
@@ -551,6 +566,9 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
             Err(PlanError::invalid(format!("{name} takes {want} arguments, not {}", args.len()), f.span()))
         }
     };
+    if let Some(temporal) = super::temporal::bind_call(&name, &args, scope, f.span()) {
+        return temporal;
+    }
     let bound = args.iter().map(|a| bind_expr(a, scope)).collect::<Result<Vec<_>>>()?;
     match name.as_str() {
         "MOD" => {
@@ -570,7 +588,7 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
         }
         "PROCTIME" => {
             arity(0..=0)?;
-            Ok(ScalarExpr::call(Func::ProcTime, vec![], DataType::TIMESTAMP))
+            Ok(ScalarExpr::call(Func::ProcTime, vec![], DataType::TIMESTAMP_LTZ))
         }
         "LENGTH" => {
             arity(1..=1)?;

@@ -16,6 +16,7 @@ mod relation;
 mod scope;
 mod script;
 mod set;
+mod temporal;
 mod window;
 
 use crate::dialect::FlinkDialect;
@@ -159,6 +160,7 @@ pub struct PlanOptions {
 pub fn evaluate_constant(sql: &str) -> Result<String> {
     use sqlparser::ast::Spanned;
     let expr = Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_expr()).map_err(PlanError::from_parser)?;
+    temporal::reset_session_zone();
     let bound = expr::bind_expr(&expr, &scope::Scope::new(vec![]))?;
     let col = bound.eval(&vstream_repr::Batch::new(1, vec![])).map_err(|err| PlanError::invalid(err.to_string(), expr.span()))?;
     if !col.is_valid(0) {
@@ -178,6 +180,7 @@ pub fn bind_script(sql: &str, base_dir: &Path) -> Result<(Catalog, ScriptPlan)> 
 pub fn bind_script_with(sql: &str, base_dir: &Path, options: &PlanOptions) -> Result<(Catalog, ScriptPlan)> {
     let statements =
         Parser::new(&FlinkDialect::default()).try_with_sql(sql).and_then(|mut p| p.parse_statements()).map_err(PlanError::from_parser)?;
+    temporal::reset_session_zone();
     let mut binder = Binder {
         catalog: Catalog::default(),
         base_dir,

@@ -8,7 +8,8 @@ use sqlparser::ast::{Spanned, Statement};
 use sqlparser::tokenizer::Span;
 
 /// Flink configuration keys that change what vstream does, handled by [`Binder::flink_setting`].
-const MEANINGFUL_KEYS: &[&str] = &["parallelism.default", "table.exec.state.ttl", "execution.checkpointing.interval"];
+const MEANINGFUL_KEYS: &[&str] =
+    &["parallelism.default", "table.exec.state.ttl", "execution.checkpointing.interval", "table.local-time-zone"];
 
 /// Flink's documented configuration keys that mean nothing to vstream (it has no mini-batches,
 /// no optimizer switches, one runtime mode, ...): `SET` of one is accepted with a notice.
@@ -48,7 +49,6 @@ const IGNORED_KEYS: &[&str] = &[
     "table.exec.source.cdc-events-duplicate",
     "table.exec.source.idle-timeout",
     "table.generated-code.max-length",
-    "table.local-time-zone",
     "table.optimizer.agg-phase-strategy",
     "table.optimizer.distinct-agg.split.bucket-num",
     "table.optimizer.distinct-agg.split.enabled",

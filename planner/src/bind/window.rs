@@ -117,7 +117,7 @@ impl Binder<'_> {
         let ScalarExpr::Column { index: time_col, .. } = time else {
             return Err(PlanError::internal("a column name bound to an expression", column.span));
         };
-        if time.ty() != DataType::TIMESTAMP {
+        if time.ty() != DataType::TIMESTAMP && time.ty() != DataType::TIMESTAMP_LTZ {
             return Err(PlanError::invalid(
                 format!("{name} needs a TIMESTAMP(3) time column, but `{}` is {}", column.value, time.ty()),
                 column.span,
