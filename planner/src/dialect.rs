@@ -42,6 +42,15 @@ impl Dialect for FlinkDialect {
     fn supports_group_by_expr(&self) -> bool {
         true
     }
+    /// `MAP<K, V>` in types.
+    fn supports_map_literal_with_angle_brackets(&self) -> bool {
+        true
+    }
+    /// Flink's `ROW<name type, ...>` and `ROW(name type, ...)` types (see
+    /// [`crate::bind::nested::parse_row_type`]).
+    fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
+        crate::bind::nested::parse_row_type(parser)
+    }
 
     /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which
     /// sqlparser does not know, and computed columns (`name AS expression`, see
@@ -116,6 +125,9 @@ impl Dialect for FlinkDialect {
     }
 
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if let Some(map) = crate::bind::nested::parse_map_constructor(parser) {
+            return Some(map);
+        }
         let is_table = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::TABLE);
         let next_is_name = matches!(&parser.peek_nth_token(1).token, Token::Word(_));
         if !(is_table && next_is_name) {

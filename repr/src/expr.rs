@@ -922,6 +922,9 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
     if c.ty == to {
         return Ok(c.clone());
     }
+    if let Some(cast) = func::collection::cast_nested(c, to) {
+        return cast;
+    }
     let n = c.len();
     let mut validity = c.validity.clone();
     let bad = |value: String| EvalError::InvalidCast { value, to };
@@ -1126,6 +1129,7 @@ pub fn castable(from: DataType, to: DataType) -> bool {
         (a, b) if a.is_timestamp() && (b.is_timestamp() || matches!(b, T::Date | T::Time { .. })) => true,
         (T::Date, b) if b.is_timestamp() => true,
         (T::Time { .. }, T::Time { .. }) => true,
+        (a, b) if func::collection::nested_castable(a, b) => true,
         _ => false,
     }
 }
@@ -1330,6 +1334,10 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
+        Func::Collection(f) => {
+            let args: Vec<Arg<'_>> = args.iter().cloned().map(Arg::Col).collect();
+            func::collection::eval(f, &args, ty, n, &CallCache::default())
+        }
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);

@@ -44,6 +44,7 @@ pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
             }
             DataType::TIMESTAMP
         }
+        D::Array(_) | D::Map(..) | D::Struct(..) => super::nested::nested_data_type(ty, span)?,
         other => return Err(PlanError::not_supported(format!("type {other}"), span)),
     })
 }

@@ -6,6 +6,7 @@ mod ddl;
 mod expr;
 mod group_window;
 mod grouping_sets;
+pub(crate) mod nested;
 mod order_limit;
 mod over;
 mod query;
