@@ -104,7 +104,12 @@ impl RowEncoder {
         };
         match self {
             RowEncoder::Csv { opts, check_all, .. } => {
-                let check: Vec<bool> = batch.columns.iter().map(|c| *check_all || c.ty == DataType::Varchar).collect();
+                // Nested values are written as JSON text, which holds commas and quotes.
+                let check: Vec<bool> = batch
+                    .columns
+                    .iter()
+                    .map(|c| *check_all || c.ty == DataType::Varchar || c.ty.layout() == vstream_repr::types::Layout::Nested)
+                    .collect();
                 for i in 0..batch.len {
                     for (c, col) in batch.columns.iter().enumerate() {
                         if c > 0 {
