@@ -46,10 +46,10 @@ impl Dialect for FlinkDialect {
     fn supports_map_literal_with_angle_brackets(&self) -> bool {
         true
     }
-    /// Flink's `ROW<name type, ...>` and `ROW(name type, ...)` types (see
-    /// [`crate::bind::nested::parse_row_type`]).
+    /// Flink's nested types, `ROW<name type, ...>` among them (see
+    /// [`crate::bind::nested::parse_nested_type`]).
     fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
-        crate::bind::nested::parse_row_type(parser)
+        crate::bind::nested::parse_nested_type(parser)
     }
 
     /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which

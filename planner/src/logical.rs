@@ -163,6 +163,21 @@ pub enum LogicalPlan {
         /// The input's columns, the keys, the set's index, the `GROUPING(...)` values.
         schema: Schema,
     },
+    /// `CROSS JOIN UNNEST(collection)`: each input row once per element of `collection` (an
+    /// ARRAY or a MAP over the input's columns): the input's columns, then the element's (a ROW
+    /// element's fields, a map's key and value), then its 1-based position with `ordinality`.
+    /// A NULL or empty collection gives no row. Row by row, so a changelog stays one: retracting
+    /// a row retracts each of its element rows. No state.
+    Unnest {
+        /// The plan whose rows it expands.
+        input: Box<LogicalPlan>,
+        /// The ARRAY or MAP to expand, over the input's columns.
+        collection: ScalarExpr,
+        /// Whether a position column (`WITH ORDINALITY`) follows the element's columns.
+        ordinality: bool,
+        /// The input's columns, the element's, the position.
+        schema: Schema,
+    },
     /// A window table function (TUMBLE, HOP, CUMULATE, SESSION) over the event time `time_col`: the input's
     /// columns and [`WINDOW_COLUMNS`]. Only an Aggregate grouped by `window_start, window_end`
     /// reads it (the binder checks), and the two lower together into one window aggregate.
@@ -331,6 +346,7 @@ impl LogicalPlan {
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Expand { input, .. }
+            | LogicalPlan::Unnest { input, .. }
             | LogicalPlan::Window { input, .. }
             | LogicalPlan::View { input, .. }
             | LogicalPlan::Rank { input, .. }
@@ -349,6 +365,7 @@ impl LogicalPlan {
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Expand { schema, .. }
+            | LogicalPlan::Unnest { schema, .. }
             | LogicalPlan::Window { schema, .. }
             | LogicalPlan::Union { schema, .. }
             | LogicalPlan::Rank { schema, .. }
@@ -383,7 +400,8 @@ impl LogicalPlan {
             | LogicalPlan::Project { .. }
             | LogicalPlan::Union { .. }
             | LogicalPlan::View { .. }
-            | LogicalPlan::Expand { .. } => self.inputs().iter().any(|i| i.is_changelog()),
+            | LogicalPlan::Expand { .. }
+            | LogicalPlan::Unnest { .. } => self.inputs().iter().any(|i| i.is_changelog()),
             // Their input is insert-only (the binder checks), so they are.
             LogicalPlan::Limit { .. } | LogicalPlan::Sort { .. } => false,
         }
@@ -409,6 +427,7 @@ impl LogicalPlan {
             | LogicalPlan::Union { .. }
             | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Expand { .. }
+            | LogicalPlan::Unnest { .. }
             | LogicalPlan::Rank { .. }
             | LogicalPlan::OverAggregate { .. }
             | LogicalPlan::Limit { .. }
@@ -429,6 +448,7 @@ impl LogicalPlan {
             | LogicalPlan::View { .. }
             | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Rank { .. }
+            | LogicalPlan::Unnest { .. }
             | LogicalPlan::OverAggregate { .. }
             | LogicalPlan::Limit { .. }
             | LogicalPlan::Sort { .. } => None,
@@ -455,6 +475,7 @@ impl LogicalPlan {
             // Rows pass with their columns in place (an OVER aggregate adds its after them).
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Expand { input, .. }
+            | LogicalPlan::Unnest { input, .. }
             | LogicalPlan::View { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
@@ -648,6 +669,21 @@ impl LogicalPlan {
                 map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
                 (LogicalPlan::Expand { input: Box::new(input), keys, sets, grouping, schema: Schema::new(fields) }, map)
             }
+            LogicalPlan::Unnest { input, mut collection, ordinality, schema } => {
+                // The element columns are computed: the input needs the collection's columns and
+                // what is needed of its own, which pass through.
+                let input_len = input.schema().len();
+                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                collection.visit_columns(&mut |c| need.push(c));
+                let (input, inner) = input.prune(&need);
+                collection.remap_columns(&|c| kept(&inner, c));
+                let new_len = input.schema().len();
+                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
+                fields.extend(schema.fields[input_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = inner;
+                map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
+                (LogicalPlan::Unnest { input: Box::new(input), collection, ordinality, schema: Schema::new(fields) }, map)
+            }
             LogicalPlan::Rank { input, func, mut partition_by, mut order_by, limit, rank_column, schema, span } => {
                 // The rank is computed, not read: the input needs the keys and what is needed of
                 // its own columns; the rank column stays only if something reads it.
@@ -831,6 +867,10 @@ impl LogicalPlan {
                     })
                     .collect();
                 format!("Expand keys=[{}] sets=[{}]", keys.join(", "), sets.join(", "))
+            }
+            LogicalPlan::Unnest { input, collection, ordinality, .. } => {
+                let ord = if *ordinality { " with ordinality" } else { "" };
+                format!("Unnest {}{ord}", collection.display_with(&input.names()))
             }
             LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, .. } => {
                 let names = input.names();

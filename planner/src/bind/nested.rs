@@ -6,16 +6,17 @@
 use super::Result;
 use super::ddl::data_type;
 use super::expr::{bind_expr, cast_to, is_null_literal};
-use super::scope::Scope;
+use super::scope::{Relation, Scope};
 use crate::error::PlanError;
-use sqlparser::ast::{self as ast, AccessExpr, Expr, Ident, Spanned, StructBracketKind, StructField, Subscript};
+use crate::logical::LogicalPlan;
+use sqlparser::ast::{self as ast, AccessExpr, Expr, Ident, Spanned, StructBracketKind, StructField, Subscript, TableFactor};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Span, Token};
 use vstream_repr::expr::Func;
-use vstream_repr::func::collection::{CollectionFunc, common_type};
+use vstream_repr::func::collection::{CollectionFunc, common_type, unnest_names, unnest_types};
 use vstream_repr::types::RowField;
-use vstream_repr::{DataType, Datum, ScalarExpr};
+use vstream_repr::{DataType, Datum, Field, ScalarExpr, Schema};
 
 /// The vstream type of an `ARRAY<T>`, `T ARRAY`, `MAP<K, V>` or `ROW<name T, ...>` type.
 pub(super) fn nested_data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
@@ -40,39 +41,102 @@ pub(super) fn nested_data_type(ty: &ast::DataType, span: Span) -> Result<DataTyp
     })
 }
 
-/// `ROW<name type, ...>` or `ROW(name type, ...)` (Flink's row type), which sqlparser does not
-/// parse: it comes back as a STRUCT type. `None` when the next tokens are not a row type.
-pub fn parse_row_type(parser: &mut Parser) -> Option<std::result::Result<ast::DataType, ParserError>> {
-    let is_row = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::ROW);
-    let open = parser.peek_nth_token_ref(1).token.clone();
-    if !is_row || !matches!(open, Token::Lt | Token::LParen) {
+/// Whether the next tokens open a nested type: `ARRAY<`, `MAP<`, `ROW<` or `ROW(`.
+fn opens_nested_type(parser: &Parser) -> bool {
+    let Token::Word(w) = &parser.peek_token_ref().token else { return false };
+    let open = &parser.peek_nth_token_ref(1).token;
+    match w.keyword {
+        Keyword::ARRAY | Keyword::MAP => *open == Token::Lt,
+        Keyword::ROW => matches!(open, Token::Lt | Token::LParen),
+        _ => false,
+    }
+}
+
+/// Flink's nested types `ARRAY<T>`, `MAP<K, V>`, `ROW<name T, ...>` and `ROW(name T, ...)`,
+/// nested arbitrarily (`ARRAY<ROW<a INT>>`, whose `>>` sqlparser reads as one token). A ROW
+/// comes back as a STRUCT type. `None` when the next tokens are not a nested type, which
+/// sqlparser's own parser then reads.
+pub fn parse_nested_type(parser: &mut Parser) -> Option<std::result::Result<ast::DataType, ParserError>> {
+    if !opens_nested_type(parser) {
         return None;
     }
-    parser.next_token();
-    parser.next_token();
-    let close = if open == Token::Lt { Token::Gt } else { Token::RParen };
-    Some((|| {
-        let mut fields = Vec::new();
-        if parser.peek_token_ref().token != close {
+    Some(
+        parse_type(parser).and_then(
+            |(ty, extra)| {
+                if extra { Err(ParserError::ParserError(format!("unmatched > after the type {ty}"))) } else { Ok(ty) }
+            },
+        ),
+    )
+}
+
+/// A type, and whether it ended in a `>>` that closes the type around it too.
+fn parse_type(parser: &mut Parser) -> std::result::Result<(ast::DataType, bool), ParserError> {
+    if !opens_nested_type(parser) {
+        return Ok((parser.parse_data_type()?, false));
+    }
+    let Token::Word(w) = parser.next_token().token else { return Err(ParserError::ParserError("expected a type".into())) };
+    let open = parser.next_token().token;
+    match w.keyword {
+        Keyword::ARRAY => {
+            let (elem, inner) = parse_type(parser)?;
+            let extra = close_angle(parser, inner)?;
+            Ok((ast::DataType::Array(ast::ArrayElemTypeDef::AngleBracket(Box::new(elem))), extra))
+        }
+        Keyword::MAP => {
+            let (key, inner) = parse_type(parser)?;
+            if inner {
+                return Err(ParserError::ParserError("expected `,` and the value type in MAP<K, V>".into()));
+            }
+            parser.expect_token(&Token::Comma)?;
+            let (value, inner) = parse_type(parser)?;
+            let extra = close_angle(parser, inner)?;
+            Ok((ast::DataType::Map(Box::new(key), Box::new(value), ast::MapBracketKind::AngleBrackets), extra))
+        }
+        _ => {
+            let angle = open == Token::Lt;
+            let close = if angle { Token::Gt } else { Token::RParen };
+            let kind = if angle { StructBracketKind::AngleBrackets } else { StructBracketKind::Parentheses };
+            let mut fields = Vec::new();
+            if parser.peek_token_ref().token == close {
+                parser.next_token();
+                return Ok((ast::DataType::Struct(fields, kind), false));
+            }
             loop {
                 let name = parser.parse_identifier()?;
-                let ty = parser.parse_data_type()?;
+                let (ty, inner) = parse_type(parser)?;
+                fields.push(StructField { field_name: Some(name), field_type: ty, options: None });
+                if inner {
+                    // The field's type ended in `>>`: it closed this row too.
+                    if !angle {
+                        return Err(ParserError::ParserError("unmatched > in ROW(...)".into()));
+                    }
+                    return Ok((ast::DataType::Struct(fields, kind), false));
+                }
                 // Flink allows a quoted description after a field's type; it is only a comment.
                 if let Token::SingleQuotedString(_) = parser.peek_token_ref().token {
                     parser.next_token();
                 }
-                fields.push(StructField { field_name: Some(name), field_type: ty, options: None });
                 if !parser.consume_token(&Token::Comma) {
                     break;
                 }
             }
+            let extra = if angle { close_angle(parser, false)? } else { parser.expect_token(&Token::RParen).map(|_| false)? };
+            Ok((ast::DataType::Struct(fields, kind), extra))
         }
-        parser.expect_token(&close)?;
-        Ok(ast::DataType::Struct(
-            fields,
-            if close == Token::Gt { StructBracketKind::AngleBrackets } else { StructBracketKind::Parentheses },
-        ))
-    })())
+    }
+}
+
+/// Consumes the `>` that closes a type (none if the inner type's `>>` did), and says whether the
+/// token was `>>`, which closes the enclosing type too.
+fn close_angle(parser: &mut Parser, closed_by_inner: bool) -> std::result::Result<bool, ParserError> {
+    if closed_by_inner {
+        return Ok(false);
+    }
+    match parser.next_token().token {
+        Token::Gt => Ok(false),
+        Token::ShiftRight => Ok(true),
+        other => Err(ParserError::ParserError(format!("Expected: >, found: {other}"))),
+    }
 }
 
 /// `MAP[k1, v1, k2, v2, ...]` (Flink's map constructor), which sqlparser reads as a subscript of
@@ -246,4 +310,90 @@ pub(super) fn compound_access(root: &Expr, chain: &[AccessExpr], scope: &Scope, 
         };
     }
     Ok(value)
+}
+
+/// Whether a FROM item is `UNNEST(...)` (sqlparser reads it as a table function named UNNEST
+/// in vstream's dialect).
+pub(super) fn is_unnest(factor: &TableFactor) -> bool {
+    match factor {
+        TableFactor::UNNEST { .. } => true,
+        TableFactor::Table { name, args: Some(_), .. } => super::object_name(name).eq_ignore_ascii_case("UNNEST"),
+        _ => false,
+    }
+}
+
+/// `plan CROSS JOIN UNNEST(collection) [WITH ORDINALITY] [AS t(c1, ...)]` (also `, UNNEST(...)`
+/// and `JOIN UNNEST(...) ON TRUE`): each row of `plan` once per element of the ARRAY or MAP
+/// `collection` (over `scope`), with the element's columns after the row's. A ROW element's
+/// fields are columns of their own, a map's entries a key and a value column.
+pub(super) fn join_unnest(
+    plan: LogicalPlan,
+    scope: Scope,
+    factor: &TableFactor,
+    operator: Option<&ast::JoinOperator>,
+    span: Span,
+) -> Result<(LogicalPlan, Scope)> {
+    use ast::{JoinConstraint, JoinOperator};
+    let on_true = |c: &JoinConstraint| matches!(c, JoinConstraint::On(Expr::Value(v)) if v.value == ast::Value::Boolean(true));
+    match operator {
+        None | Some(JoinOperator::CrossJoin(JoinConstraint::None)) => {}
+        Some(JoinOperator::Join(c) | JoinOperator::Inner(c)) if on_true(c) => {}
+        Some(_) => {
+            return Err(PlanError::not_supported("this JOIN", span)
+                .with_hint("vstream joins a table only with UNNEST: CROSS JOIN UNNEST(array) AS t(x)"));
+        }
+    }
+    let (alias, exprs, ordinality): (Option<&ast::TableAlias>, Vec<&Expr>, bool) = match factor {
+        TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
+            (alias.as_ref(), array_exprs.iter().collect(), *with_ordinality)
+        }
+        TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
+            if super::object_name(name).eq_ignore_ascii_case("UNNEST") =>
+        {
+            let exprs = args
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                    other => Err(PlanError::not_supported(format!("the UNNEST argument `{other}`"), span)),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            (alias.as_ref(), exprs, *with_ordinality)
+        }
+        other => {
+            return Err(PlanError::not_supported(format!("`{}` in a join", super::first_words(&other.to_string())), other.span())
+                .with_hint("vstream joins a table only with UNNEST: CROSS JOIN UNNEST(array) AS t(x)"));
+        }
+    };
+    let [expr] = exprs.as_slice() else {
+        return Err(PlanError::not_supported("UNNEST of several collections at once", span).with_hint("UNNEST one ARRAY or MAP per join"));
+    };
+    let collection = bind_expr(expr, &scope)?;
+    let ty = collection.ty();
+    if !matches!(ty, DataType::Array(_) | DataType::Map(..)) {
+        return Err(PlanError::invalid(format!("UNNEST needs an ARRAY or a MAP, not {ty}"), expr.span()));
+    }
+    let mut types = unnest_types(ty);
+    let mut names = unnest_names(ty);
+    if ordinality {
+        types.push(DataType::Int);
+        names.push("ORDINALITY".into());
+    }
+    if let Some(a) = alias
+        && !a.columns.is_empty()
+    {
+        if a.columns.len() != types.len() {
+            return Err(PlanError::invalid(
+                format!("UNNEST of {ty} gives {} columns, but {} names are given", types.len(), a.columns.len()),
+                a.name.span,
+            ));
+        }
+        names = a.columns.iter().map(|c| c.name.value.clone()).collect();
+    }
+    let added: Vec<Field> = names.into_iter().zip(types).map(|(n, t)| Field::new(n, t)).collect();
+    let mut fields = plan.schema().fields.clone();
+    fields.extend(added.iter().cloned());
+    let unnest = LogicalPlan::Unnest { input: Box::new(plan), collection, ordinality, schema: Schema::new(fields) };
+    let relation = Relation::new(None, alias.map(|a| a.name.value.clone()), Schema::new(added));
+    Ok((unnest, scope.joined(relation)))
 }

@@ -398,6 +398,28 @@ fn type_split(args: &[ArgType<'_>]) -> Result<Typed, SigError> {
     typed(tys, DataType::array(DataType::Varchar))
 }
 
+/// The columns `CROSS JOIN UNNEST` adds for a collection of type `ty`: a ROW element's fields, a
+/// MAP's key and value, or the element itself; empty for a type that is no ARRAY or MAP.
+pub fn unnest_types(ty: DataType) -> Vec<DataType> {
+    match ty {
+        DataType::Array(DataType::Row(fields)) => fields.iter().map(|f| f.ty).collect(),
+        DataType::Array(t) => vec![*t],
+        DataType::Map(k, v) => vec![*k, *v],
+        _ => Vec::new(),
+    }
+}
+
+/// The default names of [`unnest_types`]' columns (Flink's: the ROW's field names, `f0` for
+/// other elements... vstream names an array's element `EXPR$0` and a map's `KEY`, `VALUE`).
+pub fn unnest_names(ty: DataType) -> Vec<String> {
+    match ty {
+        DataType::Array(DataType::Row(fields)) => fields.iter().map(|f| f.name.clone()).collect(),
+        DataType::Array(_) => vec!["EXPR$0".into()],
+        DataType::Map(..) => vec!["KEY".into(), "VALUE".into()],
+        _ => Vec::new(),
+    }
+}
+
 // ---- values ----
 
 /// Orders two non-NULL values of type `ty` as SQL does (NaN above every number; NULLs inside
