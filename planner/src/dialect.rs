@@ -42,10 +42,6 @@ impl Dialect for FlinkDialect {
     fn supports_group_by_expr(&self) -> bool {
         true
     }
-    /// `MAP<K, V>` in types.
-    fn supports_map_literal_with_angle_brackets(&self) -> bool {
-        true
-    }
     /// Flink's nested types, `ROW<name type, ...>` among them (see
     /// [`crate::bind::nested::parse_nested_type`]).
     fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {

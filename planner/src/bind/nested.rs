@@ -339,8 +339,8 @@ pub(super) fn join_unnest(
         None | Some(JoinOperator::CrossJoin(JoinConstraint::None)) => {}
         Some(JoinOperator::Join(c) | JoinOperator::Inner(c)) if on_true(c) => {}
         Some(_) => {
-            return Err(PlanError::not_supported("this JOIN", span)
-                .with_hint("vstream joins a table only with UNNEST: CROSS JOIN UNNEST(array) AS t(x)"));
+            return Err(PlanError::not_supported("this JOIN with UNNEST", span)
+                .with_hint("write CROSS JOIN UNNEST(array) AS t(x) (a row whose array is NULL or empty then gives no row)"));
         }
     }
     let (alias, exprs, ordinality): (Option<&ast::TableAlias>, Vec<&Expr>, bool) = match factor {
@@ -384,7 +384,7 @@ pub(super) fn join_unnest(
     {
         if a.columns.len() != types.len() {
             return Err(PlanError::invalid(
-                format!("UNNEST of {ty} gives {} columns, but {} names are given", types.len(), a.columns.len()),
+                format!("UNNEST of {ty} gives {} columns, but `{}` names {}", types.len(), a.name.value, a.columns.len()),
                 a.name.span,
             ));
         }

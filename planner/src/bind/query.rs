@@ -105,6 +105,7 @@ impl Binder<'_> {
     fn bind_from(&self, select: &ast::Select) -> Result<(LogicalPlan, Scope)> {
         if let [from, unnests @ ..] = select.from.as_slice()
             && (!unnests.is_empty() || !from.joins.is_empty())
+            && from.joins.iter().all(|j| nested::is_unnest(&j.relation))
             && unnests.iter().all(|t| t.joins.is_empty() && nested::is_unnest(&t.relation))
         {
             let (mut plan, mut scope) = self.relation(&from.relation)?;
