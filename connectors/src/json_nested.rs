@@ -8,6 +8,7 @@ use crate::decode::ColBuilder;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use vstream_repr::column::ColumnData;
+use vstream_repr::func::collection::map_of;
 use vstream_repr::types::Layout;
 use vstream_repr::{Column, DataType, Datum};
 
@@ -127,9 +128,10 @@ fn datum_of(value: &Value, ty: DataType) -> Option<Datum> {
     Some(match (value, ty) {
         (Value::Null, _) => Datum::Null,
         (Value::Array(items), DataType::Array(elem)) => Datum::Array(items.iter().map(|v| datum_of(v, *elem)).collect::<Option<_>>()?),
-        (Value::Object(fields), DataType::Map(k, v)) => Datum::Map(
-            fields.iter().map(|(key, val)| Some((scalar_of_text(key.as_bytes(), *k)?, datum_of(val, *v)?))).collect::<Option<_>>()?,
-        ),
+        // A key written twice keeps its last value, as MAP[...] does.
+        (Value::Object(fields), DataType::Map(k, v)) => Datum::Map(map_of(
+            fields.iter().map(|(key, val)| Some((scalar_of_text(key.as_bytes(), *k)?, datum_of(val, *v)?))).collect::<Option<Vec<_>>>()?,
+        )),
         (Value::Object(fields), DataType::Row(row)) => Datum::Row(
             row.iter()
                 .map(|f| match fields.iter().find(|(name, _)| name.eq_ignore_ascii_case(&f.name)) {

@@ -219,7 +219,7 @@ pub(super) fn bind_map(entries: &[ast::MapEntry], scope: &Scope, span: Span) -> 
 }
 
 /// `ROW(e1, ...)` or `(e1, e2, ...)`: a row whose fields are named `EXPR$0`, `EXPR$1`, ... as
-/// Flink names them (a column's own name where the value is a plain column reference).
+/// Flink names them.
 pub(super) fn bind_row(elems: &[&Expr], scope: &Scope, span: Span) -> Result<ScalarExpr> {
     let bound = elems.iter().map(|e| bind_expr(e, scope)).collect::<Result<Vec<_>>>()?;
     let fields = bound
@@ -291,6 +291,26 @@ pub(super) fn compound_identifier(parts: &[Ident], scope: &Scope, span: Span) ->
         [] => return Err(PlanError::invalid("empty name", span)),
     };
     rest.iter().try_fold(base, field)
+}
+
+/// `r.*` (or `t.r.*`, `r.s.*`) where `r` names a ROW column: one column per field, named as the
+/// field. An error naming the unknown table when `path` is no ROW.
+pub(super) fn row_fields(path: &str, scope: &Scope, span: Span) -> Result<Vec<(ScalarExpr, Field)>> {
+    let parts: Vec<Ident> = path.split('.').map(|p| Ident::with_span(span, p.trim_matches(['"', '`']))).collect();
+    let row = match compound_identifier(&parts, scope, span) {
+        Ok(e) if matches!(e.ty(), DataType::Row(_)) => e,
+        Ok(e) => return Err(PlanError::invalid(format!("`{path}.*` needs a ROW, not {}", e.ty()), span)),
+        Err(_) => return Err(PlanError::invalid(format!("unknown table `{path}` in `{path}.*`"), span)),
+    };
+    let DataType::Row(fields) = row.ty() else { return Ok(Vec::new()) };
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let at = u16::try_from(i).map_err(|_| PlanError::not_supported("a ROW of more than 65535 fields", span))?;
+            Ok((call(CollectionFunc::RowField(at), vec![row.clone()], f.ty, span)?, Field::new(f.name.clone(), f.ty)))
+        })
+        .collect()
 }
 
 /// `root[...]`, `root.f` chains (`a[1].f['k']`).

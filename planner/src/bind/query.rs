@@ -214,7 +214,12 @@ pub(super) fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<Sca
                 let q = kind.to_string();
                 let q = q.trim_end_matches(".*").trim_end_matches('*').trim_end_matches('.');
                 let Some(relation) = scope.relations_named(q).next() else {
-                    return Err(PlanError::invalid(format!("unknown table `{q}` in `{q}.*`"), item.span()));
+                    // `r.*` of a ROW column: its fields, each a column.
+                    for (e, f) in nested::row_fields(q, scope, item.span())? {
+                        exprs.push(e);
+                        fields.push(f);
+                    }
+                    continue;
                 };
                 for (i, f) in relation.schema.fields.iter().enumerate() {
                     exprs.push(relation.column(i));

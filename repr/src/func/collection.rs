@@ -491,7 +491,7 @@ fn distinct(items: impl IntoIterator<Item = Datum>, seen: &mut HashSet<Vec<u8>>)
 }
 
 /// The map of `entries` in order, a later equal key replacing an earlier one's value in place.
-fn map_of(entries: impl IntoIterator<Item = (Datum, Datum)>) -> Vec<(Datum, Datum)> {
+pub fn map_of(entries: impl IntoIterator<Item = (Datum, Datum)>) -> Vec<(Datum, Datum)> {
     let mut out: Vec<(Datum, Datum)> = Vec::new();
     let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
     for (k, v) in entries {
