@@ -675,7 +675,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let node = plan.push(Operator::Expand { input: pending.node, projections }, schema.clone());
             identity(node, schema)
         }
-        LogicalPlan::Unnest { input, collection, ordinality, schema } => {
+        LogicalPlan::Unnest { input, collection, kept, ordinality, schema } => {
             // The kept columns and the collection read the input as the pending plan computes
             // it; a pending filter runs first, in its own operator.
             let mut pending = lower_query(input, sources, plan);
@@ -685,7 +685,8 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 pending = identity(node, &schema);
             }
             let collection = collection.substitute(&pending.exprs);
-            let op = Operator::Unnest { input: pending.node, exprs: pending.exprs, collection, ordinality: *ordinality };
+            let exprs = kept.iter().map(|c| pending.exprs[*c].clone()).collect();
+            let op = Operator::Unnest { input: pending.node, exprs, collection, ordinality: *ordinality };
             let node = plan.push(op, schema.clone());
             identity(node, schema)
         }

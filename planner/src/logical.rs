@@ -164,8 +164,10 @@ pub enum LogicalPlan {
         schema: Schema,
     },
     /// `CROSS JOIN UNNEST(collection)`: each input row once per element of `collection` (an
-    /// ARRAY or a MAP over the input's columns): the input's columns, then the element's (a ROW
-    /// element's fields, a map's key and value), then its 1-based position with `ordinality`.
+    /// ARRAY or a MAP over the input's columns): the input's `kept` columns, then the element's
+    /// (a ROW element's fields, a map's key and value), then its 1-based position with
+    /// `ordinality`. Pruning drops the input columns nothing reads after it (the array itself,
+    /// usually), so an element row does not carry a copy of its whole array.
     /// A NULL or empty collection gives no row. Row by row, so a changelog stays one: retracting
     /// a row retracts each of its element rows. No state.
     Unnest {
@@ -173,9 +175,11 @@ pub enum LogicalPlan {
         input: Box<LogicalPlan>,
         /// The ARRAY or MAP to expand, over the input's columns.
         collection: ScalarExpr,
+        /// The input columns each output row keeps, in order.
+        kept: Vec<usize>,
         /// Whether a position column (`WITH ORDINALITY`) follows the element's columns.
         ordinality: bool,
-        /// The input's columns, the element's, the position.
+        /// The kept columns, the element's, the position.
         schema: Schema,
     },
     /// A window table function (TUMBLE, HOP, CUMULATE, SESSION) over the event time `time_col`: the input's
@@ -475,11 +479,14 @@ impl LogicalPlan {
             // Rows pass with their columns in place (an OVER aggregate adds its after them).
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Expand { input, .. }
-            | LogicalPlan::Unnest { input, .. }
             | LogicalPlan::View { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
             | LogicalPlan::OverAggregate { input, .. } => input.time_attribute(),
+            LogicalPlan::Unnest { input, kept, .. } => {
+                let (t, lateness) = input.time_attribute()?;
+                kept.iter().position(|c| *c == t).map(|c| (c, lateness))
+            }
             LogicalPlan::Project { input, exprs, .. } => {
                 let (t, lateness) = input.time_attribute()?;
                 exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t)).map(|c| (c, lateness))
@@ -669,20 +676,28 @@ impl LogicalPlan {
                 map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
                 (LogicalPlan::Expand { input: Box::new(input), keys, sets, grouping, schema: Schema::new(fields) }, map)
             }
-            LogicalPlan::Unnest { input, mut collection, ordinality, schema } => {
+            LogicalPlan::Unnest { input, mut collection, kept: kept_cols, ordinality, schema } => {
                 // The element columns are computed: the input needs the collection's columns and
-                // what is needed of its own, which pass through.
-                let input_len = input.schema().len();
-                let mut need: Vec<usize> = needed.iter().copied().filter(|c| *c < input_len).collect();
+                // the kept columns something reads; the others are dropped here.
+                let kept_len = kept_cols.len();
+                let mut keep_out: Vec<usize> = needed.iter().copied().filter(|c| *c < kept_len).collect();
+                keep_out.sort_unstable();
+                keep_out.dedup();
+                let mut need: Vec<usize> = keep_out.iter().map(|c| kept_cols[*c]).collect();
                 collection.visit_columns(&mut |c| need.push(c));
                 let (input, inner) = input.prune(&need);
                 collection.remap_columns(&|c| kept(&inner, c));
-                let new_len = input.schema().len();
-                let mut fields: Vec<vstream_repr::Field> = input.schema().fields.clone();
-                fields.extend(schema.fields[input_len..].iter().cloned());
-                let mut map: Vec<Option<usize>> = inner;
-                map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
-                (LogicalPlan::Unnest { input: Box::new(input), collection, ordinality, schema: Schema::new(fields) }, map)
+                let new_kept: Vec<usize> = keep_out.iter().map(|c| kept(&inner, kept_cols[*c])).collect();
+                let mut fields: Vec<vstream_repr::Field> = keep_out.iter().map(|c| schema.fields[*c].clone()).collect();
+                fields.extend(schema.fields[kept_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = vec![None; kept_len];
+                for (new, old) in keep_out.iter().enumerate() {
+                    map[*old] = Some(new);
+                }
+                map.extend((kept_len..schema.len()).map(|c| Some(c - kept_len + keep_out.len())));
+                let plan =
+                    LogicalPlan::Unnest { input: Box::new(input), collection, kept: new_kept, ordinality, schema: Schema::new(fields) };
+                (plan, map)
             }
             LogicalPlan::Rank { input, func, mut partition_by, mut order_by, limit, rank_column, schema, span } => {
                 // The rank is computed, not read: the input needs the keys and what is needed of

@@ -1502,6 +1502,9 @@ impl<'a> fmt::Display for ExprDisplay<'a> {
                 if let Func::Like { .. } = func {
                     return write!(f, "({} {} {})", d(&args[0]), func.name(), d(&args[1]));
                 }
+                if let Some(text) = func::collection::display_access(*func, args, |a| d(a).to_string()) {
+                    return f.write_str(&text);
+                }
                 write!(f, "{}(", func.name())?;
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {

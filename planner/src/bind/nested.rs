@@ -412,8 +412,9 @@ pub(super) fn join_unnest(
     }
     let added: Vec<Field> = names.into_iter().zip(types).map(|(n, t)| Field::new(n, t)).collect();
     let mut fields = plan.schema().fields.clone();
+    let kept = (0..fields.len()).collect();
     fields.extend(added.iter().cloned());
-    let unnest = LogicalPlan::Unnest { input: Box::new(plan), collection, ordinality, schema: Schema::new(fields) };
+    let unnest = LogicalPlan::Unnest { input: Box::new(plan), collection, kept, ordinality, schema: Schema::new(fields) };
     let relation = Relation::new(None, alias.map(|a| a.name.value.clone()), Schema::new(added));
     Ok((unnest, scope.joined(relation)))
 }

@@ -861,6 +861,24 @@ pub fn eval(f: CollectionFunc, args: &[Arg<'_>], ty: DataType, n: usize, _cache:
     Ok(out.finish())
 }
 
+/// How `a[i]`, `m[k]`, `r.f` and the constructors read in a plan (`items[1].sku`,
+/// `ARRAY[a, b]`); `None` for other calls. `show` gives an argument's text.
+pub fn display_access<'e>(func: Func, args: &'e [crate::ScalarExpr], show: impl Fn(&'e crate::ScalarExpr) -> String) -> Option<String> {
+    let Func::Collection(f) = func else { return None };
+    let list = |sep: &str| args.iter().map(&show).collect::<Vec<_>>().join(sep);
+    Some(match (f, args) {
+        (CollectionFunc::ArrayItem | CollectionFunc::MapItem, [base, at]) => format!("{}[{}]", show(base), show(at)),
+        (CollectionFunc::RowField(i), [base]) => match base.ty() {
+            DataType::Row(fields) => format!("{}.{}", show(base), fields.get(i as usize).map_or("?", |f| f.name.as_str())),
+            _ => return None,
+        },
+        (CollectionFunc::ArrayCtor, _) => format!("ARRAY[{}]", list(", ")),
+        (CollectionFunc::MapCtor, _) => format!("MAP[{}]", list(", ")),
+        (CollectionFunc::RowCtor, _) => format!("ROW({})", list(", ")),
+        _ => return None,
+    })
+}
+
 /// Casts a column of arrays, maps or rows to another nested type element by element (each
 /// element as `CAST` converts it); `None` when the two types' shapes differ.
 pub fn cast_nested(c: &Column, to: DataType) -> Option<Result<Column, EvalError>> {
