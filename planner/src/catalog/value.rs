@@ -33,8 +33,12 @@ pub const ENTRIES: &[Entry] = &[
             ("ARRAY['a', NULL]", "[\"a\",null]"),
             ("ARRAY[ARRAY[1], ARRAY[2, 3]]", "[[1],[2,3]]"),
             ("ARRAY[1, 'a']", "error: mixes"),
+            ("CAST(ARRAY[1, 2] AS ARRAY<STRING>)", "[\"1\",\"2\"]"),
+            ("CAST(ARRAY['1', NULL] AS ARRAY<INT>)", "[1,null]"),
+            ("CAST(ARRAY['x'] AS ARRAY<INT>)", "error: cannot cast"),
+            ("CAST(ARRAY[1, 2] AS STRING)", "[1,2]"),
         ],
-        note: "Elements are brought to their common type; `ARRAY[]` is refused (no element type), as in Flink.",
+        note: "Elements are brought to their common type; `ARRAY[]` is refused (no element type), as in Flink. CAST to STRING gives JSON text; CAST between arrays converts element by element.",
     },
     Entry {
         category: ValueConstruction,

@@ -95,3 +95,39 @@ pub fn unnest_batch(batch: &Batch, exprs: &[ScalarExpr], collection: &ScalarExpr
     let kinds = rows.kinds.as_ref().map(|k| take.iter().map(|&r| k[r as usize]).collect());
     Ok(Some(Batch::new(take.len(), columns).with_kinds(kinds)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vstream_repr::RowKind;
+
+    #[test]
+    fn each_element_row_keeps_its_rows_kind() {
+        let ints = DataType::array(DataType::Int);
+        let arrays = Column::from_datums(
+            ints,
+            &[Datum::Array(vec![Datum::Int(1), Datum::Int(2)]), Datum::Null, Datum::Array(vec![]), Datum::Array(vec![Datum::Int(3)])],
+        );
+        let ids = Column::from_datums(DataType::Int, &[Datum::Int(10), Datum::Int(20), Datum::Int(30), Datum::Int(40)]);
+        let batch =
+            Batch::new(4, vec![ids, arrays]).with_kinds(Some(vec![RowKind::Insert, RowKind::Insert, RowKind::Insert, RowKind::Delete]));
+        let out = unnest_batch(&batch, &[ScalarExpr::column(0, DataType::Int)], &ScalarExpr::column(1, ints), true).unwrap().unwrap();
+        let rows: Vec<Vec<Datum>> = (0..out.len).map(|i| out.columns.iter().map(|c| c.datum(i)).collect()).collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec![Datum::Int(10), Datum::Int(1), Datum::Int(1)],
+                vec![Datum::Int(10), Datum::Int(2), Datum::Int(2)],
+                vec![Datum::Int(40), Datum::Int(3), Datum::Int(1)],
+            ]
+        );
+        assert_eq!(out.kinds, Some(vec![RowKind::Insert, RowKind::Insert, RowKind::Delete]));
+    }
+
+    #[test]
+    fn a_batch_without_elements_gives_nothing() {
+        let ints = DataType::array(DataType::Int);
+        let batch = Batch::new(2, vec![Column::from_datums(ints, &[Datum::Null, Datum::Array(vec![])])]);
+        assert!(unnest_batch(&batch, &[], &ScalarExpr::column(0, ints), false).unwrap().is_none());
+    }
+}
