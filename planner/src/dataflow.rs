@@ -151,6 +151,8 @@ pub enum Operator {
         collection: ScalarExpr,
         /// Whether the position follows the element's columns.
         ordinality: bool,
+        /// Whether a row with a NULL or empty collection is kept once, its element columns NULL.
+        outer: bool,
     },
     /// Top-N: input columns are `key_len` partition keys, then one column per sort key of
     /// `order`, then the rows' own columns, which it emits (with their rank last if
@@ -675,7 +677,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             let node = plan.push(Operator::Expand { input: pending.node, projections }, schema.clone());
             identity(node, schema)
         }
-        LogicalPlan::Unnest { input, collection, kept, ordinality, schema } => {
+        LogicalPlan::Unnest { input, collection, kept, ordinality, outer, schema } => {
             // The kept columns and the collection read the input as the pending plan computes
             // it; a pending filter runs first, in its own operator.
             let mut pending = lower_query(input, sources, plan);
@@ -686,7 +688,7 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
             }
             let collection = collection.substitute(&pending.exprs);
             let exprs = kept.iter().map(|c| pending.exprs[*c].clone()).collect();
-            let op = Operator::Unnest { input: pending.node, exprs, collection, ordinality: *ordinality };
+            let op = Operator::Unnest { input: pending.node, exprs, collection, ordinality: *ordinality, outer: *outer };
             let node = plan.push(op, schema.clone());
             identity(node, schema)
         }

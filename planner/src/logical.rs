@@ -179,6 +179,9 @@ pub enum LogicalPlan {
         kept: Vec<usize>,
         /// Whether a position column (`WITH ORDINALITY`) follows the element's columns.
         ordinality: bool,
+        /// `LEFT JOIN UNNEST(...) ON TRUE`: a row whose collection is NULL or empty is kept
+        /// once, with NULL element columns.
+        outer: bool,
         /// The kept columns, the element's, the position.
         schema: Schema,
     },
@@ -676,7 +679,7 @@ impl LogicalPlan {
                 map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
                 (LogicalPlan::Expand { input: Box::new(input), keys, sets, grouping, schema: Schema::new(fields) }, map)
             }
-            LogicalPlan::Unnest { input, mut collection, kept: kept_cols, ordinality, schema } => {
+            LogicalPlan::Unnest { input, mut collection, kept: kept_cols, ordinality, outer, schema } => {
                 // The element columns are computed: the input needs the collection's columns and
                 // the kept columns something reads; the others are dropped here.
                 let kept_len = kept_cols.len();
@@ -695,8 +698,14 @@ impl LogicalPlan {
                     map[*old] = Some(new);
                 }
                 map.extend((kept_len..schema.len()).map(|c| Some(c - kept_len + keep_out.len())));
-                let plan =
-                    LogicalPlan::Unnest { input: Box::new(input), collection, kept: new_kept, ordinality, schema: Schema::new(fields) };
+                let plan = LogicalPlan::Unnest {
+                    input: Box::new(input),
+                    collection,
+                    kept: new_kept,
+                    ordinality,
+                    outer,
+                    schema: Schema::new(fields),
+                };
                 (plan, map)
             }
             LogicalPlan::Rank { input, func, mut partition_by, mut order_by, limit, rank_column, schema, span } => {
@@ -883,9 +892,10 @@ impl LogicalPlan {
                     .collect();
                 format!("Expand keys=[{}] sets=[{}]", keys.join(", "), sets.join(", "))
             }
-            LogicalPlan::Unnest { input, collection, ordinality, .. } => {
+            LogicalPlan::Unnest { input, collection, ordinality, outer, .. } => {
                 let ord = if *ordinality { " with ordinality" } else { "" };
-                format!("Unnest {}{ord}", collection.display_with(&input.names()))
+                let left = if *outer { " (left: rows without elements kept)" } else { "" };
+                format!("Unnest {}{ord}{left}", collection.display_with(&input.names()))
             }
             LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, .. } => {
                 let names = input.names();

@@ -21,7 +21,7 @@ use crate::operators::set_operation::set_operation;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
 use crate::operators::top_n::{TopNSpec, WindowTopNSpec, top_n, window_top_n};
-use crate::operators::unnest::unnest;
+use crate::operators::unnest::{UnnestSpec, unnest};
 use crate::operators::window_aggregate::{LateReport, WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::operators::Concatenate;
@@ -127,10 +127,11 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(expand(input, &name, &query, projections.clone(), ctx.errors.clone()))
             }
-            Operator::Unnest { exprs, collection, ordinality, .. } => {
+            Operator::Unnest { exprs, collection, ordinality, outer, .. } => {
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
-                Some(unnest(input, &name, &query, exprs.clone(), collection.clone(), *ordinality, ctx.errors.clone()))
+                let spec = UnnestSpec { exprs: exprs.clone(), collection: collection.clone(), ordinality: *ordinality, outer: *outer };
+                Some(unnest(input, &name, &query, spec, ctx.errors.clone()))
             }
             Operator::KeyedAggregate { key_len, aggregates, retractions, empty_groups, .. } => {
                 let input = single_input(inputs, &name)?;

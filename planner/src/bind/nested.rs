@@ -342,8 +342,9 @@ pub(super) fn is_unnest(factor: &TableFactor) -> bool {
     }
 }
 
-/// `plan CROSS JOIN UNNEST(collection) [WITH ORDINALITY] [AS t(c1, ...)]` (also `, UNNEST(...)`
-/// and `JOIN UNNEST(...) ON TRUE`): each row of `plan` once per element of the ARRAY or MAP
+/// `plan CROSS JOIN UNNEST(collection) [WITH ORDINALITY] [AS t(c1, ...)]` (also `, UNNEST(...)`,
+/// `JOIN UNNEST(...) ON TRUE`, and `LEFT JOIN UNNEST(...) ON TRUE`, which keeps a row without
+/// elements once with NULLs): each row of `plan` once per element of the ARRAY or MAP
 /// `collection` (over `scope`), with the element's columns after the row's. A ROW element's
 /// fields are columns of their own, a map's entries a key and a value column.
 pub(super) fn join_unnest(
@@ -355,14 +356,15 @@ pub(super) fn join_unnest(
 ) -> Result<(LogicalPlan, Scope)> {
     use ast::{JoinConstraint, JoinOperator};
     let on_true = |c: &JoinConstraint| matches!(c, JoinConstraint::On(Expr::Value(v)) if v.value == ast::Value::Boolean(true));
-    match operator {
-        None | Some(JoinOperator::CrossJoin(JoinConstraint::None)) => {}
-        Some(JoinOperator::Join(c) | JoinOperator::Inner(c)) if on_true(c) => {}
+    let outer = match operator {
+        None | Some(JoinOperator::CrossJoin(JoinConstraint::None)) => false,
+        Some(JoinOperator::Join(c) | JoinOperator::Inner(c)) if on_true(c) => false,
+        Some(JoinOperator::Left(c) | JoinOperator::LeftOuter(c)) if on_true(c) => true,
         Some(_) => {
             return Err(PlanError::not_supported("this JOIN with UNNEST", span)
-                .with_hint("write CROSS JOIN UNNEST(array) AS t(x) (a row whose array is NULL or empty then gives no row)"));
+                .with_hint("write CROSS JOIN UNNEST(array) AS t(x), or LEFT JOIN UNNEST(array) AS t(x) ON TRUE"));
         }
-    }
+    };
     let (alias, exprs, ordinality): (Option<&ast::TableAlias>, Vec<&Expr>, bool) = match factor {
         TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
             (alias.as_ref(), array_exprs.iter().collect(), *with_ordinality)
@@ -414,7 +416,7 @@ pub(super) fn join_unnest(
     let mut fields = plan.schema().fields.clone();
     let kept = (0..fields.len()).collect();
     fields.extend(added.iter().cloned());
-    let unnest = LogicalPlan::Unnest { input: Box::new(plan), collection, kept, ordinality, schema: Schema::new(fields) };
+    let unnest = LogicalPlan::Unnest { input: Box::new(plan), collection, kept, ordinality, outer, schema: Schema::new(fields) };
     let relation = Relation::new(None, alias.map(|a| a.name.value.clone()), Schema::new(added));
     Ok((unnest, scope.joined(relation)))
 }

@@ -9,18 +9,30 @@ use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::func::collection::unnest_types;
 use vstream_repr::{Batch, Column, DataType, Datum, EvalError, ScalarExpr};
 
-/// Per input batch, one output batch: for each row and each element of `collection` over it (an
-/// ARRAY, or a MAP's entries), the row's `exprs`, then the element (a ROW element's fields as
-/// columns of their own, a map entry's key and value), then its 1-based position if
-/// `ordinality`. A NULL or empty collection gives the row no output row, as a cross join does.
-/// Row kinds are kept, so retracting a row retracts each of its element rows. No state.
+/// What an Unnest computes (see the planner's `Operator::Unnest`).
+#[derive(Clone, Debug)]
+pub struct UnnestSpec {
+    /// The columns each output row keeps of its input row.
+    pub exprs: Vec<ScalarExpr>,
+    /// The ARRAY or MAP to expand.
+    pub collection: ScalarExpr,
+    /// Whether the 1-based position follows the element's columns.
+    pub ordinality: bool,
+    /// Whether a row with a NULL or empty collection is kept once, its element columns NULL.
+    pub outer: bool,
+}
+
+/// Per input batch, one output batch: for each row and each element of the collection over it
+/// (an ARRAY, or a MAP's entries), the row's kept columns, then the element (a ROW element's
+/// fields as columns of their own, a map entry's key and value), then its 1-based position with
+/// ordinality. A NULL or empty collection gives the row no output row, as a cross join does, or
+/// one with NULL element columns when `outer`. Row kinds are kept, so retracting a row retracts
+/// each of its element rows. No state.
 pub fn unnest<'scope>(
     input: Stream<'scope, u64, Vec<Batch>>,
     name: &str,
     query: &str,
-    exprs: Vec<ScalarExpr>,
-    collection: ScalarExpr,
-    ordinality: bool,
+    spec: UnnestSpec,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
     let label = query.to_string();
@@ -29,7 +41,7 @@ pub fn unnest<'scope>(
             input.for_each(|time, data| {
                 let mut out: Vec<Batch> = Vec::with_capacity(data.len());
                 for batch in data.drain(..) {
-                    match unnest_batch(&batch, &exprs, &collection, ordinality) {
+                    match unnest_batch(&batch, &spec) {
                         Ok(Some(b)) => out.push(b),
                         Ok(None) => {}
                         Err(e) => {
@@ -47,41 +59,50 @@ pub fn unnest<'scope>(
 }
 
 /// One batch's output rows (see [`unnest`]); `None` when no row has an element.
-pub fn unnest_batch(batch: &Batch, exprs: &[ScalarExpr], collection: &ScalarExpr, ordinality: bool) -> Result<Option<Batch>, EvalError> {
+pub fn unnest_batch(batch: &Batch, spec: &UnnestSpec) -> Result<Option<Batch>, EvalError> {
+    let UnnestSpec { exprs, collection, ordinality, outer } = spec;
+    let (ordinality, outer) = (*ordinality, *outer);
     let Some(rows) = apply(batch, None, exprs)? else { return Ok(None) };
     let coll = collection.eval(batch)?;
     let types = unnest_types(coll.ty);
     let mut take: Vec<u32> = Vec::new();
     let mut elements: Vec<Vec<Datum>> = vec![Vec::new(); types.len()];
     let mut positions: Vec<Datum> = Vec::new();
-    let mut push = |row: usize, pos: usize, values: &mut dyn Iterator<Item = Datum>| {
+    let mut push = |row: usize, pos: Option<usize>, values: &mut dyn Iterator<Item = Datum>| {
         take.push(row as u32);
         for (col, v) in elements.iter_mut().zip(values) {
             col.push(v);
         }
         if ordinality {
-            positions.push(Datum::Int(pos as i64 + 1));
+            positions.push(pos.map_or(Datum::Null, |p| Datum::Int(p as i64 + 1)));
         }
     };
     let row_elements = matches!(coll.ty, DataType::Array(DataType::Row(_)));
     for row in 0..coll.len() {
-        match coll.datum(row) {
+        let elements_of_row = match coll.datum(row) {
             Datum::Array(items) => {
+                let n = items.len();
                 for (pos, item) in items.into_iter().enumerate() {
                     match item {
-                        Datum::Row(fields) if row_elements => push(row, pos, &mut fields.into_iter()),
+                        Datum::Row(fields) if row_elements => push(row, Some(pos), &mut fields.into_iter()),
                         // A NULL row element: every field NULL.
-                        Datum::Null if row_elements => push(row, pos, &mut std::iter::repeat_n(Datum::Null, types.len())),
-                        item => push(row, pos, &mut std::iter::once(item)),
+                        Datum::Null if row_elements => push(row, Some(pos), &mut std::iter::repeat_n(Datum::Null, types.len())),
+                        item => push(row, Some(pos), &mut std::iter::once(item)),
                     }
                 }
+                n
             }
             Datum::Map(entries) => {
+                let n = entries.len();
                 for (pos, (k, v)) in entries.into_iter().enumerate() {
-                    push(row, pos, &mut [k, v].into_iter());
+                    push(row, Some(pos), &mut [k, v].into_iter());
                 }
+                n
             }
-            _ => {}
+            _ => 0,
+        };
+        if outer && elements_of_row == 0 {
+            push(row, None, &mut std::iter::repeat_n(Datum::Null, types.len()));
         }
     }
     if take.is_empty() {
@@ -111,7 +132,13 @@ mod tests {
         let ids = Column::from_datums(DataType::Int, &[Datum::Int(10), Datum::Int(20), Datum::Int(30), Datum::Int(40)]);
         let batch =
             Batch::new(4, vec![ids, arrays]).with_kinds(Some(vec![RowKind::Insert, RowKind::Insert, RowKind::Insert, RowKind::Delete]));
-        let out = unnest_batch(&batch, &[ScalarExpr::column(0, DataType::Int)], &ScalarExpr::column(1, ints), true).unwrap().unwrap();
+        let spec = UnnestSpec {
+            exprs: vec![ScalarExpr::column(0, DataType::Int)],
+            collection: ScalarExpr::column(1, ints),
+            ordinality: true,
+            outer: false,
+        };
+        let out = unnest_batch(&batch, &spec).unwrap().unwrap();
         let rows: Vec<Vec<Datum>> = (0..out.len).map(|i| out.columns.iter().map(|c| c.datum(i)).collect()).collect();
         assert_eq!(
             rows,
@@ -128,6 +155,11 @@ mod tests {
     fn a_batch_without_elements_gives_nothing() {
         let ints = DataType::array(DataType::Int);
         let batch = Batch::new(2, vec![Column::from_datums(ints, &[Datum::Null, Datum::Array(vec![])])]);
-        assert!(unnest_batch(&batch, &[], &ScalarExpr::column(0, ints), false).unwrap().is_none());
+        let spec = UnnestSpec { exprs: vec![], collection: ScalarExpr::column(0, ints), ordinality: false, outer: false };
+        assert!(unnest_batch(&batch, &spec).unwrap().is_none());
+        // LEFT JOIN UNNEST keeps each row once, with a NULL element.
+        let out = unnest_batch(&batch, &UnnestSpec { outer: true, ..spec }).unwrap().unwrap();
+        assert_eq!(out.len, 2);
+        assert_eq!(out.columns[0].datum(1), Datum::Null);
     }
 }
