@@ -161,6 +161,9 @@ fn json_message(e: serde_json::Error) -> String {
 
 /// Appends one raw JSON value to its column; the text to quote in the error if it does not fit.
 fn push_json(b: &mut ColBuilder, raw: &[u8]) -> Result<(), Vec<u8>> {
+    if b.ty.layout() == vstream_repr::types::Layout::Nested && raw != b"null" {
+        return if crate::json_nested::push_nested(b, raw) { Ok(()) } else { Err(raw.to_vec()) };
+    }
     match raw.first() {
         Some(b'n') if raw == b"null" => {
             b.push_null();

@@ -25,6 +25,7 @@ pub mod debezium;
 pub mod decode;
 pub mod error;
 pub mod json;
+mod json_nested;
 pub mod kafka;
 mod scan;
 pub mod table;

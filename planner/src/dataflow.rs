@@ -138,6 +138,22 @@ pub enum Operator {
         /// Per grouping set: one output column each, over the input's columns.
         projections: Vec<Vec<ScalarExpr>>,
     },
+    /// CROSS JOIN UNNEST: per input row, one row per element of `collection` (an ARRAY, or a
+    /// MAP's entries): the row's `exprs`, the element's columns, its 1-based position if
+    /// `ordinality`. Row kinds pass through (a retraction retracts every element row). No state,
+    /// no exchange.
+    Unnest {
+        /// The node whose rows it expands.
+        input: NodeId,
+        /// The columns each output row keeps of its input row, over the input's columns.
+        exprs: Vec<ScalarExpr>,
+        /// The ARRAY or MAP to expand, over the input's columns.
+        collection: ScalarExpr,
+        /// Whether the position follows the element's columns.
+        ordinality: bool,
+        /// Whether a row with a NULL or empty collection is kept once, its element columns NULL.
+        outer: bool,
+    },
     /// Top-N: input columns are `key_len` partition keys, then one column per sort key of
     /// `order`, then the rows' own columns, which it emits (with their rank last if
     /// `rank_column`) while their rank is in `lo..=hi`. Rows move (`exchange`) by the hash of the
@@ -320,7 +336,9 @@ impl Operator {
             Operator::LateRows { reports, row_id, .. } => {
                 reports.iter().map(|from| InputEdge { from: *from, movement: Movement::Exchange { key: vec![*row_id] } }).collect()
             }
-            Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } => edge(input, Movement::Pipeline),
+            Operator::MapFilterProject { input, .. } | Operator::Expand { input, .. } | Operator::Unnest { input, .. } => {
+                edge(input, Movement::Pipeline)
+            }
             Operator::KeyedAggregate { input, key_len, .. }
             | Operator::TopN { input, key_len, .. }
             | Operator::OverAggregate { input, key_len, .. }
@@ -657,6 +675,21 @@ fn lower_query(p: &LogicalPlan, sources: &mut [LoweredSource], plan: &mut Datafl
                 .map(|set| set.iter().map(|e| e.substitute(&pending.exprs)).collect())
                 .collect();
             let node = plan.push(Operator::Expand { input: pending.node, projections }, schema.clone());
+            identity(node, schema)
+        }
+        LogicalPlan::Unnest { input, collection, kept, ordinality, outer, schema } => {
+            // The kept columns and the collection read the input as the pending plan computes
+            // it; a pending filter runs first, in its own operator.
+            let mut pending = lower_query(input, sources, plan);
+            if pending.predicate.is_some() {
+                let schema = pending.schema.clone();
+                let node = seal(plan, pending);
+                pending = identity(node, &schema);
+            }
+            let collection = collection.substitute(&pending.exprs);
+            let exprs = kept.iter().map(|c| pending.exprs[*c].clone()).collect();
+            let op = Operator::Unnest { input: pending.node, exprs, collection, ordinality: *ordinality, outer: *outer };
+            let node = plan.push(op, schema.clone());
             identity(node, schema)
         }
         LogicalPlan::Rank { input, partition_by, rank_column, schema, .. } if p.is_first_row_deduplication() => {

@@ -52,10 +52,11 @@ impl Dialect for FlinkDialect {
         true
     }
 
-    /// `TIMESTAMP[(p)] WITH LOCAL TIME ZONE`, Flink's long name of `TIMESTAMP_LTZ(p)`, which
-    /// sqlparser does not know: it comes back as the custom type `TIMESTAMP_LTZ(p)`.
+    /// Types sqlparser does not know: `TIMESTAMP[(p)] WITH LOCAL TIME ZONE` (Flink's long name of
+    /// `TIMESTAMP_LTZ(p)`, returned as that custom type) and Flink's nested types, `ROW<name
+    /// type, ...>` among them (see [`crate::bind::nested::parse_nested_type`]).
     fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
-        parse_timestamp_with_local_time_zone(parser)
+        parse_timestamp_with_local_time_zone(parser).or_else(|| crate::bind::nested::parse_nested_type(parser))
     }
 
     /// `CREATE TABLE t (..., WATERMARK FOR ts AS ts - INTERVAL '0.2' SECOND) WITH (...)`, which
@@ -139,6 +140,9 @@ impl Dialect for FlinkDialect {
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         if let Some(call) = json::parse_json_call(parser) {
             return Some(call);
+        }
+        if let Some(map) = crate::bind::nested::parse_map_constructor(parser) {
+            return Some(map);
         }
         if matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::KEY) {
             let key = parser.maybe_parse(|p| {

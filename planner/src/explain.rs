@@ -133,6 +133,27 @@ pub fn dataflow_lines(planned: &Planned) -> Vec<String> {
                     .collect();
                 format!("{} Expand <- {input}: each row once per grouping set: {}; state: none", n.id, sets.join(" | "))
             }
+            Operator::Unnest { input, exprs, collection, ordinality, outer } => {
+                let input_names = names(&plan.nodes[*input].schema);
+                let kept: Vec<String> = exprs
+                    .iter()
+                    .zip(&n.schema.fields)
+                    .map(|(e, f)| {
+                        let t = e.display_with(&input_names).to_string();
+                        if t == f.name { t } else { format!("{}={t}", f.name) }
+                    })
+                    .collect();
+                let added: Vec<&str> = n.schema.fields[exprs.len()..].iter().map(|f| f.name.as_str()).collect();
+                let ord = if *ordinality { " with ordinality" } else { "" };
+                let left = if *outer { " (once with NULLs if it has none)" } else { "" };
+                format!(
+                    "{} Unnest <- {input}: each row once per element of {}{ord}{left}: keep {}, add {}; state: none",
+                    n.id,
+                    collection.display_with(&input_names),
+                    kept.join(", "),
+                    added.join(", ")
+                )
+            }
             Operator::KeyedAggregate { input, key_len, aggregates, retractions, empty_groups } => {
                 let input_names = names(&plan.nodes[*input].schema);
                 let keys = &input_names[..*key_len];

@@ -168,6 +168,28 @@ pub enum LogicalPlan {
         /// The input's columns, the keys, the set's index, the `GROUPING(...)` values.
         schema: Schema,
     },
+    /// `CROSS JOIN UNNEST(collection)`: each input row once per element of `collection` (an
+    /// ARRAY or a MAP over the input's columns): the input's `kept` columns, then the element's
+    /// (a ROW element's fields, a map's key and value), then its 1-based position with
+    /// `ordinality`. Pruning drops the input columns nothing reads after it (the array itself,
+    /// usually), so an element row does not carry a copy of its whole array.
+    /// A NULL or empty collection gives no row. Row by row, so a changelog stays one: retracting
+    /// a row retracts each of its element rows. No state.
+    Unnest {
+        /// The plan whose rows it expands.
+        input: Box<LogicalPlan>,
+        /// The ARRAY or MAP to expand, over the input's columns.
+        collection: ScalarExpr,
+        /// The input columns each output row keeps, in order.
+        kept: Vec<usize>,
+        /// Whether a position column (`WITH ORDINALITY`) follows the element's columns.
+        ordinality: bool,
+        /// `LEFT JOIN UNNEST(...) ON TRUE`: a row whose collection is NULL or empty is kept
+        /// once, with NULL element columns.
+        outer: bool,
+        /// The kept columns, the element's, the position.
+        schema: Schema,
+    },
     /// A window table function (TUMBLE, HOP, CUMULATE, SESSION) over the event time `time_col`: the input's
     /// columns and [`WINDOW_COLUMNS`]. Only an Aggregate grouped by `window_start, window_end`
     /// reads it (the binder checks), and the two lower together into one window aggregate.
@@ -336,6 +358,7 @@ impl LogicalPlan {
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Expand { input, .. }
+            | LogicalPlan::Unnest { input, .. }
             | LogicalPlan::Window { input, .. }
             | LogicalPlan::View { input, .. }
             | LogicalPlan::Rank { input, .. }
@@ -354,6 +377,7 @@ impl LogicalPlan {
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Expand { schema, .. }
+            | LogicalPlan::Unnest { schema, .. }
             | LogicalPlan::Window { schema, .. }
             | LogicalPlan::Union { schema, .. }
             | LogicalPlan::Rank { schema, .. }
@@ -388,7 +412,8 @@ impl LogicalPlan {
             | LogicalPlan::Project { .. }
             | LogicalPlan::Union { .. }
             | LogicalPlan::View { .. }
-            | LogicalPlan::Expand { .. } => self.inputs().iter().any(|i| i.is_changelog()),
+            | LogicalPlan::Expand { .. }
+            | LogicalPlan::Unnest { .. } => self.inputs().iter().any(|i| i.is_changelog()),
             // Their input is insert-only (the binder checks), so they are.
             LogicalPlan::Limit { .. } | LogicalPlan::Sort { .. } => false,
         }
@@ -414,6 +439,7 @@ impl LogicalPlan {
             | LogicalPlan::Union { .. }
             | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Expand { .. }
+            | LogicalPlan::Unnest { .. }
             | LogicalPlan::Rank { .. }
             | LogicalPlan::OverAggregate { .. }
             | LogicalPlan::Limit { .. }
@@ -434,6 +460,7 @@ impl LogicalPlan {
             | LogicalPlan::View { .. }
             | LogicalPlan::SetOperation { .. }
             | LogicalPlan::Rank { .. }
+            | LogicalPlan::Unnest { .. }
             | LogicalPlan::OverAggregate { .. }
             | LogicalPlan::Limit { .. }
             | LogicalPlan::Sort { .. } => None,
@@ -464,6 +491,10 @@ impl LogicalPlan {
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
             | LogicalPlan::OverAggregate { input, .. } => input.time_attribute(),
+            LogicalPlan::Unnest { input, kept, .. } => {
+                let (t, lateness) = input.time_attribute()?;
+                kept.iter().position(|c| *c == t).map(|c| (c, lateness))
+            }
             LogicalPlan::Project { input, exprs, .. } => {
                 let (t, lateness) = input.time_attribute()?;
                 exprs.iter().position(|e| matches!(e, ScalarExpr::Column { index, .. } if *index == t)).map(|c| (c, lateness))
@@ -653,6 +684,35 @@ impl LogicalPlan {
                 map.extend((input_len..schema.len()).map(|c| Some(c - input_len + new_len)));
                 (LogicalPlan::Expand { input: Box::new(input), keys, sets, grouping, schema: Schema::new(fields) }, map)
             }
+            LogicalPlan::Unnest { input, mut collection, kept: kept_cols, ordinality, outer, schema } => {
+                // The element columns are computed: the input needs the collection's columns and
+                // the kept columns something reads; the others are dropped here.
+                let kept_len = kept_cols.len();
+                let mut keep_out: Vec<usize> = needed.iter().copied().filter(|c| *c < kept_len).collect();
+                keep_out.sort_unstable();
+                keep_out.dedup();
+                let mut need: Vec<usize> = keep_out.iter().map(|c| kept_cols[*c]).collect();
+                collection.visit_columns(&mut |c| need.push(c));
+                let (input, inner) = input.prune(&need);
+                collection.remap_columns(&|c| kept(&inner, c));
+                let new_kept: Vec<usize> = keep_out.iter().map(|c| kept(&inner, kept_cols[*c])).collect();
+                let mut fields: Vec<vstream_repr::Field> = keep_out.iter().map(|c| schema.fields[*c].clone()).collect();
+                fields.extend(schema.fields[kept_len..].iter().cloned());
+                let mut map: Vec<Option<usize>> = vec![None; kept_len];
+                for (new, old) in keep_out.iter().enumerate() {
+                    map[*old] = Some(new);
+                }
+                map.extend((kept_len..schema.len()).map(|c| Some(c - kept_len + keep_out.len())));
+                let plan = LogicalPlan::Unnest {
+                    input: Box::new(input),
+                    collection,
+                    kept: new_kept,
+                    ordinality,
+                    outer,
+                    schema: Schema::new(fields),
+                };
+                (plan, map)
+            }
             LogicalPlan::Rank { input, func, mut partition_by, mut order_by, limit, rank_column, schema, span } => {
                 // The rank is computed, not read: the input needs the keys and what is needed of
                 // its own columns; the rank column stays only if something reads it.
@@ -836,6 +896,11 @@ impl LogicalPlan {
                     })
                     .collect();
                 format!("Expand keys=[{}] sets=[{}]", keys.join(", "), sets.join(", "))
+            }
+            LogicalPlan::Unnest { input, collection, ordinality, outer, .. } => {
+                let ord = if *ordinality { " with ordinality" } else { "" };
+                let left = if *outer { " (left: rows without elements kept)" } else { "" };
+                format!("Unnest {}{ord}{left}", collection.display_with(&input.names()))
             }
             LogicalPlan::Rank { input, func, partition_by, order_by, limit, rank_column, .. } => {
                 let names = input.names();

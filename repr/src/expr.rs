@@ -922,6 +922,9 @@ pub fn cast(c: &Column, to: DataType) -> Result<Column, EvalError> {
     if c.ty == to {
         return Ok(c.clone());
     }
+    if let Some(cast) = func::collection::cast_nested(c, to) {
+        return cast;
+    }
     let n = c.len();
     let mut validity = c.validity.clone();
     let bad = |value: String| EvalError::InvalidCast { value, to };
@@ -1127,6 +1130,7 @@ pub fn castable(from: DataType, to: DataType) -> bool {
         (a, b) if a.is_timestamp() && (b.is_timestamp() || matches!(b, T::Date | T::Time { .. })) => true,
         (T::Date, b) if b.is_timestamp() => true,
         (T::Time { .. }, T::Time { .. }) => true,
+        (a, b) if func::collection::nested_castable(a, b) => true,
         _ => false,
     }
 }
@@ -1337,6 +1341,10 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         Func::Hash(_) => Err(internal("HASH function outside func::hash")),
         // Registered functions run in `ScalarExpr::eval`, through their category's kernel.
         Func::Temporal(_) => Err(internal("temporal call outside ScalarExpr::eval")),
+        Func::Collection(f) => {
+            let args: Vec<Arg<'_>> = args.iter().cloned().map(Arg::Col).collect();
+            func::collection::eval(f, &args, ty, n, &CallCache::default())
+        }
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);
@@ -1507,6 +1515,9 @@ impl<'a> fmt::Display for ExprDisplay<'a> {
                 }
                 if let (Func::Conditional(crate::func::conditional::ConditionalFunc::TryCast), [arg]) = (func, args.as_slice()) {
                     return write!(f, "TRY_CAST({} AS {})", d(arg), self.expr.ty());
+                }
+                if let Some(text) = func::collection::display_access(*func, args, |a| d(a).to_string()) {
+                    return f.write_str(&text);
                 }
                 write!(f, "{}(", func.name())?;
                 // EXTRACT, FLOOR, TIMESTAMPADD... carry their unit in the function, not in an argument.

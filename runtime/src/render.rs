@@ -21,6 +21,7 @@ use crate::operators::set_operation::set_operation;
 use crate::operators::sink::{SinkTarget, SinkWiring, sink};
 use crate::operators::source::{FileSourceConfig, file_source};
 use crate::operators::top_n::{TopNSpec, WindowTopNSpec, top_n, window_top_n};
+use crate::operators::unnest::{UnnestSpec, unnest};
 use crate::operators::window_aggregate::{LateReport, WindowAggregateSpec, window_aggregate};
 use std::sync::Arc;
 use timely::dataflow::operators::Concatenate;
@@ -137,6 +138,12 @@ pub fn render<'scope>(scope: Scope<'scope, u64>, plan: &DataflowPlan, mut ctx: W
                 let input = single_input(inputs, &name)?;
                 let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
                 Some(expand(input, &name, &query, projections.clone(), ctx.errors.clone()))
+            }
+            Operator::Unnest { exprs, collection, ordinality, outer, .. } => {
+                let input = single_input(inputs, &name)?;
+                let query = query_name(plan, node.id).unwrap_or_else(|| name.clone());
+                let spec = UnnestSpec { exprs: exprs.clone(), collection: collection.clone(), ordinality: *ordinality, outer: *outer };
+                Some(unnest(input, &name, &query, spec, ctx.errors.clone()))
             }
             Operator::KeyedAggregate { key_len, aggregates, retractions, empty_groups, .. } => {
                 let input = single_input(inputs, &name)?;
@@ -321,6 +328,7 @@ fn operator_name(op: &Operator) -> String {
         Operator::Source { table, .. } => format!("Source({table})"),
         Operator::MapFilterProject { .. } => "MapFilterProject".to_string(),
         Operator::Expand { .. } => "Expand".to_string(),
+        Operator::Unnest { .. } => "Unnest".to_string(),
         Operator::Sink { name, .. } => format!("Sink({name})"),
         Operator::Union { .. } => "Union".to_string(),
         Operator::SetOperation { op, all, .. } => op.name(*all).replace(' ', ""),

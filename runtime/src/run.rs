@@ -436,6 +436,7 @@ fn worker_body(worker: &mut timely::worker::Worker, shared: &Shared) {
             | Operator::LateRows { .. }
             | Operator::MapFilterProject { .. }
             | Operator::Expand { .. }
+            | Operator::Unnest { .. }
             | Operator::KeyedAggregate { .. }
             | Operator::WindowAggregate { .. }
             | Operator::Union { .. }

@@ -40,6 +40,7 @@ pub(super) fn data_type(ty: &ast::DataType, span: Span) -> Result<DataType> {
             DataType::Decimal { precision: p as u8, scale: s as u8 }
         }
         D::Varchar(_) | D::String(_) | D::Text | D::Char(_) | D::Character(_) | D::CharVarying(_) => DataType::Varchar,
+        D::Array(_) | D::Map(..) | D::Struct(..) => super::nested::nested_data_type(ty, span)?,
         other => return Err(PlanError::not_supported(format!("type {other}"), span)),
     })
 }

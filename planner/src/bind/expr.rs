@@ -3,6 +3,7 @@
 
 use super::ddl::data_type;
 use super::predicates::{self, Truth};
+use super::nested;
 use super::query::AGGREGATES;
 use super::scope::{Grouping, Scope};
 use super::{Result, object_name};
@@ -245,9 +246,13 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
     match e {
         Expr::Identifier(i) => scope.column(i),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-            [q, c] => scope.qualified_column(q, c),
-            _ => Err(PlanError::not_supported(format!("the name `{e}`"), span)),
+            [q, c] if scope.relations_named(&q.value).next().is_some() => scope.qualified_column(q, c),
+            _ => nested::compound_identifier(parts, scope, span),
         },
+        Expr::CompoundFieldAccess { root, access_chain } => nested::compound_access(root, access_chain, scope, span),
+        Expr::Array(array) => nested::bind_array(&array.elem, scope, span),
+        Expr::Map(map) => nested::bind_map(&map.entries, scope, span),
+        Expr::Tuple(items) => nested::bind_row(&items.iter().collect::<Vec<_>>(), scope, span),
         Expr::Value(v) => literal(&v.value, span),
         Expr::TypedString(ts) => {
             let ty = data_type(&ts.data_type, span)?;
@@ -501,7 +506,8 @@ pub(super) fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Resu
         || (from.is_numeric() && to.is_numeric())
         || (from == DataType::Boolean && to.is_numeric())
         || (from.is_numeric() && to == DataType::Boolean)
-        || vstream_repr::expr::castable(from, to);
+        || vstream_repr::expr::castable(from, to)
+        || vstream_repr::func::collection::nested_castable(from, to);
     if !ok {
         return Err(PlanError::invalid(format!("cannot cast {from} to {to}"), span));
     }
@@ -568,6 +574,9 @@ fn bind_function(f: &ast::Function, scope: &Scope) -> Result<ScalarExpr> {
     };
     if let Some(temporal) = super::temporal::bind_call(&name, &args, scope, f.span()) {
         return temporal;
+    }
+    if name == "ROW" {
+        return nested::bind_row(&args, scope, f.span());
     }
     let bound = args.iter().map(|a| bind_expr(a, scope)).collect::<Result<Vec<_>>>()?;
     match name.as_str() {

@@ -8,6 +8,7 @@ mod expr;
 mod group_window;
 mod grouping_sets;
 mod json;
+pub(crate) mod nested;
 mod order_limit;
 mod over;
 mod predicates;

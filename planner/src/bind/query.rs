@@ -4,6 +4,7 @@
 use super::expr::{bind_expr, is_null_literal};
 use super::group_window::group_window;
 use super::grouping_sets::{aggregate_sets, grouping_sets};
+use super::nested;
 use super::over;
 use super::scope::{Grouping, Scope};
 use super::{Binder, Result, object_name};
@@ -98,8 +99,23 @@ impl Binder<'_> {
         }
     }
 
-    /// The one FROM item a query reads (no joins yet), and the scope of its columns.
+    /// The one FROM item a query reads (no joins yet, but `CROSS JOIN UNNEST(...)` and
+    /// `, UNNEST(...)`), and the scope of its columns.
     fn bind_from(&self, select: &ast::Select) -> Result<(LogicalPlan, Scope)> {
+        if let [from, unnests @ ..] = select.from.as_slice()
+            && (!unnests.is_empty() || !from.joins.is_empty())
+            && from.joins.iter().all(|j| nested::is_unnest(&j.relation))
+            && unnests.iter().all(|t| t.joins.is_empty() && nested::is_unnest(&t.relation))
+        {
+            let (mut plan, mut scope) = self.relation(&from.relation)?;
+            for j in &from.joins {
+                (plan, scope) = nested::join_unnest(plan, scope, &j.relation, Some(&j.join_operator), j.span())?;
+            }
+            for t in unnests {
+                (plan, scope) = nested::join_unnest(plan, scope, &t.relation, None, t.span())?;
+            }
+            return Ok((plan, scope));
+        }
         let [from] = select.from.as_slice() else {
             let span = select.from.get(1).map_or(select.span(), |t| t.span());
             return Err(if select.from.is_empty() {
@@ -197,7 +213,12 @@ pub(super) fn projection(items: &[SelectItem], scope: &Scope) -> Result<(Vec<Sca
                 let q = kind.to_string();
                 let q = q.trim_end_matches(".*").trim_end_matches('*').trim_end_matches('.');
                 let Some(relation) = scope.relations_named(q).next() else {
-                    return Err(PlanError::invalid(format!("unknown table `{q}` in `{q}.*`"), item.span()));
+                    // `r.*` of a ROW column: its fields, each a column.
+                    for (e, f) in nested::row_fields(q, scope, item.span())? {
+                        exprs.push(e);
+                        fields.push(f);
+                    }
+                    continue;
                 };
                 for (i, f) in relation.schema.fields.iter().enumerate() {
                     exprs.push(relation.column(i));

@@ -107,6 +107,13 @@ impl Scope {
         Scope { grouping: Some(Box::new(grouping)), computed, ..Scope::single(None, None, schema) }
     }
 
+    /// The same scope with `relation` after its relations (its columns after theirs).
+    pub(super) fn joined(self, relation: Relation) -> Scope {
+        let mut relations = self.relations;
+        relations.push(relation);
+        Scope::new(relations)
+    }
+
     /// The same scope with `fields` added to its last relation (the window columns a window table
     /// function adds to its table's).
     pub(super) fn extended(self, fields: Vec<Field>) -> Scope {

@@ -17,6 +17,7 @@ pub mod set_operation;
 pub mod sink;
 pub mod source;
 pub mod top_n;
+pub mod unnest;
 pub mod watermark_hold;
 pub mod window_aggregate;
 
