@@ -105,8 +105,11 @@ impl RowEncoder {
         match self {
             RowEncoder::Csv { opts, check_all, .. } => {
                 // Text and nested values (JSON, with commas and quotes) may hold the delimiter or the quote.
-                let check: Vec<bool> =
-                    batch.columns.iter().map(|c| *check_all || c.ty == DataType::Varchar || c.ty.layout() == vstream_repr::Layout::Nested).collect();
+                let check: Vec<bool> = batch
+                    .columns
+                    .iter()
+                    .map(|c| *check_all || c.ty == DataType::Varchar || c.ty.layout() == vstream_repr::Layout::Nested)
+                    .collect();
                 for i in 0..batch.len {
                     for (c, col) in batch.columns.iter().enumerate() {
                         if c > 0 {

@@ -2,8 +2,8 @@
 //! types them with.
 
 use super::ddl::data_type;
-use super::predicates::{self, Truth};
 use super::nested;
+use super::predicates::{self, Truth};
 use super::query::AGGREGATES;
 use super::scope::{Grouping, Scope};
 use super::{Result, object_name};
@@ -266,8 +266,12 @@ pub(super) fn bind_expr(e: &Expr, scope: &Scope) -> Result<ScalarExpr> {
         Expr::UnaryOp { op, expr } => bind_unary(op, expr, scope, span),
         Expr::BinaryOp { left, op: BinaryOperator::Overlaps, right } => super::temporal::bind_overlaps(left, right, scope, span),
         Expr::Extract { field, expr, .. } => super::temporal::bind_extract(field, expr, scope, span),
-        Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(f) } if !matches!(f, ast::DateTimeField::NoDateTime) => super::temporal::bind_floor_ceil(expr, f, false, scope, span),
-        Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(f) } if !matches!(f, ast::DateTimeField::NoDateTime) => super::temporal::bind_floor_ceil(expr, f, true, scope, span),
+        Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(f) } if !matches!(f, ast::DateTimeField::NoDateTime) => {
+            super::temporal::bind_floor_ceil(expr, f, false, scope, span)
+        }
+        Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(f) } if !matches!(f, ast::DateTimeField::NoDateTime) => {
+            super::temporal::bind_floor_ceil(expr, f, true, scope, span)
+        }
         Expr::BinaryOp { left, op, right } => bind_binary(op, bind_expr(left, scope)?, bind_expr(right, scope)?, span),
         Expr::IsNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNull, expr: Box::new(bind_expr(inner, scope)?) }),
         Expr::IsNotNull(inner) => Ok(ScalarExpr::Unary { op: UnaryOp::IsNotNull, expr: Box::new(bind_expr(inner, scope)?) }),
