@@ -124,34 +124,13 @@ impl BinaryOp {
     }
 }
 
-/// Which end(s) of the string [`Func::Trim`] strips.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TrimSide {
-    /// `TRIM(BOTH ...)` and plain `TRIM`.
-    Both,
-    /// `TRIM(LEADING ...)`, `LTRIM`.
-    Leading,
-    /// `TRIM(TRAILING ...)`, `RTRIM`.
-    Trailing,
-}
-
 /// Built-in scalar functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Func {
     /// Absolute value of a number; ABS of an integer type's minimum is an overflow error.
     Abs,
-    /// Upper case, by Unicode's rules.
-    Upper,
-    /// Lower case, by Unicode's rules.
-    Lower,
     /// Characters, not bytes.
     Length,
-    /// `SUBSTRING(s, start [, len])`, 1-based, in characters.
-    Substring,
-    /// Concatenation that skips NULL arguments (DuckDB's and Postgres' `concat`).
-    Concat,
-    /// `TRIM(side chars FROM s)`: args are `[s, chars]`.
-    Trim(TrimSide),
     /// The first non-NULL argument; each argument is computed only on the rows earlier ones left NULL.
     Coalesce,
     /// `s LIKE pattern [ESCAPE e]` (`%`, `_`; no escape character unless one is given): args
@@ -184,14 +163,7 @@ impl Func {
     pub fn name(self) -> &'static str {
         match self {
             Func::Abs => "ABS",
-            Func::Upper => "UPPER",
-            Func::Lower => "LOWER",
             Func::Length => "LENGTH",
-            Func::Substring => "SUBSTRING",
-            Func::Concat => "CONCAT",
-            Func::Trim(TrimSide::Both) => "TRIM",
-            Func::Trim(TrimSide::Leading) => "LTRIM",
-            Func::Trim(TrimSide::Trailing) => "RTRIM",
             Func::Coalesce => "COALESCE",
             Func::Like { negated: false } => "LIKE",
             Func::Like { negated: true } => "NOT LIKE",
@@ -1258,79 +1230,11 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             };
             Ok(Column::new(c.ty, data, c.validity.clone()))
         }
-        Func::Upper | Func::Lower => map_str(&args[0], |s, out| {
-            let t = if func == Func::Upper { s.to_uppercase() } else { s.to_lowercase() };
-            out.push(t.as_bytes());
-        }),
         Func::Length => {
             let c = &args[0];
             let ColumnData::Str(s) = &c.data else { return Err(internal("LENGTH")) };
             let v = s.iter().map(|b| String::from_utf8_lossy(b).chars().count() as i64).collect();
             Ok(Column::new(ty, ColumnData::Int(v), c.validity.clone()))
-        }
-        Func::Substring => {
-            let c = &args[0];
-            let ColumnData::Str(s) = &c.data else { return Err(internal("SUBSTRING")) };
-            let start = &args[1];
-            let len = args.get(2);
-            let mut validity = and_validity(&c.validity, &start.validity);
-            if let Some(l) = len {
-                validity = and_validity(&validity, &l.validity);
-            }
-            let (ColumnData::Int(sv), lv) = (&start.data, len.map(|l| &l.data)) else { return Err(internal("SUBSTRING start")) };
-            let mut out = StringColumn::with_capacity(n, s.bytes.len());
-            for i in 0..n {
-                let text = s.get(i);
-                // SQL semantics: characters [start, start + len) with 1-based start, which may be
-                // before the string's start (then fewer characters remain).
-                let from = sv[i];
-                let to = match lv {
-                    Some(ColumnData::Int(l)) => {
-                        if l[i] < 0 && validity.as_ref().is_none_or(|v| v[i]) {
-                            return Err(EvalError::InvalidArgument { func: "SUBSTRING", detail: format!("negative length {}", l[i]) });
-                        }
-                        from.saturating_add(l[i])
-                    }
-                    _ => i64::MAX,
-                };
-                let lo = from.max(1);
-                let piece: String = if to <= lo {
-                    String::new()
-                } else {
-                    text.chars().skip((lo - 1) as usize).take(usize::try_from(to - lo).unwrap_or(usize::MAX)).collect()
-                };
-                out.push(piece.as_bytes());
-            }
-            Ok(Column::new(ty, ColumnData::Str(out), validity))
-        }
-        Func::Concat => {
-            let mut out = StringColumn::with_capacity(n, 0);
-            let mut buf = Vec::new();
-            for i in 0..n {
-                buf.clear();
-                for a in args {
-                    a.write_text(i, &mut buf);
-                }
-                out.push(&buf);
-            }
-            Ok(Column::new(ty, ColumnData::Str(out), None))
-        }
-        Func::Trim(side) => {
-            let (ColumnData::Str(s), ColumnData::Str(chars)) = (&args[0].data, &args[1].data) else { return Err(internal("TRIM")) };
-            let validity = and_validity(&args[0].validity, &args[1].validity);
-            let mut out = StringColumn::with_capacity(n, s.bytes.len());
-            for i in 0..n {
-                let text = s.get(i);
-                let set = chars.get(i);
-                let is_trim = |c: char| set.contains(c);
-                let t = match side {
-                    TrimSide::Both => text.trim_matches(is_trim),
-                    TrimSide::Leading => text.trim_start_matches(is_trim),
-                    TrimSide::Trailing => text.trim_end_matches(is_trim),
-                };
-                out.push(t.as_bytes());
-            }
-            Ok(Column::new(ty, ColumnData::Str(out), validity))
         }
         Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP_LTZ, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
@@ -1381,15 +1285,6 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
         // Evaluated by its kernel in `ScalarExpr::eval`, never here.
         Func::Json(_) => Err(internal("JSON function")),
     }
-}
-
-fn map_str(c: &Column, f: impl Fn(&str, &mut StringColumn)) -> Result<Column, EvalError> {
-    let ColumnData::Str(s) = &c.data else { return Err(internal("string function")) };
-    let mut out = StringColumn::with_capacity(s.len(), s.bytes.len());
-    for i in 0..s.len() {
-        f(&s.get(i), &mut out);
-    }
-    Ok(Column::new(c.ty, ColumnData::Str(out), c.validity.clone()))
 }
 
 /// A compiled LIKE pattern: `%` any run of characters, `_` one character, and the ESCAPE
