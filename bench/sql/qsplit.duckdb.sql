@@ -1,1 +1,0 @@
-SELECT auction, split_part(url, '/', 4) AS part FROM bid
