@@ -233,34 +233,7 @@ fn write_json_value(col: &Column, i: usize, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends `s` as a JSON string: quotes, `\"`, `\\`, and escapes for control characters.
-pub fn write_json_str(s: &[u8], out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let mut run = 0;
-    for (i, &b) in s.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&s[run..i]);
-        run = i + 1;
-        if esc.is_empty() {
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        } else {
-            out.extend_from_slice(esc);
-        }
-    }
-    out.extend_from_slice(&s[run..]);
-    out.push(b'"');
-}
+pub use vstream_repr::column::write_json_str;
 
 #[cfg(test)]
 mod tests {
