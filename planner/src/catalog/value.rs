@@ -55,9 +55,9 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         category: ValueConstruction,
         form: "DESCRIPTOR '(' identifier1 [, identifier2  ]* ')'",
-        status: Missing,
-        examples: &[],
-        note: "",
+        status: Supported,
+        examples: &[("DESCRIPTOR(ts)", "tests/sql/agg_window_functions.test")],
+        note: "As in Flink, only as the time-column argument of the window table functions (TUMBLE, HOP, CUMULATE, SESSION).",
     },
     Entry {
         category: ValueConstruction,
@@ -73,5 +73,11 @@ pub const ENTRIES: &[Entry] = &[
         examples: &[("ROW(1, ROW('x', 2)).EXPR$1.EXPR$0", "x"), ("ROW(1, 2)['EXPR$1']", "2"), ("ROW(1, 2).nope", "error: no field")],
         note: "`t.r.f` reads table t's column r when t is a relation in scope, else column t's field r.",
     },
-    Entry { category: ValueAccess, form: "tableName.compositeType.*", status: Missing, examples: &[], note: "" },
+    Entry {
+        category: ValueAccess,
+        form: "tableName.compositeType.*",
+        status: Supported,
+        examples: &[("pos.*", "tests/sql/nested_access.test")],
+        note: "In a SELECT list, as in Flink: one column per field of the ROW.",
+    },
 ];
