@@ -518,23 +518,40 @@ pub(super) fn explicit_cast(inner: ScalarExpr, to: DataType, span: Span) -> Resu
     cast_to(inner, to, span)
 }
 
-/// The scalar functions, by name (for did-you-mean hints).
+/// The scalar functions the binder calls by hand rather than through the registry (their syntax
+/// or typing is special), by name: with the registry's, the names did-you-mean hints pick from.
 const FUNCTIONS: &[&str] = &[
     "MOD",
     "ABS",
-    "UPPER",
     "PROCTIME",
-    "LOWER",
     "LENGTH",
-    "CHAR_LENGTH",
-    "CHARACTER_LENGTH",
-    "SUBSTRING",
-    "SUBSTR",
-    "CONCAT",
-    "TRIM",
-    "LTRIM",
-    "RTRIM",
     "COALESCE",
+    "ROW",
+    "JSON",
+    "JSON_ARRAY",
+    "JSON_EXISTS",
+    "JSON_OBJECT",
+    "JSON_QUERY",
+    "JSON_VALUE",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "DATE_FORMAT",
+    "DAYOFMONTH",
+    "DAYOFWEEK",
+    "DAYOFYEAR",
+    "FROM_UNIXTIME",
+    "HOUR",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "MINUTE",
+    "MONTH",
+    "QUARTER",
+    "SECOND",
+    "TIMESTAMPADD",
+    "TIMESTAMPDIFF",
+    "UNIX_TIMESTAMP",
+    "WEEK",
+    "YEAR",
 ];
 
 /// A scalar function call; aggregates are bound elsewhere and refused here.
