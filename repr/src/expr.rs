@@ -1236,19 +1236,17 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             let v = s.iter().map(|b| String::from_utf8_lossy(b).chars().count() as i64).collect();
             Ok(Column::new(ty, ColumnData::Int(v), c.validity.clone()))
         }
+        // The categories' functions run in their modules (`ScalarExpr::eval` dispatches them).
+        Func::String(_)
+        | Func::Math(_)
+        | Func::Conditional(_)
+        | Func::Temporal(_)
+        | Func::Json(_)
+        | Func::Collection(_)
+        | Func::Hash(_) => Err(internal("a category function outside its module")),
         Func::ProcTime => Ok(Column::new(DataType::TIMESTAMP_LTZ, ColumnData::Timestamp(vec![wall_clock_ms(); n]), None)),
         // COALESCE evaluates its arguments lazily, in `ScalarExpr::eval`, and never reaches here.
         Func::Coalesce => Err(internal("COALESCE outside ScalarExpr::eval")),
-        // Category functions run in their modules (`ScalarExpr::eval` dispatches them).
-        Func::Math(_) => Err(internal("MATH function outside func::math")),
-        Func::Conditional(_) => Err(internal("conditional function outside func::conditional")),
-        Func::Hash(_) => Err(internal("HASH function outside func::hash")),
-        // Registered functions run in `ScalarExpr::eval`, through their category's kernel.
-        Func::Temporal(_) => Err(internal("temporal call outside ScalarExpr::eval")),
-        Func::Collection(f) => {
-            let args: Vec<Arg<'_>> = args.iter().cloned().map(Arg::Col).collect();
-            func::collection::eval(f, &args, ty, n, &CallCache::default())
-        }
         Func::Like { negated } => {
             let (ColumnData::Str(s), ColumnData::Str(p)) = (&args[0].data, &args[1].data) else { return Err(internal("LIKE")) };
             let validity = and_validity(&args[0].validity, &args[1].validity);
@@ -1280,10 +1278,6 @@ fn eval_call(func: Func, args: &[Column], ty: DataType, n: usize) -> Result<Colu
             }
             Ok(Column::new(DataType::Boolean, ColumnData::Bool(out), validity))
         }
-        // Registered functions run through their category's `eval` in `ScalarExpr::eval`.
-        Func::String(_) => Err(internal("a string function in eval_call")),
-        // Evaluated by its kernel in `ScalarExpr::eval`, never here.
-        Func::Json(_) => Err(internal("JSON function")),
     }
 }
 
