@@ -113,3 +113,42 @@ fn query_forms_example_gives_what_the_data_holds() {
     // The OVER aggregate: one row per bid.
     assert_eq!(sink_rows(&tmp.path().join("out").join("running")).len(), bids.len());
 }
+
+#[test]
+fn functions_example_gives_what_the_data_holds() {
+    let tmp = examples_copy();
+    let summary = run(tmp.path(), "functions.sql");
+    let text = std::fs::read_to_string(tmp.path().join("data").join("bids.csv")).expect("read the bids");
+    let bids: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert!(summary.contains(&format!("{} rows in", bids.len())), "{summary}");
+
+    // Per bid: auction, the url's trailing number, the minute and the euros, computed here from
+    // the text (ROUND(price * 0.908, 1): tenths, halves away from zero).
+    let mut expected: Vec<(String, String, String, String)> = bids
+        .iter()
+        .map(|f| {
+            let price: i64 = f[2].parse().expect("price");
+            let tenths = (price * 908 + 50) / 100;
+            let id = f[4].rsplit('/').next().expect("a url id").to_string();
+            (f[0].to_string(), id, f[5][..16].to_string(), format!("{}.{}", tenths / 10, tenths % 10))
+        })
+        .collect();
+    let mut enriched: Vec<(String, String, String, String)> = sink_rows(&tmp.path().join("out").join("enriched"))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[3].clone(), r[5].clone()))
+        .collect();
+    expected.sort();
+    enriched.sort();
+    assert_eq!(enriched, expected, "enriched differs from what the bids hold");
+
+    // Per second and channel: the count of bids.
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for f in &bids {
+        *counts.entry((format!("{}.000", &f[5][..19]), f[3].to_string())).or_default() += 1;
+    }
+    let got: BTreeMap<(String, String), i64> = sink_rows(&tmp.path().join("out").join("per_second"))
+        .into_iter()
+        .map(|r| ((r[0].clone(), r[1].clone()), r[2].parse().expect("a count")))
+        .collect();
+    assert_eq!(got, counts, "per_second's counts differ from the bids'");
+}
