@@ -139,8 +139,8 @@ pub enum Func {
         /// `NOT LIKE`.
         negated: bool,
     },
-    /// `PROCTIME()`: the wall clock (UTC, ms) when the row is computed, as a TIMESTAMP(3); one
-    /// reading per batch. Flink's is a TIMESTAMP_LTZ(3); vstream has TIMESTAMP only.
+    /// `PROCTIME()`: the wall clock (UTC, ms) when the row is computed, as a TIMESTAMP_LTZ(3)
+    /// (as Flink types it); one reading per batch.
     ProcTime,
     /// A text function (see [`crate::func::string`]).
     String(crate::func::string::StringFunc),
