@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{oracle_python, run_checked, workspace_root};
+use common::{generated_bids, oracle_python, run_checked, workspace_root};
 use std::process::Command;
 
 const ROWS: u64 = 100_000;
@@ -137,13 +137,7 @@ fn bench_queries_match_duckdb() {
     let python = oracle_python(&root);
     let oracle = root.join("tests").join("oracle").join("oracle.py");
 
-    let tmp = tempfile::Builder::new().prefix("vstream-oracle-").tempdir().expect("temporary folder");
-    let dir = std::fs::canonicalize(tmp.path()).expect("canonical path");
-    let bids = dir.join("bids.csv");
-    {
-        let file = std::fs::File::create(&bids).expect("create bids.csv");
-        vstream_bench::write_bids(ROWS, SEED, std::io::BufWriter::new(file)).expect("write bids.csv");
-    }
+    let (_tmp, dir, bids) = generated_bids("vstream-oracle-", ROWS, SEED);
     let lines = std::fs::read_to_string(&bids).expect("read bids.csv").lines().count() as u64;
     assert_eq!(lines, ROWS + 1, "the generator wrote {lines} lines, expected a header and {ROWS} rows");
 

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{oracle_python, run_checked, workspace_root};
+use common::{generated_bids, oracle_python, run_checked, workspace_root};
 use std::collections::HashSet;
 use std::process::Command;
 
@@ -97,13 +97,7 @@ fn functions_match_duckdb() {
 
     let python = oracle_python(&root);
     let oracle = root.join("tests").join("oracle").join("oracle.py");
-    let tmp = tempfile::Builder::new().prefix("vstream-oracle-functions-").tempdir().expect("temporary folder");
-    let dir = std::fs::canonicalize(tmp.path()).expect("canonical path");
-    let bids = dir.join("bids.csv");
-    {
-        let file = std::fs::File::create(&bids).expect("create bids.csv");
-        vstream_bench::write_bids(ROWS, SEED, std::io::BufWriter::new(file)).expect("write bids.csv");
-    }
+    let (_tmp, dir, bids) = generated_bids("vstream-oracle-functions-", ROWS, SEED);
 
     let mut failures = Vec::new();
     for (q, group) in pairs.chunks(PAIRS_PER_QUERY).enumerate() {

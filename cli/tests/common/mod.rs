@@ -1,5 +1,5 @@
-//! What the tests that compare with DuckDB share: the workspace root, the oracle's venv, and
-//! running a command that must succeed.
+//! What the tests that compare with DuckDB share: the workspace root, the oracle's venv, a
+//! folder holding generated bids, and running a command that must succeed.
 
 #![allow(dead_code)] // each test binary uses its own part
 
@@ -42,4 +42,15 @@ pub fn run_checked(cmd: &mut Command, what: &str) -> String {
     assert!(out.status.success(), "{what} failed (exit {:?})\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status.code());
     assert!(!stderr.contains("panicked"), "{what} panicked:\n{stderr}");
     stdout
+}
+
+/// A temporary folder (kept alive by the returned guard), its canonical path, and in it
+/// `bids.csv`: `rows` bids from the project's generator with `seed`.
+pub fn generated_bids(prefix: &str, rows: u64, seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::Builder::new().prefix(prefix).tempdir().expect("temporary folder");
+    let dir = std::fs::canonicalize(tmp.path()).expect("canonical path");
+    let bids = dir.join("bids.csv");
+    let file = std::fs::File::create(&bids).expect("create bids.csv");
+    vstream_bench::write_bids(rows, seed, std::io::BufWriter::new(file)).expect("write bids.csv");
+    (tmp, dir, bids)
 }

@@ -1,11 +1,9 @@
 //! CROSS JOIN UNNEST: each row once per element of an array (or entry of a map) it holds.
 
-use crate::error::DataflowError;
 use crate::operators::SharedErrors;
+use crate::operators::expand::flat_map_batches;
 use crate::operators::map_filter_project::apply;
 use timely::dataflow::Stream;
-use timely::dataflow::channels::pact::Pipeline;
-use timely::dataflow::operators::generic::operator::Operator;
 use vstream_repr::func::collection::unnest_types;
 use vstream_repr::{Batch, Column, DataType, Datum, EvalError, ScalarExpr};
 
@@ -35,26 +33,9 @@ pub fn unnest<'scope>(
     spec: UnnestSpec,
     errors: SharedErrors,
 ) -> Stream<'scope, u64, Vec<Batch>> {
-    let label = query.to_string();
-    input.unary(Pipeline, name, move |_cap, _info| {
-        move |input, output| {
-            input.for_each(|time, data| {
-                let mut out: Vec<Batch> = Vec::with_capacity(data.len());
-                for batch in data.drain(..) {
-                    match unnest_batch(&batch, &spec) {
-                        Ok(Some(b)) => out.push(b),
-                        Ok(None) => {}
-                        Err(e) => {
-                            errors.fail(DataflowError::Compute { operator: label.clone(), group: None, message: e.to_string() });
-                            return;
-                        }
-                    }
-                }
-                if !out.is_empty() {
-                    output.session(&time).give_container(&mut out);
-                }
-            });
-        }
+    flat_map_batches(input, name, query, errors, move |batch, out| {
+        out.extend(unnest_batch(batch, &spec)?);
+        Ok(())
     })
 }
 
